@@ -1,0 +1,31 @@
+//! The trading domain, with no I/O.
+//!
+//! - [`money`]: prices as integer paise, parsed exactly from rupee text.
+//! - [`symbol`]: trading symbols and exchanges.
+//! - [`strategy`]: `StrategySpec`, its validation rules and the overlap rule.
+//! - [`calendar`]: the NSE trading calendar in IST, and the `always-open` calendar.
+//! - [`order`]: order events, ledger keys and broker tags.
+//! - [`position`]: the position state machine.
+//! - [`error`]: stable error codes and their HTTP statuses.
+//! - [`clock`]: where "now" comes from.
+
+pub mod calendar;
+pub mod clock;
+pub mod error;
+pub mod money;
+pub mod order;
+pub mod position;
+pub mod strategy;
+pub mod symbol;
+
+pub use calendar::{CalendarKind, TradingCalendar};
+pub use clock::{Clock, SystemClock};
+pub use error::ErrorCode;
+pub use money::Price;
+pub use order::{EventKind, LedgerKey, Leg, OrderEvent};
+pub use position::{Day, Outcome, Position, Rejection, Transition};
+pub use strategy::{Exchange, FieldError, Product, StrategyRules, StrategySpec};
+pub use symbol::Symbol;
+
+/// India Standard Time, the zone every trading rule is stated in.
+pub const IST: chrono_tz::Tz = chrono_tz::Asia::Kolkata;

@@ -1,0 +1,211 @@
+//! Order events, the idempotency ledger key, and the broker tag derived from it.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// What an order event asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum EventKind {
+    /// The timed entry.
+    Buy,
+    /// The timed exit (or a user's stop with `exit_position`).
+    Sell,
+    /// The exit fired by the stop-loss watcher.
+    #[serde(rename = "STOPLOSS")]
+    StopLoss,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Buy => "BUY",
+            EventKind::Sell => "SELL",
+            EventKind::StopLoss => "STOPLOSS",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "BUY" => Some(EventKind::Buy),
+            "SELL" => Some(EventKind::Sell),
+            "STOPLOSS" => Some(EventKind::StopLoss),
+            _ => None,
+        }
+    }
+
+    /// Which side of the day's round trip this event is.
+    pub fn leg(self) -> Leg {
+        match self {
+            EventKind::Buy => Leg::Entry,
+            EventKind::Sell | EventKind::StopLoss => Leg::Exit,
+        }
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One side of a day's round trip: at most one of each per strategy per trading day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Leg {
+    Entry,
+    Exit,
+}
+
+impl Leg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Leg::Entry => "ENTRY",
+            Leg::Exit => "EXIT",
+        }
+    }
+}
+
+/// The idempotency key of one leg: `{strategy_id}:{trading_date}:{ENTRY|EXIT}`.
+///
+/// SELL and STOPLOSS share the EXIT key, so whichever exit claims it first wins and the other
+/// becomes a no-op.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LedgerKey(String);
+
+impl LedgerKey {
+    pub fn new(strategy_id: Uuid, trading_date: NaiveDate, leg: Leg) -> Self {
+        Self(format!(
+            "{strategy_id}:{}:{}",
+            trading_date.format("%Y-%m-%d"),
+            leg.as_str()
+        ))
+    }
+
+    /// The broker order tag: 20 lowercase hex characters of the key's SHA-256.
+    ///
+    /// Kite rejects tags over 20 characters and accepts only alphanumerics; 80 bits of hash
+    /// make a collision between two keys of one account negligible, so the tag finds the order
+    /// of this key, and only it, after an ambiguous failure.
+    pub fn broker_tag(&self) -> String {
+        let digest = Sha256::digest(self.0.as_bytes());
+        hex::encode(digest)[..20].to_owned()
+    }
+}
+
+impl AsRef<str> for LedgerKey {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for LedgerKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A request to place one order of a strategy, as it travels through the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderEvent {
+    /// Stable for one logical event, so a queue can deduplicate redeliveries.
+    pub event_id: String,
+    pub strategy_id: Uuid,
+    pub event: EventKind,
+    /// The IST date the order belongs to.
+    pub trading_date: NaiveDate,
+    /// The instant the order must reach the broker (the executor waits for it if early).
+    pub scheduled_for: DateTime<Utc>,
+}
+
+impl OrderEvent {
+    /// An event whose id is derived from strategy, date and kind: the timer and the stop-loss
+    /// watcher can emit the same event twice, and both copies get the same id.
+    pub fn new(
+        strategy_id: Uuid,
+        event: EventKind,
+        trading_date: NaiveDate,
+        scheduled_for: DateTime<Utc>,
+    ) -> Self {
+        let event_id = format!(
+            "{strategy_id}:{}:{}",
+            trading_date.format("%Y-%m-%d"),
+            event.as_str()
+        );
+        Self {
+            event_id,
+            strategy_id,
+            event,
+            trading_date,
+            scheduled_for,
+        }
+    }
+
+    pub fn ledger_key(&self) -> LedgerKey {
+        LedgerKey::new(self.strategy_id, self.trading_date, self.event.leg())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id() -> Uuid {
+        Uuid::parse_str("6f1c2a4e-0000-4000-8000-000000000001").expect("uuid")
+    }
+
+    fn date() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 25).expect("date")
+    }
+
+    #[test]
+    fn sell_and_stoploss_share_the_exit_key() {
+        let at = Utc::now();
+        let buy = OrderEvent::new(id(), EventKind::Buy, date(), at);
+        let sell = OrderEvent::new(id(), EventKind::Sell, date(), at);
+        let stop = OrderEvent::new(id(), EventKind::StopLoss, date(), at);
+        assert_eq!(
+            buy.ledger_key().as_ref(),
+            "6f1c2a4e-0000-4000-8000-000000000001:2026-11-25:ENTRY"
+        );
+        assert_eq!(sell.ledger_key(), stop.ledger_key());
+        assert!(sell.ledger_key().as_ref().ends_with(":EXIT"));
+        assert_ne!(sell.event_id, stop.event_id);
+        let next_day = OrderEvent::new(id(), EventKind::Buy, date().succ_opt().expect("date"), at);
+        assert_ne!(buy.ledger_key(), next_day.ledger_key());
+    }
+
+    #[test]
+    fn event_ids_are_stable() {
+        let a = OrderEvent::new(id(), EventKind::StopLoss, date(), Utc::now());
+        let b = OrderEvent::new(id(), EventKind::StopLoss, date(), Utc::now());
+        assert_eq!(a.event_id, b.event_id);
+    }
+
+    #[test]
+    fn broker_tag_is_20_alphanumerics_and_differs_per_key() {
+        let entry = LedgerKey::new(id(), date(), Leg::Entry);
+        let exit = LedgerKey::new(id(), date(), Leg::Exit);
+        let tag = entry.broker_tag();
+        assert_eq!(tag.len(), 20);
+        assert!(tag.bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert_eq!(tag, entry.broker_tag());
+        assert_ne!(tag, exit.broker_tag());
+    }
+
+    #[test]
+    fn events_round_trip_as_json_and_reject_unknown_fields() {
+        let e = OrderEvent::new(id(), EventKind::StopLoss, date(), Utc::now());
+        let text = serde_json::to_string(&e).expect("serialise");
+        assert!(text.contains("\"event\":\"STOPLOSS\""));
+        assert_eq!(serde_json::from_str::<OrderEvent>(&text).expect("parse"), e);
+        let extra = text.replace("{", "{\"x\":1,");
+        assert!(serde_json::from_str::<OrderEvent>(&extra).is_err());
+    }
+}
