@@ -1,0 +1,125 @@
+//! Redis: runtime state, locks and (self-hosted) the order queue.
+//!
+//! Every key goes through [`Keys`], which puts the configured prefix in front, so tests (and
+//! several deployments on one server) never see each other's keys.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio::sync::OnceCell;
+
+use crate::StoreError;
+
+/// The key names of the design, under a prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keys {
+    prefix: String,
+}
+
+impl Keys {
+    pub fn new(prefix: impl Into<String>) -> Self {
+        Self {
+            prefix: prefix.into(),
+        }
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// `strategy:{id}` hash: the strategy's definition while it runs.
+    pub fn strategy(&self, id: impl std::fmt::Display) -> String {
+        format!("{}strategy:{id}", self.prefix)
+    }
+
+    /// `runtime:{id}` hash: position, last orders, last price, trading date.
+    pub fn runtime(&self, id: impl std::fmt::Display) -> String {
+        format!("{}runtime:{id}", self.prefix)
+    }
+
+    /// `runtime:{id}:lock`: the executor's lock on one strategy.
+    pub fn lock(&self, id: impl std::fmt::Display) -> String {
+        format!("{}runtime:{id}:lock", self.prefix)
+    }
+
+    /// `symbol:{symbol}:strategies` set: running strategies on a symbol.
+    pub fn symbol_strategies(&self, symbol: &str) -> String {
+        format!("{}symbol:{symbol}:strategies", self.prefix)
+    }
+
+    /// `queue:orders` list (self-hosted profile).
+    pub fn order_queue(&self) -> String {
+        format!("{}queue:orders", self.prefix)
+    }
+}
+
+/// A Redis handle that connects on first use and reconnects by itself afterwards, so a process
+/// starts (and reports `REDIS_DOWN`) while Redis is away instead of crashing.
+#[derive(Clone)]
+pub struct RedisStore {
+    client: redis::Client,
+    conn: Arc<OnceCell<ConnectionManager>>,
+    keys: Keys,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may carry a password: print only the prefix.
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.keys.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisStore {
+    /// A store for `url` with every key under `prefix`; each call gives up after `timeout`.
+    pub fn new(
+        url: &str,
+        prefix: impl Into<String>,
+        timeout: Duration,
+    ) -> Result<Self, StoreError> {
+        let client = redis::Client::open(url).map_err(|e| StoreError::RedisDown(e.to_string()))?;
+        Ok(Self {
+            client,
+            conn: Arc::new(OnceCell::new()),
+            keys: Keys::new(prefix),
+            timeout,
+        })
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// A connection (cheap to clone), connecting on first use.
+    pub async fn conn(&self) -> Result<ConnectionManager, StoreError> {
+        let conn = self
+            .conn
+            .get_or_try_init(|| async {
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(self.timeout)
+                    .set_response_timeout(self.timeout)
+                    .set_number_of_retries(1);
+                ConnectionManager::new_with_config(self.client.clone(), config).await
+            })
+            .await
+            .map_err(|e| StoreError::RedisDown(e.to_string()))?;
+        Ok(conn.clone())
+    }
+
+    /// `Ok` when Redis answers `PING` within the timeout.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn().await?;
+        let reply = tokio::time::timeout(
+            self.timeout,
+            redis::cmd("PING").query_async::<String>(&mut conn),
+        )
+        .await
+        .map_err(|_| StoreError::RedisDown("PING timed out".into()))?;
+        reply
+            .map(|_| ())
+            .map_err(|e| StoreError::RedisDown(e.to_string()))
+    }
+}

@@ -1,0 +1,81 @@
+//! Isolation for tests: a fresh, migrated database and a unique Redis key prefix per test.
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::redis::RedisStore;
+use crate::StoreError;
+
+/// The server tests use: `TEST_DATABASE_URL`, else `DATABASE_URL`, else the local default.
+pub fn database_server_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// `REDIS_URL`, else the local default.
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// A database of one test's own, named `algo_test_<random>`, migrated.
+/// `scripts/test` drops these before each run; a test never needs to clean up.
+pub async fn fresh_database() -> Result<(PgPool, String), StoreError> {
+    let server = database_server_url();
+    let name = format!("algo_test_{}", Uuid::new_v4().simple());
+    let url = replace_database(&server, &name);
+    crate::postgres::ensure_database(&url, Duration::from_secs(10)).await?;
+    let pool = crate::postgres::pool(&url, Duration::from_secs(10))?;
+    crate::postgres::migrate(&pool).await?;
+    Ok((pool, url))
+}
+
+/// A Redis store whose keys no other test shares.
+pub fn fresh_redis() -> Result<RedisStore, StoreError> {
+    RedisStore::new(
+        &redis_url(),
+        format!("test:{}:", Uuid::new_v4().simple()),
+        Duration::from_secs(2),
+    )
+}
+
+/// `url` with its database name replaced by `name`.
+pub fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    // The path starts at the first '/' after "scheme://authority".
+    let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let root = match base[after_scheme..].find('/') {
+        Some(i) => &base[..after_scheme + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_database;
+
+    #[test]
+    fn replaces_the_database_name() {
+        assert_eq!(
+            replace_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            replace_database("postgres://u@h:5432", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            replace_database("postgres://u@h/db?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+    }
+}
