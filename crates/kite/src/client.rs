@@ -1,0 +1,293 @@
+//! The Kite Connect REST client.
+//!
+//! [`KiteHttp`] is built once per process (one connection pool, one rate limiter per api_key);
+//! [`KiteClient`] is one user's credentials on top of it, cheap to make per request.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::{Method, RequestBuilder};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ErrorEnvelope, KiteError};
+use crate::instruments::Instruments;
+use crate::postback::session_checksum;
+use crate::rate_limit::RateLimiter;
+use crate::types::{Envelope, Ltp, Order, OrderId, OrderRequest, Profile, Session};
+
+/// Kite's production REST root.
+pub const KITE_API_URL: &str = "https://api.kite.trade";
+
+/// A secret string whose `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself; call only where it is sent to the broker.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// The shared HTTP side: base URL, timeout, connection pool and rate limiters.
+#[derive(Clone)]
+pub struct KiteHttp {
+    http: reqwest::Client,
+    base_url: String,
+    limiters: Arc<Mutex<HashMap<String, (Arc<RateLimiter>, Arc<RateLimiter>)>>>,
+}
+
+impl fmt::Debug for KiteHttp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KiteHttp")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KiteHttp {
+    /// A client for `base_url` (Kite's, or the simulator's) whose every request gives up after
+    /// `timeout`.
+    pub fn new(base_url: &str, timeout: Duration) -> Result<Self, KiteError> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .pool_idle_timeout(Duration::from_secs(60))
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| KiteError::Protocol {
+                status: 0,
+                message: e.to_string(),
+            })?;
+        Ok(Self {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            limiters: Arc::default(),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// One user's client.
+    pub fn client(&self, api_key: &str, access_token: Secret) -> KiteClient {
+        let (orders, other) = {
+            let mut map = self
+                .limiters
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            map.entry(api_key.to_owned())
+                .or_insert_with(|| {
+                    (
+                        Arc::new(RateLimiter::orders()),
+                        Arc::new(RateLimiter::other()),
+                    )
+                })
+                .clone()
+        };
+        KiteClient {
+            http: self.clone(),
+            api_key: api_key.to_owned(),
+            access_token,
+            orders,
+            other,
+        }
+    }
+
+    /// `POST /session/token`: exchanges a login's `request_token` for an access token.
+    pub async fn generate_session(
+        &self,
+        api_key: &str,
+        request_token: &str,
+        api_secret: &Secret,
+    ) -> Result<Session, KiteError> {
+        let form = [
+            ("api_key", api_key.to_owned()),
+            ("request_token", request_token.to_owned()),
+            (
+                "checksum",
+                session_checksum(api_key, request_token, api_secret.expose()),
+            ),
+        ];
+        let req = self
+            .http
+            .post(format!("{}/session/token", self.base_url))
+            .header("X-Kite-Version", "3")
+            .form(&form);
+        send_json(req).await
+    }
+}
+
+/// One user's Kite client.
+#[derive(Clone)]
+pub struct KiteClient {
+    http: KiteHttp,
+    api_key: String,
+    access_token: Secret,
+    orders: Arc<RateLimiter>,
+    other: Arc<RateLimiter>,
+}
+
+impl fmt::Debug for KiteClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KiteClient")
+            .field("api_key", &self.api_key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KiteClient {
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .http
+            .request(method, format!("{}{path}", self.http.base_url))
+            .header("X-Kite-Version", "3")
+            .header(
+                "Authorization",
+                format!("token {}:{}", self.api_key, self.access_token.expose()),
+            )
+    }
+
+    /// `GET /user/profile`: also the cheapest way to check that the keys work.
+    pub async fn profile(&self) -> Result<Profile, KiteError> {
+        self.other.acquire().await;
+        send_json(self.request(Method::GET, "/user/profile")).await
+    }
+
+    /// `POST /orders/regular`: the broker's order id. An id means *received*, not filled.
+    pub async fn place_order(&self, order: &OrderRequest) -> Result<String, KiteError> {
+        order.check().map_err(|message| KiteError::Rejected {
+            status: 400,
+            error_type: "InputException".into(),
+            message,
+        })?;
+        self.orders.acquire().await;
+        let id: OrderId = send_json(
+            self.request(Method::POST, "/orders/regular")
+                .form(&order.form()),
+        )
+        .await?;
+        Ok(id.order_id)
+    }
+
+    /// `GET /orders`: today's orders.
+    pub async fn orders(&self) -> Result<Vec<Order>, KiteError> {
+        self.other.acquire().await;
+        send_json(self.request(Method::GET, "/orders")).await
+    }
+
+    /// Today's order carrying `tag`, if any: how an ambiguous placement is resolved.
+    pub async fn find_order_by_tag(&self, tag: &str) -> Result<Option<Order>, KiteError> {
+        Ok(self
+            .orders()
+            .await?
+            .into_iter()
+            .find(|o| o.tag.as_deref() == Some(tag)))
+    }
+
+    /// `GET /orders/{order_id}`: the order's states, oldest first.
+    pub async fn order_history(&self, order_id: &str) -> Result<Vec<Order>, KiteError> {
+        self.other.acquire().await;
+        send_json(self.request(Method::GET, &format!("/orders/{}", path_segment(order_id)?))).await
+    }
+
+    /// `DELETE /orders/regular/{order_id}`.
+    pub async fn cancel_order(&self, order_id: &str) -> Result<String, KiteError> {
+        self.orders.acquire().await;
+        let id: OrderId = send_json(self.request(
+            Method::DELETE,
+            &format!("/orders/regular/{}", path_segment(order_id)?),
+        ))
+        .await?;
+        Ok(id.order_id)
+    }
+
+    /// `GET /instruments/{exchange}`: the instrument dump (CSV).
+    pub async fn instruments(&self, exchange: &str) -> Result<Instruments, KiteError> {
+        self.other.acquire().await;
+        let response = self
+            .request(
+                Method::GET,
+                &format!("/instruments/{}", path_segment(exchange)?),
+            )
+            .send()
+            .await
+            .map_err(|e| KiteError::from_reqwest(&e))?;
+        let status = response.status().as_u16();
+        let body = response
+            .text()
+            .await
+            .map_err(|e| KiteError::from_reqwest(&e))?;
+        if status != 200 {
+            return Err(error_from_body(status, &body));
+        }
+        Instruments::from_csv(&body)
+    }
+
+    /// `GET /quote/ltp?i=NSE:TCS&…`: last prices keyed by `EXCHANGE:SYMBOL`.
+    pub async fn ltp(&self, instruments: &[&str]) -> Result<HashMap<String, Ltp>, KiteError> {
+        self.other.acquire().await;
+        let query: Vec<(&str, &str)> = instruments.iter().map(|i| ("i", *i)).collect();
+        send_json(self.request(Method::GET, "/quote/ltp").query(&query)).await
+    }
+}
+
+fn path_segment(text: &str) -> Result<&str, KiteError> {
+    if !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        Ok(text)
+    } else {
+        Err(KiteError::Rejected {
+            status: 400,
+            error_type: "InputException".into(),
+            message: "invalid identifier".into(),
+        })
+    }
+}
+
+fn error_from_body(status: u16, body: &str) -> KiteError {
+    match serde_json::from_str::<ErrorEnvelope>(body) {
+        Ok(env) => KiteError::from_response(
+            status,
+            env.error_type.as_deref(),
+            env.message.unwrap_or_else(|| format!("HTTP {status}")),
+        ),
+        Err(_) => KiteError::from_response(status, None, format!("HTTP {status}")),
+    }
+}
+
+async fn send_json<T: DeserializeOwned>(req: RequestBuilder) -> Result<T, KiteError> {
+    let response = req.send().await.map_err(|e| KiteError::from_reqwest(&e))?;
+    let status = response.status().as_u16();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| KiteError::from_reqwest(&e))?;
+    if !(200..300).contains(&status) {
+        return Err(error_from_body(status, &String::from_utf8_lossy(&body)));
+    }
+    let envelope: Envelope<T> = serde_json::from_slice(&body).map_err(|e| KiteError::Protocol {
+        status,
+        message: format!("unreadable success body: {e}"),
+    })?;
+    if envelope.status != "success" {
+        return Err(error_from_body(status, &String::from_utf8_lossy(&body)));
+    }
+    Ok(envelope.data)
+}

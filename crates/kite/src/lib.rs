@@ -1,0 +1,24 @@
+//! Zerodha Kite Connect v3.
+//!
+//! - [`ticker`]: the ticker WebSocket's binary frames and text messages (decode and encode).
+//! - [`error`]: Kite's error envelope as a typed error: auth, rejected, retryable.
+//! - [`types`]: wire types of the REST API, each with a sample payload.
+//! - [`client`]: the REST client (profile, session, orders, instruments) with a rate limiter.
+//! - [`instruments`]: the instruments CSV dump, as a symbol ⇄ token map.
+//! - [`postback`]: postback and session checksums.
+//! - [`rate_limit`]: keeps requests within Kite's per-second limits.
+
+pub mod client;
+pub mod error;
+pub mod instruments;
+pub mod postback;
+pub mod rate_limit;
+// TEMP-TICKER pub mod ticker;
+pub mod types;
+
+pub use client::{KiteClient, KiteHttp, Secret, KITE_API_URL};
+pub use error::KiteError;
+pub use instruments::{Instrument, Instruments};
+pub use types::{
+    MarketProtection, Order, OrderRequest, OrderState, OrderType, Profile, Session, TransactionType,
+};
