@@ -1,18 +1,38 @@
 //! Configuration: one struct, read from environment variables with defaults that match the
-//! local services `scripts/services` starts. Every variable is listed in `docs/operations.md`.
+//! local services `scripts/services` starts. Every variable is listed in the README.
 
 use std::time::Duration;
 
-use algo_core::CalendarKind;
+use algo_core::strategy::parse_time_of_day;
+use algo_core::{CalendarKind, StrategyRules};
+use base64::Engine;
 
 /// Why the configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
 pub struct ConfigError(pub String);
 
+/// Which deployment reads the configuration: the AWS profile insists on real secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    SelfHosted,
+    Aws,
+}
+
+/// A secret from configuration; `Debug` never shows it.
+#[derive(Clone)]
+pub struct SecretBytes(pub Vec<u8>);
+
+impl std::fmt::Debug for SecretBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
 /// Settings shared by every binary.
 #[derive(Debug, Clone)]
 pub struct Config {
+    pub profile: Profile,
     /// `DATABASE_URL`.
     pub database_url: String,
     /// `REDIS_URL`.
@@ -23,42 +43,148 @@ pub struct Config {
     pub calendar: CalendarKind,
     /// `ALGO_STORE_TIMEOUT_MS`: the longest any one store call may take.
     pub store_timeout: Duration,
+    /// `ALGO_JWT_SECRET`: signs access tokens (at least 32 bytes).
+    pub jwt_secret: SecretBytes,
+    /// `ALGO_BROKER_KEY` (base64 of 32 bytes) and `ALGO_BROKER_KEY_ID`: seal broker secrets.
+    pub broker_key: SecretBytes,
+    pub broker_key_id: String,
+    /// `ALGO_KITE_URL`: Kite's REST root, or the simulator's.
+    pub kite_url: String,
+    /// `ALGO_KITE_TIMEOUT_MS`.
+    pub kite_timeout: Duration,
+    /// `ALGO_KITE_API_KEY` / `ALGO_KITE_ACCESS_TOKEN`: the platform's market-data credential
+    /// (instrument list, ticks).
+    pub kite_api_key: String,
+    pub kite_access_token: SecretBytes,
+    /// `ALGO_CORS_ORIGINS`: comma-separated origins of the app's web build; `*` allows any.
+    pub cors_origins: Vec<String>,
+    /// `ALGO_MIS_CUTOFF` (HH:MM:SS) and `ALGO_MAX_QUANTITY`.
+    pub rules: StrategyRules,
 }
 
+/// Development-only values, used by the self-hosted profile when nothing is configured.
+const DEV_JWT_SECRET: &str = "algo-dev-only-jwt-secret-do-not-use-in-production";
+const DEV_BROKER_KEY: [u8; 32] = *b"algo-dev-only-broker-key-32bytes";
+
 impl Config {
-    /// Reads the environment; `default_calendar` differs by profile (the AWS profile passes `nse`).
-    pub fn from_env(default_calendar: CalendarKind) -> Result<Self, ConfigError> {
-        Self::from_lookup(|k| std::env::var(k).ok(), default_calendar)
+    /// Reads the environment.
+    pub fn from_env(profile: Profile, default_calendar: CalendarKind) -> Result<Self, ConfigError> {
+        Self::from_lookup(
+            |k| std::env::var(k).ok().filter(|v| !v.is_empty()),
+            profile,
+            default_calendar,
+        )
     }
 
     /// Reads settings through `get`, so tests need not touch the process environment.
     pub fn from_lookup(
         get: impl Fn(&str) -> Option<String>,
+        profile: Profile,
         default_calendar: CalendarKind,
     ) -> Result<Self, ConfigError> {
+        let err = |m: String| ConfigError(m);
+        let millis = |name: &str, default: u64| -> Result<Duration, ConfigError> {
+            match get(name) {
+                None => Ok(Duration::from_millis(default)),
+                Some(v) => v
+                    .parse()
+                    .map(Duration::from_millis)
+                    .map_err(|_| err(format!("{name} must be milliseconds, not {v:?}"))),
+            }
+        };
         let calendar = match get("ALGO_CALENDAR") {
             None => default_calendar,
             Some(v) => CalendarKind::parse(&v).ok_or_else(|| {
-                ConfigError(format!(
+                err(format!(
                     "ALGO_CALENDAR must be nse or always-open, not {v:?}"
                 ))
             })?,
         };
-        let store_timeout = match get("ALGO_STORE_TIMEOUT_MS") {
-            None => Duration::from_millis(2000),
-            Some(v) => Duration::from_millis(v.parse().map_err(|_| {
-                ConfigError(format!(
-                    "ALGO_STORE_TIMEOUT_MS must be milliseconds, not {v:?}"
+        if profile == Profile::Aws && calendar != CalendarKind::Nse {
+            return Err(err("the AWS profile trades on the nse calendar only".into()));
+        }
+        let required = |name: &str| -> Result<Option<String>, ConfigError> {
+            match (get(name), profile) {
+                (Some(v), _) => Ok(Some(v)),
+                (None, Profile::Aws) => Err(err(format!("{name} is required in the AWS profile"))),
+                (None, Profile::SelfHosted) => Ok(None),
+            }
+        };
+        let jwt_secret = match required("ALGO_JWT_SECRET")? {
+            Some(v) if v.len() < 32 => {
+                return Err(err("ALGO_JWT_SECRET must be at least 32 bytes".into()))
+            }
+            Some(v) => v.into_bytes(),
+            None => DEV_JWT_SECRET.as_bytes().to_vec(),
+        };
+        let broker_key = match required("ALGO_BROKER_KEY")? {
+            Some(v) => {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(v.trim())
+                    .map_err(|_| err("ALGO_BROKER_KEY must be base64".into()))?;
+                if bytes.len() != 32 {
+                    return Err(err(
+                        "ALGO_BROKER_KEY must be 32 bytes (base64 of them)".into()
+                    ));
+                }
+                bytes
+            }
+            None => DEV_BROKER_KEY.to_vec(),
+        };
+        let mut rules = match calendar {
+            CalendarKind::Nse => StrategyRules::nse(),
+            CalendarKind::AlwaysOpen => StrategyRules::always_open(),
+        };
+        if let Some(v) = get("ALGO_MIS_CUTOFF") {
+            rules.mis_cutoff = parse_time_of_day(&v)
+                .ok_or_else(|| err(format!("ALGO_MIS_CUTOFF must be HH:MM:SS, not {v:?}")))?;
+        }
+        if let Some(v) = get("ALGO_MAX_QUANTITY") {
+            rules.max_quantity = v.parse().ok().filter(|q| *q > 0).ok_or_else(|| {
+                err(format!(
+                    "ALGO_MAX_QUANTITY must be a positive integer, not {v:?}"
                 ))
-            })?),
+            })?;
+        }
+        let default_kite = if profile == Profile::Aws {
+            "https://api.kite.trade"
+        } else {
+            "http://127.0.0.1:8090"
         };
         Ok(Self {
+            profile,
             database_url: get("DATABASE_URL")
                 .unwrap_or_else(|| "postgres://postgres:postgres@127.0.0.1:5432/algo".into()),
             redis_url: get("REDIS_URL").unwrap_or_else(|| "redis://127.0.0.1:6379".into()),
             redis_prefix: get("ALGO_REDIS_PREFIX").unwrap_or_default(),
             calendar,
-            store_timeout,
+            store_timeout: millis("ALGO_STORE_TIMEOUT_MS", 2000)?,
+            jwt_secret: SecretBytes(jwt_secret),
+            broker_key: SecretBytes(broker_key),
+            broker_key_id: get("ALGO_BROKER_KEY_ID").unwrap_or_else(|| "local-v1".into()),
+            kite_url: get("ALGO_KITE_URL").unwrap_or_else(|| default_kite.into()),
+            kite_timeout: millis("ALGO_KITE_TIMEOUT_MS", 5000)?,
+            kite_api_key: required("ALGO_KITE_API_KEY")?.unwrap_or_else(|| "sim_key".into()),
+            kite_access_token: SecretBytes(
+                required("ALGO_KITE_ACCESS_TOKEN")?
+                    .unwrap_or_else(|| "sim_token".into())
+                    .into_bytes(),
+            ),
+            cors_origins: get("ALGO_CORS_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|s| s.trim().to_owned())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
+                .unwrap_or_else(|| {
+                    if profile == Profile::Aws {
+                        Vec::new()
+                    } else {
+                        vec!["*".into()]
+                    }
+                }),
+            rules,
         })
     }
 }
@@ -67,29 +193,72 @@ impl Config {
 mod tests {
     use super::*;
 
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
     #[test]
-    fn defaults_match_the_local_services() {
-        let c = Config::from_lookup(|_| None, CalendarKind::Nse).expect("defaults");
+    fn self_hosted_defaults_match_the_local_services() {
+        let c = Config::from_lookup(|_| None, Profile::SelfHosted, CalendarKind::Nse)
+            .expect("defaults");
         assert_eq!(
             c.database_url,
             "postgres://postgres:postgres@127.0.0.1:5432/algo"
         );
         assert_eq!(c.redis_url, "redis://127.0.0.1:6379");
         assert_eq!(c.calendar, CalendarKind::Nse);
+        assert_eq!(c.kite_url, "http://127.0.0.1:8090");
+        assert_eq!(c.broker_key.0.len(), 32);
+    }
+
+    #[test]
+    fn the_aws_profile_requires_real_secrets_and_the_nse_calendar() {
+        assert!(Config::from_lookup(|_| None, Profile::Aws, CalendarKind::Nse).is_err());
+        let full = env(&[
+            ("ALGO_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            (
+                "ALGO_BROKER_KEY",
+                "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            ),
+            ("ALGO_KITE_API_KEY", "k"),
+            ("ALGO_KITE_ACCESS_TOKEN", "t"),
+        ]);
+        let c = Config::from_lookup(&full, Profile::Aws, CalendarKind::Nse).expect("complete");
+        assert_eq!(c.kite_url, "https://api.kite.trade");
+        assert!(c.cors_origins.is_empty());
+        let open = |k: &str| {
+            if k == "ALGO_CALENDAR" {
+                Some("always-open".to_string())
+            } else {
+                full(k)
+            }
+        };
+        assert!(Config::from_lookup(open, Profile::Aws, CalendarKind::Nse).is_err());
     }
 
     #[test]
     fn bad_values_fail_fast() {
-        let get = |k: &str| (k == "ALGO_CALENDAR").then(|| "lse".to_string());
-        assert!(Config::from_lookup(get, CalendarKind::Nse).is_err());
-        let get = |k: &str| (k == "ALGO_STORE_TIMEOUT_MS").then(|| "soon".to_string());
-        assert!(Config::from_lookup(get, CalendarKind::Nse).is_err());
-        let get = |k: &str| (k == "ALGO_CALENDAR").then(|| "always-open".to_string());
-        assert_eq!(
-            Config::from_lookup(get, CalendarKind::Nse)
-                .map(|c| c.calendar)
-                .ok(),
-            Some(CalendarKind::AlwaysOpen)
-        );
+        for (k, v) in [
+            ("ALGO_CALENDAR", "lse"),
+            ("ALGO_STORE_TIMEOUT_MS", "soon"),
+            ("ALGO_JWT_SECRET", "short"),
+            ("ALGO_BROKER_KEY", "bm90IDMyIGJ5dGVz"),
+            ("ALGO_MIS_CUTOFF", "3pm"),
+            ("ALGO_MAX_QUANTITY", "0"),
+        ] {
+            let get = move |name: &str| (name == k).then(|| v.to_string());
+            assert!(
+                Config::from_lookup(get, Profile::SelfHosted, CalendarKind::Nse).is_err(),
+                "{k}={v}"
+            );
+        }
+        let get = |k: &str| (k == "ALGO_MIS_CUTOFF").then(|| "15:25:00".to_string());
+        let c = Config::from_lookup(get, Profile::SelfHosted, CalendarKind::Nse).expect("valid");
+        assert_eq!(c.rules.mis_cutoff.to_string(), "15:25:00");
     }
 }

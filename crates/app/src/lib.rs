@@ -2,12 +2,18 @@
 //!
 //! - [`config`]: the one configuration struct, read from the environment.
 //! - [`http`]: the Router, the error type that maps to HTTP in one place, and the handlers.
+//! - [`auth`]: passwords and tokens; [`broker`]: sealed broker keys.
+//! - [`ports`]: the scheduler and symbol directory ports; [`runtime`]: runtime state in Redis.
 
+pub mod auth;
+pub mod broker;
 pub mod config;
 pub mod http;
+pub mod ports;
+pub mod runtime;
 
 #[cfg(test)]
-use tower as _; // used by the integration tests only
+use {algo_sim as _, tower as _}; // used by the integration tests only
 
 pub use config::Config;
 pub use http::{router, AppState};

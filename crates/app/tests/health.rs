@@ -1,18 +1,18 @@
+//! `GET /health` with both stores up, and with each down.
 #![allow(unused_crate_dependencies)] // integration tests link every dependency of the crate
 
-use std::sync::Arc;
+mod support;
+
 use std::time::Duration;
 
-use algo_app::{router, AppState};
-use algo_core::{CalendarKind, TradingCalendar};
+use algo_app::AppState;
 use algo_store::redis::RedisStore;
-use algo_store::testing;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use tower::ServiceExt;
 
 async fn get_health(state: AppState) -> (StatusCode, serde_json::Value) {
-    let response = router(state)
+    let response = algo_app::router(state)
         .oneshot(
             Request::get("/health")
                 .body(Body::empty())
@@ -27,20 +27,15 @@ async fn get_health(state: AppState) -> (StatusCode, serde_json::Value) {
     (status, serde_json::from_slice(&bytes).expect("json body"))
 }
 
-fn calendar() -> Arc<TradingCalendar> {
-    Arc::new(TradingCalendar::new(CalendarKind::AlwaysOpen))
+async fn state() -> AppState {
+    support::spawn_app_with("http://127.0.0.1:1", algo_core::CalendarKind::AlwaysOpen)
+        .await
+        .state
 }
 
 #[tokio::test]
 async fn health_reports_both_stores_up() {
-    let (pg, _) = testing::fresh_database().await.expect("database");
-    let redis = testing::fresh_redis().expect("redis");
-    let (status, body) = get_health(AppState {
-        pg,
-        redis,
-        calendar: calendar(),
-    })
-    .await;
+    let (status, body) = get_health(state().await).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["postgres"], "up");
     assert_eq!(body["redis"], "up");
@@ -49,15 +44,10 @@ async fn health_reports_both_stores_up() {
 
 #[tokio::test]
 async fn health_reports_redis_down_instead_of_crashing() {
-    let (pg, _) = testing::fresh_database().await.expect("database");
-    let redis =
+    let mut state = state().await;
+    state.redis =
         RedisStore::new("redis://127.0.0.1:1", "x:", Duration::from_millis(300)).expect("client");
-    let (status, body) = get_health(AppState {
-        pg,
-        redis,
-        calendar: calendar(),
-    })
-    .await;
+    let (status, body) = get_health(state).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["error"]["code"], "REDIS_DOWN");
     assert_eq!(body["postgres"], "up");
@@ -66,18 +56,13 @@ async fn health_reports_redis_down_instead_of_crashing() {
 
 #[tokio::test]
 async fn health_reports_db_down() {
-    let pg = algo_store::postgres::pool(
+    let mut state = state().await;
+    state.pg = algo_store::postgres::pool(
         "postgres://postgres@127.0.0.1:1/x",
         Duration::from_millis(300),
     )
     .expect("lazy pool");
-    let redis = testing::fresh_redis().expect("redis");
-    let (status, body) = get_health(AppState {
-        pg,
-        redis,
-        calendar: calendar(),
-    })
-    .await;
+    let (status, body) = get_health(state).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["error"]["code"], "DB_DOWN");
     assert_eq!(body["redis"], "up");

@@ -24,6 +24,7 @@ pub enum ErrorCode {
     PayloadTooLarge,
     RateLimited,
     BrokerAuthFailed,
+    BrokerUnavailable,
     OrderFailed,
     RedisDown,
     DbDown,
@@ -31,7 +32,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::BadRequest,
         ErrorCode::WeakPassword,
         ErrorCode::StrategyInvalid,
@@ -48,6 +49,7 @@ impl ErrorCode {
         ErrorCode::PayloadTooLarge,
         ErrorCode::RateLimited,
         ErrorCode::BrokerAuthFailed,
+        ErrorCode::BrokerUnavailable,
         ErrorCode::OrderFailed,
         ErrorCode::RedisDown,
         ErrorCode::DbDown,
@@ -72,6 +74,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::BrokerAuthFailed => "BROKER_AUTH_FAILED",
+            ErrorCode::BrokerUnavailable => "BROKER_UNAVAILABLE",
             ErrorCode::OrderFailed => "ORDER_FAILED",
             ErrorCode::RedisDown => "REDIS_DOWN",
             ErrorCode::DbDown => "DB_DOWN",
@@ -99,7 +102,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => 429,
             // 424 Failed Dependency: the request was fine, the broker refused the user's keys.
             ErrorCode::BrokerAuthFailed => 424,
-            ErrorCode::OrderFailed => 502,
+            ErrorCode::BrokerUnavailable | ErrorCode::OrderFailed => 502,
             ErrorCode::RedisDown | ErrorCode::DbDown => 503,
             ErrorCode::Internal => 500,
         }

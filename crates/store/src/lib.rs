@@ -17,4 +17,19 @@ pub enum StoreError {
     RedisDown(String),
     #[error("migration failed: {0}")]
     Migration(String),
+    /// A named unique or check constraint refused the write (e.g. `users_email_key`).
+    #[error("constraint {0} violated")]
+    Conflict(String),
+}
+
+impl StoreError {
+    /// Sorts a sqlx error: constraint violations by name, everything else as the store down.
+    pub(crate) fn from_sqlx(err: sqlx::Error) -> Self {
+        if let Some(db) = err.as_database_error() {
+            if let Some(constraint) = db.constraint() {
+                return StoreError::Conflict(constraint.to_owned());
+            }
+        }
+        StoreError::DbDown(err.to_string())
+    }
 }

@@ -1,6 +1,7 @@
 //! The API's one error type, mapped to HTTP in one place.
 
 use algo_core::{ErrorCode, FieldError};
+use algo_store::StoreError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -22,19 +23,61 @@ impl ApiError {
             fields: Vec::new(),
         }
     }
+
+    pub fn invalid(code: ErrorCode, message: impl Into<String>, fields: Vec<FieldError>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            fields,
+        }
+    }
+
+    /// An unexpected failure: logged here with its cause, answered without it.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error.cause = %cause, "internal error");
+        Self::new(ErrorCode::Internal, "internal error")
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(ErrorCode::NotFound, "not found")
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::DbDown(cause) | StoreError::Migration(cause) => {
+                tracing::error!(error.code = "DB_DOWN", error.cause = %cause, "postgres call failed");
+                ApiError::new(
+                    ErrorCode::DbDown,
+                    "the database is unavailable; try again shortly",
+                )
+            }
+            StoreError::RedisDown(cause) => {
+                tracing::error!(error.code = "REDIS_DOWN", error.cause = %cause, "redis call failed");
+                ApiError::new(
+                    ErrorCode::RedisDown,
+                    "runtime state is unavailable; try again shortly",
+                )
+            }
+            StoreError::Conflict(constraint) => {
+                ApiError::internal(format!("unmapped constraint {constraint}"))
+            }
+        }
+    }
+}
+
+impl From<redis::RedisError> for ApiError {
+    fn from(e: redis::RedisError) -> Self {
+        StoreError::RedisDown(e.to_string()).into()
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.code.http_status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        // 5xx bodies say nothing specific; the cause is logged where it was handled.
-        let message = if status.is_server_error() && self.code == ErrorCode::Internal {
-            "internal error".to_owned()
-        } else {
-            self.message
-        };
-        let mut error = json!({ "code": self.code, "message": message });
+        let mut error = json!({ "code": self.code, "message": self.message });
         if !self.fields.is_empty() {
             error["fields"] = json!(self.fields);
         }

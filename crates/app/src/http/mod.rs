@@ -1,17 +1,40 @@
 //! The HTTP surface: one Router for API Gateway (through `lambda_http`) and for local runs.
+//!
+//! One file per area: [`auth`], [`broker`], [`strategies`], [`health`]; [`error`] maps every
+//! failure to HTTP in one place and [`extract`] turns requests into typed input.
 
-mod error;
+mod auth;
+mod broker;
+pub mod error;
+mod extract;
 mod health;
+mod strategies;
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use algo_core::TradingCalendar;
+use algo_core::{Clock, StrategyRules, SystemClock, TradingCalendar};
+use algo_kite::{KiteHttp, Secret};
 use algo_store::redis::RedisStore;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method};
+use axum::routing::{get, post};
 use axum::Router;
 use sqlx::PgPool;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::tokens::TokenKeys;
+use crate::broker::crypto::BrokerCipher;
+use crate::config::Config;
+use crate::ports::{KiteSymbolDirectory, Scheduler, SymbolDirectory};
 
 pub use error::ApiError;
+
+/// The largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// What every handler may use. Cheap to clone.
 #[derive(Clone)]
@@ -19,11 +42,108 @@ pub struct AppState {
     pub pg: PgPool,
     pub redis: RedisStore,
     pub calendar: Arc<TradingCalendar>,
+    pub rules: Arc<StrategyRules>,
+    pub tokens: TokenKeys,
+    pub cipher: BrokerCipher,
+    pub kite: KiteHttp,
+    pub symbols: Arc<dyn SymbolDirectory>,
+    pub scheduler: Arc<dyn Scheduler>,
+    pub clock: Arc<dyn Clock>,
+    pub cors_origins: Arc<Vec<String>>,
+}
+
+impl AppState {
+    /// Builds the state from configuration and the stores; the scheduler is the profile's.
+    pub fn new(
+        config: &Config,
+        pg: PgPool,
+        redis: RedisStore,
+        scheduler: Arc<dyn Scheduler>,
+    ) -> Result<Self, String> {
+        let kite =
+            KiteHttp::new(&config.kite_url, config.kite_timeout).map_err(|e| e.to_string())?;
+        let key: [u8; 32] = config
+            .broker_key
+            .0
+            .as_slice()
+            .try_into()
+            .map_err(|_| "broker key must be 32 bytes".to_owned())?;
+        let symbols = KiteSymbolDirectory::new(
+            kite.clone(),
+            config.kite_api_key.clone(),
+            Secret::new(String::from_utf8_lossy(&config.kite_access_token.0).into_owned()),
+        );
+        Ok(Self {
+            pg,
+            redis,
+            calendar: Arc::new(TradingCalendar::new(config.calendar)),
+            rules: Arc::new(config.rules.clone()),
+            tokens: TokenKeys::new(&config.jwt_secret.0),
+            cipher: BrokerCipher::new(&key, config.broker_key_id.clone()),
+            kite,
+            symbols: Arc::new(symbols),
+            scheduler,
+            clock: Arc::new(SystemClock),
+            cors_origins: Arc::new(config.cors_origins.clone()),
+        })
+    }
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let layer = CorsLayer::new()
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers([
+            axum::http::header::AUTHORIZATION,
+            axum::http::header::CONTENT_TYPE,
+        ])
+        .max_age(Duration::from_secs(600));
+    if origins.iter().any(|o| o == "*") {
+        layer.allow_origin(Any)
+    } else {
+        let list: Vec<HeaderValue> = origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect();
+        layer.allow_origin(AllowOrigin::list(list))
+    }
 }
 
 /// The whole API.
 pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let origins = state.cors_origins.clone();
     Router::new()
         .route("/health", get(health::health))
+        .route("/auth/register", post(auth::register))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/refresh", post(auth::refresh))
+        .route("/auth/me", get(auth::me))
+        .route("/broker/connect", post(broker::connect))
+        .route("/broker/status", get(broker::status))
+        .route("/broker", axum::routing::delete(broker::disconnect))
+        .route("/strategy/create", post(strategies::create))
+        .route("/strategies", get(strategies::list))
+        .route("/strategy/start", post(strategies::start))
+        .route("/strategy/stop", post(strategies::stop))
+        .route("/strategy/status/{id}", get(strategies::status))
+        .route("/strategy/{id}/orders", get(strategies::orders))
+        .route("/strategy/{id}", get(strategies::get_one).put(strategies::update).delete(strategies::delete))
+        .fallback(|| async { ApiError::new(algo_core::ErrorCode::NotFound, "no such route") })
         .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::GATEWAY_TIMEOUT, Duration::from_secs(25)))
+        .layer(cors(&origins))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            // Method, path and request id only: never headers or bodies (tokens, keys).
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }

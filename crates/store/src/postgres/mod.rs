@@ -1,4 +1,13 @@
 //! Postgres: the system of record.
+//!
+//! One file per table: [`users`], [`refresh_tokens`], [`broker_keys`], [`strategies`]. Every
+//! query on user data takes the caller's user id, so no query can reach another user's rows.
+
+pub mod broker_keys;
+pub mod order_logs;
+pub mod refresh_tokens;
+pub mod strategies;
+pub mod users;
 
 use std::time::Duration;
 

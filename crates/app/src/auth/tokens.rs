@@ -1,0 +1,135 @@
+//! Access tokens (short-lived JWTs, HS256 pinned) and refresh tokens (random, single use).
+
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{
+    decode, encode, errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation,
+};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// How long an access token lives.
+pub const ACCESS_TTL: Duration = Duration::minutes(15);
+/// How long a refresh token lives.
+pub const REFRESH_TTL: Duration = Duration::days(30);
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: Uuid,
+    iat: i64,
+    exp: i64,
+    typ: String,
+}
+
+/// Why an access token is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenError {
+    Expired,
+    Invalid,
+}
+
+/// Signs and checks access tokens with one secret.
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl std::fmt::Debug for TokenKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenKeys(<redacted>)")
+    }
+}
+
+impl TokenKeys {
+    pub fn new(secret: &[u8]) -> Self {
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
+    }
+
+    /// An access token for `user` valid from `now` for [`ACCESS_TTL`].
+    pub fn access_token(&self, user: Uuid, now: DateTime<Utc>) -> Result<String, String> {
+        let claims = Claims {
+            sub: user,
+            iat: now.timestamp(),
+            exp: (now + ACCESS_TTL).timestamp(),
+            typ: "access".into(),
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| e.to_string())
+    }
+
+    /// The user of a valid access token. Only HS256 is accepted, `exp` is enforced with no leeway.
+    pub fn verify(&self, token: &str) -> Result<Uuid, TokenError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        match decode::<Claims>(token, &self.decoding, &validation) {
+            Ok(data) if data.claims.typ == "access" => Ok(data.claims.sub),
+            Ok(_) => Err(TokenError::Invalid),
+            Err(e) if matches!(e.kind(), ErrorKind::ExpiredSignature) => Err(TokenError::Expired),
+            Err(_) => Err(TokenError::Invalid),
+        }
+    }
+}
+
+/// A new refresh token: 32 random bytes, URL-safe base64. Only its hash is stored.
+pub fn new_refresh_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What the database keeps of a refresh token.
+pub fn refresh_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_tokens_verify_and_expire() {
+        let keys = TokenKeys::new(b"test secret of enough length....");
+        let user = Uuid::new_v4();
+        let token = keys.access_token(user, Utc::now()).expect("sign");
+        assert_eq!(keys.verify(&token), Ok(user));
+        let old = keys
+            .access_token(user, Utc::now() - ACCESS_TTL - Duration::seconds(1))
+            .expect("sign");
+        assert_eq!(keys.verify(&old), Err(TokenError::Expired));
+        let other = TokenKeys::new(b"another secret of enough length.");
+        assert_eq!(other.verify(&token), Err(TokenError::Invalid));
+        assert_eq!(keys.verify("not.a.jwt"), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn refuses_the_none_algorithm() {
+        let keys = TokenKeys::new(b"test secret of enough length....");
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let exp = Utc::now().timestamp() + 600;
+        let forged = format!(
+            "{}.{}.",
+            b64(r#"{"alg":"none","typ":"JWT"}"#),
+            b64(&format!(
+                r#"{{"sub":"{}","iat":0,"exp":{exp},"typ":"access"}}"#,
+                Uuid::new_v4()
+            ))
+        );
+        assert_eq!(keys.verify(&forged), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn refresh_tokens_are_random_and_hashed() {
+        let a = new_refresh_token();
+        let b = new_refresh_token();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(refresh_hash(&a).len(), 32);
+        assert_eq!(refresh_hash(&a), refresh_hash(&a));
+    }
+}

@@ -1,0 +1,3 @@
+//! The user's broker connection: sealed keys.
+
+pub mod crypto;

@@ -1,0 +1,428 @@
+//! `/strategy*`, `/strategies`: create, read, update, delete, start, stop, status, orders.
+//! Another user's strategy answers 404 exactly as a missing one does.
+
+use algo_core::strategy::{FieldError, StrategyDraft};
+use algo_core::{ErrorCode, Position, TradingCalendar};
+use algo_store::postgres::strategies::{self, Status, StrategyRow, WriteOutcome};
+use algo_store::postgres::{broker_keys, order_logs};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Days, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::extract::{parse_id, ApiJson, AuthUser};
+use super::{ApiError, AppState};
+use crate::runtime::{self, Runtime};
+
+/// The create/update body. Every field is read loosely so that every problem, wrong types
+/// included, is reported at once with its field name.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrategyBody {
+    symbol: Option<Value>,
+    exchange: Option<Value>,
+    buy_time: Option<Value>,
+    sell_time: Option<Value>,
+    stop_loss: Option<Value>,
+    quantity: Option<Value>,
+    product: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartRequest {
+    strategy_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopRequest {
+    strategy_id: String,
+    #[serde(default)]
+    exit_position: bool,
+}
+
+fn draft(body: StrategyBody) -> (StrategyDraft, Vec<FieldError>) {
+    let mut errors = Vec::new();
+    let mut text = |field: &str, v: Option<Value>| match v {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(_) => {
+            errors.push(FieldError::new(field, format!("{field} must be a string")));
+            Some(String::new()).filter(|_| false)
+        }
+    };
+    let symbol = text("symbol", body.symbol);
+    let exchange = text("exchange", body.exchange);
+    let buy_time = text("buy_time", body.buy_time);
+    let sell_time = text("sell_time", body.sell_time);
+    let product = text("product", body.product);
+    let stop_loss = match body.stop_loss {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        // serde_json prints a number as the shortest text that reads back the same: exact.
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(_) => {
+            errors.push(FieldError::new(
+                "stop_loss",
+                "stop_loss must be a number or a decimal string",
+            ));
+            None
+        }
+    };
+    let quantity = match body.quantity {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) if n.is_i64() => n.as_i64(),
+        Some(_) => {
+            errors.push(FieldError::new(
+                "quantity",
+                "quantity must be a whole number",
+            ));
+            None
+        }
+    };
+    (
+        StrategyDraft {
+            symbol,
+            exchange,
+            buy_time,
+            sell_time,
+            stop_loss,
+            quantity,
+            product,
+        },
+        errors,
+    )
+}
+
+async fn parse_spec(
+    state: &AppState,
+    body: StrategyBody,
+) -> Result<algo_core::StrategySpec, ApiError> {
+    let (draft, mut type_errors) = draft(body);
+    let spec = match draft.parse(&state.rules) {
+        Ok(spec) if type_errors.is_empty() => spec,
+        Ok(_) => {
+            return Err(ApiError::invalid(
+                ErrorCode::StrategyInvalid,
+                "the strategy breaks some rules",
+                type_errors,
+            ))
+        }
+        Err(mut errors) => {
+            // A field of the wrong type also shows as missing: keep the type error only.
+            errors.retain(|e| !type_errors.iter().any(|t| t.field == e.field));
+            type_errors.extend(errors);
+            return Err(ApiError::invalid(
+                ErrorCode::StrategyInvalid,
+                "the strategy breaks some rules",
+                type_errors,
+            ));
+        }
+    };
+    match state.symbols.lookup(spec.exchange, &spec.symbol).await {
+        Ok(Some(_)) => Ok(spec),
+        Ok(None) => Err(ApiError::invalid(
+            ErrorCode::UnknownSymbol,
+            format!("{} is not a tradable {} symbol", spec.symbol, spec.exchange),
+            vec![FieldError::new(
+                "symbol",
+                "the broker does not list this symbol",
+            )],
+        )),
+        Err(cause) => {
+            tracing::warn!(error.cause = %cause, "instrument list unavailable");
+            Err(ApiError::new(
+                ErrorCode::BrokerUnavailable,
+                "the broker's instrument list is unavailable; try again shortly",
+            ))
+        }
+    }
+}
+
+fn overlap(other: Uuid) -> ApiError {
+    ApiError::new(
+        ErrorCode::StrategyOverlap,
+        format!("another of your strategies on this symbol ({other}) overlaps this time window"),
+    )
+}
+
+fn running() -> ApiError {
+    ApiError::new(ErrorCode::StrategyRunning, "stop the strategy first")
+}
+
+fn strategy_json(row: &StrategyRow, rt: &Runtime) -> Value {
+    let s = &row.spec;
+    json!({
+        "strategy_id": row.id,
+        "symbol": s.symbol,
+        "exchange": s.exchange,
+        "buy_time": s.buy_time.format("%H:%M:%S").to_string(),
+        "sell_time": s.sell_time.format("%H:%M:%S").to_string(),
+        "stop_loss": s.stop_loss,
+        "quantity": s.quantity,
+        "product": s.product,
+        "status": row.status.as_str(),
+        "position": rt.position,
+        "failure_reason": row.failure_reason,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    })
+}
+
+async fn owned(state: &AppState, user: Uuid, id: &str) -> Result<StrategyRow, ApiError> {
+    let id = parse_id(id)?;
+    strategies::get(&state.pg, user, id)
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+/// `POST /strategy/create` → 201 `{strategy_id, status: "created"}`.
+pub async fn create(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiJson(body): ApiJson<StrategyBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let spec = parse_spec(&state, body).await?;
+    let id = Uuid::new_v4();
+    match strategies::create(&state.pg, user, id, &spec).await? {
+        WriteOutcome::Done => {
+            tracing::info!(event_type = "strategy_created", user_id = %user, strategy_id = %id, "created");
+            Ok((
+                StatusCode::CREATED,
+                Json(json!({ "strategy_id": id, "status": "created" })),
+            ))
+        }
+        WriteOutcome::Overlap(other) => Err(overlap(other)),
+        WriteOutcome::NotFound | WriteOutcome::Running => Err(ApiError::internal(
+            "create reported a missing or running strategy",
+        )),
+    }
+}
+
+/// `GET /strategies` → the caller's strategies, newest first.
+pub async fn list(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<Value>, ApiError> {
+    let rows = strategies::list(&state.pg, user).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let runtimes = runtime::get_many(&state.redis, &ids).await?;
+    let items: Vec<Value> = rows
+        .iter()
+        .zip(runtimes.iter())
+        .map(|(r, rt)| strategy_json(r, rt))
+        .collect();
+    Ok(Json(json!({ "strategies": items })))
+}
+
+/// `GET /strategy/{id}`.
+pub async fn get_one(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let row = owned(&state, user, &id).await?;
+    let rt = runtime::get(&state.redis, row.id).await?;
+    Ok(Json(strategy_json(&row, &rt)))
+}
+
+/// `PUT /strategy/{id}` (not while running) → the updated strategy.
+pub async fn update(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<StrategyBody>,
+) -> Result<Json<Value>, ApiError> {
+    let row = owned(&state, user, &id).await?;
+    if row.status == Status::Running {
+        return Err(running());
+    }
+    let spec = parse_spec(&state, body).await?;
+    match strategies::update(&state.pg, user, row.id, &spec).await? {
+        WriteOutcome::Done => {}
+        WriteOutcome::Overlap(other) => return Err(overlap(other)),
+        WriteOutcome::NotFound => return Err(ApiError::not_found()),
+        WriteOutcome::Running => return Err(running()),
+    }
+    let row = strategies::get(&state.pg, user, row.id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let rt = runtime::get(&state.redis, row.id).await?;
+    Ok(Json(strategy_json(&row, &rt)))
+}
+
+/// `DELETE /strategy/{id}` (not while running) → 204.
+pub async fn delete(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let row = owned(&state, user, &id).await?;
+    match strategies::delete(&state.pg, user, row.id).await? {
+        WriteOutcome::Done => {
+            state
+                .scheduler
+                .disarm(row.id)
+                .await
+                .map_err(ApiError::internal)?;
+            runtime::forget(&state.redis, row.id, row.spec.symbol.as_ref()).await?;
+            Ok(StatusCode::NO_CONTENT)
+        }
+        WriteOutcome::Running => Err(running()),
+        WriteOutcome::NotFound => Err(ApiError::not_found()),
+        WriteOutcome::Overlap(_) => Err(ApiError::internal("delete reported an overlap")),
+    }
+}
+
+/// `POST /strategy/start {strategy_id}` → 200 running. Idempotent.
+pub async fn start(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiJson(body): ApiJson<StartRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let row = owned(&state, user, &body.strategy_id).await?;
+    match broker_keys::get(&state.pg, user).await? {
+        None => {
+            return Err(ApiError::new(
+                ErrorCode::BrokerNotConnected,
+                "connect your broker before starting a strategy",
+            ))
+        }
+        Some(keys) if keys.status != "connected" => {
+            return Err(ApiError::new(
+                ErrorCode::BrokerAuthFailed,
+                "your broker session expired; re-enter your access token",
+            ))
+        }
+        Some(_) => {}
+    }
+    runtime::load(&state.redis, &row).await?;
+    state
+        .scheduler
+        .arm(&row)
+        .await
+        .map_err(ApiError::internal)?;
+    strategies::set_status(&state.pg, user, row.id, Status::Running, None).await?;
+    tracing::info!(event_type = "strategy_started", user_id = %user, strategy_id = %row.id, "started");
+    Ok(Json(json!({ "strategy_id": row.id, "status": "running" })))
+}
+
+/// `POST /strategy/stop {strategy_id, exit_position?}` → 200 stopped. Idempotent.
+pub async fn stop(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiJson(body): ApiJson<StopRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let row = owned(&state, user, &body.strategy_id).await?;
+    if row.status == Status::Running {
+        strategies::set_status(&state.pg, user, row.id, Status::Stopped, None).await?;
+    }
+    state
+        .scheduler
+        .disarm(row.id)
+        .await
+        .map_err(ApiError::internal)?;
+    runtime::unload(&state.redis, row.id, row.spec.symbol.as_ref()).await?;
+    let rt = runtime::get(&state.redis, row.id).await?;
+    let exit_requested = body.exit_position && rt.position.is_open();
+    tracing::info!(event_type = "strategy_stopped", user_id = %user, strategy_id = %row.id, exit_requested, "stopped");
+    let status = if row.status == Status::Failed {
+        "failed"
+    } else {
+        "stopped"
+    };
+    Ok(Json(
+        json!({ "strategy_id": row.id, "status": status, "position": rt.position, "exit_requested": exit_requested }),
+    ))
+}
+
+/// The next timed action of a running strategy and when it is due.
+pub fn next_action(
+    calendar: &TradingCalendar,
+    row: &StrategyRow,
+    rt: &Runtime,
+    now: DateTime<Utc>,
+) -> Option<(&'static str, DateTime<Utc>)> {
+    if row.status != Status::Running {
+        return None;
+    }
+    let today = TradingCalendar::trading_date(now);
+    let today_runtime = rt.trading_date == Some(today);
+    match rt.position {
+        Position::Buying | Position::Bought | Position::Selling if today_runtime => {
+            Some(("SELL", TradingCalendar::instant(today, row.spec.sell_time)))
+        }
+        _ => {
+            // Today's entry is spent once today's runtime moved past `none`.
+            let from = if today_runtime && rt.position != Position::None {
+                TradingCalendar::instant(
+                    today.checked_add_days(Days::new(1))?,
+                    chrono::NaiveTime::MIN,
+                )
+            } else {
+                now
+            };
+            calendar
+                .next_trading_instant(row.spec.buy_time, from)
+                .map(|at| ("BUY", at))
+        }
+    }
+}
+
+/// `GET /strategy/status/{id}`.
+pub async fn status(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let row = owned(&state, user, &id).await?;
+    let rt = runtime::get(&state.redis, row.id).await?;
+    let logs = order_logs::list(&state.pg, user, row.id).await?;
+    let last_action = logs.first().map(|l| json!({ "event": l.event, "status": l.status, "at": l.placed_at.unwrap_or(l.created_at) }));
+    let next = next_action(&state.calendar, &row, &rt, state.clock.now())
+        .map(|(event, at)| json!({ "event": event, "at": at }));
+    let last_price = rt
+        .last_price_paise
+        .and_then(|p| algo_core::Price::from_paise(p).ok());
+    Ok(Json(json!({
+        "strategy_id": row.id,
+        "status": row.status.as_str(),
+        "position": rt.position,
+        "last_action": last_action,
+        "last_price": last_price,
+        "next_action": next,
+        "failure_reason": row.failure_reason,
+    })))
+}
+
+/// `GET /strategy/{id}/orders` → the order log, newest first.
+pub async fn orders(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let row = owned(&state, user, &id).await?;
+    let logs = order_logs::list(&state.pg, user, row.id).await?;
+    let items: Vec<Value> = logs
+        .iter()
+        .map(|l| {
+            json!({
+                "order_id": l.id,
+                "event": l.event,
+                "broker_order_id": l.broker_order_id,
+                "status": l.status,
+                "quantity": l.quantity,
+                "average_price": l.average_price_paise.and_then(|p| algo_core::Price::from_paise(p).ok()),
+                "message": l.message,
+                "scheduled_for": l.scheduled_for,
+                "placed_at": l.placed_at,
+                "latency_ms": l.latency_ms,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "orders": items })))
+}

@@ -1,0 +1,109 @@
+//! `broker_keys`: one sealed (encrypted) set of broker credentials per user.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// A user's sealed keys and connection state. The ciphertext opens only with the app's key.
+#[derive(Debug, Clone)]
+pub struct BrokerKeysRow {
+    pub user_id: Uuid,
+    pub ciphertext: Vec<u8>,
+    pub nonce: Vec<u8>,
+    pub key_id: String,
+    pub broker_user_id: Option<String>,
+    pub user_name: Option<String>,
+    /// `connected` or `expired`.
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Saves (or replaces) the user's keys as `connected`.
+pub async fn upsert(pool: &PgPool, row: &BrokerKeysRow) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO broker_keys (user_id, ciphertext, nonce, key_id, broker_user_id, user_name, status, status_reason, connected_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'connected', NULL, now(), now())
+         ON CONFLICT (user_id) DO UPDATE SET ciphertext = EXCLUDED.ciphertext, nonce = EXCLUDED.nonce,
+           key_id = EXCLUDED.key_id, broker_user_id = EXCLUDED.broker_user_id, user_name = EXCLUDED.user_name,
+           status = 'connected', status_reason = NULL, connected_at = now(), updated_at = now()",
+    )
+    .bind(row.user_id)
+    .bind(&row.ciphertext)
+    .bind(&row.nonce)
+    .bind(&row.key_id)
+    .bind(&row.broker_user_id)
+    .bind(&row.user_name)
+    .execute(pool)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(())
+}
+
+type Row = (
+    Uuid,
+    Vec<u8>,
+    Vec<u8>,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    DateTime<Utc>,
+);
+
+pub async fn get(pool: &PgPool, user_id: Uuid) -> Result<Option<BrokerKeysRow>, StoreError> {
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT user_id, ciphertext, nonce, key_id, broker_user_id, user_name, status, status_reason, updated_at FROM broker_keys WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(row.map(
+        |(
+            user_id,
+            ciphertext,
+            nonce,
+            key_id,
+            broker_user_id,
+            user_name,
+            status,
+            status_reason,
+            updated_at,
+        )| BrokerKeysRow {
+            user_id,
+            ciphertext,
+            nonce,
+            key_id,
+            broker_user_id,
+            user_name,
+            status,
+            status_reason,
+            updated_at,
+        },
+    ))
+}
+
+/// Marks the connection expired (the broker answered `TokenException`).
+pub async fn mark_expired(pool: &PgPool, user_id: Uuid, reason: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE broker_keys SET status = 'expired', status_reason = $2, updated_at = now() WHERE user_id = $1")
+        .bind(user_id)
+        .bind(reason)
+        .execute(pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+    Ok(())
+}
+
+/// Removes the keys; `true` when there were any.
+pub async fn delete(pool: &PgPool, user_id: Uuid) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM broker_keys WHERE user_id = $1")
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+    Ok(done.rows_affected() > 0)
+}

@@ -1,0 +1,306 @@
+//! `strategies`: every query is scoped by the owner's user id.
+
+use algo_core::strategy::{windows_overlap, Exchange, Product, StrategySpec, Symbol};
+use algo_core::Price;
+use chrono::{DateTime, NaiveTime, Utc};
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// `created`, `running`, `stopped` or `failed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Created,
+    Running,
+    Stopped,
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Created => "created",
+            Status::Running => "running",
+            Status::Stopped => "stopped",
+            Status::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, StoreError> {
+        Ok(match text {
+            "created" => Status::Created,
+            "running" => Status::Running,
+            "stopped" => Status::Stopped,
+            "failed" => Status::Failed,
+            other => {
+                return Err(StoreError::DbDown(format!(
+                    "unknown strategy status {other:?}"
+                )))
+            }
+        })
+    }
+}
+
+/// A stored strategy.
+#[derive(Debug, Clone)]
+pub struct StrategyRow {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub spec: StrategySpec,
+    pub status: Status,
+    pub failure_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a write found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteOutcome {
+    Done,
+    /// Another strategy of the user on the same symbol overlaps in time.
+    Overlap(Uuid),
+    /// No such strategy for this user.
+    NotFound,
+    /// The strategy is running; stop it first.
+    Running,
+}
+
+type Row = (
+    Uuid,
+    Uuid,
+    String,
+    String,
+    NaiveTime,
+    NaiveTime,
+    i64,
+    i32,
+    String,
+    String,
+    Option<String>,
+    DateTime<Utc>,
+    DateTime<Utc>,
+);
+
+const COLUMNS: &str =
+    "id, user_id, symbol, exchange, buy_time, sell_time, stop_loss_paise, quantity, product, status, failure_reason, created_at, updated_at";
+
+fn from_row(r: Row) -> Result<StrategyRow, StoreError> {
+    let corrupt =
+        |what: &str| StoreError::DbDown(format!("strategy {} has an invalid {what}", r.0));
+    let spec = StrategySpec {
+        symbol: Symbol::parse(&r.2).map_err(|_| corrupt("symbol"))?,
+        exchange: Exchange::parse(&r.3).ok_or_else(|| corrupt("exchange"))?,
+        buy_time: r.4,
+        sell_time: r.5,
+        stop_loss: Price::from_paise(r.6).map_err(|_| corrupt("stop_loss"))?,
+        quantity: u32::try_from(r.7).map_err(|_| corrupt("quantity"))?,
+        product: Product::parse(&r.8).ok_or_else(|| corrupt("product"))?,
+    };
+    Ok(StrategyRow {
+        id: r.0,
+        user_id: r.1,
+        spec,
+        status: Status::parse(&r.9)?,
+        failure_reason: r.10,
+        created_at: r.11,
+        updated_at: r.12,
+    })
+}
+
+/// Serialises one user's writes, so two concurrent creates cannot both miss each other's overlap.
+async fn lock_user(tx: &mut Transaction<'_, Postgres>, user_id: Uuid) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+    Ok(())
+}
+
+async fn find_overlap(
+    tx: &mut Transaction<'_, Postgres>,
+    user_id: Uuid,
+    spec: &StrategySpec,
+    except: Option<Uuid>,
+) -> Result<Option<Uuid>, StoreError> {
+    let rows: Vec<(Uuid, NaiveTime, NaiveTime)> = sqlx::query_as(
+        "SELECT id, buy_time, sell_time FROM strategies WHERE user_id = $1 AND symbol = $2",
+    )
+    .bind(user_id)
+    .bind(spec.symbol.as_ref())
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(rows
+        .into_iter()
+        .find(|(id, buy, sell)| {
+            Some(*id) != except && windows_overlap((*buy, *sell), (spec.buy_time, spec.sell_time))
+        })
+        .map(|(id, _, _)| id))
+}
+
+/// Inserts a strategy unless it overlaps another of the user's.
+pub async fn create(
+    pool: &PgPool,
+    user_id: Uuid,
+    id: Uuid,
+    spec: &StrategySpec,
+) -> Result<WriteOutcome, StoreError> {
+    let mut tx = pool.begin().await.map_err(StoreError::from_sqlx)?;
+    lock_user(&mut tx, user_id).await?;
+    if let Some(other) = find_overlap(&mut tx, user_id, spec, None).await? {
+        return Ok(WriteOutcome::Overlap(other));
+    }
+    sqlx::query(
+        "INSERT INTO strategies (id, user_id, symbol, exchange, buy_time, sell_time, stop_loss_paise, quantity, product)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(spec.symbol.as_ref())
+    .bind(spec.exchange.as_str())
+    .bind(spec.buy_time)
+    .bind(spec.sell_time)
+    .bind(spec.stop_loss.paise())
+    .bind(spec.quantity as i32)
+    .bind(spec.product.as_str())
+    .execute(&mut *tx)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    tx.commit().await.map_err(StoreError::from_sqlx)?;
+    Ok(WriteOutcome::Done)
+}
+
+/// Replaces the definition of a strategy that is not running.
+pub async fn update(
+    pool: &PgPool,
+    user_id: Uuid,
+    id: Uuid,
+    spec: &StrategySpec,
+) -> Result<WriteOutcome, StoreError> {
+    let mut tx = pool.begin().await.map_err(StoreError::from_sqlx)?;
+    lock_user(&mut tx, user_id).await?;
+    let status: Option<String> = sqlx::query_scalar(
+        "SELECT status FROM strategies WHERE id = $1 AND user_id = $2 FOR UPDATE",
+    )
+    .bind(id)
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    match status.as_deref() {
+        None => return Ok(WriteOutcome::NotFound),
+        Some("running") => return Ok(WriteOutcome::Running),
+        Some(_) => {}
+    }
+    if let Some(other) = find_overlap(&mut tx, user_id, spec, Some(id)).await? {
+        return Ok(WriteOutcome::Overlap(other));
+    }
+    sqlx::query(
+        "UPDATE strategies SET symbol = $3, exchange = $4, buy_time = $5, sell_time = $6, stop_loss_paise = $7,
+           quantity = $8, product = $9, updated_at = now() WHERE id = $1 AND user_id = $2",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(spec.symbol.as_ref())
+    .bind(spec.exchange.as_str())
+    .bind(spec.buy_time)
+    .bind(spec.sell_time)
+    .bind(spec.stop_loss.paise())
+    .bind(spec.quantity as i32)
+    .bind(spec.product.as_str())
+    .execute(&mut *tx)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    tx.commit().await.map_err(StoreError::from_sqlx)?;
+    Ok(WriteOutcome::Done)
+}
+
+/// Deletes a strategy that is not running.
+pub async fn delete(pool: &PgPool, user_id: Uuid, id: Uuid) -> Result<WriteOutcome, StoreError> {
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM strategies WHERE id = $1 AND user_id = $2")
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+    match status.as_deref() {
+        None => Ok(WriteOutcome::NotFound),
+        Some("running") => Ok(WriteOutcome::Running),
+        Some(_) => {
+            let done = sqlx::query(
+                "DELETE FROM strategies WHERE id = $1 AND user_id = $2 AND status <> 'running'",
+            )
+            .bind(id)
+            .bind(user_id)
+            .execute(pool)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+            Ok(if done.rows_affected() == 1 {
+                WriteOutcome::Done
+            } else {
+                WriteOutcome::Running
+            })
+        }
+    }
+}
+
+pub async fn get(
+    pool: &PgPool,
+    user_id: Uuid,
+    id: Uuid,
+) -> Result<Option<StrategyRow>, StoreError> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM strategies WHERE id = $1 AND user_id = $2"
+    ))
+    .bind(id)
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    row.map(from_row).transpose()
+}
+
+/// The user's strategies, newest first.
+pub async fn list(pool: &PgPool, user_id: Uuid) -> Result<Vec<StrategyRow>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM strategies WHERE user_id = $1 ORDER BY created_at DESC, id"
+    ))
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    rows.into_iter().map(from_row).collect()
+}
+
+/// Every running strategy of every user: for the timers and recovery at start-up.
+pub async fn all_running(pool: &PgPool) -> Result<Vec<StrategyRow>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM strategies WHERE status = 'running'"
+    ))
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    rows.into_iter().map(from_row).collect()
+}
+
+/// Sets the status (and the failure reason, cleared unless failing); `false` when not found.
+pub async fn set_status(
+    pool: &PgPool,
+    user_id: Uuid,
+    id: Uuid,
+    status: Status,
+    reason: Option<&str>,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query("UPDATE strategies SET status = $3, failure_reason = $4, updated_at = now() WHERE id = $1 AND user_id = $2")
+        .bind(id)
+        .bind(user_id)
+        .bind(status.as_str())
+        .bind(reason)
+        .execute(pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+    Ok(done.rows_affected() == 1)
+}
