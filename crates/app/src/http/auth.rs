@@ -7,34 +7,29 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use redis::AsyncCommands;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::dto::{BrokerSummary, ErrorBody, Me, TokenPair};
 use super::extract::{ApiJson, AuthUser};
 use super::{ApiError, AppState};
 use crate::auth::{password, tokens};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
+    #[schema(example = "trader@example.com")]
     email: String,
+    /// 8 to 128 characters.
+    #[schema(example = "correct horse battery")]
     password: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     refresh_token: String,
-}
-
-/// A new access and refresh token pair.
-#[derive(Debug, Serialize)]
-pub struct TokenPair {
-    user_id: Uuid,
-    access_token: String,
-    refresh_token: String,
-    /// Seconds until the access token expires.
-    expires_in: i64,
 }
 
 /// Failed logins allowed per email in [`LOGIN_WINDOW_SECS`] before answering `RATE_LIMITED`.
@@ -88,6 +83,9 @@ async fn issue_pair(state: &AppState, user_id: Uuid) -> Result<TokenPair, ApiErr
 }
 
 /// `POST /auth/register {email, password}` → 201 with a token pair.
+#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = Credentials,
+    responses((status = 201, body = TokenPair), (status = 400, description = "BAD_REQUEST, WEAK_PASSWORD", body = ErrorBody),
+        (status = 409, description = "EMAIL_TAKEN", body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Credentials>,
@@ -121,6 +119,9 @@ pub async fn register(
     ))
 }
 
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Credentials,
+    responses((status = 200, body = TokenPair), (status = 400, body = ErrorBody), (status = 401, description = "INVALID_CREDENTIALS", body = ErrorBody),
+        (status = 429, description = "RATE_LIMITED", body = ErrorBody), (status = 503, body = ErrorBody)))]
 /// `POST /auth/login {email, password}` → 200 with a token pair; the same 401 for a wrong email
 /// and a wrong password, after the same work; 429 after too many failures for one email.
 pub async fn login(
@@ -167,6 +168,8 @@ pub async fn login(
 }
 
 /// `POST /auth/refresh {refresh_token}` → a new pair; the presented token stops working.
+#[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, body = TokenPair), (status = 400, body = ErrorBody), (status = 401, description = "UNAUTHORIZED", body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn refresh(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RefreshRequest>,
@@ -193,17 +196,24 @@ pub async fn refresh(
 }
 
 /// `GET /auth/me` → the caller's email and broker connection status.
+#[utoipa::path(get, path = "/auth/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, description = "UNAUTHORIZED, TOKEN_EXPIRED", body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
 pub async fn me(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Me>, ApiError> {
     let row = users::by_id(&state.pg, user)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "the account no longer exists"))?;
     let broker = broker_keys::get(&state.pg, user).await?;
-    Ok(Json(serde_json::json!({
-        "user_id": row.id,
-        "email": row.email,
-        "broker": { "status": broker.as_ref().map(|b| b.status.as_str()).unwrap_or("not_connected") },
-    })))
+    Ok(Json(Me {
+        user_id: row.id,
+        email: row.email,
+        broker: BrokerSummary {
+            status: broker
+                .map(|b| b.status)
+                .unwrap_or_else(|| "not_connected".into()),
+        },
+    }))
 }

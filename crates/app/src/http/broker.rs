@@ -7,13 +7,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::ToSchema;
 
+use super::dto::{BrokerConnected, BrokerStatus, ErrorBody};
 use super::extract::{ApiJson, AuthUser};
 use super::{ApiError, AppState};
 use crate::broker::crypto::BrokerSecrets;
 
-#[derive(Deserialize)]
+/// Kite Connect keys: the app's api_key and api_secret, and today's access token.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectRequest {
     api_key: String,
@@ -24,9 +26,10 @@ pub struct ConnectRequest {
 /// Maps a broker failure while validating keys.
 pub fn broker_error(e: &KiteError) -> ApiError {
     match e {
-        KiteError::Auth { .. } | KiteError::Rejected { .. } => {
-            ApiError::new(ErrorCode::BrokerAuthFailed, "the broker refused these keys; re-enter your access token (Kite tokens expire every morning)")
-        }
+        KiteError::Auth { .. } | KiteError::Rejected { .. } => ApiError::new(
+            ErrorCode::BrokerAuthFailed,
+            "the broker refused these keys; re-enter your access token (Kite tokens expire every morning)",
+        ),
         other => {
             tracing::warn!(error.cause = %other, "broker unavailable");
             ApiError::new(ErrorCode::BrokerUnavailable, "the broker did not answer; try again shortly")
@@ -34,28 +37,33 @@ pub fn broker_error(e: &KiteError) -> ApiError {
     }
 }
 
+fn field(name: &str, value: &str) -> Result<String, ApiError> {
+    let v = value.trim();
+    if v.is_empty() || v.len() > 256 || !v.bytes().all(|b| b.is_ascii_graphic()) {
+        Err(ApiError::invalid(
+            ErrorCode::BadRequest,
+            format!("{name} is missing or malformed"),
+            vec![algo_core::FieldError::new(
+                name,
+                format!("enter your {name}"),
+            )],
+        ))
+    } else {
+        Ok(v.to_owned())
+    }
+}
+
 /// `POST /broker/connect`: checks the keys with the broker's profile call, then seals and saves
 /// them. Invalid keys save nothing.
+#[utoipa::path(post, path = "/broker/connect", tag = "broker", security(("bearer" = [])), request_body = ConnectRequest,
+    responses((status = 200, body = BrokerConnected), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 424, description = "BROKER_AUTH_FAILED", body = ErrorBody),
+        (status = 502, description = "BROKER_UNAVAILABLE", body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn connect(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     ApiJson(body): ApiJson<ConnectRequest>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let field = |name: &str, value: &str| {
-        let v = value.trim();
-        if v.is_empty() || v.len() > 256 || !v.bytes().all(|b| b.is_ascii_graphic()) {
-            Err(ApiError::invalid(
-                ErrorCode::BadRequest,
-                format!("{name} is missing or malformed"),
-                vec![algo_core::FieldError::new(
-                    name,
-                    format!("enter your {name}"),
-                )],
-            ))
-        } else {
-            Ok(v.to_owned())
-        }
-    };
+) -> Result<Json<BrokerConnected>, ApiError> {
     let secrets = BrokerSecrets {
         api_key: field("api_key", &body.api_key)?,
         secret_key: field("secret_key", &body.secret_key)?,
@@ -87,28 +95,39 @@ pub async fn connect(
     )
     .await?;
     tracing::info!(event_type = "broker_connected", user_id = %user, broker_user_id = %profile.user_id, "broker connected");
-    Ok(Json(
-        json!({ "status": "connected", "broker_user_id": profile.user_id, "user_name": profile.user_name }),
-    ))
+    Ok(Json(BrokerConnected {
+        status: "connected".into(),
+        broker_user_id: profile.user_id,
+        user_name: profile.user_name,
+    }))
 }
 
 /// `GET /broker/status` → `connected | expired | not_connected`.
+#[utoipa::path(get, path = "/broker/status", tag = "broker", security(("bearer" = [])),
+    responses((status = 200, body = BrokerStatus), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn status(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<BrokerStatus>, ApiError> {
     Ok(Json(match broker_keys::get(&state.pg, user).await? {
-        None => json!({ "status": "not_connected" }),
-        Some(row) => json!({
-            "status": row.status,
-            "broker_user_id": row.broker_user_id,
-            "user_name": row.user_name,
-            "reason": row.status_reason,
-        }),
+        None => BrokerStatus {
+            status: "not_connected".into(),
+            broker_user_id: None,
+            user_name: None,
+            reason: None,
+        },
+        Some(row) => BrokerStatus {
+            status: row.status,
+            broker_user_id: row.broker_user_id,
+            user_name: row.user_name,
+            reason: row.status_reason,
+        },
     }))
 }
 
 /// `DELETE /broker` → 204; the keys are gone.
+#[utoipa::path(delete, path = "/broker", tag = "broker", security(("bearer" = [])),
+    responses((status = 204, description = "keys removed"), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn disconnect(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,

@@ -5,9 +5,11 @@
 
 mod auth;
 mod broker;
+pub mod dto;
 pub mod error;
 mod extract;
 mod health;
+pub mod openapi;
 mod strategies;
 
 use std::sync::Arc;
@@ -120,6 +122,7 @@ pub fn router(state: AppState) -> Router {
     let origins = state.cors_origins.clone();
     Router::new()
         .route("/health", get(health::health))
+        .route("/openapi.json", get(openapi::openapi_json))
         .route("/auth/register", post(auth::register))
         .route("/auth/login", post(auth::login))
         .route("/auth/refresh", post(auth::refresh))

@@ -10,34 +10,52 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Days, Utc};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::dto::{
+    Action, ErrorBody, OrderLog, OrderLogOut, StopResult, StrategyCreated, StrategyList,
+    StrategyOut, StrategyState, StrategyStatus,
+};
 use super::extract::{parse_id, ApiJson, AuthUser};
 use super::{ApiError, AppState};
 use crate::runtime::{self, Runtime};
 
 /// The create/update body. Every field is read loosely so that every problem, wrong types
 /// included, is reported at once with its field name.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StrategyBody {
+    /// 1–25 characters of `A-Z 0-9 & -` (upper-cased).
+    #[schema(value_type = String, example = "TCS")]
     symbol: Option<Value>,
+    /// `NSE` (default) or `BSE`.
+    #[schema(value_type = Option<String>, example = "NSE")]
     exchange: Option<Value>,
+    /// `HH:MM:SS`, IST.
+    #[schema(value_type = String, example = "09:30:00")]
     buy_time: Option<Value>,
+    /// `HH:MM:SS`, IST, after `buy_time`.
+    #[schema(value_type = String, example = "15:10:00")]
     sell_time: Option<Value>,
+    /// Rupees, at most 2 decimals, a multiple of the tick (0.05): a number or a string.
+    #[schema(value_type = String, example = "3500.05")]
     stop_loss: Option<Value>,
+    #[schema(value_type = i64, example = 10)]
     quantity: Option<Value>,
+    /// `MIS` (default) or `CNC`.
+    #[schema(value_type = Option<String>, example = "MIS")]
     product: Option<Value>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartRequest {
     strategy_id: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StopRequest {
     strategy_id: String,
@@ -154,23 +172,23 @@ fn running() -> ApiError {
     ApiError::new(ErrorCode::StrategyRunning, "stop the strategy first")
 }
 
-fn strategy_json(row: &StrategyRow, rt: &Runtime) -> Value {
+fn strategy_out(row: &StrategyRow, rt: &Runtime) -> StrategyOut {
     let s = &row.spec;
-    json!({
-        "strategy_id": row.id,
-        "symbol": s.symbol,
-        "exchange": s.exchange,
-        "buy_time": s.buy_time.format("%H:%M:%S").to_string(),
-        "sell_time": s.sell_time.format("%H:%M:%S").to_string(),
-        "stop_loss": s.stop_loss,
-        "quantity": s.quantity,
-        "product": s.product,
-        "status": row.status.as_str(),
-        "position": rt.position,
-        "failure_reason": row.failure_reason,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-    })
+    StrategyOut {
+        strategy_id: row.id,
+        symbol: s.symbol.to_string(),
+        exchange: s.exchange.as_str().to_owned(),
+        buy_time: s.buy_time.format("%H:%M:%S").to_string(),
+        sell_time: s.sell_time.format("%H:%M:%S").to_string(),
+        stop_loss: s.stop_loss.to_string(),
+        quantity: s.quantity,
+        product: s.product.as_str().to_owned(),
+        status: row.status.as_str().to_owned(),
+        position: rt.position.as_str().to_owned(),
+        failure_reason: row.failure_reason.clone(),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
 }
 
 async fn owned(state: &AppState, user: Uuid, id: &str) -> Result<StrategyRow, ApiError> {
@@ -181,11 +199,16 @@ async fn owned(state: &AppState, user: Uuid, id: &str) -> Result<StrategyRow, Ap
 }
 
 /// `POST /strategy/create` → 201 `{strategy_id, status: "created"}`.
+#[utoipa::path(post, path = "/strategy/create", tag = "strategies", security(("bearer" = [])), request_body = StrategyBody,
+    responses((status = 201, body = StrategyCreated),
+        (status = 400, description = "STRATEGY_INVALID (with fields), UNKNOWN_SYMBOL, BAD_REQUEST", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 409, description = "STRATEGY_OVERLAP", body = ErrorBody),
+        (status = 502, description = "BROKER_UNAVAILABLE", body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     ApiJson(body): ApiJson<StrategyBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<StrategyCreated>), ApiError> {
     let spec = parse_spec(&state, body).await?;
     let id = Uuid::new_v4();
     match strategies::create(&state.pg, user, id, &spec).await? {
@@ -193,7 +216,10 @@ pub async fn create(
             tracing::info!(event_type = "strategy_created", user_id = %user, strategy_id = %id, "created");
             Ok((
                 StatusCode::CREATED,
-                Json(json!({ "strategy_id": id, "status": "created" })),
+                Json(StrategyCreated {
+                    strategy_id: id,
+                    status: "created".into(),
+                }),
             ))
         }
         WriteOutcome::Overlap(other) => Err(overlap(other)),
@@ -204,39 +230,47 @@ pub async fn create(
 }
 
 /// `GET /strategies` → the caller's strategies, newest first.
+#[utoipa::path(get, path = "/strategies", tag = "strategies", security(("bearer" = [])),
+    responses((status = 200, body = StrategyList), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StrategyList>, ApiError> {
     let rows = strategies::list(&state.pg, user).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let runtimes = runtime::get_many(&state.redis, &ids).await?;
-    let items: Vec<Value> = rows
-        .iter()
-        .zip(runtimes.iter())
-        .map(|(r, rt)| strategy_json(r, rt))
-        .collect();
-    Ok(Json(json!({ "strategies": items })))
+    Ok(Json(StrategyList {
+        strategies: rows
+            .iter()
+            .zip(runtimes.iter())
+            .map(|(r, rt)| strategy_out(r, rt))
+            .collect(),
+    }))
 }
 
 /// `GET /strategy/{id}`.
+#[utoipa::path(get, path = "/strategy/{id}", tag = "strategies", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = StrategyOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn get_one(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StrategyOut>, ApiError> {
     let row = owned(&state, user, &id).await?;
     let rt = runtime::get(&state.redis, row.id).await?;
-    Ok(Json(strategy_json(&row, &rt)))
+    Ok(Json(strategy_out(&row, &rt)))
 }
 
 /// `PUT /strategy/{id}` (not while running) → the updated strategy.
+#[utoipa::path(put, path = "/strategy/{id}", tag = "strategies", security(("bearer" = [])), params(("id" = String, Path)), request_body = StrategyBody,
+    responses((status = 200, body = StrategyOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "STRATEGY_OVERLAP, STRATEGY_RUNNING", body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<StrategyBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StrategyOut>, ApiError> {
     let row = owned(&state, user, &id).await?;
     if row.status == Status::Running {
         return Err(running());
@@ -252,10 +286,13 @@ pub async fn update(
         .await?
         .ok_or_else(ApiError::not_found)?;
     let rt = runtime::get(&state.redis, row.id).await?;
-    Ok(Json(strategy_json(&row, &rt)))
+    Ok(Json(strategy_out(&row, &rt)))
 }
 
 /// `DELETE /strategy/{id}` (not while running) → 204.
+#[utoipa::path(delete, path = "/strategy/{id}", tag = "strategies", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 204, description = "deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "STRATEGY_RUNNING", body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -279,11 +316,15 @@ pub async fn delete(
 }
 
 /// `POST /strategy/start {strategy_id}` → 200 running. Idempotent.
+#[utoipa::path(post, path = "/strategy/start", tag = "strategies", security(("bearer" = [])), request_body = StartRequest,
+    responses((status = 200, body = StrategyState), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "BROKER_NOT_CONNECTED", body = ErrorBody), (status = 424, description = "BROKER_AUTH_FAILED", body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
 pub async fn start(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     ApiJson(body): ApiJson<StartRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StrategyState>, ApiError> {
     let row = owned(&state, user, &body.strategy_id).await?;
     match broker_keys::get(&state.pg, user).await? {
         None => {
@@ -308,15 +349,21 @@ pub async fn start(
         .map_err(ApiError::internal)?;
     strategies::set_status(&state.pg, user, row.id, Status::Running, None).await?;
     tracing::info!(event_type = "strategy_started", user_id = %user, strategy_id = %row.id, "started");
-    Ok(Json(json!({ "strategy_id": row.id, "status": "running" })))
+    Ok(Json(StrategyState {
+        strategy_id: row.id,
+        status: "running".into(),
+    }))
 }
 
 /// `POST /strategy/stop {strategy_id, exit_position?}` → 200 stopped. Idempotent.
+#[utoipa::path(post, path = "/strategy/stop", tag = "strategies", security(("bearer" = [])), request_body = StopRequest,
+    responses((status = 200, body = StopResult), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
 pub async fn stop(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     ApiJson(body): ApiJson<StopRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StopResult>, ApiError> {
     let row = owned(&state, user, &body.strategy_id).await?;
     if row.status == Status::Running {
         strategies::set_status(&state.pg, user, row.id, Status::Stopped, None).await?;
@@ -335,9 +382,12 @@ pub async fn stop(
     } else {
         "stopped"
     };
-    Ok(Json(
-        json!({ "strategy_id": row.id, "status": status, "position": rt.position, "exit_requested": exit_requested }),
-    ))
+    Ok(Json(StopResult {
+        strategy_id: row.id,
+        status: status.into(),
+        position: rt.position.as_str().into(),
+        exit_requested,
+    }))
 }
 
 /// The next timed action of a running strategy and when it is due.
@@ -374,55 +424,68 @@ pub fn next_action(
 }
 
 /// `GET /strategy/status/{id}`.
+#[utoipa::path(get, path = "/strategy/status/{id}", tag = "strategies", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = StrategyStatus), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn status(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StrategyStatus>, ApiError> {
     let row = owned(&state, user, &id).await?;
     let rt = runtime::get(&state.redis, row.id).await?;
     let logs = order_logs::list(&state.pg, user, row.id).await?;
-    let last_action = logs.first().map(|l| json!({ "event": l.event, "status": l.status, "at": l.placed_at.unwrap_or(l.created_at) }));
-    let next = next_action(&state.calendar, &row, &rt, state.clock.now())
-        .map(|(event, at)| json!({ "event": event, "at": at }));
-    let last_price = rt
-        .last_price_paise
-        .and_then(|p| algo_core::Price::from_paise(p).ok());
-    Ok(Json(json!({
-        "strategy_id": row.id,
-        "status": row.status.as_str(),
-        "position": rt.position,
-        "last_action": last_action,
-        "last_price": last_price,
-        "next_action": next,
-        "failure_reason": row.failure_reason,
-    })))
+    let last_action = logs.first().map(|l| Action {
+        event: l.event.clone(),
+        status: Some(l.status.clone()),
+        at: l.placed_at.unwrap_or(l.created_at),
+    });
+    let next_action =
+        next_action(&state.calendar, &row, &rt, state.clock.now()).map(|(event, at)| Action {
+            event: event.into(),
+            status: None,
+            at,
+        });
+    Ok(Json(StrategyStatus {
+        strategy_id: row.id,
+        status: row.status.as_str().into(),
+        position: rt.position.as_str().into(),
+        last_action,
+        last_price: rt
+            .last_price_paise
+            .and_then(|p| algo_core::Price::from_paise(p).ok())
+            .map(|p| p.to_string()),
+        next_action,
+        failure_reason: row.failure_reason.clone(),
+    }))
 }
 
 /// `GET /strategy/{id}/orders` → the order log, newest first.
+#[utoipa::path(get, path = "/strategy/{id}/orders", tag = "strategies", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = OrderLog), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn orders(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<OrderLog>, ApiError> {
     let row = owned(&state, user, &id).await?;
     let logs = order_logs::list(&state.pg, user, row.id).await?;
-    let items: Vec<Value> = logs
-        .iter()
-        .map(|l| {
-            json!({
-                "order_id": l.id,
-                "event": l.event,
-                "broker_order_id": l.broker_order_id,
-                "status": l.status,
-                "quantity": l.quantity,
-                "average_price": l.average_price_paise.and_then(|p| algo_core::Price::from_paise(p).ok()),
-                "message": l.message,
-                "scheduled_for": l.scheduled_for,
-                "placed_at": l.placed_at,
-                "latency_ms": l.latency_ms,
-            })
+    let orders = logs
+        .into_iter()
+        .map(|l| OrderLogOut {
+            order_id: l.id,
+            event: l.event,
+            broker_order_id: l.broker_order_id,
+            status: l.status,
+            quantity: l.quantity,
+            average_price: l
+                .average_price_paise
+                .and_then(|p| algo_core::Price::from_paise(p).ok())
+                .map(|p| p.to_string()),
+            message: l.message,
+            scheduled_for: l.scheduled_for,
+            placed_at: l.placed_at,
+            latency_ms: l.latency_ms,
         })
         .collect();
-    Ok(Json(json!({ "orders": items })))
+    Ok(Json(OrderLog { orders }))
 }

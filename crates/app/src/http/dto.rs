@@ -1,0 +1,177 @@
+//! Response bodies, typed so that `/openapi.json` describes exactly what the handlers send.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// `{"error": {...}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable code the app switches on, e.g. `STRATEGY_INVALID`.
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<FieldErrorOut>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldErrorOut {
+    pub field: String,
+    pub message: String,
+}
+
+/// A new access and refresh token pair.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenPair {
+    pub user_id: Uuid,
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BrokerSummary {
+    /// `connected`, `expired` or `not_connected`.
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub user_id: Uuid,
+    pub email: String,
+    pub broker: BrokerSummary,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BrokerConnected {
+    /// Always `connected`.
+    pub status: String,
+    pub broker_user_id: String,
+    pub user_name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BrokerStatus {
+    /// `connected`, `expired` or `not_connected`.
+    pub status: String,
+    pub broker_user_id: Option<String>,
+    pub user_name: Option<String>,
+    /// Why the connection expired, when it did.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StrategyCreated {
+    pub strategy_id: Uuid,
+    pub status: String,
+}
+
+/// A strategy with its status and today's position.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StrategyOut {
+    pub strategy_id: Uuid,
+    pub symbol: String,
+    /// `NSE` or `BSE`.
+    pub exchange: String,
+    /// `HH:MM:SS`, IST.
+    pub buy_time: String,
+    /// `HH:MM:SS`, IST.
+    pub sell_time: String,
+    /// Rupees with two decimals, e.g. `3500.05`.
+    pub stop_loss: String,
+    pub quantity: u32,
+    /// `MIS` or `CNC`.
+    pub product: String,
+    /// `created`, `running`, `stopped` or `failed`.
+    pub status: String,
+    /// `none`, `buying`, `bought`, `selling`, `sold` or `failed`.
+    pub position: String,
+    pub failure_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StrategyList {
+    pub strategies: Vec<StrategyOut>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StrategyState {
+    pub strategy_id: Uuid,
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StopResult {
+    pub strategy_id: Uuid,
+    pub status: String,
+    pub position: String,
+    /// Whether an exit of the open position was requested.
+    pub exit_requested: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Action {
+    /// `BUY`, `SELL` or `STOPLOSS`.
+    pub event: String,
+    /// For a past action, the order's status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StrategyStatus {
+    pub strategy_id: Uuid,
+    pub status: String,
+    pub position: String,
+    pub last_action: Option<Action>,
+    /// Rupees with two decimals.
+    pub last_price: Option<String>,
+    pub next_action: Option<Action>,
+    pub failure_reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderLogOut {
+    pub order_id: Uuid,
+    /// `BUY`, `SELL` or `STOPLOSS`.
+    pub event: String,
+    pub broker_order_id: Option<String>,
+    /// `PLACED`, `COMPLETE`, `REJECTED`, `CANCELLED` or `FAILED`.
+    pub status: String,
+    pub quantity: i32,
+    /// Rupees with two decimals.
+    pub average_price: Option<String>,
+    pub message: Option<String>,
+    pub scheduled_for: DateTime<Utc>,
+    pub placed_at: Option<DateTime<Utc>>,
+    pub latency_ms: Option<i32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderLog {
+    pub orders: Vec<OrderLogOut>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` or `degraded`.
+    pub status: String,
+    /// `up` or `down`.
+    pub postgres: String,
+    /// `up` or `down`.
+    pub redis: String,
+    /// `nse` or `always-open`.
+    pub calendar: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorDetail>,
+}
