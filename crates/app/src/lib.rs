@@ -11,6 +11,7 @@ pub mod config;
 pub mod http;
 pub mod ports;
 pub mod runtime;
+pub mod timers;
 
 #[cfg(test)]
 use {algo_sim as _, tower as _}; // used by the integration tests only

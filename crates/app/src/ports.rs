@@ -7,19 +7,8 @@ use algo_kite::{Instruments, KiteHttp, Secret};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use tokio::sync::RwLock;
-use uuid::Uuid;
 
-use algo_store::postgres::strategies::StrategyRow;
-
-/// Arms and disarms a running strategy's timers (EventBridge Scheduler in AWS, an in-process
-/// timer task when self-hosted).
-#[async_trait]
-pub trait Scheduler: Send + Sync + 'static {
-    /// Arms the buy and sell timers of a strategy that has just started running. Idempotent.
-    async fn arm(&self, strategy: &StrategyRow) -> Result<(), String>;
-    /// Removes the strategy's timers. Idempotent.
-    async fn disarm(&self, strategy_id: Uuid) -> Result<(), String>;
-}
+pub use algo_store::ports::Scheduler;
 
 /// Whether the broker lists a symbol.
 #[async_trait]

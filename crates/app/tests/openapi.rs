@@ -10,7 +10,11 @@ async fn the_document_is_openapi_3_1_and_covers_every_route() {
     let app = support::spawn_app().await;
     let r = app.call(Method::GET, "/openapi.json", None, None).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body["openapi"].as_str().unwrap_or("").starts_with("3.1"), "{}", r.body["openapi"]);
+    assert!(
+        r.body["openapi"].as_str().unwrap_or("").starts_with("3.1"),
+        "{}",
+        r.body["openapi"]
+    );
     let paths = r.body["paths"].as_object().expect("paths");
     for (path, method) in [
         ("/health", "get"),
@@ -34,7 +38,12 @@ async fn the_document_is_openapi_3_1_and_covers_every_route() {
         let op = &paths.get(path).unwrap_or_else(|| panic!("{path} missing"))[method];
         assert!(op.is_object(), "{method} {path} missing");
         let responses = op["responses"].as_object().expect("responses");
-        assert!(responses.keys().any(|k| k.starts_with('4') || k.starts_with('5')), "{method} {path} documents no error");
+        assert!(
+            responses
+                .keys()
+                .any(|k| k.starts_with('4') || k.starts_with('5')),
+            "{method} {path} documents no error"
+        );
     }
     assert!(r.body["components"]["securitySchemes"]["bearer"].is_object());
     assert!(r.body["components"]["schemas"]["ErrorBody"].is_object());

@@ -6,8 +6,12 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use algo_app::config::Profile;
+use algo_app::ports::Scheduler;
+use algo_app::timers::LocalScheduler;
 use algo_app::{router, AppState, Config};
-use algo_core::{CalendarKind, TradingCalendar};
+use algo_core::{CalendarKind, SystemClock, TradingCalendar};
+use algo_store::redis::queue::RedisQueue;
 use algo_store::{postgres, redis::RedisStore};
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -53,7 +57,7 @@ async fn main() -> anyhow::Result<()> {
     init_tracing(cli.log_format);
     match cli.command {
         Command::Migrate => {
-            let config = Config::from_env(CalendarKind::Nse)?;
+            let config = Config::from_env(Profile::SelfHosted, CalendarKind::Nse)?;
             prepare_database(&config).await?;
             println!("migrations applied");
             Ok(())
@@ -61,7 +65,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Dev { port, calendar } => {
             let calendar =
                 CalendarKind::parse(&calendar).context("--calendar must be nse or always-open")?;
-            let mut config = Config::from_env(calendar)?;
+            let mut config = Config::from_env(Profile::SelfHosted, calendar)?;
             config.calendar = calendar;
             dev(config, port).await
         }
@@ -102,11 +106,14 @@ async fn dev(config: Config, port: u16) -> anyhow::Result<()> {
         tracing::warn!(error = %e, "redis is not answering yet; /health reports REDIS_DOWN until it does");
     }
     let calendar = Arc::new(TradingCalendar::new(config.calendar));
-    let app = router(AppState {
-        pg,
-        redis,
-        calendar,
-    });
+    let queue = Arc::new(RedisQueue::new(redis.clone()));
+    let scheduler = Arc::new(LocalScheduler::new(queue, calendar, Arc::new(SystemClock)));
+    let state =
+        AppState::new(&config, pg.clone(), redis, scheduler.clone()).map_err(anyhow::Error::msg)?;
+    for row in postgres::strategies::all_running(&pg).await? {
+        scheduler.arm(&row).await.map_err(anyhow::Error::msg)?;
+    }
+    let app = router(state);
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -22,7 +22,7 @@ pub use calendar::{CalendarKind, TradingCalendar};
 pub use clock::{Clock, SystemClock};
 pub use error::ErrorCode;
 pub use money::Price;
-pub use order::{EventKind, LedgerKey, Leg, OrderEvent};
+pub use order::{decode_queue_message, EventKind, LedgerKey, Leg, OrderEvent, TimerFired};
 pub use position::{Day, Outcome, Position, Rejection, Transition};
 pub use strategy::{Exchange, FieldError, Product, StrategyRules, StrategySpec};
 pub use symbol::Symbol;

@@ -152,6 +152,46 @@ impl OrderEvent {
     }
 }
 
+/// What an EventBridge schedule puts on the queue. A schedule's input is fixed when it is
+/// created, so it carries the time of day and EventBridge's own `<aws.scheduler.scheduled-time>`;
+/// [`TimerFired::to_event`] turns that into the day's [`OrderEvent`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimerFired {
+    pub strategy_id: Uuid,
+    pub event: EventKind,
+    /// `HH:MM:SS`, IST: when the order must reach the broker.
+    pub time_of_day: String,
+    /// When the schedule fired (RFC 3339), a minute or so before `time_of_day`.
+    pub fired_at: String,
+}
+
+impl TimerFired {
+    /// The order event of the trading day the timer fired for.
+    pub fn to_event(&self) -> Option<OrderEvent> {
+        let fired = DateTime::parse_from_rfc3339(&self.fired_at)
+            .ok()?
+            .with_timezone(&Utc);
+        let time = crate::strategy::parse_time_of_day(&self.time_of_day)?;
+        // The schedule fires early; the day is the one of the instant it fires for.
+        let date = crate::TradingCalendar::trading_date(fired + chrono::Duration::minutes(2));
+        let at = crate::TradingCalendar::instant(date, time);
+        Some(OrderEvent::new(self.strategy_id, self.event, date, at))
+    }
+}
+
+/// Reads a queue message: an [`OrderEvent`], or a [`TimerFired`] from EventBridge.
+pub fn decode_queue_message(body: &str) -> Result<OrderEvent, String> {
+    if let Ok(event) = serde_json::from_str::<OrderEvent>(body) {
+        return Ok(event);
+    }
+    let timer: TimerFired = serde_json::from_str(body)
+        .map_err(|e| format!("not an order event or timer message: {e}"))?;
+    timer
+        .to_event()
+        .ok_or_else(|| "timer message with a bad time".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +237,34 @@ mod tests {
         assert!(tag.bytes().all(|b| b.is_ascii_alphanumeric()));
         assert_eq!(tag, entry.broker_tag());
         assert_ne!(tag, exit.broker_tag());
+    }
+
+    #[test]
+    fn timer_messages_become_the_day_s_event() {
+        let timer = TimerFired {
+            strategy_id: id(),
+            event: EventKind::Buy,
+            time_of_day: "09:30:00".into(),
+            // 09:29:00 IST: the schedule fires one minute early.
+            fired_at: "2026-11-25T03:59:00Z".into(),
+        };
+        let event =
+            decode_queue_message(&serde_json::to_string(&timer).expect("json")).expect("decodes");
+        assert_eq!(event.trading_date, date());
+        assert_eq!(
+            event.scheduled_for.to_rfc3339(),
+            "2026-11-25T04:00:00+00:00"
+        );
+        assert_eq!(
+            event,
+            OrderEvent::new(id(), EventKind::Buy, date(), event.scheduled_for)
+        );
+        assert!(decode_queue_message("{}").is_err());
+        let bad = TimerFired {
+            time_of_day: "9:30".into(),
+            ..timer
+        };
+        assert!(decode_queue_message(&serde_json::to_string(&bad).expect("json")).is_err());
     }
 
     #[test]

@@ -41,12 +41,15 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// The order and other-endpoint limiters of one api_key.
+type Limiters = (Arc<RateLimiter>, Arc<RateLimiter>);
+
 /// The shared HTTP side: base URL, timeout, connection pool and rate limiters.
 #[derive(Clone)]
 pub struct KiteHttp {
     http: reqwest::Client,
     base_url: String,
-    limiters: Arc<Mutex<HashMap<String, (Arc<RateLimiter>, Arc<RateLimiter>)>>>,
+    limiters: Arc<Mutex<HashMap<String, Limiters>>>,
 }
 
 impl fmt::Debug for KiteHttp {

@@ -41,7 +41,7 @@ fn every_json_fixture_parses() {
         }
         count += 1;
     }
-    assert!(count >= 60, "only {count} fixtures found");
+    assert!(count >= 55, "only {count} fixtures found");
 }
 
 #[test]

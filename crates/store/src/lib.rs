@@ -2,8 +2,16 @@
 //!
 //! - [`postgres`]: the system of record (connection pool, migrations, health).
 //! - [`redis`]: runtime state and locks (connection, key prefixes, health).
+//! - [`ports`]: the queue and ledger ports.
+//! - [`aws`] (feature `aws`): SQS queue, DynamoDB ledger, EventBridge Scheduler.
 //! - [`testing`]: throw-away databases and key prefixes for tests.
 
+#[cfg(feature = "aws")]
+pub mod aws;
+#[cfg(test)]
+use algo_store as _; // the crate's own tests enable its `aws` feature through this
+
+pub mod ports;
 pub mod postgres;
 pub mod redis;
 pub mod testing;
@@ -17,6 +25,9 @@ pub enum StoreError {
     RedisDown(String),
     #[error("migration failed: {0}")]
     Migration(String),
+    /// The order queue (SQS) or ledger (DynamoDB) did not answer.
+    #[error("queue or ledger is unavailable: {0}")]
+    QueueDown(String),
     /// A named unique or check constraint refused the write (e.g. `users_email_key`).
     #[error("constraint {0} violated")]
     Conflict(String),

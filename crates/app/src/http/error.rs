@@ -60,6 +60,13 @@ impl From<StoreError> for ApiError {
                     "runtime state is unavailable; try again shortly",
                 )
             }
+            StoreError::QueueDown(cause) => {
+                tracing::error!(error.code = "ORDER_FAILED", error.cause = %cause, "queue call failed");
+                ApiError::new(
+                    ErrorCode::OrderFailed,
+                    "the order queue is unavailable; try again shortly",
+                )
+            }
             StoreError::Conflict(constraint) => {
                 ApiError::internal(format!("unmapped constraint {constraint}"))
             }

@@ -3,6 +3,8 @@
 //! Every key goes through [`Keys`], which puts the configured prefix in front, so tests (and
 //! several deployments on one server) never see each other's keys.
 
+pub mod queue;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -107,6 +109,26 @@ impl RedisStore {
             .await
             .map_err(|e| StoreError::RedisDown(e.to_string()))?;
         Ok(conn.clone())
+    }
+
+    /// The longest one call may take.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// A connection of its own for blocking commands (`BLMOVE`): on the shared multiplexed
+    /// connection they would hold up every other caller. Its response timeout is `response_timeout`.
+    pub async fn dedicated_conn(
+        &self,
+        response_timeout: Duration,
+    ) -> Result<redis::aio::MultiplexedConnection, StoreError> {
+        let config = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(self.timeout)
+            .set_response_timeout(response_timeout);
+        self.client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+            .map_err(|e| StoreError::RedisDown(e.to_string()))
     }
 
     /// `Ok` when Redis answers `PING` within the timeout.

@@ -1,0 +1,58 @@
+use std::time::Duration;
+
+use algo_core::LedgerKey;
+use async_trait::async_trait;
+
+use crate::StoreError;
+
+/// Where a ledger key stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerState {
+    InProgress,
+    Completed,
+}
+
+/// A stored ledger record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerRecord {
+    pub state: LedgerState,
+    pub owner: String,
+    pub result: Option<serde_json::Value>,
+}
+
+/// The answer to a claim.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// The caller owns the key now. `resumed` is true when it took over an in-progress claim
+    /// whose lease ran out: the previous owner may have reached the broker, so look the order
+    /// up by its tag before placing it.
+    Acquired { resumed: bool },
+    /// Another owner holds a live lease: leave the event alone (it will come back if that owner dies).
+    Busy,
+    /// The leg is done; here is what it did.
+    Completed(Option<serde_json::Value>),
+}
+
+/// The idempotency ledger: at most one owner per key at a time, and once `Completed`, forever
+/// (until the record's TTL, days after the trading day).
+#[async_trait]
+pub trait Ledger: Send + Sync + 'static {
+    /// Claims `key` for `owner` for `lease`.
+    async fn claim(
+        &self,
+        key: &LedgerKey,
+        owner: &str,
+        lease: Duration,
+    ) -> Result<Claim, StoreError>;
+    /// Marks the key completed with `result`; only the current owner may. `false` when the
+    /// caller no longer owns it.
+    async fn complete(
+        &self,
+        key: &LedgerKey,
+        owner: &str,
+        result: &serde_json::Value,
+    ) -> Result<bool, StoreError>;
+    /// Gives up an in-progress claim (nothing reached the broker), so a later delivery may try.
+    async fn release(&self, key: &LedgerKey, owner: &str) -> Result<(), StoreError>;
+    async fn get(&self, key: &LedgerKey) -> Result<Option<LedgerRecord>, StoreError>;
+}
