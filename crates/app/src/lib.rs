@@ -3,15 +3,19 @@
 //! - [`config`]: the one configuration struct, read from the environment.
 //! - [`http`]: the Router, the error type that maps to HTTP in one place, and the handlers.
 //! - [`auth`]: passwords and tokens; [`broker`]: sealed broker keys.
+//! - [`executor`]: one order event → at most one broker order; [`worker`] feeds it from the queue;
+//!   [`timers`]: the self-hosted scheduler.
 //! - [`ports`]: the scheduler and symbol directory ports; [`runtime`]: runtime state in Redis.
 
 pub mod auth;
 pub mod broker;
 pub mod config;
+pub mod executor;
 pub mod http;
 pub mod ports;
 pub mod runtime;
 pub mod timers;
+pub mod worker;
 
 #[cfg(test)]
 use {algo_sim as _, tower as _}; // used by the integration tests only

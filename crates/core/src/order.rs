@@ -147,6 +147,18 @@ impl OrderEvent {
         }
     }
 
+    /// The exit a user asks for when stopping with `exit_position`: a SELL with its own event id,
+    /// allowed although the strategy is no longer running.
+    pub fn manual_exit(strategy_id: Uuid, trading_date: NaiveDate, now: DateTime<Utc>) -> Self {
+        let mut event = Self::new(strategy_id, EventKind::Sell, trading_date, now);
+        event.event_id.push_str(":MANUAL");
+        event
+    }
+
+    pub fn is_manual_exit(&self) -> bool {
+        self.event == EventKind::Sell && self.event_id.ends_with(":MANUAL")
+    }
+
     pub fn ledger_key(&self) -> LedgerKey {
         LedgerKey::new(self.strategy_id, self.trading_date, self.event.leg())
     }

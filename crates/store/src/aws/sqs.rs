@@ -85,6 +85,18 @@ impl OrderQueue for SqsQueue {
         Ok(())
     }
 
+    async fn nack(&self, delivery: &Delivery) -> Result<(), StoreError> {
+        self.client
+            .change_message_visibility()
+            .queue_url(&self.queue_url)
+            .receipt_handle(&delivery.receipt)
+            .visibility_timeout(0)
+            .send()
+            .await
+            .map_err(|e| down(aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+        Ok(())
+    }
+
     async fn recover(&self) -> Result<usize, StoreError> {
         // SQS redelivers unacknowledged messages by itself after the visibility timeout.
         Ok(0)

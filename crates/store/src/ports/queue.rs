@@ -24,6 +24,8 @@ pub trait OrderQueue: Send + Sync + 'static {
     async fn pop(&self, max: usize, wait: Duration) -> Result<Vec<Delivery>, StoreError>;
     /// The event is done with: it will not be delivered again.
     async fn ack(&self, delivery: &Delivery) -> Result<(), StoreError>;
+    /// Hands an event back for another delivery soon (the store it needed was down).
+    async fn nack(&self, delivery: &Delivery) -> Result<(), StoreError>;
     /// Puts back every event a dead consumer took and never acknowledged; returns how many.
     /// Call at start-up, before consuming.
     async fn recover(&self) -> Result<usize, StoreError>;

@@ -275,6 +275,29 @@ pub async fn list(pool: &PgPool, user_id: Uuid) -> Result<Vec<StrategyRow>, Stor
     rows.into_iter().map(from_row).collect()
 }
 
+/// A strategy by id alone, for the executor, which acts for the system on events it trusts
+/// (they come from the timers and the stop-loss watcher, never from a user).
+pub async fn get_for_executor(pool: &PgPool, id: Uuid) -> Result<Option<StrategyRow>, StoreError> {
+    let row: Option<Row> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM strategies WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+    row.map(from_row).transpose()
+}
+
+/// Stops a strategy as `failed` with the reason the user will see.
+pub async fn fail(pool: &PgPool, id: Uuid, reason: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE strategies SET status = 'failed', failure_reason = $2, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(reason)
+        .execute(pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+    Ok(())
+}
+
 /// Every running strategy of every user: for the timers and recovery at start-up.
 pub async fn all_running(pool: &PgPool) -> Result<Vec<StrategyRow>, StoreError> {
     let rows: Vec<Row> = sqlx::query_as(&format!(

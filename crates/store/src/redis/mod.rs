@@ -50,6 +50,11 @@ impl Keys {
         format!("{}symbol:{symbol}:strategies", self.prefix)
     }
 
+    /// Pub/sub channel on which the executor announces position changes (strategy id).
+    pub fn position_channel(&self) -> String {
+        format!("{}positions", self.prefix)
+    }
+
     /// `queue:orders` list (self-hosted profile).
     pub fn order_queue(&self) -> String {
         format!("{}queue:orders", self.prefix)

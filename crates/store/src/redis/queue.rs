@@ -163,6 +163,19 @@ impl OrderQueue for RedisQueue {
         Ok(())
     }
 
+    async fn nack(&self, delivery: &Delivery) -> Result<(), StoreError> {
+        let mut conn = self.store.conn().await?;
+        redis::pipe()
+            .atomic()
+            .lrem(self.processing(), 1, &delivery.receipt)
+            .ignore()
+            .rpush(self.store.keys().order_queue(), &delivery.receipt)
+            .ignore()
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(rd)
+    }
+
     async fn recover(&self) -> Result<usize, StoreError> {
         let queue = self.store.keys().order_queue();
         let processing = self.processing();

@@ -75,7 +75,19 @@ async fn an_unacknowledged_event_comes_back(queue: &dyn OrderQueue) {
     queue.ack(&second[0]).await.expect("ack");
 }
 
+async fn a_nacked_event_comes_back_without_a_restart(queue: &dyn OrderQueue) {
+    let e = event(EventKind::Buy);
+    queue.push(&e).await.expect("push");
+    let first = pop_all(queue, 1, Duration::from_secs(5)).await;
+    assert_eq!(first.len(), 1);
+    queue.nack(&first[0]).await.expect("nack");
+    let second = pop_all(queue, 1, Duration::from_secs(5)).await;
+    assert_eq!(second.first().map(|d| &d.event), Some(&e));
+    queue.ack(&second[0]).await.expect("ack");
+}
+
 async fn contract(queue: &dyn OrderQueue) {
+    a_nacked_event_comes_back_without_a_restart(queue).await;
     delivers_and_forgets_after_ack(queue).await;
     duplicates_are_dropped(queue).await;
     an_unacknowledged_event_comes_back(queue).await;
