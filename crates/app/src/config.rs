@@ -189,6 +189,60 @@ impl Config {
     }
 }
 
+/// The AWS profile's resource names, as Terraform sets them.
+#[derive(Debug, Clone)]
+pub struct AwsSettings {
+    /// `ALGO_SCHEDULE_GROUP`: the EventBridge Scheduler group of the strategies' timers.
+    pub schedule_group: String,
+    /// `ALGO_ORDERS_QUEUE_URL`: the SQS FIFO queue `orders.fifo`.
+    pub orders_queue_url: String,
+    /// `ALGO_ORDERS_QUEUE_ARN`: the same queue, as the schedules' target.
+    pub orders_queue_arn: String,
+    /// `ALGO_SCHEDULER_ROLE_ARN`: the role EventBridge Scheduler assumes to send to the queue.
+    pub scheduler_role_arn: String,
+    /// `ALGO_SCHEDULER_DLQ_ARN` (optional): where undeliverable timer fires go.
+    pub scheduler_dlq_arn: Option<String>,
+    /// `ALGO_LEDGER_TABLE`: the DynamoDB idempotency table.
+    pub ledger_table: String,
+}
+
+/// Every environment variable the AWS profile reads; Terraform's test checks each is set.
+pub const AWS_PROFILE_ENV: &[&str] = &[
+    "DATABASE_URL",
+    "REDIS_URL",
+    "ALGO_JWT_SECRET",
+    "ALGO_BROKER_KEY",
+    "ALGO_BROKER_KEY_ID",
+    "ALGO_KITE_API_KEY",
+    "ALGO_KITE_ACCESS_TOKEN",
+    "ALGO_CORS_ORIGINS",
+    "ALGO_SCHEDULE_GROUP",
+    "ALGO_ORDERS_QUEUE_URL",
+    "ALGO_ORDERS_QUEUE_ARN",
+    "ALGO_SCHEDULER_ROLE_ARN",
+    "ALGO_LEDGER_TABLE",
+];
+
+impl AwsSettings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let need = |k: &str| {
+            get(k).ok_or_else(|| ConfigError(format!("{k} is required in the AWS profile")))
+        };
+        Ok(Self {
+            schedule_group: need("ALGO_SCHEDULE_GROUP")?,
+            orders_queue_url: need("ALGO_ORDERS_QUEUE_URL")?,
+            orders_queue_arn: need("ALGO_ORDERS_QUEUE_ARN")?,
+            scheduler_role_arn: need("ALGO_SCHEDULER_ROLE_ARN")?,
+            scheduler_dlq_arn: get("ALGO_SCHEDULER_DLQ_ARN"),
+            ledger_table: need("ALGO_LEDGER_TABLE")?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

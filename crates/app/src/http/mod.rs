@@ -21,7 +21,6 @@ use algo_store::redis::RedisStore;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method};
 use axum::routing::{get, post};
-use axum::Router;
 use sqlx::PgPool;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -33,6 +32,7 @@ use crate::broker::crypto::BrokerCipher;
 use crate::config::Config;
 use crate::ports::{KiteSymbolDirectory, Scheduler, SymbolDirectory};
 
+pub use axum::Router;
 pub use error::ApiError;
 
 /// The largest request body accepted.

@@ -1,0 +1,40 @@
+//! The API Lambda's wiring: configuration and adapters of the AWS profile around the app's Router.
+
+use std::sync::Arc;
+
+// Used by main.rs only.
+use {lambda_http as _, tokio as _, tracing as _, tracing_subscriber as _};
+
+use algo_app::config::{AwsSettings, Config, Profile};
+use algo_app::{router, AppState};
+use algo_core::CalendarKind;
+use algo_store::aws::eventbridge::{EventBridgeConfig, EventBridgeScheduler};
+use algo_store::postgres;
+use algo_store::redis::RedisStore;
+use anyhow::Context;
+
+/// Builds the Router from the environment (fails fast on a missing or bad setting).
+pub async fn build() -> anyhow::Result<algo_app::http::Router> {
+    let config = Config::from_env(Profile::Aws, CalendarKind::Nse)?;
+    let aws = AwsSettings::from_env()?;
+    let sdk = algo_store::aws::sdk_config().await;
+    let scheduler = EventBridgeScheduler::new(
+        &sdk,
+        EventBridgeConfig {
+            group: aws.schedule_group,
+            queue_arn: aws.orders_queue_arn,
+            role_arn: aws.scheduler_role_arn,
+            dead_letter_arn: aws.scheduler_dlq_arn,
+        },
+    );
+    let pg = postgres::pool(&config.database_url, config.store_timeout).context("DATABASE_URL")?;
+    let redis = RedisStore::new(
+        &config.redis_url,
+        config.redis_prefix.clone(),
+        config.store_timeout,
+    )
+    .context("REDIS_URL")?;
+    let state =
+        AppState::new(&config, pg, redis, Arc::new(scheduler)).map_err(anyhow::Error::msg)?;
+    Ok(router(state))
+}

@@ -1,0 +1,28 @@
+//! `executor` Lambda: SQS FIFO `orders.fifo` → the app's executor, with partial batch failures.
+#![allow(unused_crate_dependencies)] // the library uses the rest
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .without_time()
+        .init();
+    // Built once per cold start, shared by every invocation.
+    let executor = executor::build().await.map_err(|e| {
+        tracing::error!(error = %e, "start-up failed");
+        Error::from(e.to_string())
+    })?;
+    let executor = &executor;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        Ok::<SqsBatchResponse, Error>(executor::handle_batch(executor, event.payload).await)
+    }))
+    .await
+}
