@@ -14,6 +14,7 @@ pub mod executor;
 pub mod http;
 pub mod ports;
 pub mod runtime;
+pub mod selfhosted;
 pub mod stoploss;
 pub mod timers;
 pub mod worker;

@@ -4,14 +4,12 @@
 //! - `algo migrate`: apply the SQL migrations and exit.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use algo_app::config::Profile;
-use algo_app::ports::Scheduler;
-use algo_app::timers::LocalScheduler;
-use algo_app::{router, AppState, Config};
-use algo_core::{CalendarKind, SystemClock, TradingCalendar};
-use algo_store::redis::queue::RedisQueue;
+use algo_app::executor::ExecutorConfig;
+use algo_app::selfhosted::SelfHosted;
+use algo_app::{router, Config};
+use algo_core::CalendarKind;
 use algo_store::{postgres, redis::RedisStore};
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -105,15 +103,10 @@ async fn dev(config: Config, port: u16) -> anyhow::Result<()> {
     if let Err(e) = redis.ping().await {
         tracing::warn!(error = %e, "redis is not answering yet; /health reports REDIS_DOWN until it does");
     }
-    let calendar = Arc::new(TradingCalendar::new(config.calendar));
-    let queue = Arc::new(RedisQueue::new(redis.clone()));
-    let scheduler = Arc::new(LocalScheduler::new(queue, calendar, Arc::new(SystemClock)));
-    let state =
-        AppState::new(&config, pg.clone(), redis, scheduler.clone()).map_err(anyhow::Error::msg)?;
-    for row in postgres::strategies::all_running(&pg).await? {
-        scheduler.arm(&row).await.map_err(anyhow::Error::msg)?;
-    }
-    let app = router(state);
+    let system = SelfHosted::start(&config, pg, redis, ExecutorConfig::default())
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let app = router(system.state.clone());
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -135,8 +128,10 @@ async fn dev(config: Config, port: u16) -> anyhow::Result<()> {
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
-            tracing::info!("shutting down");
+            tracing::info!("shutting down: no new requests, finishing orders in flight");
         })
         .await?;
+    system.shutdown().await;
+    tracing::info!("stopped cleanly");
     Ok(())
 }

@@ -1,0 +1,109 @@
+//! The self-hosted profile assembled: the API's state, the timers, the Redis queue, the Postgres
+//! ledger and the executor worker, in one process. `algo dev` and the end-to-end tests use it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use algo_core::{Clock, SystemClock, TradingCalendar};
+use algo_kite::KiteHttp;
+use algo_store::ports::{OrderQueue, Scheduler};
+use algo_store::postgres::ledger::PgLedger;
+use algo_store::postgres::{self, PgPool};
+use algo_store::redis::queue::RedisQueue;
+use algo_store::redis::RedisStore;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::broker::crypto::BrokerCipher;
+use crate::config::Config;
+use crate::executor::{self, Executor, ExecutorConfig};
+use crate::http::AppState;
+use crate::timers::LocalScheduler;
+use crate::worker::{self, WorkerHealth};
+
+/// Everything running; [`SelfHosted::shutdown`] stops it cleanly.
+pub struct SelfHosted {
+    pub state: AppState,
+    pub queue: Arc<dyn OrderQueue>,
+    pub scheduler: Arc<LocalScheduler>,
+    pub worker_health: Arc<WorkerHealth>,
+    pub shutdown: CancellationToken,
+    worker: JoinHandle<()>,
+}
+
+impl SelfHosted {
+    /// Starts the timers, the worker and recovery on stores that are already migrated.
+    pub async fn start(
+        config: &Config,
+        pg: PgPool,
+        redis: RedisStore,
+        executor_config: ExecutorConfig,
+    ) -> Result<Self, String> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let calendar = Arc::new(TradingCalendar::new(config.calendar));
+        let queue: Arc<dyn OrderQueue> = Arc::new(RedisQueue::new(redis.clone()));
+        let scheduler = Arc::new(LocalScheduler::new(
+            queue.clone(),
+            calendar.clone(),
+            clock.clone(),
+        ));
+        let state = AppState::new(config, pg.clone(), redis.clone(), scheduler.clone())?;
+        let key: [u8; 32] = config
+            .broker_key
+            .0
+            .as_slice()
+            .try_into()
+            .map_err(|_| "broker key must be 32 bytes".to_owned())?;
+        let executor = Arc::new(Executor {
+            pg: pg.clone(),
+            redis,
+            ledger: Arc::new(PgLedger::new(pg.clone())),
+            kite: KiteHttp::new(&config.kite_url, config.kite_timeout)
+                .map_err(|e| e.to_string())?,
+            cipher: BrokerCipher::new(&key, config.broker_key_id.clone()),
+            calendar: calendar.clone(),
+            clock: clock.clone(),
+            owner: format!("dev-{}", uuid::Uuid::new_v4()),
+            config: executor_config,
+        });
+        let shutdown = CancellationToken::new();
+        let worker_health = Arc::new(WorkerHealth::default());
+        let worker = tokio::spawn(worker::run(
+            queue.clone(),
+            executor,
+            worker_health.clone(),
+            shutdown.clone(),
+            Duration::from_secs(10),
+        ));
+        for row in postgres::strategies::all_running(&pg)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            scheduler.arm(&row).await?;
+        }
+        let missed = executor::recover_missed(&pg, &calendar, clock.as_ref(), queue.as_ref())
+            .await
+            .map_err(|e| e.to_string())?;
+        if !missed.is_empty() {
+            tracing::warn!(
+                count = missed.len(),
+                "queued missed triggers from before this start"
+            );
+        }
+        Ok(Self {
+            state,
+            queue,
+            scheduler,
+            worker_health,
+            shutdown,
+            worker,
+        })
+    }
+
+    /// Stops the timers, lets the worker finish the events in flight, and returns.
+    pub async fn shutdown(self) {
+        self.scheduler.disarm_all();
+        self.shutdown.cancel();
+        let _ = self.worker.await;
+    }
+}
