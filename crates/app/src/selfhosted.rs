@@ -27,6 +27,7 @@ pub struct SelfHosted {
     pub queue: Arc<dyn OrderQueue>,
     pub scheduler: Arc<LocalScheduler>,
     pub worker_health: Arc<WorkerHealth>,
+    pub executor: Arc<Executor>,
     pub shutdown: CancellationToken,
     worker: JoinHandle<()>,
 }
@@ -47,7 +48,13 @@ impl SelfHosted {
             calendar.clone(),
             clock.clone(),
         ));
-        let state = AppState::new(config, pg.clone(), redis.clone(), scheduler.clone())?;
+        let state = AppState::new(
+            config,
+            pg.clone(),
+            redis.clone(),
+            scheduler.clone(),
+            queue.clone(),
+        )?;
         let key: [u8; 32] = config
             .broker_key
             .0
@@ -70,7 +77,7 @@ impl SelfHosted {
         let worker_health = Arc::new(WorkerHealth::default());
         let worker = tokio::spawn(worker::run(
             queue.clone(),
-            executor,
+            executor.clone(),
             worker_health.clone(),
             shutdown.clone(),
             Duration::from_secs(10),
@@ -95,6 +102,7 @@ impl SelfHosted {
             queue,
             scheduler,
             worker_health,
+            executor,
             shutdown,
             worker,
         })

@@ -9,6 +9,7 @@ use algo_app::config::{AwsSettings, Config, Profile};
 use algo_app::{router, AppState};
 use algo_core::CalendarKind;
 use algo_store::aws::eventbridge::{EventBridgeConfig, EventBridgeScheduler};
+use algo_store::aws::sqs::SqsQueue;
 use algo_store::postgres;
 use algo_store::redis::RedisStore;
 use anyhow::Context;
@@ -34,7 +35,13 @@ pub async fn build() -> anyhow::Result<algo_app::http::Router> {
         config.store_timeout,
     )
     .context("REDIS_URL")?;
-    let state =
-        AppState::new(&config, pg, redis, Arc::new(scheduler)).map_err(anyhow::Error::msg)?;
+    let state = AppState::new(
+        &config,
+        pg,
+        redis,
+        Arc::new(scheduler),
+        Arc::new(SqsQueue::new(&sdk, aws.orders_queue_url.clone())),
+    )
+    .map_err(anyhow::Error::msg)?;
     Ok(router(state))
 }

@@ -31,6 +31,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::broker::crypto::BrokerCipher;
 use crate::config::Config;
 use crate::ports::{KiteSymbolDirectory, Scheduler, SymbolDirectory};
+use algo_store::ports::OrderQueue;
 
 pub use axum::Router;
 pub use error::ApiError;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub kite: KiteHttp,
     pub symbols: Arc<dyn SymbolDirectory>,
     pub scheduler: Arc<dyn Scheduler>,
+    /// Where a user's manual exit goes (the executor's queue).
+    pub queue: Arc<dyn OrderQueue>,
     pub clock: Arc<dyn Clock>,
     pub cors_origins: Arc<Vec<String>>,
 }
@@ -61,6 +64,7 @@ impl AppState {
         pg: PgPool,
         redis: RedisStore,
         scheduler: Arc<dyn Scheduler>,
+        queue: Arc<dyn OrderQueue>,
     ) -> Result<Self, String> {
         let kite =
             KiteHttp::new(&config.kite_url, config.kite_timeout).map_err(|e| e.to_string())?;
@@ -85,6 +89,7 @@ impl AppState {
             kite,
             symbols: Arc::new(symbols),
             scheduler,
+            queue,
             clock: Arc::new(SystemClock),
             cors_origins: Arc::new(config.cors_origins.clone()),
         })

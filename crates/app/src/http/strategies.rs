@@ -374,8 +374,14 @@ pub async fn stop(
         .await
         .map_err(ApiError::internal)?;
     runtime::unload(&state.redis, row.id, row.spec.symbol.as_ref()).await?;
-    let rt = runtime::get(&state.redis, row.id).await?;
-    let exit_requested = body.exit_position && rt.position.is_open();
+    // The position as the order log says it is today (Redis is only a copy).
+    let today = TradingCalendar::trading_date(state.clock.now());
+    let day = crate::executor::day_from_logs(&order_logs::day(&state.pg, row.id, today).await?);
+    let exit_requested = body.exit_position && day.position == Position::Bought;
+    if exit_requested {
+        let exit = algo_core::OrderEvent::manual_exit(row.id, today, state.clock.now());
+        state.queue.push(&exit).await?;
+    }
     tracing::info!(event_type = "strategy_stopped", user_id = %user, strategy_id = %row.id, exit_requested, "stopped");
     let status = if row.status == Status::Failed {
         "failed"
@@ -385,7 +391,7 @@ pub async fn stop(
     Ok(Json(StopResult {
         strategy_id: row.id,
         status: status.into(),
-        position: rt.position.as_str().into(),
+        position: day.position.as_str().into(),
         exit_requested,
     }))
 }

@@ -76,7 +76,8 @@ pub async fn spawn_app_with(kite_url: &str, calendar: CalendarKind) -> TestApp {
     )
     .expect("config");
     let scheduler = Arc::new(RecordingScheduler::default());
-    let state = AppState::new(&config, pg, redis, scheduler.clone()).expect("state");
+    let queue = Arc::new(algo_store::redis::queue::RedisQueue::new(redis.clone()));
+    let state = AppState::new(&config, pg, redis, scheduler.clone(), queue).expect("state");
     TestApp {
         state,
         scheduler,

@@ -1,0 +1,618 @@
+//! Order execution end to end on the self-hosted profile: HTTP API, timers, the Redis queue, the
+//! executor, Postgres, Redis and the simulated exchange over real HTTP. Every fault test checks
+//! what reached the exchange: exactly one entry and at most one exit.
+#![allow(unused_crate_dependencies)] // integration tests link every dependency of the crate
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use algo_app::config::{Config, Profile};
+use algo_app::executor::{ExecutorConfig, Handled};
+use algo_app::router;
+use algo_app::selfhosted::SelfHosted;
+use algo_core::{CalendarKind, EventKind, OrderEvent, TradingCalendar, IST};
+use algo_store::testing;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use chrono::{Timelike, Utc};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+struct System {
+    sim: algo_sim::RunningSim,
+    system: SelfHosted,
+    http: reqwest::Client,
+}
+
+async fn start(calendar: CalendarKind, executor: ExecutorConfig) -> System {
+    let sim = algo_sim::spawn(algo_sim::SimConfig {
+        walk_interval: None,
+        ..Default::default()
+    })
+    .await;
+    let (pg, _) = testing::fresh_database().await.expect("database");
+    let redis = testing::fresh_redis().expect("redis");
+    let url = sim.base_url.clone();
+    let config = Config::from_lookup(
+        move |k| match k {
+            "ALGO_KITE_URL" => Some(url.clone()),
+            "ALGO_KITE_TIMEOUT_MS" => Some("1500".into()),
+            _ => None,
+        },
+        Profile::SelfHosted,
+        calendar,
+    )
+    .expect("config");
+    let system = SelfHosted::start(&config, pg, redis, executor)
+        .await
+        .expect("self-hosted system");
+    System {
+        sim,
+        system,
+        http: reqwest::Client::new(),
+    }
+}
+
+fn fast() -> ExecutorConfig {
+    ExecutorConfig {
+        backoff: Duration::from_millis(50),
+        poll_interval: Duration::from_millis(50),
+        ..Default::default()
+    }
+}
+
+impl System {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", "application/json");
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let req = req
+            .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
+            .expect("request");
+        let response = router(self.system.state.clone())
+            .oneshot(req)
+            .await
+            .expect("response");
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    /// A registered user with the simulated broker connected; returns the access token.
+    async fn trader(&self) -> String {
+        let email = format!("{}@example.com", uuid::Uuid::new_v4().simple());
+        let (_, body) = self
+            .call(
+                Method::POST,
+                "/auth/register",
+                None,
+                Some(json!({ "email": email, "password": "long enough pw" })),
+            )
+            .await;
+        let token = body["access_token"].as_str().expect("token").to_owned();
+        let (status, body) = self
+            .call(Method::POST, "/broker/connect", Some(&token), Some(json!({ "api_key": "sim_key", "secret_key": "sim_secret", "access_token": "sim_token" })))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        token
+    }
+
+    /// Creates and starts a strategy; returns its id.
+    async fn running(&self, token: &str, symbol: &str, buy: &str, sell: &str) -> String {
+        let (status, body) = self
+            .call(Method::POST, "/strategy/create", Some(token), Some(json!({ "symbol": symbol, "buy_time": buy, "sell_time": sell, "stop_loss": "1.00", "quantity": 5 })))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let id = body["strategy_id"].as_str().expect("id").to_owned();
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/strategy/start",
+                Some(token),
+                Some(json!({ "strategy_id": id })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        id
+    }
+
+    async fn sim_orders(&self) -> Vec<Value> {
+        let v: Value = self
+            .http
+            .get(format!("{}/_sim/orders", self.sim.base_url))
+            .send()
+            .await
+            .expect("sim")
+            .json()
+            .await
+            .expect("json");
+        v.get("data")
+            .cloned()
+            .unwrap_or(v)
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    async fn fault(&self, kind: &str, count: u32) {
+        let r = self
+            .http
+            .post(format!("{}/_sim/faults", self.sim.base_url))
+            .json(&json!({ "kind": kind, "count": count, "delay_ms": 4000 }))
+            .send()
+            .await
+            .expect("sim");
+        assert!(r.status().is_success());
+    }
+
+    /// Polls until `cond` holds on the sim's orders or the deadline passes.
+    async fn wait_orders(&self, deadline: Duration, cond: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let until = Instant::now() + deadline;
+        loop {
+            let orders = self.sim_orders().await;
+            if cond(&orders) || Instant::now() >= until {
+                return orders;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn status(&self, token: &str, id: &str) -> Value {
+        self.call(
+            Method::GET,
+            &format!("/strategy/status/{id}"),
+            Some(token),
+            None,
+        )
+        .await
+        .1
+    }
+
+    async fn wait_status(
+        &self,
+        token: &str,
+        id: &str,
+        deadline: Duration,
+        cond: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let until = Instant::now() + deadline;
+        loop {
+            let s = self.status(token, id).await;
+            if cond(&s) || Instant::now() >= until {
+                return s;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+fn side(orders: &[Value], side: &str) -> usize {
+    orders
+        .iter()
+        .filter(|o| o["transaction_type"] == side)
+        .count()
+}
+
+/// `HH:MM:SS` IST `secs` from now; waits out the last seconds before IST midnight first.
+async fn ist_in(secs: i64) -> String {
+    loop {
+        let now = Utc::now().with_timezone(&IST);
+        if now.hour() == 23 && now.minute() == 59 && now.second() > 40 {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        return (now + chrono::Duration::seconds(secs))
+            .format("%H:%M:%S")
+            .to_string();
+    }
+}
+
+#[tokio::test]
+async fn a_strategy_buys_once_and_sells_once_at_its_times() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (buy, sell) = (ist_in(3).await, ist_in(6).await);
+    let id = s.running(&token, "TCS", &buy, &sell).await;
+    let orders = s
+        .wait_orders(Duration::from_secs(15), |o| side(o, "SELL") >= 1)
+        .await;
+    assert_eq!(
+        (side(&orders, "BUY"), side(&orders, "SELL")),
+        (1, 1),
+        "{orders:?}"
+    );
+    // Never early: the exchange received each order at or after its second.
+    let today = TradingCalendar::trading_date(Utc::now());
+    let buy_at = TradingCalendar::instant(
+        today,
+        algo_core::strategy::parse_time_of_day(&buy).expect("time"),
+    );
+    let received_buy = orders
+        .iter()
+        .find(|o| o["transaction_type"] == "BUY")
+        .and_then(|o| o["received_at_us"].as_i64())
+        .expect("receive time");
+    assert!(
+        received_buy >= buy_at.timestamp_micros(),
+        "the buy reached the exchange early"
+    );
+    let status = s
+        .wait_status(&token, &id, Duration::from_secs(5), |v| {
+            v["position"] == "sold"
+        })
+        .await;
+    assert_eq!(status["position"], "sold", "{status}");
+    let (_, log) = s
+        .call(
+            Method::GET,
+            &format!("/strategy/{id}/orders"),
+            Some(&token),
+            None,
+        )
+        .await;
+    let events: Vec<&str> = log["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .filter_map(|o| o["event"].as_str())
+        .collect();
+    assert_eq!(events, vec!["SELL", "BUY"], "newest first");
+    assert!(log["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .all(|o| o["status"] == "COMPLETE"));
+    s.system.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_holiday_places_nothing() {
+    let s = start(CalendarKind::Nse, fast()).await;
+    let token = s.trader().await;
+    let id: uuid::Uuid = s
+        .running(&token, "TCS", "09:30:00", "15:10:00")
+        .await
+        .parse()
+        .expect("uuid");
+    let holiday = chrono::NaiveDate::from_ymd_opt(2026, 12, 25).expect("date");
+    let event = OrderEvent::new(id, EventKind::Buy, holiday, Utc::now());
+    assert_eq!(
+        s.system.executor.handle(&event).await,
+        Handled::Done("not a trading day".into())
+    );
+    let saturday = OrderEvent::new(
+        id,
+        EventKind::Buy,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"),
+        Utc::now(),
+    );
+    assert_eq!(
+        s.system.executor.handle(&saturday).await,
+        Handled::Done("not a trading day".into())
+    );
+    assert!(s.sim_orders().await.is_empty());
+    s.system.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_stop_loss_exit_wins_and_the_later_sell_is_a_no_op() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (buy, sell) = (ist_in(2).await, ist_in(7).await);
+    let id = s.running(&token, "INFY", &buy, &sell).await;
+    s.wait_status(&token, &id, Duration::from_secs(10), |v| {
+        v["position"] == "bought"
+    })
+    .await;
+    // What the feed worker pushes when the price crosses the stop.
+    let today = TradingCalendar::trading_date(Utc::now());
+    let stop = OrderEvent::new(
+        id.parse().expect("uuid"),
+        EventKind::StopLoss,
+        today,
+        Utc::now(),
+    );
+    s.system.queue.push(&stop).await.expect("push");
+    let after_stop = s
+        .wait_orders(Duration::from_secs(10), |o| side(o, "SELL") >= 1)
+        .await;
+    assert_eq!(side(&after_stop, "SELL"), 1);
+    // The timed sell comes and goes.
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let orders = s.sim_orders().await;
+    assert_eq!(
+        (side(&orders, "BUY"), side(&orders, "SELL")),
+        (1, 1),
+        "{orders:?}"
+    );
+    let (_, log) = s
+        .call(
+            Method::GET,
+            &format!("/strategy/{id}/orders"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(log["orders"][0]["event"], "STOPLOSS");
+    s.system.shutdown().await;
+}
+
+/// A BUY event for a running strategy, due now.
+async fn buy_now(s: &System, token: &str, symbol: &str) -> (String, OrderEvent) {
+    // Times far away so the timers stay quiet; the event is injected directly.
+    let (buy, sell) = (ist_in(3600 * 3).await, ist_in(3600 * 3 + 60).await);
+    let id = s.running(token, symbol, &buy, &sell).await;
+    let event = OrderEvent::new(
+        id.parse().expect("uuid"),
+        EventKind::Buy,
+        TradingCalendar::trading_date(Utc::now()),
+        Utc::now(),
+    );
+    (id, event)
+}
+
+#[tokio::test]
+async fn the_same_event_delivered_100_times_concurrently_places_one_order() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (_, event) = buy_now(&s, &token, "RELIANCE").await;
+    let mut tasks = Vec::new();
+    for _ in 0..100 {
+        let (executor, event) = (s.system.executor.clone(), event.clone());
+        tasks.push(tokio::spawn(async move { executor.handle(&event).await }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    let orders = s.wait_orders(Duration::from_secs(2), |o| o.len() > 1).await;
+    assert_eq!(orders.len(), 1, "{orders:?}");
+    s.system.shutdown().await;
+}
+
+#[tokio::test]
+async fn transient_broker_failures_are_retried_into_exactly_one_order() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (id, event) = buy_now(&s, &token, "SBIN").await;
+    s.fault("http_429", 1).await;
+    s.fault("http_500", 1).await;
+    assert_eq!(
+        s.system.executor.handle(&event).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    let orders = s.sim_orders().await;
+    assert_eq!(side(&orders, "BUY"), 1, "{orders:?}");
+    assert_eq!(s.status(&token, &id).await["position"], "bought");
+    s.system.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_timeout_after_the_order_was_placed_does_not_place_it_again() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (_, event) = buy_now(&s, &token, "HDFCBANK").await;
+    s.fault("timeout", 1).await;
+    let handled = s.system.executor.handle(&event).await;
+    assert_eq!(handled, Handled::Done("order COMPLETE".into()));
+    let orders = s.wait_orders(Duration::from_secs(6), |o| o.len() > 1).await;
+    assert_eq!(
+        orders.len(),
+        1,
+        "the order found by its tag was not placed again: {orders:?}"
+    );
+    s.system.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_broker_failing_every_try_fails_the_strategy_with_the_reason() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (id, event) = buy_now(&s, &token, "TCS").await;
+    s.fault("http_429", 10).await;
+    s.system.executor.handle(&event).await;
+    assert!(s.sim_orders().await.is_empty());
+    let status = s.status(&token, &id).await;
+    assert_eq!(status["status"], "failed", "{status}");
+    assert!(
+        status["failure_reason"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("ORDER_FAILED"),
+        "{status}"
+    );
+    // Redelivery of the same event does nothing more.
+    s.system.executor.handle(&event).await;
+    assert!(s.sim_orders().await.is_empty());
+    s.system.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_expired_token_stops_the_strategy_and_marks_the_broker_expired() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (id, event) = buy_now(&s, &token, "INFY").await;
+    s.fault("token_exception", 1).await;
+    s.system.executor.handle(&event).await;
+    let status = s.status(&token, &id).await;
+    assert_eq!(status["status"], "failed");
+    assert!(
+        status["failure_reason"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("BROKER_AUTH_FAILED"),
+        "{status}"
+    );
+    let (_, broker) = s
+        .call(Method::GET, "/broker/status", Some(&token), None)
+        .await;
+    assert_eq!(broker["status"], "expired");
+    let (code, body) = s
+        .call(
+            Method::POST,
+            "/strategy/start",
+            Some(&token),
+            Some(json!({ "strategy_id": id })),
+        )
+        .await;
+    assert_eq!(
+        (code.as_u16(), body["error"]["code"].as_str()),
+        (424, Some("BROKER_AUTH_FAILED"))
+    );
+    assert!(
+        s.sim_orders().await.is_empty(),
+        "no order with a dead token"
+    );
+    s.system.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_crash_after_the_broker_call_then_redelivery_places_nothing_more() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (_, event) = buy_now(&s, &token, "TCS").await;
+    // A worker claimed the leg, placed the order, and died before recording anything.
+    let key = event.ledger_key();
+    let claim = s
+        .system
+        .executor
+        .ledger
+        .claim(&key, "dead-worker", Duration::from_millis(1))
+        .await
+        .expect("claim");
+    assert!(matches!(claim, algo_store::ports::Claim::Acquired { .. }));
+    let kite = algo_kite::KiteHttp::new(&s.sim.base_url, Duration::from_secs(2)).expect("http");
+    let client = kite.client("sim_key", algo_kite::Secret::new("sim_token"));
+    let order = algo_kite::OrderRequest {
+        tradingsymbol: "TCS".into(),
+        exchange: "NSE".into(),
+        transaction_type: algo_kite::TransactionType::Buy,
+        order_type: algo_kite::OrderType::Market,
+        quantity: 5,
+        product: "MIS".into(),
+        validity: "DAY".into(),
+        price_paise: None,
+        trigger_price_paise: None,
+        tag: Some(key.broker_tag()),
+        market_protection: algo_kite::MarketProtection::Automatic,
+        algo_id: None,
+    };
+    client
+        .place_order(&order)
+        .await
+        .expect("the dead worker's order");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    // Redelivery: the lease has run out, the new owner finds the order by its tag.
+    assert_eq!(
+        s.system.executor.handle(&event).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    assert_eq!(s.sim_orders().await.len(), 1);
+    s.system.shutdown().await;
+}
+
+#[tokio::test]
+async fn with_redis_down_the_event_is_handed_back_and_placed_once_it_is_up() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (_, event) = buy_now(&s, &token, "SBIN").await;
+    let mut broken = algo_app::executor::Executor {
+        ..clone_executor(&s)
+    };
+    broken.redis =
+        algo_store::redis::RedisStore::new("redis://127.0.0.1:1", "x:", Duration::from_millis(200))
+            .expect("client");
+    assert!(matches!(broken.handle(&event).await, Handled::Retry(_)));
+    assert!(
+        s.sim_orders().await.is_empty(),
+        "nothing placed while Redis was down"
+    );
+    assert_eq!(
+        s.system.executor.handle(&event).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    assert_eq!(s.sim_orders().await.len(), 1);
+    s.system.shutdown().await;
+}
+
+fn clone_executor(s: &System) -> algo_app::executor::Executor {
+    let e = &s.system.executor;
+    algo_app::executor::Executor {
+        pg: e.pg.clone(),
+        redis: e.redis.clone(),
+        ledger: e.ledger.clone(),
+        kite: e.kite.clone(),
+        cipher: e.cipher.clone(),
+        calendar: e.calendar.clone(),
+        clock: e.clock.clone(),
+        owner: "second-worker".into(),
+        config: e.config.clone(),
+    }
+}
+
+#[tokio::test]
+async fn stopping_with_exit_sells_the_open_position_through_the_same_path() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (id, event) = buy_now(&s, &token, "TCS").await;
+    assert_eq!(
+        s.system.executor.handle(&event).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    let (code, body) = s
+        .call(
+            Method::POST,
+            "/strategy/stop",
+            Some(&token),
+            Some(json!({ "strategy_id": id, "exit_position": true })),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["status"].as_str(), body["exit_requested"].as_bool()),
+        (Some("stopped"), Some(true))
+    );
+    let orders = s
+        .wait_orders(Duration::from_secs(10), |o| side(o, "SELL") >= 1)
+        .await;
+    assert_eq!(
+        (side(&orders, "BUY"), side(&orders, "SELL")),
+        (1, 1),
+        "{orders:?}"
+    );
+    let status = s
+        .wait_status(&token, &id, Duration::from_secs(5), |v| {
+            v["position"] == "sold"
+        })
+        .await;
+    assert_eq!(
+        (status["status"].as_str(), status["position"].as_str()),
+        (Some("stopped"), Some("sold"))
+    );
+    // Stopping again asks for nothing more.
+    let (_, again) = s
+        .call(
+            Method::POST,
+            "/strategy/stop",
+            Some(&token),
+            Some(json!({ "strategy_id": id, "exit_position": true })),
+        )
+        .await;
+    assert_eq!(again["exit_requested"], false);
+    s.system.shutdown().await;
+}
