@@ -11,6 +11,7 @@ pub mod auth;
 pub mod broker;
 pub mod config;
 pub mod executor;
+pub mod feed;
 pub mod http;
 pub mod ports;
 pub mod runtime;

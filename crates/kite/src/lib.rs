@@ -13,11 +13,8 @@ pub mod error;
 pub mod instruments;
 pub mod postback;
 pub mod rate_limit;
-// TEMP-TICKER pub mod ticker;
+pub mod ticker;
 pub mod types;
-
-#[cfg(test)]
-use {base64 as _, proptest as _}; // used by the codec tests
 
 pub use client::{KiteClient, KiteHttp, Secret, KITE_API_URL};
 pub use error::KiteError;

@@ -50,6 +50,11 @@ impl Decimal {
         Some(if negative { -value } else { value })
     }
 
+    /// Decimal text as received.
+    pub fn from_text(text: String) -> Self {
+        Self(text)
+    }
+
     /// From paise, formatted as Kite would send it.
     pub fn from_paise(paise: i64) -> Self {
         let sign = if paise < 0 { "-" } else { "" };

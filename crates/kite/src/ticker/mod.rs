@@ -11,7 +11,9 @@
 pub mod codec;
 pub mod message;
 
-pub use codec::{decode_frame, decode_frame_into, encode_frame, encode_packet, DecodeError, Frame, HEARTBEAT};
+pub use codec::{
+    decode_frame, decode_frame_into, encode_frame, encode_packet, DecodeError, Frame, HEARTBEAT,
+};
 pub use message::{ClientRequest, OrderUpdate, ServerMessage};
 
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,558 @@
+//! The stop-loss watcher (the feed worker's body): live ticks in, one STOPLOSS event out per
+//! crossed stop.
+//!
+//! - The book of stops follows the strategies: a strategy whose position is `bought` today is
+//!   armed at its instrument. The worker learns of changes from the executor's pub/sub message
+//!   and heals lost messages with a full resync from `symbol:{symbol}:strategies` every few
+//!   seconds.
+//! - Subscriptions follow the book: the instruments with armed stops, split across connections
+//!   of at most [`MAX_PER_CONNECTION`] instruments.
+//! - A tick costs a map lookup and a split of an ordered set; crossed stops become STOPLOSS
+//!   events (id derived from strategy and date, so duplicates deduplicate) on the order queue.
+//! - Last prices reach `runtime:{id}.last_price` in pipelined batches a few times a second.
+
+pub mod connection;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use algo_core::{Clock, EventKind, OrderEvent, TradingCalendar};
+use algo_kite::ticker::Tick;
+use algo_kite::{Instruments, KiteHttp, Secret};
+use algo_store::ports::OrderQueue;
+use algo_store::redis::RedisStore;
+use algo_store::StoreError;
+use futures_util::StreamExt;
+use redis::AsyncCommands;
+use serde::Serialize;
+use tokio::sync::{mpsc, watch, Notify};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::stoploss::StopBook;
+
+/// Kite's limit of instruments on one ticker connection.
+pub const MAX_PER_CONNECTION: usize = 3000;
+/// Kite's limit of ticker connections per api_key.
+pub const MAX_CONNECTIONS: usize = 3;
+/// How often the book is rebuilt from Redis even without a message.
+pub const RESYNC: Duration = Duration::from_secs(3);
+/// How often last prices are written.
+pub const PRICE_FLUSH: Duration = Duration::from_millis(250);
+
+/// Counters for the health endpoint.
+#[derive(Debug)]
+pub struct FeedStats {
+    started: Instant,
+    pub connected: AtomicUsize,
+    pub subscribed: AtomicUsize,
+    pub ticks: AtomicU64,
+    pub invalid_ticks: AtomicU64,
+    pub invalid_frames: AtomicU64,
+    pub events_pushed: AtomicU64,
+    pub reconnects: AtomicU64,
+    pub auth_failed: AtomicBool,
+    last_frame_ms: AtomicU64,
+}
+
+impl Default for FeedStats {
+    fn default() -> Self {
+        Self {
+            started: Instant::now(),
+            connected: AtomicUsize::new(0),
+            subscribed: AtomicUsize::new(0),
+            ticks: AtomicU64::new(0),
+            invalid_ticks: AtomicU64::new(0),
+            invalid_frames: AtomicU64::new(0),
+            events_pushed: AtomicU64::new(0),
+            reconnects: AtomicU64::new(0),
+            auth_failed: AtomicBool::new(false),
+            last_frame_ms: AtomicU64::new(0),
+        }
+    }
+}
+
+impl FeedStats {
+    /// A frame (or heartbeat) arrived now.
+    pub fn touch(&self) {
+        self.last_frame_ms
+            .store(self.started.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+
+    pub fn last_frame_age(&self) -> Duration {
+        Duration::from_millis(
+            (self.started.elapsed().as_millis() as u64)
+                .saturating_sub(self.last_frame_ms.load(Ordering::Relaxed)),
+        )
+    }
+}
+
+/// What the health endpoint answers.
+#[derive(Debug, Serialize)]
+pub struct FeedHealth {
+    pub healthy: bool,
+    pub connections: usize,
+    pub subscribed: usize,
+    pub armed_stops: usize,
+    pub last_tick_age_ms: u64,
+    pub ticks_per_sec: f64,
+    pub ticks: u64,
+    pub invalid_ticks: u64,
+    pub events_pushed: u64,
+    pub reconnects: u64,
+}
+
+/// A strategy the worker watches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Watched {
+    token: u32,
+    stop_paise: i64,
+}
+
+/// The stop-loss watcher.
+pub struct FeedWorker {
+    redis: RedisStore,
+    queue: Arc<dyn OrderQueue>,
+    clock: Arc<dyn Clock>,
+    kite: KiteHttp,
+    api_key: String,
+    access_token: Secret,
+    ws_url: String,
+    book: Mutex<StopBook>,
+    watched: Mutex<HashMap<Uuid, Watched>>,
+    instruments: Mutex<Option<(chrono::NaiveDate, Arc<Instruments>)>>,
+    last_prices: Mutex<HashMap<u32, i64>>,
+    desired: Vec<watch::Sender<Vec<u32>>>,
+    fired_tx: mpsc::Sender<Uuid>,
+    fired_rx: Mutex<Option<mpsc::Receiver<Uuid>>>,
+    resync: Notify,
+    pub stats: Arc<FeedStats>,
+    ticks_window: Mutex<(Instant, u64, f64)>,
+}
+
+/// Where the ticker is and whose token it takes.
+#[derive(Debug, Clone)]
+pub struct FeedConfig {
+    /// `wss://ws.kite.trade` or the simulator's `ws://…/ws`.
+    pub ws_url: String,
+    pub api_key: String,
+    pub access_token: Secret,
+}
+
+impl FeedWorker {
+    pub fn new(
+        redis: RedisStore,
+        queue: Arc<dyn OrderQueue>,
+        clock: Arc<dyn Clock>,
+        kite: KiteHttp,
+        config: FeedConfig,
+    ) -> Arc<Self> {
+        let (fired_tx, fired_rx) = mpsc::channel(10_000);
+        let desired = (0..MAX_CONNECTIONS)
+            .map(|_| watch::channel(Vec::new()).0)
+            .collect();
+        Arc::new(Self {
+            redis,
+            queue,
+            clock,
+            kite,
+            api_key: config.api_key,
+            access_token: config.access_token,
+            ws_url: config.ws_url,
+            book: Mutex::new(StopBook::new()),
+            watched: Mutex::new(HashMap::new()),
+            instruments: Mutex::new(None),
+            last_prices: Mutex::new(HashMap::new()),
+            desired,
+            fired_tx,
+            fired_rx: Mutex::new(Some(fired_rx)),
+            resync: Notify::new(),
+            stats: Arc::new(FeedStats::default()),
+            ticks_window: Mutex::new((Instant::now(), 0, 0.0)),
+        })
+    }
+
+    /// Handles the ticks of one frame: the hot path.
+    pub fn on_ticks(&self, ticks: &[Tick]) {
+        let mut fired = Vec::new();
+        {
+            let mut book = self.book.lock().unwrap_or_else(|p| p.into_inner());
+            let mut prices = self.last_prices.lock().unwrap_or_else(|p| p.into_inner());
+            for tick in ticks {
+                match tick.last_price_paise() {
+                    Some(price) if price > 0 => {
+                        book.on_tick(tick.instrument_token, price, &mut fired);
+                        prices.insert(tick.instrument_token, price);
+                    }
+                    _ => {
+                        self.stats.invalid_ticks.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }
+        self.stats
+            .ticks
+            .fetch_add(ticks.len() as u64, Ordering::Relaxed);
+        for id in fired {
+            if self.fired_tx.try_send(id).is_err() {
+                tracing::error!(strategy_id = %id, "stop-loss channel full; the resync re-arms it");
+            }
+        }
+    }
+
+    /// Runs everything until `shutdown`.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        let url = format!(
+            "{}?api_key={}&access_token={}",
+            self.ws_url,
+            self.api_key,
+            self.access_token.expose()
+        );
+        let mut tasks = Vec::new();
+        for desired in &self.desired {
+            let me = self.clone();
+            let sink: connection::TickSink = Arc::new(move |ticks| me.on_ticks(ticks));
+            tasks.push(tokio::spawn(connection::run(
+                url.clone(),
+                desired.subscribe(),
+                sink,
+                self.stats.clone(),
+                shutdown.clone(),
+            )));
+        }
+        tasks.push(tokio::spawn(self.clone().push_fired(shutdown.clone())));
+        tasks.push(tokio::spawn(self.clone().flush_prices(shutdown.clone())));
+        tasks.push(tokio::spawn(self.clone().listen(shutdown.clone())));
+        let mut interval = tokio::time::interval(RESYNC);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = interval.tick() => {}
+                _ = self.resync.notified() => {}
+            }
+            if let Err(e) = self.sync().await {
+                tracing::warn!(error = %e, "stop-loss book resync failed; the book keeps its last state");
+            }
+        }
+        for t in tasks {
+            let _ = t.await;
+        }
+    }
+
+    async fn instruments(&self) -> Result<Arc<Instruments>, String> {
+        let today = TradingCalendar::trading_date(self.clock.now());
+        if let Some((day, dump)) = self
+            .instruments
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            if *day == today {
+                return Ok(dump.clone());
+            }
+        }
+        let client = self.kite.client(&self.api_key, self.access_token.clone());
+        let mut dump = client.instruments("NSE").await.map_err(|e| e.to_string())?;
+        if let Ok(bse) = client.instruments("BSE").await {
+            dump.extend(bse);
+        }
+        let dump = Arc::new(dump);
+        *self.instruments.lock().unwrap_or_else(|p| p.into_inner()) = Some((today, dump.clone()));
+        Ok(dump)
+    }
+
+    /// Rebuilds the book from Redis: every running strategy whose position is `bought` today.
+    pub async fn sync(&self) -> Result<(), StoreError> {
+        let keys = self.redis.keys();
+        let mut conn = self.redis.conn().await?;
+        let rd = |e: redis::RedisError| StoreError::RedisDown(e.to_string());
+        let pattern = format!("{}symbol:*:strategies", keys.prefix());
+        let mut sets: Vec<String> = Vec::new();
+        let mut cursor: u64 = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(1000)
+                .query_async(&mut conn)
+                .await
+                .map_err(rd)?;
+            sets.extend(keys);
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        let mut ids: HashSet<Uuid> = HashSet::new();
+        for set in sets {
+            let members: Vec<String> = conn.smembers(&set).await.map_err(rd)?;
+            ids.extend(members.iter().filter_map(|m| Uuid::parse_str(m).ok()));
+        }
+        let today = TradingCalendar::trading_date(self.clock.now())
+            .format("%Y-%m-%d")
+            .to_string();
+        let ids: Vec<Uuid> = ids.into_iter().collect();
+        let mut pipe = redis::pipe();
+        for id in &ids {
+            pipe.hgetall(keys.strategy(id)).hgetall(keys.runtime(id));
+        }
+        let maps: Vec<HashMap<String, String>> = if ids.is_empty() {
+            Vec::new()
+        } else {
+            pipe.query_async(&mut conn).await.map_err(rd)?
+        };
+        let instruments = match self.instruments().await {
+            Ok(i) => Some(i),
+            Err(e) => {
+                tracing::warn!(error = %e, "instrument list unavailable; keeping the current book");
+                None
+            }
+        };
+        let Some(instruments) = instruments else {
+            return Ok(());
+        };
+        let mut want: HashMap<Uuid, Watched> = HashMap::new();
+        for (i, id) in ids.iter().enumerate() {
+            let (strategy, runtime) = (&maps[2 * i], &maps[2 * i + 1]);
+            let open = runtime.get("position").map(String::as_str) == Some("bought")
+                && runtime.get("trading_date") == Some(&today)
+                && strategy.get("status").map(String::as_str) == Some("running");
+            if !open {
+                continue;
+            }
+            let (Some(symbol), Some(exchange), Some(stop)) = (
+                strategy.get("symbol"),
+                strategy.get("exchange"),
+                strategy.get("stop_loss").and_then(|s| s.parse().ok()),
+            ) else {
+                continue;
+            };
+            match instruments.get(exchange, symbol) {
+                Some(instrument) => {
+                    want.insert(
+                        *id,
+                        Watched {
+                            token: instrument.instrument_token,
+                            stop_paise: stop,
+                        },
+                    );
+                }
+                None => {
+                    tracing::warn!(strategy_id = %id, symbol = %symbol, "symbol not in the instrument list; its stop cannot be watched")
+                }
+            }
+        }
+        self.apply(want);
+        Ok(())
+    }
+
+    /// Makes the book hold exactly `want` (a stop that already fired stays fired until its
+    /// position changes) and the subscriptions follow.
+    fn apply(&self, want: HashMap<Uuid, Watched>) {
+        let tokens: Vec<u32> = {
+            let mut book = self.book.lock().unwrap_or_else(|p| p.into_inner());
+            let mut watched = self.watched.lock().unwrap_or_else(|p| p.into_inner());
+            for (id, w) in &want {
+                if watched.get(id) != Some(w) {
+                    book.arm(*id, w.token, w.stop_paise);
+                }
+            }
+            for id in watched.keys() {
+                if !want.contains_key(id) {
+                    book.disarm(*id);
+                }
+            }
+            *watched = want;
+            let mut tokens: Vec<u32> = watched
+                .values()
+                .map(|w| w.token)
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect();
+            tokens.sort_unstable();
+            tokens
+        };
+        for (i, desired) in self.desired.iter().enumerate() {
+            let chunk: Vec<u32> = tokens
+                .iter()
+                .skip(i * MAX_PER_CONNECTION)
+                .take(MAX_PER_CONNECTION)
+                .copied()
+                .collect();
+            desired.send_if_modified(|current| {
+                if *current == chunk {
+                    false
+                } else {
+                    *current = chunk;
+                    true
+                }
+            });
+        }
+        if tokens.len() > MAX_PER_CONNECTION * MAX_CONNECTIONS {
+            tracing::error!(
+                instruments = tokens.len(),
+                "more instruments than Kite's ticker allows; some stops are not watched"
+            );
+        }
+    }
+
+    /// Pushes a STOPLOSS event for each fired stop, retrying while the queue is down.
+    async fn push_fired(self: Arc<Self>, shutdown: CancellationToken) {
+        let Some(mut rx) = self
+            .fired_rx
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        else {
+            return;
+        };
+        loop {
+            let id = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                id = rx.recv() => match id { Some(id) => id, None => return },
+            };
+            let now = self.clock.now();
+            let event = OrderEvent::new(
+                id,
+                EventKind::StopLoss,
+                TradingCalendar::trading_date(now),
+                now,
+            );
+            let mut delay = Duration::from_millis(20);
+            loop {
+                match self.queue.push(&event).await {
+                    Ok(()) => {
+                        self.stats.events_pushed.fetch_add(1, Ordering::Relaxed);
+                        tracing::info!(event_type = "stoploss_fired", strategy_id = %id, "stop-loss crossed; exit queued");
+                        break;
+                    }
+                    Err(e) => {
+                        tracing::error!(strategy_id = %id, error = %e, "could not queue a stop-loss exit; retrying");
+                        tokio::select! { _ = shutdown.cancelled() => return, _ = tokio::time::sleep(delay) => {} }
+                        delay = (delay * 2).min(Duration::from_secs(1));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes the last price of every watched strategy whose instrument ticked.
+    async fn flush_prices(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut interval = tokio::time::interval(PRICE_FLUSH);
+        loop {
+            tokio::select! { _ = shutdown.cancelled() => return, _ = interval.tick() => {} }
+            let prices =
+                std::mem::take(&mut *self.last_prices.lock().unwrap_or_else(|p| p.into_inner()));
+            if prices.is_empty() {
+                continue;
+            }
+            let writes: Vec<(Uuid, i64)> = self
+                .watched
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .filter_map(|(id, w)| prices.get(&w.token).map(|p| (*id, *p)))
+                .collect();
+            if writes.is_empty() {
+                continue;
+            }
+            let keys = self.redis.keys();
+            let mut pipe = redis::pipe();
+            for (id, price) in &writes {
+                pipe.hset(keys.runtime(id), "last_price", *price).ignore();
+            }
+            if let Ok(mut conn) = self.redis.conn().await {
+                if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+                    tracing::debug!(error = %e, "last prices not written this round");
+                }
+            }
+        }
+    }
+
+    /// Resyncs as soon as the executor announces a position change.
+    async fn listen(self: Arc<Self>, shutdown: CancellationToken) {
+        loop {
+            let subscribed = async {
+                let mut pubsub = self.redis.client().get_async_pubsub().await?;
+                pubsub
+                    .subscribe(self.redis.keys().position_channel())
+                    .await?;
+                Ok::<_, redis::RedisError>(pubsub)
+            };
+            match subscribed.await {
+                Ok(mut pubsub) => {
+                    let mut messages = pubsub.on_message();
+                    loop {
+                        tokio::select! {
+                            _ = shutdown.cancelled() => return,
+                            m = messages.next() => match m {
+                                Some(_) => self.resync.notify_one(),
+                                None => break,
+                            },
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "position channel unavailable; relying on the periodic resync")
+                }
+            }
+            tokio::select! { _ = shutdown.cancelled() => return, _ = tokio::time::sleep(Duration::from_secs(2)) => {} }
+        }
+    }
+
+    /// The health figures; healthy when connected (or nothing to watch) with frames flowing.
+    pub fn health(&self) -> FeedHealth {
+        let ticks = self.stats.ticks.load(Ordering::Relaxed);
+        let ticks_per_sec = {
+            let mut w = self.ticks_window.lock().unwrap_or_else(|p| p.into_inner());
+            let elapsed = w.0.elapsed().as_secs_f64();
+            if elapsed >= 1.0 {
+                w.2 = (ticks - w.1) as f64 / elapsed;
+                *w = (Instant::now(), ticks, w.2);
+            }
+            w.2
+        };
+        let connections = self.stats.connected.load(Ordering::Relaxed);
+        let subscribed = self.stats.subscribed.load(Ordering::Relaxed);
+        let age = self.stats.last_frame_age();
+        let armed = self.book.lock().map(|b| b.len()).unwrap_or(0);
+        let healthy = !self.stats.auth_failed.load(Ordering::Relaxed)
+            && connections > 0
+            && age < connection::SILENCE;
+        FeedHealth {
+            healthy,
+            connections,
+            subscribed,
+            armed_stops: armed,
+            last_tick_age_ms: age.as_millis() as u64,
+            ticks_per_sec,
+            ticks,
+            invalid_ticks: self.stats.invalid_ticks.load(Ordering::Relaxed),
+            events_pushed: self.stats.events_pushed.load(Ordering::Relaxed),
+            reconnects: self.stats.reconnects.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// `GET /health` for the ECS health check: 200 when healthy, 503 otherwise.
+pub fn health_router(worker: Arc<FeedWorker>) -> axum::Router {
+    axum::Router::new().route(
+        "/health",
+        axum::routing::get(move || {
+            let worker = worker.clone();
+            async move {
+                let h = worker.health();
+                let status = if h.healthy {
+                    axum::http::StatusCode::OK
+                } else {
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE
+                };
+                (status, axum::Json(h))
+            }
+        }),
+    )
+}
