@@ -47,7 +47,29 @@ enum Command {
     },
     /// Apply the database migrations and exit.
     Migrate,
+    /// Measure: `ticks` (codec, optionally vs the official Python parser, or with the stop book).
+    Bench {
+        #[command(subcommand)]
+        which: BenchCommand,
+    },
 }
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Full-mode frames through the codec (and, with --book, the stop-loss book), ticks/s.
+    Ticks {
+        /// Also run Kite's official Python parser on the same frames and print the ratio.
+        #[arg(long)]
+        vs_python: bool,
+        /// 100,000 armed stops across 2,000 instruments behind the decoder.
+        #[arg(long)]
+        book: bool,
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+    },
+}
+
+mod bench;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -59,6 +81,17 @@ async fn main() -> anyhow::Result<()> {
             prepare_database(&config).await?;
             println!("migrations applied");
             Ok(())
+        }
+        Command::Bench {
+            which:
+                BenchCommand::Ticks {
+                    vs_python,
+                    book,
+                    seconds,
+                },
+        } => {
+            let root = std::env::current_dir()?;
+            bench::ticks(vs_python, book, seconds, &root)
         }
         Command::Dev { port, calendar } => {
             let calendar =
