@@ -298,7 +298,7 @@ async fn the_lifecycle_start_stop_update_delete() {
     }
     assert_eq!(
         app.scheduler.armed.lock().expect("lock").as_slice(),
-        &[id.parse().expect("uuid")],
+        &[id.parse::<uuid::Uuid>().expect("uuid")],
         "armed once"
     );
     let status = app.get(&format!("/strategy/status/{id}"), &token).await;

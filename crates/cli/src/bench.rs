@@ -8,6 +8,7 @@ use std::time::Instant;
 use algo_app::stoploss::StopBook;
 use algo_kite::ticker::{decode_frame_into, encode_frame, Depth, DepthLevel, Mode, Ohlc, Tick};
 use anyhow::Context;
+use chrono::Timelike;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
@@ -174,5 +175,393 @@ pub fn ticks(vs_python: bool, with_book: bool, seconds: f64, root: &Path) -> any
         "{}",
         json!({ "bench": "ticks", "mode": "full", "rust_ticks_per_sec": rust.round(), "python_ticks_per_sec": python.round(), "ratio": (ratio * 10.0).round() / 10.0 })
     );
+    Ok(())
+}
+
+/// The whole self-hosted system in this process on a throw-away database, with the simulator.
+pub struct Bench {
+    pub sim: algo_sim::RunningSim,
+    pub system: algo_app::selfhosted::SelfHosted,
+    pub app: axum::Router,
+    pub http: reqwest::Client,
+    pub tokens: algo_app::auth::tokens::TokenKeys,
+    pub cipher: algo_app::broker::crypto::BrokerCipher,
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+impl Bench {
+    pub async fn start() -> anyhow::Result<Self> {
+        use algo_app::config::{Config, Profile};
+        let sim = algo_sim::spawn(algo_sim::SimConfig {
+            walk_interval: None,
+            ..Default::default()
+        })
+        .await;
+        let server = std::env::var("DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/algo".into());
+        let db_url = algo_store::testing::replace_database(
+            &server,
+            &format!("algo_bench_{}", uuid::Uuid::new_v4().simple()),
+        );
+        let url = sim.base_url.clone();
+        let db = db_url.clone();
+        let config = Config::from_lookup(
+            move |k| match k {
+                "ALGO_KITE_URL" => Some(url.clone()),
+                "DATABASE_URL" => Some(db.clone()),
+                "ALGO_REDIS_PREFIX" => Some(format!("bench:{}:", uuid::Uuid::new_v4().simple())),
+                "REDIS_URL" => std::env::var("REDIS_URL").ok(),
+                _ => None,
+            },
+            Profile::SelfHosted,
+            algo_core::CalendarKind::AlwaysOpen,
+        )?;
+        algo_store::postgres::ensure_database(&config.database_url, config.store_timeout).await?;
+        let pg = algo_store::postgres::pool(&config.database_url, config.store_timeout)?;
+        algo_store::postgres::migrate(&pg).await?;
+        let redis = algo_store::redis::RedisStore::new(
+            &config.redis_url,
+            config.redis_prefix.clone(),
+            config.store_timeout,
+        )?;
+        let system = algo_app::selfhosted::SelfHosted::start(
+            &config,
+            pg,
+            redis,
+            algo_app::executor::ExecutorConfig::default(),
+        )
+        .await
+        .map_err(anyhow::Error::msg)?;
+        let key: [u8; 32] = config.broker_key.0.as_slice().try_into()?;
+        Ok(Self {
+            app: algo_app::router(system.state.clone()),
+            sim,
+            system,
+            http: reqwest::Client::new(),
+            tokens: algo_app::auth::tokens::TokenKeys::new(&config.jwt_secret.0),
+            cipher: algo_app::broker::crypto::BrokerCipher::new(&key, config.broker_key_id.clone()),
+        })
+    }
+
+    async fn call(
+        &self,
+        path: &str,
+        token: &str,
+        body: serde_json::Value,
+    ) -> anyhow::Result<(u16, serde_json::Value)> {
+        use tower::ServiceExt;
+        let req = axum::http::Request::post(path)
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::from(body.to_string()))?;
+        let response = self.app.clone().oneshot(req).await?;
+        let status = response.status().as_u16();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await?;
+        Ok((status, serde_json::from_slice(&bytes).unwrap_or_default()))
+    }
+
+    /// A trader with a simulator account of their own (Kite's limits are per account), created
+    /// directly in the stores (argon2 for a thousand users would only measure argon2), then a
+    /// strategy created and started through the API. Returns the strategy id.
+    pub async fn trader_with_strategy(
+        &self,
+        i: usize,
+        symbol: &str,
+        buy: &str,
+        sell: &str,
+        stop: &str,
+    ) -> anyhow::Result<String> {
+        let (api_key, token) = (format!("bench_key_{i}"), format!("bench_token_{i}"));
+        let r = self
+            .http
+            .post(format!("{}/_sim/accounts", self.sim.base_url))
+            .json(&json!({ "api_key": api_key, "api_secret": "s", "access_token": token, "user_id": format!("B{i:05}") }))
+            .send()
+            .await?;
+        anyhow::ensure!(r.status().is_success(), "sim account: {}", r.status());
+        let user = uuid::Uuid::new_v4();
+        let pg = &self.system.state.pg;
+        algo_store::postgres::users::insert(
+            pg,
+            user,
+            &format!("bench{i}-{user}@example.com"),
+            "$argon2id$v=19$m=19456,t=2,p=1$bm90dXNlZA$bm90dXNlZA",
+        )
+        .await?;
+        let sealed = self
+            .cipher
+            .seal(
+                user,
+                &algo_app::broker::crypto::BrokerSecrets {
+                    api_key,
+                    secret_key: "s".into(),
+                    access_token: token,
+                },
+            )
+            .map_err(anyhow::Error::msg)?;
+        algo_store::postgres::broker_keys::upsert(
+            pg,
+            &algo_store::postgres::broker_keys::BrokerKeysRow {
+                user_id: user,
+                ciphertext: sealed.ciphertext,
+                nonce: sealed.nonce,
+                key_id: sealed.key_id,
+                broker_user_id: None,
+                user_name: None,
+                status: "connected".into(),
+                status_reason: None,
+                updated_at: chrono::Utc::now(),
+            },
+        )
+        .await?;
+        let jwt = self
+            .tokens
+            .access_token(user, chrono::Utc::now())
+            .map_err(anyhow::Error::msg)?;
+        let (s, b) = self
+            .call("/strategy/create", &jwt, json!({ "symbol": symbol, "buy_time": buy, "sell_time": sell, "stop_loss": stop, "quantity": 1 }))
+            .await?;
+        anyhow::ensure!(s == 201, "create: {b}");
+        let id = b["strategy_id"].as_str().context("id")?.to_owned();
+        let (s, b) = self
+            .call("/strategy/start", &jwt, json!({ "strategy_id": id }))
+            .await?;
+        anyhow::ensure!(s == 200, "start: {b}");
+        Ok(id)
+    }
+
+    pub async fn sim_orders(&self) -> anyhow::Result<Vec<serde_json::Value>> {
+        let v: serde_json::Value = self
+            .http
+            .get(format!("{}/_sim/orders", self.sim.base_url))
+            .send()
+            .await?
+            .json()
+            .await?;
+        Ok(v.get("data")
+            .cloned()
+            .unwrap_or(v)
+            .as_array()
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    pub async fn symbols(&self, n: usize) -> anyhow::Result<Vec<(String, i64)>> {
+        let client =
+            algo_kite::KiteHttp::new(&self.sim.base_url, std::time::Duration::from_secs(5))?
+                .client("sim_key", algo_kite::Secret::new("sim_token"));
+        let dump = client.instruments("NSE").await?;
+        let names: Vec<String> = dump
+            .iter()
+            .filter(|i| {
+                i.segment != "INDICES" && algo_core::Symbol::parse(&i.tradingsymbol).is_ok()
+            })
+            .map(|i| format!("NSE:{}", i.tradingsymbol))
+            .take(n)
+            .collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut out = Vec::new();
+        for chunk in refs.chunks(200) {
+            let ltp = client.ltp(chunk).await?;
+            for name in chunk {
+                if let Some(l) = ltp.get(*name).and_then(|l| l.last_price.paise()) {
+                    out.push((name.trim_start_matches("NSE:").to_owned(), l));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `algo bench burst --strategies N`: N strategies of N traders due at the same second.
+pub async fn burst(n: usize) -> anyhow::Result<()> {
+    let bench = Bench::start().await?;
+    let symbols = bench.symbols(n.min(200)).await?;
+    anyhow::ensure!(!symbols.is_empty(), "the simulator lists no symbols");
+    let now = chrono::Utc::now().with_timezone(&algo_core::IST);
+    let setup_secs = 10 + (n as i64) / 60;
+    let due = (now + chrono::Duration::seconds(setup_secs))
+        .time()
+        .with_nanosecond(0)
+        .context("time")?;
+    let (buy, sell) = (
+        due.format("%H:%M:%S").to_string(),
+        (due + chrono::Duration::minutes(30))
+            .format("%H:%M:%S")
+            .to_string(),
+    );
+    println!(
+        "bench burst: {n} strategies of {n} traders, all buying at {buy} IST (in ~{setup_secs} s)"
+    );
+    let started = Instant::now();
+    for i in 0..n {
+        let (symbol, price) = &symbols[i % symbols.len()];
+        let stop = algo_core::Price::from_paise((price / 2 / 5 * 5).max(5))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        bench
+            .trader_with_strategy(i, symbol, &buy, &sell, &stop.to_string())
+            .await?;
+    }
+    println!("  set up in {:.1} s", started.elapsed().as_secs_f64());
+    let due_utc = algo_core::TradingCalendar::instant(
+        algo_core::TradingCalendar::trading_date(chrono::Utc::now()),
+        due,
+    );
+    anyhow::ensure!(
+        chrono::Utc::now() < due_utc,
+        "set-up took longer than the lead; rerun with fewer strategies"
+    );
+    let deadline = Instant::now()
+        + (due_utc - chrono::Utc::now()).to_std()?
+        + std::time::Duration::from_secs(20);
+    let orders = loop {
+        let orders = bench.sim_orders().await?;
+        if orders.len() >= n || Instant::now() > deadline {
+            break orders;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let due_us = due_utc.timestamp_micros();
+    let mut errors: Vec<f64> = orders
+        .iter()
+        .filter_map(|o| o["received_at_us"].as_i64())
+        .map(|us| (us - due_us) as f64 / 1000.0)
+        .collect();
+    errors.sort_by(|a, b| a.total_cmp(b));
+    let (p50, p99, max) = (
+        percentile(&errors, 50.0),
+        percentile(&errors, 99.0),
+        errors.last().copied().unwrap_or(f64::NAN),
+    );
+    let min = errors.first().copied().unwrap_or(f64::NAN);
+    println!("  orders received: {} of {n}", errors.len());
+    println!("  timing error (received − scheduled): min {min:.1} ms, p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms");
+    println!("  all orders within {max:.0} ms of the instant");
+    println!(
+        "{}",
+        json!({ "bench": "burst", "strategies": n, "orders": errors.len(), "min_ms": (min * 10.0).round() / 10.0, "p50_ms": (p50 * 10.0).round() / 10.0,
+                "p99_ms": (p99 * 10.0).round() / 10.0, "max_ms": (max * 10.0).round() / 10.0, "total_ms": max.round() })
+    );
+    bench.system.shutdown().await;
+    anyhow::ensure!(
+        errors.len() == n,
+        "only {} of {n} orders arrived",
+        errors.len()
+    );
+    Ok(())
+}
+
+/// `algo bench stoploss --triggers N`: tick sent by the simulator → exit order received by it.
+pub async fn stoploss(triggers: usize) -> anyhow::Result<()> {
+    use std::sync::Arc;
+    let bench = Bench::start().await?;
+    let symbols = bench.symbols(triggers).await?;
+    let n = symbols.len().min(triggers);
+    anyhow::ensure!(n > 0, "the simulator lists no symbols");
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let feed = algo_app::feed::FeedWorker::new(
+        bench.system.state.redis.clone(),
+        bench.system.queue.clone(),
+        Arc::new(algo_core::SystemClock),
+        algo_kite::KiteHttp::new(&bench.sim.base_url, std::time::Duration::from_secs(5))?,
+        algo_app::feed::FeedConfig {
+            ws_url: bench.sim.ws_url.clone(),
+            api_key: "sim_key".into(),
+            access_token: algo_kite::Secret::new("sim_token"),
+        },
+    );
+    let feed_task = tokio::spawn(feed.clone().run(shutdown.clone()));
+    println!("bench stoploss: {n} positions on {n} instruments, each stop crossed once");
+    let now = chrono::Utc::now().with_timezone(&algo_core::IST);
+    let buy = (now + chrono::Duration::seconds(8 + n as i64 / 40))
+        .format("%H:%M:%S")
+        .to_string();
+    let sell = (now + chrono::Duration::minutes(30))
+        .format("%H:%M:%S")
+        .to_string();
+    let mut ids = Vec::new();
+    for (i, (symbol, price)) in symbols.iter().take(n).enumerate() {
+        let stop = algo_core::Price::from_paise((price * 95 / 100) / 5 * 5)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        ids.push((
+            bench
+                .trader_with_strategy(i, symbol, &buy, &sell, &stop.to_string())
+                .await?,
+            symbol.clone(),
+            stop,
+        ));
+    }
+    // Wait for every buy to fill and every stop to be armed.
+    let until = Instant::now() + std::time::Duration::from_secs(60 + n as u64 / 10);
+    while feed.health().armed_stops < n && Instant::now() < until {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    anyhow::ensure!(
+        feed.health().armed_stops == n,
+        "only {} of {n} stops armed",
+        feed.health().armed_stops
+    );
+    while feed.health().subscribed < n && Instant::now() < until {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mut latencies = Vec::new();
+    for (_, symbol, stop) in &ids {
+        let before = bench.sim_orders().await?.len();
+        let under =
+            algo_core::Price::from_paise(stop.paise() - 5).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let r = bench
+            .http
+            .post(format!("{}/_sim/price", bench.sim.base_url))
+            .json(&json!({ "symbol": symbol, "price": under.to_string() }))
+            .send()
+            .await?;
+        anyhow::ensure!(r.status().is_success(), "price: {}", r.status());
+        let sent: serde_json::Value = r.json().await.unwrap_or_default();
+        let tick_us = sent["data"]["broadcast_at_us"]
+            .as_i64()
+            .or(sent["broadcast_at_us"].as_i64());
+        let wait_until = Instant::now() + std::time::Duration::from_secs(5);
+        let exit = loop {
+            let orders = bench.sim_orders().await?;
+            if orders.len() > before {
+                break orders.into_iter().find(|o| {
+                    o["tradingsymbol"] == symbol.as_str() && o["transaction_type"] == "SELL"
+                });
+            }
+            if Instant::now() > wait_until {
+                break None;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        };
+        match (exit.and_then(|o| o["received_at_us"].as_i64()), tick_us) {
+            (Some(received), Some(tick)) => latencies.push((received - tick) as f64 / 1000.0),
+            (None, _) => println!("  no exit for {symbol}"),
+            (_, None) => anyhow::bail!("the simulator did not say when it broadcast the tick"),
+        }
+    }
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    let (p50, p99, max) = (
+        percentile(&latencies, 50.0),
+        percentile(&latencies, 99.0),
+        latencies.last().copied().unwrap_or(f64::NAN),
+    );
+    println!("  exits: {} of {n}", latencies.len());
+    println!(
+        "  tick → exit order at the exchange: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms"
+    );
+    println!(
+        "{}",
+        json!({ "bench": "stoploss", "triggers": n, "exits": latencies.len(), "p50_ms": (p50 * 100.0).round() / 100.0, "p99_ms": (p99 * 100.0).round() / 100.0, "max_ms": (max * 100.0).round() / 100.0 })
+    );
+    shutdown.cancel();
+    let _ = feed_task.await;
+    bench.system.shutdown().await;
     Ok(())
 }

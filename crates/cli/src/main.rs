@@ -1,18 +1,29 @@
 //! `algo`: the self-hosted profile in one binary.
 //!
-//! - `algo dev`: migrate, connect the stores, serve the API (all components as their issues land).
+//! - `algo dev`: everything in one process: the simulated exchange, migrations, the API, the
+//!   timers, the executor, the stop-loss watcher, a demo user with the broker connected.
+//! - `algo sim`: the simulated Kite exchange alone.
+//! - `algo demo`: a scripted session against a running `algo dev`.
 //! - `algo migrate`: apply the SQL migrations and exit.
+//! - `algo bench ticks|burst|stoploss`: measurements.
+
+mod bench;
+mod demo;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use algo_app::config::Profile;
 use algo_app::executor::ExecutorConfig;
+use algo_app::feed::{FeedConfig, FeedWorker};
 use algo_app::selfhosted::SelfHosted;
 use algo_app::{router, Config};
-use algo_core::CalendarKind;
+use algo_core::{CalendarKind, SystemClock};
 use algo_store::{postgres, redis::RedisStore};
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
+use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
 
 #[derive(Parser)]
 #[command(
@@ -36,18 +47,38 @@ enum LogFormat {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the whole system locally on Postgres and Redis.
+    /// Run the whole system locally on Postgres and Redis, with the simulated exchange.
     Dev {
         /// API port on 127.0.0.1.
         #[arg(long, default_value_t = 8080, env = "ALGO_PORT")]
         port: u16,
+        /// Simulated exchange port on 127.0.0.1 (REST and /ws).
+        #[arg(long, default_value_t = 8090, env = "ALGO_SIM_PORT")]
+        sim_port: u16,
         /// Trading calendar: `always-open` (default in dev) or `nse`.
         #[arg(long, env = "ALGO_CALENDAR", default_value = "always-open")]
         calendar: String,
     },
+    /// Run the simulated Kite exchange alone.
+    Sim {
+        #[arg(long, default_value_t = 8090, env = "ALGO_SIM_PORT")]
+        port: u16,
+        /// Random-walk step interval in milliseconds; 0 freezes prices.
+        #[arg(long, default_value_t = 1000)]
+        walk_ms: u64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Walk a scripted session against a running `algo dev`.
+    Demo {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        api: String,
+        #[arg(long, default_value = "http://127.0.0.1:8090")]
+        sim: String,
+    },
     /// Apply the database migrations and exit.
     Migrate,
-    /// Measure: `ticks` (codec, optionally vs the official Python parser, or with the stop book).
+    /// Measure.
     Bench {
         #[command(subcommand)]
         which: BenchCommand,
@@ -67,9 +98,17 @@ enum BenchCommand {
         #[arg(long, default_value_t = 3.0)]
         seconds: f64,
     },
+    /// N strategies due at the same instant: timing error at the exchange, p50/p99/max.
+    Burst {
+        #[arg(long, default_value_t = 1000)]
+        strategies: usize,
+    },
+    /// Tick sent by the simulator → exit order received by it, over many triggers.
+    Stoploss {
+        #[arg(long, default_value_t = 200)]
+        triggers: usize,
+    },
 }
-
-mod bench;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -89,16 +128,54 @@ async fn main() -> anyhow::Result<()> {
                     book,
                     seconds,
                 },
+        } => bench::ticks(vs_python, book, seconds, &std::env::current_dir()?),
+        Command::Bench {
+            which: BenchCommand::Burst { strategies },
+        } => bench::burst(strategies).await,
+        Command::Bench {
+            which: BenchCommand::Stoploss { triggers },
+        } => bench::stoploss(triggers).await,
+        Command::Demo { api, sim } => demo::run(&api, &sim).await,
+        Command::Sim {
+            port,
+            walk_ms,
+            seed,
         } => {
-            let root = std::env::current_dir()?;
-            bench::ticks(vs_python, book, seconds, &root)
+            let config = algo_sim::SimConfig {
+                seed,
+                walk_interval: (walk_ms > 0).then(|| std::time::Duration::from_millis(walk_ms)),
+                ..Default::default()
+            };
+            let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding {addr}"))?;
+            println!("simulated Kite exchange on http://{addr} (ticker ws://{addr}/ws); api_key sim_key, access_token sim_token");
+            algo_sim::Sim::new(config)
+                .serve(listener, async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+            Ok(())
         }
-        Command::Dev { port, calendar } => {
+        Command::Dev {
+            port,
+            sim_port,
+            calendar,
+        } => {
             let calendar =
                 CalendarKind::parse(&calendar).context("--calendar must be nse or always-open")?;
             let mut config = Config::from_env(Profile::SelfHosted, calendar)?;
             config.calendar = calendar;
-            dev(config, port).await
+            config.rules = match calendar {
+                CalendarKind::Nse => algo_core::StrategyRules {
+                    max_quantity: config.rules.max_quantity,
+                    mis_cutoff: config.rules.mis_cutoff,
+                    ..algo_core::StrategyRules::nse()
+                },
+                CalendarKind::AlwaysOpen => algo_core::StrategyRules::always_open(),
+            };
+            dev(config, port, sim_port).await
         }
     }
 }
@@ -126,7 +203,63 @@ async fn prepare_database(config: &Config) -> anyhow::Result<postgres::PgPool> {
     Ok(pool)
 }
 
-async fn dev(config: Config, port: u16) -> anyhow::Result<()> {
+const DEMO_EMAIL: &str = "demo@algo.dev";
+const DEMO_PASSWORD: &str = "demo-password";
+
+/// Registers (or signs in) the demo user through the API and connects the simulated broker.
+async fn demo_user(app: &axum::Router) -> anyhow::Result<()> {
+    let call = |path: &str, token: Option<&str>, body: serde_json::Value| {
+        let mut req = axum::http::Request::post(path).header("content-type", "application/json");
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let req = req.body(axum::body::Body::from(body.to_string()));
+        let app = app.clone();
+        async move {
+            let response = app.oneshot(req?).await?;
+            let status = response.status().as_u16();
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await?;
+            anyhow::Ok((
+                status,
+                serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default(),
+            ))
+        }
+    };
+    let creds = serde_json::json!({ "email": DEMO_EMAIL, "password": DEMO_PASSWORD });
+    let (status, body) = match call("/auth/register", None, creds.clone()).await? {
+        (201, body) => (201, body),
+        _ => call("/auth/login", None, creds).await?,
+    };
+    let token = body["access_token"]
+        .as_str()
+        .with_context(|| format!("demo user sign-in failed ({status}): {body}"))?
+        .to_owned();
+    let (status, body) = call(
+        "/broker/connect",
+        Some(&token),
+        serde_json::json!({ "api_key": "sim_key", "secret_key": "sim_secret", "access_token": "sim_token" }),
+    )
+    .await?;
+    anyhow::ensure!(
+        status == 200,
+        "demo broker connect failed ({status}): {body}"
+    );
+    Ok(())
+}
+
+async fn dev(mut config: Config, port: u16, sim_port: u16) -> anyhow::Result<()> {
+    let shutdown = CancellationToken::new();
+    println!("[1/5] simulated exchange");
+    let sim_addr = SocketAddr::from(([127, 0, 0, 1], sim_port));
+    let sim_listener = tokio::net::TcpListener::bind(sim_addr)
+        .await
+        .with_context(|| format!("binding the simulated exchange to {sim_addr}"))?;
+    let sim_task = tokio::spawn(
+        algo_sim::Sim::new(algo_sim::SimConfig::default())
+            .serve(sim_listener, shutdown.clone().cancelled_owned()),
+    );
+    config.kite_url = format!("http://{sim_addr}");
+    println!("[2/5] database (migrations)");
     let pg = prepare_database(&config).await?;
     let redis = RedisStore::new(
         &config.redis_url,
@@ -136,19 +269,39 @@ async fn dev(config: Config, port: u16) -> anyhow::Result<()> {
     if let Err(e) = redis.ping().await {
         tracing::warn!(error = %e, "redis is not answering yet; /health reports REDIS_DOWN until it does");
     }
-    let system = SelfHosted::start(&config, pg, redis, ExecutorConfig::default())
+    println!("[3/5] timers, queue and executor");
+    let system = SelfHosted::start(&config, pg, redis.clone(), ExecutorConfig::default())
         .await
         .map_err(anyhow::Error::msg)?;
+    println!("[4/5] stop-loss watcher");
+    let feed = FeedWorker::new(
+        redis,
+        system.queue.clone(),
+        Arc::new(SystemClock),
+        algo_kite::KiteHttp::new(&config.kite_url, config.kite_timeout)?,
+        FeedConfig {
+            ws_url: format!("ws://{sim_addr}/ws"),
+            api_key: "sim_key".into(),
+            access_token: algo_kite::Secret::new("sim_token"),
+        },
+    );
+    let feed_task = tokio::spawn(feed.run(shutdown.clone()));
     let app = router(system.state.clone());
+    println!("[5/5] demo user");
+    demo_user(&app).await?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;
     println!();
     println!("  algo dev is up");
-    println!("  API       http://{addr}   (try: curl http://{addr}/health)");
+    println!("  API                 http://{addr}   (health: /health, OpenAPI: /openapi.json)");
     println!(
-        "  calendar  {} {}",
+        "  simulated exchange  http://{sim_addr}   (ticker ws://{sim_addr}/ws, control /_sim/…)"
+    );
+    println!("  demo login          {DEMO_EMAIL} / {DEMO_PASSWORD}  (broker connected: sim_key / sim_token)");
+    println!(
+        "  calendar            {} {}",
         config.calendar.as_str(),
         if config.calendar == CalendarKind::AlwaysOpen {
             "(every day, 00:00:00-23:59:59 IST; --calendar nse for the real one)"
@@ -156,7 +309,10 @@ async fn dev(config: Config, port: u16) -> anyhow::Result<()> {
             "(NSE sessions and holidays)"
         }
     );
-    println!("  Ctrl-C stops it");
+    println!(
+        "  try next            algo demo   (in another terminal: buys, then a stop-loss exit)"
+    );
+    println!("  Ctrl-C stops everything cleanly");
     println!();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
@@ -165,6 +321,9 @@ async fn dev(config: Config, port: u16) -> anyhow::Result<()> {
         })
         .await?;
     system.shutdown().await;
+    shutdown.cancel();
+    let _ = feed_task.await;
+    let _ = sim_task.await;
     tracing::info!("stopped cleanly");
     Ok(())
 }
