@@ -36,6 +36,7 @@ fn backoff(attempt: u32) -> Duration {
 
 /// Runs one connection until `shutdown`, keeping its subscriptions equal to `desired`.
 pub async fn run(
+    index: usize,
     url: String,
     mut desired: watch::Receiver<Vec<u32>>,
     sink: TickSink,
@@ -84,7 +85,8 @@ pub async fn run(
         tracing::info!(attempt, "ticker connected");
         let mut subscribed: HashSet<u32> = HashSet::new();
         let want = desired.borrow_and_update().clone();
-        let mut alive = sync_subscriptions(&mut ws, &mut subscribed, &want, &stats).await;
+        let mut alive =
+            sync_subscriptions(&mut ws, &mut subscribed, &want, &stats.subscribed[index]).await;
         while alive {
             tokio::select! {
                 _ = shutdown.cancelled() => {
@@ -97,7 +99,7 @@ pub async fn run(
                         break;
                     }
                     let want = desired.borrow_and_update().clone();
-                    alive = sync_subscriptions(&mut ws, &mut subscribed, &want, &stats).await;
+                    alive = sync_subscriptions(&mut ws, &mut subscribed, &want, &stats.subscribed[index]).await;
                 }
                 next = tokio::time::timeout(SILENCE, ws.next()) => match next {
                     Err(_) => {
@@ -132,6 +134,7 @@ pub async fn run(
             }
         }
         stats.connected.fetch_sub(1, Ordering::Relaxed);
+        stats.subscribed[index].store(0, Ordering::Relaxed);
         stats.reconnects.fetch_add(1, Ordering::Relaxed);
         attempt = 0;
         tokio::select! { _ = shutdown.cancelled() => return, _ = tokio::time::sleep(backoff(0)) => {} }
@@ -144,7 +147,7 @@ async fn sync_subscriptions<S>(
     ws: &mut S,
     subscribed: &mut HashSet<u32>,
     want: &[u32],
-    stats: &FeedStats,
+    count: &std::sync::atomic::AtomicUsize,
 ) -> bool
 where
     S: SinkExt<Message> + Unpin,
@@ -170,6 +173,6 @@ where
         }
     }
     *subscribed = want_set;
-    stats.subscribed.store(subscribed.len(), Ordering::Relaxed);
+    count.store(subscribed.len(), Ordering::Relaxed);
     true
 }

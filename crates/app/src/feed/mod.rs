@@ -47,7 +47,8 @@ pub const PRICE_FLUSH: Duration = Duration::from_millis(250);
 pub struct FeedStats {
     started: Instant,
     pub connected: AtomicUsize,
-    pub subscribed: AtomicUsize,
+    /// Instruments subscribed, per connection.
+    pub subscribed: [AtomicUsize; MAX_CONNECTIONS],
     pub ticks: AtomicU64,
     pub invalid_ticks: AtomicU64,
     pub invalid_frames: AtomicU64,
@@ -62,7 +63,7 @@ impl Default for FeedStats {
         Self {
             started: Instant::now(),
             connected: AtomicUsize::new(0),
-            subscribed: AtomicUsize::new(0),
+            subscribed: Default::default(),
             ticks: AtomicU64::new(0),
             invalid_ticks: AtomicU64::new(0),
             invalid_frames: AtomicU64::new(0),
@@ -211,10 +212,11 @@ impl FeedWorker {
             self.access_token.expose()
         );
         let mut tasks = Vec::new();
-        for desired in &self.desired {
+        for (index, desired) in self.desired.iter().enumerate() {
             let me = self.clone();
             let sink: connection::TickSink = Arc::new(move |ticks| me.on_ticks(ticks));
             tasks.push(tokio::spawn(connection::run(
+                index,
                 url.clone(),
                 desired.subscribe(),
                 sink,
@@ -517,7 +519,12 @@ impl FeedWorker {
             w.2
         };
         let connections = self.stats.connected.load(Ordering::Relaxed);
-        let subscribed = self.stats.subscribed.load(Ordering::Relaxed);
+        let subscribed = self
+            .stats
+            .subscribed
+            .iter()
+            .map(|s| s.load(Ordering::Relaxed))
+            .sum();
         let age = self.stats.last_frame_age();
         let armed = self.book.lock().map(|b| b.len()).unwrap_or(0);
         let healthy = !self.stats.auth_failed.load(Ordering::Relaxed)

@@ -116,6 +116,11 @@ impl RedisStore {
         Ok(conn.clone())
     }
 
+    /// The underlying client, for pub/sub connections.
+    pub fn client(&self) -> &redis::Client {
+        &self.client
+    }
+
     /// The longest one call may take.
     pub fn timeout(&self) -> Duration {
         self.timeout

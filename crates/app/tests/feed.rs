@@ -1,0 +1,310 @@
+//! The stop-loss watcher against the simulator over a real WebSocket, with the executor running:
+//! a price under the stop produces exactly one STOPLOSS exit; a dropped connection comes back
+//! and a later stop still fires; subscriptions follow the strategies.
+#![allow(unused_crate_dependencies)] // integration tests link every dependency of the crate
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use algo_app::config::{Config, Profile};
+use algo_app::executor::{ExecutorConfig, Handled};
+use algo_app::feed::{FeedConfig, FeedWorker};
+use algo_app::router;
+use algo_app::selfhosted::SelfHosted;
+use algo_core::{CalendarKind, EventKind, OrderEvent, SystemClock, TradingCalendar, IST};
+use algo_store::testing;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::Utc;
+use serde_json::{json, Value};
+use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
+
+struct World {
+    sim: algo_sim::RunningSim,
+    system: SelfHosted,
+    feed: Arc<FeedWorker>,
+    stop: CancellationToken,
+    http: reqwest::Client,
+    token: String,
+}
+
+async fn post(
+    system: &SelfHosted,
+    path: &str,
+    token: Option<&str>,
+    body: Value,
+) -> (StatusCode, Value) {
+    let mut req = Request::post(path).header("content-type", "application/json");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let response = router(system.state.clone())
+        .oneshot(req.body(Body::from(body.to_string())).expect("req"))
+        .await
+        .expect("resp");
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn world() -> World {
+    let sim = algo_sim::spawn(algo_sim::SimConfig {
+        walk_interval: None,
+        ..Default::default()
+    })
+    .await;
+    let (pg, _) = testing::fresh_database().await.expect("database");
+    let redis = testing::fresh_redis().expect("redis");
+    let url = sim.base_url.clone();
+    let config = Config::from_lookup(
+        move |k| (k == "ALGO_KITE_URL").then(|| url.clone()),
+        Profile::SelfHosted,
+        CalendarKind::AlwaysOpen,
+    )
+    .expect("config");
+    let exec = ExecutorConfig {
+        backoff: Duration::from_millis(50),
+        poll_interval: Duration::from_millis(20),
+        ..Default::default()
+    };
+    let system = SelfHosted::start(&config, pg, redis.clone(), exec)
+        .await
+        .expect("system");
+    let feed = FeedWorker::new(
+        redis,
+        system.queue.clone(),
+        Arc::new(SystemClock),
+        algo_kite::KiteHttp::new(&sim.base_url, Duration::from_secs(2)).expect("http"),
+        FeedConfig {
+            ws_url: sim.ws_url.clone(),
+            api_key: "sim_key".into(),
+            access_token: algo_kite::Secret::new("sim_token"),
+        },
+    );
+    let stop = CancellationToken::new();
+    tokio::spawn(feed.clone().run(stop.clone()));
+    let (_, body) = post(&system, "/auth/register", None, json!({ "email": format!("{}@example.com", uuid::Uuid::new_v4().simple()), "password": "long enough pw" })).await;
+    let token = body["access_token"].as_str().expect("token").to_owned();
+    let (status, _) = post(
+        &system,
+        "/broker/connect",
+        Some(&token),
+        json!({ "api_key": "sim_key", "secret_key": "sim_secret", "access_token": "sim_token" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    World {
+        sim,
+        system,
+        feed,
+        stop,
+        http: reqwest::Client::new(),
+        token,
+    }
+}
+
+impl World {
+    /// A running strategy on `symbol` with its stop at `stop`, bought now.
+    async fn bought(&self, symbol: &str, stop: &str) -> String {
+        let now = Utc::now().with_timezone(&IST);
+        let far = |m: i64| {
+            (now + chrono::Duration::minutes(m))
+                .format("%H:%M:%S")
+                .to_string()
+        };
+        let (status, body) = post(
+            &self.system,
+            "/strategy/create",
+            Some(&self.token),
+            json!({ "symbol": symbol, "buy_time": far(120), "sell_time": far(121), "stop_loss": stop, "quantity": 1 }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let id = body["strategy_id"].as_str().expect("id").to_owned();
+        let (status, _) = post(
+            &self.system,
+            "/strategy/start",
+            Some(&self.token),
+            json!({ "strategy_id": id }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let buy = OrderEvent::new(
+            id.parse().expect("uuid"),
+            EventKind::Buy,
+            TradingCalendar::trading_date(Utc::now()),
+            Utc::now(),
+        );
+        assert_eq!(
+            self.system.executor.handle(&buy).await,
+            Handled::Done("order COMPLETE".into())
+        );
+        id
+    }
+
+    async fn until(&self, what: &str, deadline: Duration, cond: impl Fn(&FeedWorker) -> bool) {
+        let until = Instant::now() + deadline;
+        while !cond(&self.feed) {
+            assert!(
+                Instant::now() < until,
+                "timed out waiting for {what}: {:?}",
+                self.feed.health()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn price(&self, symbol: &str, price: &str) {
+        let r = self
+            .http
+            .post(format!("{}/_sim/price", self.sim.base_url))
+            .json(&json!({ "symbol": symbol, "price": price }))
+            .send()
+            .await
+            .expect("sim");
+        assert!(r.status().is_success());
+    }
+
+    async fn sells(&self, symbol: &str) -> usize {
+        let v: Value = self
+            .http
+            .get(format!("{}/_sim/orders", self.sim.base_url))
+            .send()
+            .await
+            .expect("sim")
+            .json()
+            .await
+            .expect("json");
+        v["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|o| o["tradingsymbol"] == symbol && o["transaction_type"] == "SELL")
+            .count()
+    }
+
+    async fn wait_sells(&self, symbol: &str, want: usize, deadline: Duration) -> usize {
+        let until = Instant::now() + deadline;
+        loop {
+            let n = self.sells(symbol).await;
+            if n >= want || Instant::now() > until {
+                return n;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_price_under_the_stop_exits_exactly_once() {
+    let w = world().await;
+    let id = w.bought("TCS", "3400.00").await;
+    w.until(
+        "the stop armed and subscribed",
+        Duration::from_secs(10),
+        |f| f.health().armed_stops == 1 && f.health().subscribed == 1,
+    )
+    .await;
+    w.price("TCS", "3400.05").await;
+    assert_eq!(
+        w.wait_sells("TCS", 1, Duration::from_millis(800)).await,
+        0,
+        "above the stop: nothing"
+    );
+    w.price("TCS", "3399.95").await;
+    assert_eq!(w.wait_sells("TCS", 1, Duration::from_secs(5)).await, 1);
+    // More ticks under the stop add nothing.
+    for p in ["3390.00", "3380.00", "3370.00"] {
+        w.price("TCS", p).await;
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(w.sells("TCS").await, 1, "one exit, however many ticks");
+    let (_, status) = post(
+        &w.system,
+        "/strategy/stop",
+        Some(&w.token),
+        json!({ "strategy_id": id }),
+    )
+    .await;
+    assert_eq!(status["position"], "sold");
+    assert!(w.feed.health().events_pushed >= 1);
+    w.stop.cancel();
+    w.system.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_dropped_connection_comes_back_and_a_later_stop_still_fires() {
+    let w = world().await;
+    w.bought("INFY", "1450.00").await;
+    w.until(
+        "the stop armed and subscribed",
+        Duration::from_secs(10),
+        |f| f.health().subscribed == 1,
+    )
+    .await;
+    let before = w.feed.health().reconnects;
+    let r = w
+        .http
+        .post(format!("{}/_sim/disconnect", w.sim.base_url))
+        .send()
+        .await
+        .expect("sim");
+    assert!(r.status().is_success());
+    w.until(
+        "a reconnect with the subscription restored",
+        Duration::from_secs(15),
+        |f| {
+            let h = f.health();
+            h.reconnects > before && h.connections == 3 && h.subscribed == 1
+        },
+    )
+    .await;
+    w.price("INFY", "1449.95").await;
+    assert_eq!(w.wait_sells("INFY", 1, Duration::from_secs(5)).await, 1);
+    w.stop.cancel();
+    w.system.shutdown().await;
+}
+
+#[tokio::test]
+async fn subscriptions_follow_the_strategies() {
+    let w = world().await;
+    w.until("connected", Duration::from_secs(10), |f| {
+        f.health().connections > 0
+    })
+    .await;
+    assert_eq!(
+        w.feed.health().subscribed,
+        0,
+        "nothing open, nothing subscribed"
+    );
+    let id = w.bought("SBIN", "700.00").await;
+    w.until("subscribed", Duration::from_secs(10), |f| {
+        f.health().subscribed == 1
+    })
+    .await;
+    let (status, _) = post(
+        &w.system,
+        "/strategy/stop",
+        Some(&w.token),
+        json!({ "strategy_id": id }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    w.until(
+        "unsubscribed after the stop",
+        Duration::from_secs(10),
+        |f| f.health().subscribed == 0 && f.health().armed_stops == 0,
+    )
+    .await;
+    // With no stop armed, the price falling through it does nothing.
+    w.price("SBIN", "600.00").await;
+    assert_eq!(w.wait_sells("SBIN", 1, Duration::from_millis(800)).await, 0);
+    w.stop.cancel();
+    w.system.shutdown().await;
+}
