@@ -59,7 +59,7 @@ pub async fn session_token(
         field("request_token")?,
         field("checksum")?,
     );
-    let account = ex.account(&api_key).ok_or_else(|| KiteError::token())?;
+    let account = ex.account(&api_key).ok_or_else(KiteError::token)?;
     let expected = hex::encode(Sha256::digest(
         format!("{api_key}{request_token}{}", account.api_secret).as_bytes(),
     ));

@@ -113,7 +113,7 @@ impl OrderUpdate {
 /// A text message from the ticker.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ServerMessage {
-    Order(OrderUpdate),
+    Order(Box<OrderUpdate>),
     Error(String),
     Message(String),
     Other(Value),
@@ -124,7 +124,7 @@ impl ServerMessage {
         let mut v: Value = serde_json::from_str(text).map_err(|e| MessageError(e.to_string()))?;
         let data = v["data"].take();
         Ok(match v["type"].as_str() {
-            Some("order") => ServerMessage::Order(OrderUpdate::from_value(data)?),
+            Some("order") => ServerMessage::Order(Box::new(OrderUpdate::from_value(data)?)),
             Some("error") => ServerMessage::Error(data.as_str().unwrap_or_default().to_owned()),
             Some("message") => ServerMessage::Message(data.as_str().unwrap_or_default().to_owned()),
             _ => {
