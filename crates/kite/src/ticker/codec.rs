@@ -1,5 +1,5 @@
 //! Binary tick frames, both ways. Decoding never panics and never reads past the input: every
-//! read goes through [`Reader`], which checks its bounds.
+//! packet is matched on its length first and then read as a fixed-size array.
 //!
 //! Layout (big-endian), as Kite's official clients parse it: a frame is a `u16` packet count, then
 //! for each packet a `u16` length and the packet. Packets by length: 8 LTP; 28 index quote; 32
@@ -45,107 +45,85 @@ pub enum DecodeError {
     TrailingBytes { extra: usize },
 }
 
-/// A bounds-checked big-endian reader over one packet.
-struct Reader<'a>(&'a [u8]);
+/// Big-endian reads from a packet whose exact length the type carries: with constant offsets
+/// the bounds are known at compile time, so reads cost no checks and cannot fail.
+#[inline(always)]
+fn u32_at<const N: usize>(p: &[u8; N], at: usize) -> u32 {
+    u32::from_be_bytes([p[at], p[at + 1], p[at + 2], p[at + 3]])
+}
 
-impl Reader<'_> {
-    fn u32(&self, at: usize) -> u32 {
-        // Callers read only offsets inside the packet sizes they matched on; out of range is 0.
-        self.0
-            .get(at..at + 4)
-            .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-    }
+#[inline(always)]
+fn price_at<const N: usize>(p: &[u8; N], at: usize) -> i64 {
+    i64::from(u32_at(p, at))
+}
 
-    fn u16(&self, at: usize) -> u16 {
-        self.0
-            .get(at..at + 2)
-            .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]))
-    }
-
-    fn price(&self, at: usize) -> i64 {
-        i64::from(self.u32(at))
-    }
+#[inline(always)]
+fn u16_at<const N: usize>(p: &[u8; N], at: usize) -> u16 {
+    u16::from_be_bytes([p[at], p[at + 1]])
 }
 
 fn empty_tick(token: u32, mode: Mode, last_price: i64) -> Tick {
+    Tick { mode, ..Tick::ltp(token, last_price) }
+}
+
+fn index_packet<const N: usize>(p: &[u8; N]) -> Tick {
+    let mode = if N == 28 { Mode::Quote } else { Mode::Full };
     Tick {
-        mode,
-        ..Tick::ltp(token, last_price)
+        tradable: false,
+        ohlc: Some(Ohlc { high: price_at(p, 8), low: price_at(p, 12), open: price_at(p, 16), close: price_at(p, 20) }),
+        net_change: Some(price_at(p, 24)),
+        exchange_timestamp: (N >= 32).then(|| i64::from(u32_at(p, N.saturating_sub(4)))),
+        ..empty_tick(u32_at(p, 0), mode, price_at(p, 4))
     }
+}
+
+fn quote_packet<const N: usize>(p: &[u8; N]) -> Tick {
+    let token = u32_at(p, 0);
+    Tick {
+        tradable: Segment::of_token(token) != Segment::Indices,
+        last_traded_quantity: Some(u32_at(p, 8)),
+        average_traded_price: Some(price_at(p, 12)),
+        volume_traded: Some(u32_at(p, 16)),
+        total_buy_quantity: Some(u32_at(p, 20)),
+        total_sell_quantity: Some(u32_at(p, 24)),
+        ohlc: Some(Ohlc { open: price_at(p, 28), high: price_at(p, 32), low: price_at(p, 36), close: price_at(p, 40) }),
+        ..empty_tick(token, Mode::Quote, price_at(p, 4))
+    }
+}
+
+fn full_packet(p: &[u8; 184]) -> Tick {
+    let mut tick = quote_packet(p);
+    tick.mode = Mode::Full;
+    tick.last_trade_time = Some(i64::from(u32_at(p, 44)));
+    tick.oi = Some(u32_at(p, 48));
+    tick.oi_day_high = Some(u32_at(p, 52));
+    tick.oi_day_low = Some(u32_at(p, 56));
+    tick.exchange_timestamp = Some(i64::from(u32_at(p, 60)));
+    let level = |i: usize| {
+        let at = 64 + i * 12;
+        DepthLevel { quantity: u32_at(p, at), price: price_at(p, at + 4), orders: u16_at(p, at + 8) }
+    };
+    tick.depth = Some(Depth {
+        buy: [level(0), level(1), level(2), level(3), level(4)],
+        sell: [level(5), level(6), level(7), level(8), level(9)],
+    });
+    tick
 }
 
 /// Decodes one packet (without its length prefix).
 fn decode_packet(packet: &[u8], index: usize) -> Result<Tick, DecodeError> {
-    let r = Reader(packet);
-    let token = r.u32(0);
-    let ltp = r.price(4);
-    let indices = Segment::of_token(token) == Segment::Indices;
-    let tick = match packet.len() {
-        8 => empty_tick(token, Mode::Ltp, ltp),
-        28 | 32 => Tick {
-            tradable: false,
-            ohlc: Some(Ohlc {
-                high: r.price(8),
-                low: r.price(12),
-                open: r.price(16),
-                close: r.price(20),
-            }),
-            net_change: Some(r.price(24)),
-            exchange_timestamp: (packet.len() == 32).then(|| i64::from(r.u32(28))),
-            ..empty_tick(
-                token,
-                if packet.len() == 28 {
-                    Mode::Quote
-                } else {
-                    Mode::Full
-                },
-                ltp,
-            )
-        },
-        44 | 184 => {
-            let mut tick = Tick {
-                tradable: !indices,
-                last_traded_quantity: Some(r.u32(8)),
-                average_traded_price: Some(r.price(12)),
-                volume_traded: Some(r.u32(16)),
-                total_buy_quantity: Some(r.u32(20)),
-                total_sell_quantity: Some(r.u32(24)),
-                ohlc: Some(Ohlc {
-                    open: r.price(28),
-                    high: r.price(32),
-                    low: r.price(36),
-                    close: r.price(40),
-                }),
-                ..empty_tick(token, Mode::Quote, ltp)
-            };
-            if packet.len() == 184 {
-                tick.mode = Mode::Full;
-                tick.last_trade_time = Some(i64::from(r.u32(44)));
-                tick.oi = Some(r.u32(48));
-                tick.oi_day_high = Some(r.u32(52));
-                tick.oi_day_low = Some(r.u32(56));
-                tick.exchange_timestamp = Some(i64::from(r.u32(60)));
-                let mut depth = Depth::default();
-                for i in 0..10 {
-                    let at = 64 + i * 12;
-                    let level = DepthLevel {
-                        quantity: r.u32(at),
-                        price: r.price(at + 4),
-                        orders: r.u16(at + 8),
-                    };
-                    if i < 5 {
-                        depth.buy[i] = level;
-                    } else {
-                        depth.sell[i - 5] = level;
-                    }
-                }
-                tick.depth = Some(depth);
-            }
-            tick
+    let unknown = || DecodeError::UnknownLength { index, length: packet.len() };
+    Ok(match packet.len() {
+        8 => {
+            let p: &[u8; 8] = packet.try_into().map_err(|_| unknown())?;
+            empty_tick(u32_at(p, 0), Mode::Ltp, price_at(p, 4))
         }
-        length => return Err(DecodeError::UnknownLength { index, length }),
-    };
-    Ok(tick)
+        28 => index_packet::<28>(packet.try_into().map_err(|_| unknown())?),
+        32 => index_packet::<32>(packet.try_into().map_err(|_| unknown())?),
+        44 => quote_packet::<44>(packet.try_into().map_err(|_| unknown())?),
+        184 => full_packet(packet.try_into().map_err(|_| unknown())?),
+        _ => return Err(unknown()),
+    })
 }
 
 /// Decodes a binary message, appending its ticks to `out` (nothing else is allocated).
@@ -158,6 +136,7 @@ pub fn decode_frame_into(bytes: &[u8], out: &mut Vec<Tick>) -> Result<usize, Dec
     }
     let count = usize::from(u16::from_be_bytes([bytes[0], bytes[1]]));
     let start = out.len();
+    out.reserve(count);
     let mut offset = 2;
     for index in 0..count {
         let Some(len_bytes) = bytes.get(offset..offset + 2) else {
