@@ -165,26 +165,22 @@ impl Executor {
             return Handled::Done(rejection.to_string());
         }
 
-        // On time: an early event waits for its instant.
+        // Everything but the broker call happens before the instant (claim, lock, credentials,
+        // the order log), so a thousand events due at one second do not queue for the database
+        // after it: at the instant only the order goes out. The claim and the lock are held for
+        // the wait plus the usual lease.
         let early = (event.scheduled_for - self.clock.now())
             .to_std()
             .unwrap_or(Duration::ZERO);
-        if !early.is_zero() {
-            tokio::time::sleep(early).await;
-        }
-
+        let hold = early + self.config.lease;
         let key = event.ledger_key();
-        let resumed = match self
-            .ledger
-            .claim(&key, &self.owner, self.config.lease)
-            .await
-        {
+        let resumed = match self.ledger.claim(&key, &self.owner, hold).await {
             Ok(Claim::Acquired { resumed }) => resumed,
             Ok(Claim::Completed(_)) => return Handled::Done("leg already done".into()),
             Ok(Claim::Busy) => return Handled::Done("another worker holds the leg".into()),
             Err(e) => return retry(e),
         };
-        let lock = match self.lock(row.id).await {
+        let lock = match self.lock(row.id, hold).await {
             Ok(Some(token)) => token,
             Ok(None) => {
                 let _ = self.ledger.release(&key, &self.owner).await;
@@ -236,6 +232,36 @@ impl Executor {
             let _ = self.ledger.release(key, &self.owner).await;
             return retry(e);
         }
+
+        // On time: an early event waits for its instant, then only the order goes out.
+        let early = (event.scheduled_for - self.clock.now())
+            .to_std()
+            .unwrap_or(Duration::ZERO);
+        if early > Duration::from_millis(300) {
+            // Check the token while there is time (an expired one fails the leg now, not at the
+            // instant), which also leaves a warm connection in the pool for the order itself.
+            if let Err(e) = client.profile().await {
+                if e.is_auth() {
+                    if let Err(err) =
+                        broker_keys::mark_expired(&self.pg, row.user_id, &e.to_string()).await
+                    {
+                        tracing::error!(error = %err, "could not mark the broker connection expired");
+                    }
+                    self.fail_leg(row, event, key, "BROKER_AUTH_FAILED", &e.to_string())
+                        .await;
+                    return Handled::Done("broker token expired".into());
+                }
+            }
+        }
+        let early = (event.scheduled_for - self.clock.now())
+            .to_std()
+            .unwrap_or(Duration::ZERO);
+        if !early.is_zero() {
+            tokio::time::sleep(early).await;
+        }
+        let started = Instant::now();
+        let placement = self.place(&client, row, event, &tag, resumed).await;
+        let placed_at = self.clock.now();
         let sending = if event.event.leg() == Leg::Entry {
             Position::Buying
         } else {
@@ -243,10 +269,6 @@ impl Executor {
         };
         self.write_runtime(row, event.trading_date, sending, None, None)
             .await;
-
-        let started = Instant::now();
-        let placement = self.place(&client, row, event, &tag, resumed).await;
-        let placed_at = self.clock.now();
         match placement {
             Placement::Placed(order_id) => {
                 let timing_ms = (placed_at - event.scheduled_for).num_milliseconds();
@@ -364,6 +386,9 @@ impl Executor {
         order_id: &str,
     ) -> Handled {
         let deadline = Instant::now() + self.config.fill_timeout;
+        // A MARKET order settles within moments; polling at once would only compete with other
+        // orders still going out in the same second.
+        tokio::time::sleep(self.config.poll_interval).await;
         let last = loop {
             match client.order_history(order_id).await {
                 Ok(history) => {
@@ -542,7 +567,7 @@ impl Executor {
         }
     }
 
-    async fn lock(&self, id: Uuid) -> Result<Option<String>, StoreError> {
+    async fn lock(&self, id: Uuid, hold: Duration) -> Result<Option<String>, StoreError> {
         let token = Uuid::new_v4().to_string();
         let key = self.redis.keys().lock(id);
         let mut conn = self.redis.conn().await?;
@@ -553,7 +578,7 @@ impl Executor {
                 .arg(&token)
                 .arg("NX")
                 .arg("PX")
-                .arg(self.config.lease.as_millis() as u64)
+                .arg(hold.as_millis() as u64)
                 .query_async(&mut conn)
                 .await
                 .map_err(|e| StoreError::RedisDown(e.to_string()))?;

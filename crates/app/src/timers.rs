@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 /// How early a timer puts its event on the queue.
-pub const LEAD: Duration = Duration::from_millis(500);
+pub const LEAD: Duration = Duration::from_secs(2);
 
 /// In-process timers.
 pub struct LocalScheduler {

@@ -314,6 +314,9 @@ async fn dev(mut config: Config, port: u16, sim_port: u16) -> anyhow::Result<()>
     );
     println!("  Ctrl-C stops everything cleanly");
     println!();
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -118,6 +118,10 @@ impl Sim {
             })
         });
         let kill = self.exchange.kill.clone();
+        // Ticks are small frames that must leave at once: no Nagle delay on accepted sockets.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let result = axum::serve(listener, self.router())
             .with_graceful_shutdown(async move {
                 shutdown.await;

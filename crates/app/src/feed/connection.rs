@@ -51,7 +51,7 @@ pub async fn run(
         }
         let connected = tokio::select! {
             _ = shutdown.cancelled() => return,
-            c = tokio::time::timeout(SILENCE, tokio_tungstenite::connect_async(url.as_str())) => c,
+            c = tokio::time::timeout(SILENCE, tokio_tungstenite::connect_async_with_config(url.as_str(), None, true)) => c,
         };
         let mut ws = match connected {
             Ok(Ok((ws, _))) => ws,

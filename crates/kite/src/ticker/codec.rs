@@ -63,14 +63,22 @@ fn u16_at<const N: usize>(p: &[u8; N], at: usize) -> u16 {
 }
 
 fn empty_tick(token: u32, mode: Mode, last_price: i64) -> Tick {
-    Tick { mode, ..Tick::ltp(token, last_price) }
+    Tick {
+        mode,
+        ..Tick::ltp(token, last_price)
+    }
 }
 
 fn index_packet<const N: usize>(p: &[u8; N]) -> Tick {
     let mode = if N == 28 { Mode::Quote } else { Mode::Full };
     Tick {
         tradable: false,
-        ohlc: Some(Ohlc { high: price_at(p, 8), low: price_at(p, 12), open: price_at(p, 16), close: price_at(p, 20) }),
+        ohlc: Some(Ohlc {
+            high: price_at(p, 8),
+            low: price_at(p, 12),
+            open: price_at(p, 16),
+            close: price_at(p, 20),
+        }),
         net_change: Some(price_at(p, 24)),
         exchange_timestamp: (N >= 32).then(|| i64::from(u32_at(p, N.saturating_sub(4)))),
         ..empty_tick(u32_at(p, 0), mode, price_at(p, 4))
@@ -86,7 +94,12 @@ fn quote_packet<const N: usize>(p: &[u8; N]) -> Tick {
         volume_traded: Some(u32_at(p, 16)),
         total_buy_quantity: Some(u32_at(p, 20)),
         total_sell_quantity: Some(u32_at(p, 24)),
-        ohlc: Some(Ohlc { open: price_at(p, 28), high: price_at(p, 32), low: price_at(p, 36), close: price_at(p, 40) }),
+        ohlc: Some(Ohlc {
+            open: price_at(p, 28),
+            high: price_at(p, 32),
+            low: price_at(p, 36),
+            close: price_at(p, 40),
+        }),
         ..empty_tick(token, Mode::Quote, price_at(p, 4))
     }
 }
@@ -101,7 +114,11 @@ fn full_packet(p: &[u8; 184]) -> Tick {
     tick.exchange_timestamp = Some(i64::from(u32_at(p, 60)));
     let level = |i: usize| {
         let at = 64 + i * 12;
-        DepthLevel { quantity: u32_at(p, at), price: price_at(p, at + 4), orders: u16_at(p, at + 8) }
+        DepthLevel {
+            quantity: u32_at(p, at),
+            price: price_at(p, at + 4),
+            orders: u16_at(p, at + 8),
+        }
     };
     tick.depth = Some(Depth {
         buy: [level(0), level(1), level(2), level(3), level(4)],
@@ -112,7 +129,10 @@ fn full_packet(p: &[u8; 184]) -> Tick {
 
 /// Decodes one packet (without its length prefix).
 fn decode_packet(packet: &[u8], index: usize) -> Result<Tick, DecodeError> {
-    let unknown = || DecodeError::UnknownLength { index, length: packet.len() };
+    let unknown = || DecodeError::UnknownLength {
+        index,
+        length: packet.len(),
+    };
     Ok(match packet.len() {
         8 => {
             let p: &[u8; 8] = packet.try_into().map_err(|_| unknown())?;

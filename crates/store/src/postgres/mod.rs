@@ -29,7 +29,7 @@ pub fn pool(url: &str, timeout: Duration) -> Result<PgPool, StoreError> {
         .map_err(|e: sqlx::Error| StoreError::DbDown(e.to_string()))?;
     let options = options.log_statements(tracing::log::LevelFilter::Debug);
     Ok(PgPoolOptions::new()
-        .max_connections(10)
+        .max_connections(20)
         .acquire_timeout(timeout)
         .connect_lazy_with(options))
 }
