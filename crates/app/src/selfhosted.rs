@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use algo_core::{Clock, SystemClock, TradingCalendar};
 use algo_kite::KiteHttp;
-use algo_store::ports::{OrderQueue, Scheduler};
+use algo_store::ports::{Ledger, OrderQueue, Scheduler};
 use algo_store::postgres::ledger::PgLedger;
 use algo_store::postgres::{self, PgPool};
 use algo_store::redis::queue::RedisQueue;
@@ -33,16 +33,30 @@ pub struct SelfHosted {
 }
 
 impl SelfHosted {
-    /// Starts the timers, the worker and recovery on stores that are already migrated.
+    /// Starts the timers, the worker and recovery on stores that are already migrated, with the
+    /// self-hosted queue (Redis list) and ledger (Postgres).
     pub async fn start(
         config: &Config,
         pg: PgPool,
         redis: RedisStore,
         executor_config: ExecutorConfig,
     ) -> Result<Self, String> {
+        let queue: Arc<dyn OrderQueue> = Arc::new(RedisQueue::new(redis.clone()));
+        let ledger: Arc<dyn Ledger> = Arc::new(PgLedger::new(pg.clone()));
+        Self::start_with(config, pg, redis, executor_config, queue, ledger).await
+    }
+
+    /// The same with any queue and ledger adapter (the AWS ones in tests on the emulator).
+    pub async fn start_with(
+        config: &Config,
+        pg: PgPool,
+        redis: RedisStore,
+        executor_config: ExecutorConfig,
+        queue: Arc<dyn OrderQueue>,
+        ledger: Arc<dyn Ledger>,
+    ) -> Result<Self, String> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let calendar = Arc::new(TradingCalendar::new(config.calendar));
-        let queue: Arc<dyn OrderQueue> = Arc::new(RedisQueue::new(redis.clone()));
         let scheduler = Arc::new(LocalScheduler::new(
             queue.clone(),
             calendar.clone(),
@@ -64,7 +78,7 @@ impl SelfHosted {
         let executor = Arc::new(Executor {
             pg: pg.clone(),
             redis,
-            ledger: Arc::new(PgLedger::new(pg.clone())),
+            ledger,
             kite: KiteHttp::new(&config.kite_url, config.kite_timeout)
                 .map_err(|e| e.to_string())?,
             cipher: BrokerCipher::new(&key, config.broker_key_id.clone()),
