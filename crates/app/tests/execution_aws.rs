@@ -13,28 +13,11 @@ use algo_core::{CalendarKind, IST};
 use algo_store::aws::dynamodb::DynamoLedger;
 use algo_store::aws::sqs::SqsQueue;
 use algo_store::testing;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-};
-use aws_sdk_sqs::types::QueueAttributeName;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{Timelike, Utc};
 use serde_json::{json, Value};
 use tower::ServiceExt;
-
-async fn emulator() -> aws_config::SdkConfig {
-    let endpoint =
-        std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".into());
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new("ap-south-1"))
-        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
-            "test", "test", None, None, "tests",
-        ))
-        .load()
-        .await
-}
 
 async fn post(
     system: &SelfHosted,
@@ -62,40 +45,10 @@ async fn post(
 
 #[tokio::test]
 async fn a_timed_buy_and_sell_through_sqs_fifo_and_the_dynamodb_ledger() {
-    let sdk = emulator().await;
+    let sdk = testing::aws::config().await;
     let suffix = uuid::Uuid::new_v4().simple().to_string();
-    let queue_url = aws_sdk_sqs::Client::new(&sdk)
-        .create_queue()
-        .queue_name(format!("orders-{}.fifo", &suffix[..10]))
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .attributes(QueueAttributeName::VisibilityTimeout, "30")
-        .send()
-        .await
-        .expect("queue on the AWS emulator")
-        .queue_url
-        .expect("url");
-    let table = format!("idempotency-{}", &suffix[..10]);
-    aws_sdk_dynamodb::Client::new(&sdk)
-        .create_table()
-        .table_name(&table)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("ledger_key")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("attr"),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("ledger_key")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("key"),
-        )
-        .send()
-        .await
-        .expect("table on the AWS emulator");
+    let queue_url = testing::aws::fifo_queue(&sdk, 30).await;
+    let table = testing::aws::ledger_table(&sdk).await;
 
     let sim = algo_sim::spawn(algo_sim::SimConfig {
         walk_interval: None,

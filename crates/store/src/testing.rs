@@ -59,6 +59,75 @@ pub fn replace_database(url: &str, name: &str) -> String {
     }
 }
 
+/// The local AWS emulator (moto server, started by `scripts/services`) and throw-away resources
+/// shaped like the ones Terraform creates.
+#[cfg(feature = "aws")]
+pub mod aws {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    use aws_sdk_sqs::types::QueueAttributeName;
+    use uuid::Uuid;
+
+    /// SDK configuration for the emulator at `AWS_ENDPOINT_URL` (default `http://127.0.0.1:4566`).
+    pub async fn config() -> aws_config::SdkConfig {
+        let endpoint =
+            std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".into());
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(endpoint)
+            .region(aws_config::Region::new("ap-south-1"))
+            .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+                "test", "test", None, None, "tests",
+            ))
+            .load()
+            .await
+    }
+
+    /// `prefix-<random>`.
+    pub fn unique(prefix: &str) -> String {
+        format!("{prefix}-{}", &Uuid::new_v4().simple().to_string()[..12])
+    }
+
+    /// A FIFO queue like `orders.fifo` with the given visibility timeout; returns its URL.
+    pub async fn fifo_queue(config: &aws_config::SdkConfig, visibility_secs: u32) -> String {
+        aws_sdk_sqs::Client::new(config)
+            .create_queue()
+            .queue_name(format!("{}.fifo", unique("orders")))
+            .attributes(QueueAttributeName::FifoQueue, "true")
+            .attributes(QueueAttributeName::VisibilityTimeout, visibility_secs.to_string())
+            .send()
+            .await
+            .expect("create a queue on the AWS emulator (is moto server running? scripts/services starts it)")
+            .queue_url
+            .expect("a created queue has a URL")
+    }
+
+    /// An idempotency table like Terraform's (hash key `ledger_key`); returns its name.
+    pub async fn ledger_table(config: &aws_config::SdkConfig) -> String {
+        let name = unique("idempotency");
+        let attr = AttributeDefinition::builder()
+            .attribute_name("ledger_key")
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .expect("a complete attribute definition");
+        let key = KeySchemaElement::builder()
+            .attribute_name("ledger_key")
+            .key_type(KeyType::Hash)
+            .build()
+            .expect("a complete key");
+        aws_sdk_dynamodb::Client::new(config)
+            .create_table()
+            .table_name(&name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attr)
+            .key_schema(key)
+            .send()
+            .await
+            .expect("create a table on the AWS emulator (is moto server running? scripts/services starts it)");
+        name
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::replace_database;

@@ -9,48 +9,11 @@ use algo_core::{CalendarKind, EventKind, OrderEvent, SystemClock, TradingCalenda
 use algo_store::aws::dynamodb::DynamoLedger;
 use algo_store::testing;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-};
-
-async fn emulator() -> aws_config::SdkConfig {
-    let endpoint =
-        std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".into());
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new("ap-south-1"))
-        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
-            "test", "test", None, None, "tests",
-        ))
-        .load()
-        .await
-}
 
 async fn executor() -> Executor {
     let (pg, _) = testing::fresh_database().await.expect("database");
-    let sdk = emulator().await;
-    let table = format!("idempotency-{}", uuid::Uuid::new_v4().simple());
-    aws_sdk_dynamodb::Client::new(&sdk)
-        .create_table()
-        .table_name(&table)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("ledger_key")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("attr"),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("ledger_key")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("key"),
-        )
-        .send()
-        .await
-        .expect("table on the AWS emulator");
+    let sdk = testing::aws::config().await;
+    let table = testing::aws::ledger_table(&sdk).await;
     Executor {
         pg,
         redis: testing::fresh_redis().expect("redis"),
