@@ -128,7 +128,7 @@ fn the_full_packet_decodes_to_what_the_official_client_shows() {
     for (side, levels) in [("buy", depth.buy), ("sell", depth.sell)] {
         for (i, level) in levels.iter().enumerate() {
             let j = &json["depth"][side][i];
-            assert_eq!(level.price, paise(&j["price"]), "{side}[{i}]");
+            assert_eq!(i64::from(level.price), paise(&j["price"]), "{side}[{i}]");
             assert_eq!(
                 level.quantity,
                 j["quantity"].as_u64().expect("qty") as u32,

@@ -358,12 +358,12 @@ impl Exchange {
                 let step = tick_paise * (i as i64 + 1);
                 depth.buy[i] = DepthLevel {
                     quantity: 100 * (i as u32 + 1),
-                    price: (q.last - step).max(0),
+                    price: u32::try_from((q.last - step).max(0)).unwrap_or(0),
                     orders: 1 + i as u16,
                 };
                 depth.sell[i] = DepthLevel {
                     quantity: 100 * (i as u32 + 1),
-                    price: q.last + step,
+                    price: u32::try_from(q.last + step).unwrap_or(u32::MAX),
                     orders: 1 + i as u16,
                 };
             }

@@ -116,7 +116,7 @@ fn full_packet(p: &[u8; 184]) -> Tick {
         let at = 64 + i * 12;
         DepthLevel {
             quantity: u32_at(p, at),
-            price: price_at(p, at + 4),
+            price: u32_at(p, at + 4),
             orders: u16_at(p, at + 8),
         }
     };
@@ -262,7 +262,7 @@ pub fn encode_packet(tick: &Tick, out: &mut Vec<u8>) {
     let depth = tick.depth.unwrap_or_default();
     for level in depth.buy.iter().chain(depth.sell.iter()) {
         put_u32(out, level.quantity);
-        put_price(out, level.price);
+        put_u32(out, level.price);
         out.extend_from_slice(&level.orders.to_be_bytes());
         out.extend_from_slice(&[0, 0]);
     }
@@ -398,7 +398,7 @@ mod tests {
                     for (i, (q, price, orders)) in d.iter().enumerate() {
                         let level = DepthLevel {
                             quantity: *q,
-                            price: i64::from(*price),
+                            price: *price,
                             orders: *orders,
                         };
                         if i < 5 {

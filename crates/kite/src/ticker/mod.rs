@@ -77,8 +77,9 @@ impl Segment {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DepthLevel {
     pub quantity: u32,
-    /// Raw price (see [`Segment::price_divisor`]).
-    pub price: i64,
+    /// Raw price (see [`Segment::price_divisor`]), as the wire carries it: 12 bytes a level
+    /// instead of 24 keeps a decoded full tick small.
+    pub price: u32,
     pub orders: u16,
 }
 
