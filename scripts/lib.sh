@@ -61,3 +61,24 @@ wait_for() {
 }
 
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# Starts `algo dev` (debug build) on free ports with a database and Redis prefix of its own, and
+# stops it when the calling script exits. Sets ALGO_DEV_API and ALGO_DEV_SIM.
+start_algo_dev() {
+  cargo build --locked -q -p algo-cli
+  local port=$((20000 + RANDOM % 10000))
+  local db="algo_test_dev_$RANDOM$RANDOM"
+  local log="$RUN_DIR/algo-dev-$port.log"
+  DATABASE_URL="$(printf '%s' "$DATABASE_URL" | sed -E "s#/[^/?]*(\?|$)#/$db\1#")" \
+    ALGO_REDIS_PREFIX="test:$db:" \
+    "$TARGET_DIR/debug/algo" dev --port "$port" --sim-port "$((port + 1))" >"$log" 2>&1 &
+  ALGO_DEV_PID=$!
+  trap 'kill -INT $ALGO_DEV_PID 2>/dev/null; wait $ALGO_DEV_PID 2>/dev/null || true' EXIT
+  ALGO_DEV_API="http://127.0.0.1:$port"
+  ALGO_DEV_SIM="http://127.0.0.1:$((port + 1))"
+  if ! wait_for 90 curl -fs "$ALGO_DEV_API/health"; then
+    cat "$log" >&2
+    echo "algo dev did not come up" >&2
+    exit 1
+  fi
+}
