@@ -23,6 +23,7 @@ struct System {
     sim: algo_sim::RunningSim,
     system: SelfHosted,
     http: reqwest::Client,
+    config: Config,
 }
 
 async fn start(calendar: CalendarKind, executor: ExecutorConfig) -> System {
@@ -614,5 +615,114 @@ async fn stopping_with_exit_sells_the_open_position_through_the_same_path() {
         )
         .await;
     assert_eq!(again["exit_requested"], false);
+    s.system.shutdown().await;
+}
+
+impl System {
+    /// The process stops (timers and worker with it) and starts again on the same stores.
+    async fn restart(self) -> System {
+        let (pg, redis) = (
+            self.system.state.pg.clone(),
+            self.system.state.redis.clone(),
+        );
+        self.system.shutdown().await;
+        let system = SelfHosted::start(&self.config, pg, redis, fast())
+            .await
+            .expect("restarted system");
+        System {
+            sim: self.sim,
+            system,
+            http: self.http,
+            config: self.config,
+        }
+    }
+}
+
+#[tokio::test]
+async fn after_a_restart_mid_position_the_sell_still_happens_on_time() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (buy, sell) = (ist_in(2).await, ist_in(9).await);
+    let id = s.running(&token, "TCS", &buy, &sell).await;
+    let bought = s
+        .wait_status(&token, &id, Duration::from_secs(10), |v| {
+            v["position"] == "bought"
+        })
+        .await;
+    assert_eq!(bought["position"], "bought");
+    let s = s.restart().await;
+    let orders = s
+        .wait_orders(Duration::from_secs(15), |o| side(o, "SELL") >= 1)
+        .await;
+    assert_eq!(
+        (side(&orders, "BUY"), side(&orders, "SELL")),
+        (1, 1),
+        "{orders:?}"
+    );
+    let today = TradingCalendar::trading_date(Utc::now());
+    let sell_at = TradingCalendar::instant(
+        today,
+        algo_core::strategy::parse_time_of_day(&sell).expect("time"),
+    );
+    let received = orders
+        .iter()
+        .find(|o| o["transaction_type"] == "SELL")
+        .and_then(|o| o["received_at_us"].as_i64())
+        .expect("time");
+    assert!(
+        received >= sell_at.timestamp_micros(),
+        "the re-armed timer sold at its time, not before"
+    );
+    let status = s
+        .wait_status(&token, &id, Duration::from_secs(5), |v| {
+            v["position"] == "sold"
+        })
+        .await;
+    assert_eq!(status["position"], "sold");
+    s.system.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_sell_time_that_passed_while_down_exits_at_once_on_restart() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (buy, sell) = (ist_in(2).await, ist_in(5).await);
+    let id = s.running(&token, "INFY", &buy, &sell).await;
+    s.wait_status(&token, &id, Duration::from_secs(10), |v| {
+        v["position"] == "bought"
+    })
+    .await;
+    // Down before the sell time, back after it.
+    let (pg, redis) = (s.system.state.pg.clone(), s.system.state.redis.clone());
+    s.system.shutdown().await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(
+        side(&s.sim_orders().await, "SELL"),
+        0,
+        "nothing sold while down"
+    );
+    let system = SelfHosted::start(&s.config, pg, redis, fast())
+        .await
+        .expect("restarted");
+    let s = System {
+        sim: s.sim,
+        system,
+        http: s.http,
+        config: s.config,
+    };
+    let orders = s
+        .wait_orders(Duration::from_secs(10), |o| side(o, "SELL") >= 1)
+        .await;
+    assert_eq!(
+        (side(&orders, "BUY"), side(&orders, "SELL")),
+        (1, 1),
+        "{orders:?}"
+    );
+    assert_eq!(
+        s.wait_status(&token, &id, Duration::from_secs(5), |v| v["position"]
+            == "sold")
+            .await["position"],
+        "sold"
+    );
     s.system.shutdown().await;
 }
