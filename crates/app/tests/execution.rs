@@ -52,6 +52,7 @@ async fn start(calendar: CalendarKind, executor: ExecutorConfig) -> System {
         sim,
         system,
         http: reqwest::Client::new(),
+        config,
     }
 }
 
@@ -694,21 +695,32 @@ async fn a_sell_time_that_passed_while_down_exits_at_once_on_restart() {
     .await;
     // Down before the sell time, back after it.
     let (pg, redis) = (s.system.state.pg.clone(), s.system.state.redis.clone());
-    s.system.shutdown().await;
+    let System {
+        sim,
+        system,
+        http,
+        config,
+    } = s;
+    system.shutdown().await;
     tokio::time::sleep(Duration::from_secs(5)).await;
-    assert_eq!(
-        side(&s.sim_orders().await, "SELL"),
-        0,
-        "nothing sold while down"
-    );
-    let system = SelfHosted::start(&s.config, pg, redis, fast())
+    let while_down: Value = http
+        .get(format!("{}/_sim/orders", sim.base_url))
+        .send()
+        .await
+        .expect("sim")
+        .json()
+        .await
+        .expect("json");
+    let while_down = while_down["data"].as_array().cloned().unwrap_or_default();
+    assert_eq!(side(&while_down, "SELL"), 0, "nothing sold while down");
+    let system = SelfHosted::start(&config, pg, redis, fast())
         .await
         .expect("restarted");
     let s = System {
-        sim: s.sim,
+        sim,
         system,
-        http: s.http,
-        config: s.config,
+        http,
+        config,
     };
     let orders = s
         .wait_orders(Duration::from_secs(10), |o| side(o, "SELL") >= 1)
