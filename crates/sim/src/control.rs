@@ -1,105 +1,220 @@
-//! The control API for tests and demos (`/_sim/…`): set prices, inject faults, add accounts,
-//! expire tokens, drop connections, list every order with its receive time, reset.
+//! The control API for tests and demos, JSON in and Kite's envelope out:
+//!
+//! - `POST /_sim/price {"symbol":"TCS"|"NSE:TCS","price":3500.05|"3500.05"}`: sets the last
+//!   price, broadcasts a tick at once and runs fills.
+//! - `GET /_sim/orders`: every order of every account, with `received_at` (RFC 3339,
+//!   microseconds) and `received_at_us`.
+//! - `POST /_sim/faults {"kind","count","delay_ms"?}`: the next `count` placements fail that way.
+//! - `POST /_sim/accounts {api_key, api_secret, access_token, user_id?, user_name?}`.
+//! - `POST /_sim/tokens/expire {"access_token"}`: that token answers `TokenException` from now on.
+//! - `POST /_sim/disconnect`: drops every ticker connection.
+//! - `POST /_sim/reset`: clears orders, faults and expired tokens; restores start prices.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use algo_kite::types::Decimal;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
-use chrono::Utc;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
+use crate::accounts::Account;
 use crate::envelope::{ok, KiteError};
-use crate::exchange::{Account, Exchange, Fault, FaultKind};
+use crate::faults::{Fault, FaultKind};
+use crate::money::{parse_paise, Rupees};
+use crate::orders::Order;
+use crate::router::AppState;
 
-type Ex = State<Arc<Exchange>>;
-
-fn text(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(|x| x.as_str()).map(str::to_owned)
+fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, KiteError> {
+    json.map(|Json(b)| b)
+        .map_err(|e| KiteError::input(e.body_text()))
 }
 
-/// `POST /_sim/price {"symbol": "TCS" | "NSE:TCS", "price": 3500.05 | "3500.05"}`.
-pub async fn price(State(ex): Ex, Json(body): Json<Value>) -> Result<Response, KiteError> {
-    let symbol = text(&body, "symbol").ok_or_else(|| KiteError::input("Missing `symbol`"))?;
-    let instrument = ex
-        .instruments
-        .find(&symbol)
-        .cloned()
-        .ok_or_else(|| KiteError::input("Unknown `symbol`"))?;
-    let price = match &body["price"] {
-        Value::Number(n) => Decimal::from_text(n.to_string()).paise(),
-        Value::String(s) => Decimal::from_text(s.clone()).paise(),
-        _ => None,
-    }
-    .filter(|p| *p > 0)
-    .ok_or_else(|| KiteError::input("`price` must be a positive amount with at most 2 decimals"))?;
-    let broadcast_at = Utc::now();
-    ex.set_price(instrument.token, price);
-    Ok(ok(json!({
-        "symbol": instrument.symbol,
-        "instrument_token": instrument.token,
-        "price": price as f64 / 100.0,
-        "broadcast_at_us": broadcast_at.timestamp_micros(),
-    })))
+#[derive(Deserialize)]
+pub struct PriceRequest {
+    symbol: String,
+    /// Kept as the JSON text itself, so `3500.05` is read as written, not through an f64.
+    price: Box<RawValue>,
+}
+
+#[derive(Serialize)]
+struct PriceSet<'a> {
+    symbol: &'a str,
+    instrument_token: u32,
+    price: Rupees,
+    broadcast_at_us: i64,
+}
+
+/// `POST /_sim/price`.
+pub async fn price(
+    State(app): State<AppState>,
+    json: Result<Json<PriceRequest>, JsonRejection>,
+) -> Result<Response, KiteError> {
+    let req = body(json)?;
+    let instrument = app
+        .exchange
+        .instruments()
+        .find(&req.symbol)
+        .ok_or_else(|| KiteError::input(format!("Unknown `symbol` {:?}.", req.symbol)))?;
+    let text = req.price.get();
+    let text = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(text);
+    let paise = parse_paise(text).filter(|p| *p > 0).ok_or_else(|| {
+        KiteError::input("`price` must be a positive amount with at most 2 decimals.")
+    })?;
+    let quote = app
+        .exchange
+        .set_price(instrument.token, paise)
+        .ok_or_else(|| KiteError::input("`price` was not accepted."))?;
+    let broadcast_at_us = app.exchange.now().timestamp_micros();
+    tracing::info!(symbol = %instrument.symbol, paise, "price set");
+    Ok(ok(PriceSet {
+        symbol: &instrument.symbol,
+        instrument_token: instrument.token,
+        price: Rupees(quote.last),
+        broadcast_at_us,
+    }))
 }
 
 /// `GET /_sim/orders`.
-pub async fn orders(State(ex): Ex) -> Response {
-    ok(Value::Array(ex.all_orders()))
+pub async fn orders(State(app): State<AppState>) -> Response {
+    let orders = app.exchange.all_orders();
+    ok(orders.iter().map(Order::control).collect::<Vec<_>>())
 }
 
-/// `POST /_sim/faults {"kind", "count", "delay_ms"?}`.
-pub async fn faults(State(ex): Ex, Json(body): Json<Value>) -> Result<Response, KiteError> {
-    let kind = text(&body, "kind")
-        .and_then(|k| FaultKind::parse(&k))
-        .ok_or_else(|| {
-            KiteError::input(
-                "`kind` must be http_429, http_500, timeout, token_exception or reject",
-            )
-        })?;
-    let count = body["count"].as_u64().unwrap_or(1).min(10_000) as u32;
-    let delay = Duration::from_millis(body["delay_ms"].as_u64().unwrap_or(15_000));
-    ex.add_fault(Fault { kind, delay }, count);
-    Ok(ok(json!({ "kind": text(&body, "kind"), "count": count })))
+/// The longest a `timeout` fault may hold an answer.
+const MAX_DELAY: Duration = Duration::from_secs(600);
+
+#[derive(Deserialize)]
+pub struct FaultRequest {
+    kind: String,
+    count: Option<u32>,
+    delay_ms: Option<u64>,
 }
 
-/// `POST /_sim/accounts {api_key, api_secret, access_token, user_id?, user_name?}`.
-pub async fn accounts(State(ex): Ex, Json(body): Json<Value>) -> Result<Response, KiteError> {
-    let need = |k: &str| {
-        text(&body, k)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| KiteError::input(format!("Missing `{k}`")))
-    };
+#[derive(Serialize)]
+struct FaultsQueued<'a> {
+    kind: &'a str,
+    count: usize,
+    delay_ms: u64,
+}
+
+/// `POST /_sim/faults`.
+pub async fn faults(
+    State(app): State<AppState>,
+    json: Result<Json<FaultRequest>, JsonRejection>,
+) -> Result<Response, KiteError> {
+    let req = body(json)?;
+    let kind = FaultKind::parse(&req.kind).ok_or_else(|| {
+        KiteError::input("`kind` must be http_429, http_500, timeout, token_exception or reject.")
+    })?;
+    let delay = req
+        .delay_ms
+        .map(|ms| Duration::from_millis(ms).min(MAX_DELAY))
+        .unwrap_or(Fault::DEFAULT_DELAY);
+    let count = app
+        .exchange
+        .inject_fault(Fault { kind, delay }, req.count.unwrap_or(1) as usize);
+    Ok(ok(FaultsQueued {
+        kind: kind.as_str(),
+        count,
+        delay_ms: delay.as_millis() as u64,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct AccountRequest {
+    api_key: String,
+    api_secret: String,
+    access_token: String,
+    user_id: Option<String>,
+    user_name: Option<String>,
+}
+
+#[derive(Serialize)]
+struct AccountAdded<'a> {
+    api_key: &'a str,
+    user_id: &'a str,
+}
+
+/// `POST /_sim/accounts`: adds (or replaces) an account. Without a `user_id` one is derived
+/// from the api_key.
+pub async fn accounts(
+    State(app): State<AppState>,
+    json: Result<Json<AccountRequest>, JsonRejection>,
+) -> Result<Response, KiteError> {
+    let req = body(json)?;
+    for (name, value) in [
+        ("api_key", &req.api_key),
+        ("api_secret", &req.api_secret),
+        ("access_token", &req.access_token),
+    ] {
+        if value.is_empty() {
+            return Err(KiteError::input(format!("Missing `{name}`.")));
+        }
+    }
+    let user_id = req
+        .user_id
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| format!("SIM{}", req.api_key.to_uppercase()));
     let account = Account {
-        api_key: need("api_key")?,
-        api_secret: need("api_secret")?,
-        access_token: need("access_token")?,
-        user_id: text(&body, "user_id").unwrap_or_else(|| "SIM002".into()),
-        user_name: text(&body, "user_name").unwrap_or_else(|| "Sim Trader".into()),
+        user_name: req.user_name.unwrap_or_else(|| format!("Sim {user_id}")),
+        user_id,
+        api_key: req.api_key,
+        api_secret: req.api_secret,
+        access_token: req.access_token,
     };
-    let reply = json!({ "api_key": account.api_key, "user_id": account.user_id });
-    ex.add_account(account);
-    Ok(ok(reply))
+    let reply = ok(AccountAdded {
+        api_key: &account.api_key,
+        user_id: &account.user_id,
+    });
+    app.exchange.add_account(account);
+    Ok(reply)
 }
 
-/// `POST /_sim/tokens/expire {"access_token"}`.
-pub async fn expire(State(ex): Ex, Json(body): Json<Value>) -> Result<Response, KiteError> {
-    let token =
-        text(&body, "access_token").ok_or_else(|| KiteError::input("Missing `access_token`"))?;
-    ex.expire_token(&token);
-    Ok(ok(json!({ "expired": true })))
+#[derive(Deserialize)]
+pub struct ExpireRequest {
+    access_token: String,
 }
 
-/// `POST /_sim/disconnect`: drops every ticker connection.
-pub async fn disconnect(State(ex): Ex) -> Response {
-    let dropped = ex.kill.send(()).unwrap_or(0);
-    ok(json!({ "dropped": dropped }))
+#[derive(Serialize)]
+struct Expired {
+    expired: bool,
+}
+
+/// `POST /_sim/tokens/expire`.
+pub async fn expire(
+    State(app): State<AppState>,
+    json: Result<Json<ExpireRequest>, JsonRejection>,
+) -> Result<Response, KiteError> {
+    let req = body(json)?;
+    app.exchange.expire_token(&req.access_token);
+    tracing::info!("access token expired");
+    Ok(ok(Expired { expired: true }))
+}
+
+#[derive(Serialize)]
+struct Dropped {
+    dropped: usize,
+}
+
+/// `POST /_sim/disconnect`.
+pub async fn disconnect(State(app): State<AppState>) -> Response {
+    ok(Dropped {
+        dropped: app.exchange.disconnect_all(),
+    })
+}
+
+#[derive(Serialize)]
+struct Reset {
+    reset: bool,
 }
 
 /// `POST /_sim/reset`.
-pub async fn reset(State(ex): Ex) -> Response {
-    ex.reset();
-    ok(json!({ "reset": true }))
+pub async fn reset(State(app): State<AppState>) -> Response {
+    app.exchange.reset();
+    ok(Reset { reset: true })
 }

@@ -1,613 +1,401 @@
-//! The exchange's state: accounts, prices, orders with paper fills, faults and rate limits.
-//! One mutex guards it; every critical section is short and never awaits.
+//! The exchange: accounts, market, order book, faults and rate limits behind one lock, and the
+//! events the ticker forwards (price changes, order updates).
+//!
+//! One std `Mutex` guards the state. No critical section awaits, and each is short: a placement,
+//! a price change with the fills it causes, a walk step. Events are sent while the lock is held,
+//! so every subscriber sees them in the order the state changed.
 
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use algo_kite::ticker::{Depth, DepthLevel, Mode, Ohlc, Tick};
-use chrono::{DateTime, FixedOffset, Utc};
-use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
-use serde_json::{json, Value};
+use algo_core::Clock;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
 
-use crate::envelope::KiteError;
-use crate::instruments::{Instrument, Instruments};
+use crate::accounts::{Account, Accounts};
+use crate::book::{Book, NewOrder};
+use crate::envelope::{ErrorType, KiteError};
+use crate::faults::{Fault, FaultKind, Faults};
+use crate::instruments::Instruments;
+use crate::market::{Market, Quote};
+use crate::orders::{order_id_date, Order, OrderRequest, Status};
+use crate::rate_limit::OrderRateLimiter;
 
-/// A trading account: the keys an app holds for one user.
+/// Price changes, as one batch per change (a walk step moves every instrument at once).
+pub type MarketEvent = Arc<[Quote]>;
+
+/// An order update for one account's ticker connections: the whole text message
+/// (`{"type":"order","data":{…postback…}}`), serialised once.
 #[derive(Debug, Clone)]
-pub struct Account {
-    pub api_key: String,
-    pub api_secret: String,
-    pub access_token: String,
-    pub user_id: String,
-    pub user_name: String,
+pub struct OrderEvent {
+    pub api_key: Arc<str>,
+    pub message: Arc<str>,
 }
 
-/// The kinds of failure the next order placements can be made to meet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FaultKind {
-    Http429,
-    Http500,
-    /// The order is placed, and the answer held back (the ambiguous case).
-    Timeout,
-    TokenException,
-    /// Accepted with an order id, then rejected by the risk checks.
-    Reject,
-}
-
-impl FaultKind {
-    pub fn parse(text: &str) -> Option<Self> {
-        Some(match text {
-            "http_429" => FaultKind::Http429,
-            "http_500" => FaultKind::Http500,
-            "timeout" => FaultKind::Timeout,
-            "token_exception" => FaultKind::TokenException,
-            "reject" => FaultKind::Reject,
-            _ => return None,
-        })
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct Fault {
-    pub kind: FaultKind,
-    pub delay: Duration,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Quote {
-    last: i64,
-    open: i64,
-    high: i64,
-    low: i64,
-    close: i64,
-    volume: u32,
-}
-
-/// An order and its history.
-#[derive(Debug, Clone)]
-pub struct Order {
+/// What a successful placement answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
     pub order_id: String,
-    pub api_key: String,
-    pub user_id: String,
-    pub symbol: String,
-    pub exchange: String,
-    pub token: u32,
-    pub side: String,
-    pub order_type: String,
-    pub product: String,
-    pub validity: String,
-    pub quantity: u32,
-    pub price: Option<i64>,
-    pub trigger: Option<i64>,
-    pub tag: Option<String>,
-    pub market_protection: i64,
-    pub status: String,
-    pub status_message: Option<String>,
-    pub filled: u32,
-    pub average: Option<i64>,
-    pub received_at: DateTime<Utc>,
-    pub history: Vec<Value>,
+    /// A `timeout` fault: hold the answer this long.
+    pub hold: Option<Duration>,
 }
 
-fn rupees(paise: i64) -> Value {
-    // paise/100 as f64 prints as its shortest round-trip decimal: exactly the rupee amount.
-    json!(paise as f64 / 100.0)
+/// The message a `reject` fault gives, like an RMS rejection.
+const RMS_REJECTION: &str =
+    "RMS:Margin Exceeds, Required:0, Available:0 for entity account-{user} across exchange across segment across product";
+
+/// Events buffered per subscriber before a slow one starts losing them.
+const EVENT_BUFFER: usize = 4096;
+
+struct State {
+    accounts: Accounts,
+    market: Market,
+    book: Book,
+    faults: Faults,
+    limiter: OrderRateLimiter,
 }
 
-fn ist(t: DateTime<Utc>) -> String {
-    let ist = FixedOffset::east_opt(5 * 3600 + 1800).expect("IST offset is valid");
-    t.with_timezone(&ist)
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
-}
-
-impl Order {
-    /// Kite's order shape (`GET /orders`, postbacks, order updates).
-    pub fn to_json(&self) -> Value {
-        json!({
-            "placed_by": self.user_id,
-            "order_id": self.order_id,
-            "exchange_order_id": format!("1{}", &self.order_id[1..]),
-            "parent_order_id": null,
-            "status": self.status,
-            "status_message": self.status_message,
-            "status_message_raw": self.status_message,
-            "order_timestamp": ist(self.received_at),
-            "exchange_update_timestamp": ist(self.received_at),
-            "exchange_timestamp": ist(self.received_at),
-            "variety": "regular",
-            "modified": false,
-            "exchange": self.exchange,
-            "tradingsymbol": self.symbol,
-            "instrument_token": self.token,
-            "order_type": self.order_type,
-            "transaction_type": self.side,
-            "validity": self.validity,
-            "product": self.product,
-            "quantity": self.quantity,
-            "disclosed_quantity": 0,
-            "price": rupees(self.price.unwrap_or(0)),
-            "trigger_price": rupees(self.trigger.unwrap_or(0)),
-            "average_price": rupees(self.average.unwrap_or(0)),
-            "filled_quantity": self.filled,
-            "pending_quantity": if self.status == "OPEN" || self.status == "TRIGGER PENDING" { self.quantity - self.filled } else { 0 },
-            "cancelled_quantity": if self.status == "CANCELLED" { self.quantity - self.filled } else { 0 },
-            "market_protection": self.market_protection,
-            "meta": {},
-            "tag": self.tag,
-            "guid": format!("sim{}", self.order_id),
-        })
-    }
-
-    /// The control API's view: Kite's shape plus the account and the receive time.
-    pub fn to_control_json(&self) -> Value {
-        let mut v = self.to_json();
-        v["api_key"] = json!(self.api_key);
-        v["received_at"] = json!(self
-            .received_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
-        v["received_at_us"] = json!(self.received_at.timestamp_micros());
-        v
-    }
-
-    fn set_status(&mut self, status: &str, message: Option<String>) {
-        self.status = status.to_owned();
-        self.status_message = message;
-        self.history.push(self.to_json());
-    }
-
-    fn open(&self) -> bool {
-        self.status == "OPEN" || self.status == "TRIGGER PENDING"
-    }
-}
-
-/// A validated order request.
-#[derive(Debug, Clone)]
-pub struct NewOrder {
-    pub instrument: Instrument,
-    pub side: String,
-    pub order_type: String,
-    pub product: String,
-    pub validity: String,
-    pub quantity: u32,
-    pub price: Option<i64>,
-    pub trigger: Option<i64>,
-    pub tag: Option<String>,
-    pub market_protection: i64,
-}
-
-/// What placing an order did.
-pub enum Placed {
-    Ok(String),
-    /// Placed, but the answer must wait (a `timeout` fault).
-    Delayed(String, Duration),
-    Err(KiteError),
-}
-
-struct Inner {
-    accounts: HashMap<String, Account>,
-    expired: HashSet<String>,
-    quotes: HashMap<u32, Quote>,
-    orders: Vec<Order>,
-    by_id: HashMap<String, usize>,
-    faults: VecDeque<Fault>,
-    sent: HashMap<String, VecDeque<Instant>>,
-    next_id: u64,
-    rng: SmallRng,
-}
-
-/// The whole exchange.
+/// The whole simulated exchange.
 pub struct Exchange {
-    pub instruments: Instruments,
-    inner: Mutex<Inner>,
-    /// `(token, price)` whenever a price changes.
-    pub ticks: broadcast::Sender<(u32, i64)>,
-    /// `(api_key, order json)` whenever an order changes.
-    pub order_updates: broadcast::Sender<(String, Value)>,
-    /// Drops every WebSocket connection.
-    pub kill: broadcast::Sender<()>,
-    seed: u64,
+    instruments: Instruments,
+    clock: Arc<dyn Clock>,
+    state: Mutex<State>,
+    market_events: broadcast::Sender<MarketEvent>,
+    order_events: broadcast::Sender<OrderEvent>,
+    /// Cancelled (and replaced) to drop every ticker connection.
+    connections: Mutex<CancellationToken>,
+    open_connections: AtomicUsize,
 }
 
-fn default_account() -> Account {
-    Account {
-        api_key: "sim_key".into(),
-        api_secret: "sim_secret".into(),
-        access_token: "sim_token".into(),
-        user_id: "SIM001".into(),
-        user_name: "Sim Trader".into(),
-    }
+#[derive(Serialize)]
+struct OrderMessage<T> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    data: T,
+}
+
+/// A stable number for an api_key, standing in for Kite's numeric app id in postbacks.
+fn app_id(api_key: &str) -> u32 {
+    api_key.bytes().fold(2_166_136_261u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(16_777_619)
+    }) % 1_000_000
 }
 
 impl Exchange {
-    pub fn new(seed: u64) -> Self {
+    pub fn new(seed: u64, clock: Arc<dyn Clock>) -> Self {
         let instruments = Instruments::load();
-        let inner = Inner {
-            accounts: HashMap::new(),
-            expired: HashSet::new(),
-            quotes: HashMap::new(),
-            orders: Vec::new(),
-            by_id: HashMap::new(),
-            faults: VecDeque::new(),
-            sent: HashMap::new(),
-            next_id: 0,
-            rng: SmallRng::seed_from_u64(seed),
-        };
-        let ex = Self {
+        let market = Market::new(&instruments, seed, clock.now().timestamp());
+        Self {
+            state: Mutex::new(State {
+                accounts: Accounts::with_default(),
+                market,
+                book: Book::default(),
+                faults: Faults::default(),
+                limiter: OrderRateLimiter::default(),
+            }),
             instruments,
-            inner: Mutex::new(inner),
-            ticks: broadcast::channel(8192).0,
-            order_updates: broadcast::channel(8192).0,
-            kill: broadcast::channel(4).0,
-            seed,
-        };
-        ex.reset();
-        ex
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Back to the start: the default account, start prices, no orders, faults or expired tokens.
-    pub fn reset(&self) {
-        let mut inner = self.lock();
-        inner.accounts.clear();
-        let account = default_account();
-        inner.accounts.insert(account.api_key.clone(), account);
-        inner.expired.clear();
-        inner.orders.clear();
-        inner.by_id.clear();
-        inner.faults.clear();
-        inner.sent.clear();
-        inner.rng = SmallRng::seed_from_u64(self.seed);
-        inner.quotes = self
-            .instruments
-            .all
-            .iter()
-            .map(|i| {
-                (
-                    i.token,
-                    Quote {
-                        last: i.start_paise,
-                        open: i.start_paise,
-                        high: i.start_paise,
-                        low: i.start_paise,
-                        close: i.start_paise,
-                        volume: 0,
-                    },
-                )
-            })
-            .collect();
-    }
-
-    pub fn add_account(&self, account: Account) {
-        self.lock()
-            .accounts
-            .insert(account.api_key.clone(), account);
-    }
-
-    pub fn expire_token(&self, token: &str) {
-        self.lock().expired.insert(token.to_owned());
-    }
-
-    pub fn add_fault(&self, fault: Fault, count: u32) {
-        let mut inner = self.lock();
-        for _ in 0..count {
-            inner.faults.push_back(fault);
+            clock,
+            market_events: broadcast::channel(EVENT_BUFFER).0,
+            order_events: broadcast::channel(EVENT_BUFFER).0,
+            connections: Mutex::new(CancellationToken::new()),
+            open_connections: AtomicUsize::new(0),
         }
     }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the state half-written in a way that
+        // matters more than stopping the simulator would.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn instruments(&self) -> &Instruments {
+        &self.instruments
+    }
+
+    // ---- accounts -------------------------------------------------------------------------
 
     /// The account these credentials open, if the token is live.
     pub fn authenticate(&self, api_key: &str, access_token: &str) -> Option<Account> {
-        let inner = self.lock();
-        let account = inner.accounts.get(api_key)?;
-        (account.access_token == access_token && !inner.expired.contains(access_token))
-            .then(|| account.clone())
+        self.lock()
+            .accounts
+            .authenticate(api_key, access_token)
+            .cloned()
     }
 
-    pub fn account(&self, api_key: &str) -> Option<Account> {
-        self.lock().accounts.get(api_key).cloned()
-    }
-
-    pub fn last_price(&self, token: u32) -> Option<i64> {
-        self.lock().quotes.get(&token).map(|q| q.last)
-    }
-
-    /// A tick of the instrument in `mode`, from its quote.
-    pub fn tick(&self, token: u32, mode: Mode) -> Option<Tick> {
-        let q = *self.lock().quotes.get(&token)?;
-        let tick_paise = self
-            .instruments
-            .by_token(token)
-            .map(|i| i.tick_paise)
-            .unwrap_or(5);
-        let mut tick = Tick::ltp(token, q.last);
-        tick.mode = mode;
-        if mode == Mode::Ltp {
-            return Some(tick);
+    /// `POST /session/token`: any request token works for a known api_key with the right
+    /// checksum, and a login makes the account's token live again.
+    pub fn login(
+        &self,
+        api_key: &str,
+        request_token: &str,
+        checksum: &str,
+    ) -> Result<Account, KiteError> {
+        let mut state = self.lock();
+        let account = state.accounts.get(api_key).cloned().ok_or_else(|| {
+            KiteError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                crate::envelope::ErrorType::TokenException,
+                "Invalid `api_key`.",
+            )
+        })?;
+        if !account.session_checksum_matches(request_token, checksum) {
+            return Err(KiteError::new(
+                StatusCode::FORBIDDEN,
+                ErrorType::TokenException,
+                "Invalid `checksum`.",
+            ));
         }
-        tick.ohlc = Some(Ohlc {
-            open: q.open,
-            high: q.high,
-            low: q.low,
-            close: q.close,
-        });
-        let now = Utc::now().timestamp();
-        if !tick.tradable {
-            tick.net_change = Some((q.last - q.close).max(0));
-            tick.exchange_timestamp = (mode == Mode::Full).then_some(now);
-            return Some(tick);
-        }
-        tick.last_traded_quantity = Some(1);
-        tick.average_traded_price = Some(q.last);
-        tick.volume_traded = Some(q.volume);
-        tick.total_buy_quantity = Some(1000);
-        tick.total_sell_quantity = Some(1000);
-        if mode == Mode::Full {
-            tick.last_trade_time = Some(now);
-            tick.oi = Some(0);
-            tick.oi_day_high = Some(0);
-            tick.oi_day_low = Some(0);
-            tick.exchange_timestamp = Some(now);
-            let mut depth = Depth::default();
-            for i in 0..5 {
-                let step = tick_paise * (i as i64 + 1);
-                depth.buy[i] = DepthLevel {
-                    quantity: 100 * (i as u32 + 1),
-                    price: u32::try_from((q.last - step).max(0)).unwrap_or(0),
-                    orders: 1 + i as u16,
-                };
-                depth.sell[i] = DepthLevel {
-                    quantity: 100 * (i as u32 + 1),
-                    price: u32::try_from(q.last + step).unwrap_or(u32::MAX),
-                    orders: 1 + i as u16,
-                };
-            }
-            tick.depth = Some(depth);
-        }
-        Some(tick)
+        state.accounts.revive(api_key);
+        Ok(account)
     }
 
-    /// Sets a price, fills what it crosses, and tells the subscribers.
-    pub fn set_price(&self, token: u32, paise: i64) -> bool {
-        let updates = {
-            let mut inner = self.lock();
-            let Some(q) = inner.quotes.get_mut(&token) else {
-                return false;
-            };
-            q.last = paise;
-            q.high = q.high.max(paise);
-            q.low = q.low.min(paise);
-            match_orders(&mut inner, token, paise)
+    pub fn add_account(&self, account: Account) {
+        tracing::info!(user_id = %account.user_id, "simulator account added");
+        self.lock().accounts.upsert(account);
+    }
+
+    pub fn expire_token(&self, access_token: &str) {
+        self.lock().accounts.expire(access_token);
+    }
+
+    // ---- orders ---------------------------------------------------------------------------
+
+    /// Counts an order request against `api_key`'s rate limits.
+    pub fn check_order_rate(&self, api_key: &str) -> Result<(), KiteError> {
+        if self.lock().limiter.try_acquire(api_key, Instant::now()) {
+            Ok(())
+        } else {
+            tracing::warn!(api_key, "order rate limit reached");
+            Err(KiteError::too_many_requests())
+        }
+    }
+
+    /// Queues `count` faults for the next placements; returns how many were queued.
+    pub fn inject_fault(&self, fault: Fault, count: usize) -> usize {
+        let queued = self.lock().faults.push(fault, count);
+        tracing::info!(kind = fault.kind.as_str(), queued, "faults queued");
+        queued
+    }
+
+    /// Places a checked order for `account`, meeting the next queued fault if there is one.
+    pub fn place(
+        &self,
+        account: &Account,
+        request: OrderRequest,
+        received_at: DateTime<Utc>,
+    ) -> Result<Placed, KiteError> {
+        let now = self.now();
+        let mut state = self.lock();
+        let fault = state.faults.take_next();
+        let refusal = match fault.map(|f| f.kind) {
+            Some(FaultKind::Http429) => Some(KiteError::too_many_requests()),
+            Some(FaultKind::Http500) => Some(KiteError::server()),
+            Some(FaultKind::TokenException) => Some(KiteError::token()),
+            _ => None,
         };
-        let _ = self.ticks.send((token, paise));
-        for u in updates {
-            let _ = self.order_updates.send(u);
+        if let Some(e) = refusal {
+            tracing::info!(user_id = %account.user_id, status = %e.status, "order refused by an injected fault");
+            return Err(e);
         }
-        true
+        let token = request.instrument_token;
+        let last = state.market.quote(token).map(|q| q.last).unwrap_or(0);
+        let rejection = (fault.map(|f| f.kind) == Some(FaultKind::Reject))
+            .then(|| RMS_REJECTION.replace("{user}", &account.user_id));
+        let new = NewOrder {
+            request,
+            api_key: account.api_key.clone(),
+            user_id: account.user_id.clone(),
+            received_at,
+            rejection,
+        };
+        let (order_id, changes) = state
+            .book
+            .place(new, &order_id_date(received_at), last, now);
+        tracing::info!(
+            order_id = %order_id,
+            user_id = %account.user_id,
+            received_at_us = received_at.timestamp_micros(),
+            "order placed"
+        );
+        self.publish_orders(&mut state, &changes);
+        let hold = fault
+            .filter(|f| f.kind == FaultKind::Timeout)
+            .map(|f| f.delay);
+        Ok(Placed { order_id, hold })
     }
 
-    /// One random-walk step of every instrument.
-    pub fn walk(&self) {
-        let moves: Vec<(u32, i64)> = {
-            let mut inner = self.lock();
-            let mut moves = Vec::new();
-            for i in &self.instruments.all {
-                let step: i64 = inner.rng.gen_range(-3..=3);
-                if step == 0 {
-                    continue;
-                }
-                if let Some(q) = inner.quotes.get(&i.token) {
-                    moves.push((i.token, (q.last + step * i.tick_paise).max(i.tick_paise)));
-                }
-            }
-            moves
-        };
-        for (token, price) in moves {
-            self.set_price(token, price);
-        }
-    }
-
-    /// Places an order for `account` (already authenticated), received at `received_at`.
-    pub fn place(&self, account: &Account, order: NewOrder, received_at: DateTime<Utc>) -> Placed {
-        let (placed, updates) = {
-            let mut inner = self.lock();
-            let fault = inner.faults.pop_front();
-            match fault.map(|f| f.kind) {
-                Some(FaultKind::Http429) => return Placed::Err(KiteError::too_many()),
-                Some(FaultKind::Http500) => return Placed::Err(KiteError::server()),
-                Some(FaultKind::TokenException) => return Placed::Err(KiteError::token()),
-                _ => {}
-            }
-            // Kite's per-user order limit: 10 per second.
-            let now = Instant::now();
-            let sent = inner.sent.entry(account.api_key.clone()).or_default();
-            while sent
-                .front()
-                .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
-            {
-                sent.pop_front();
-            }
-            if sent.len() >= 10 {
-                return Placed::Err(KiteError::too_many());
-            }
-            sent.push_back(now);
-            inner.next_id += 1;
-            let order_id = format!(
-                "2{:014}",
-                inner.next_id + received_at.timestamp_micros() as u64 % 1_000_000_000
-            );
-            let mut o = Order {
-                order_id: order_id.clone(),
-                api_key: account.api_key.clone(),
-                user_id: account.user_id.clone(),
-                symbol: order.instrument.symbol.clone(),
-                exchange: order.instrument.exchange.clone(),
-                token: order.instrument.token,
-                side: order.side,
-                order_type: order.order_type.clone(),
-                product: order.product,
-                validity: order.validity,
-                quantity: order.quantity,
-                price: order.price,
-                trigger: order.trigger,
-                tag: order.tag,
-                market_protection: order.market_protection,
-                status: String::new(),
-                status_message: None,
-                filled: 0,
-                average: None,
-                received_at,
-                history: Vec::new(),
-            };
-            o.set_status("PUT ORDER REQ RECEIVED", None);
-            if fault.map(|f| f.kind) == Some(FaultKind::Reject) {
-                o.set_status(
-                    "REJECTED",
-                    Some("RMS:Margin Exceeds, Required:0, Available:0 for entity account".into()),
-                );
-            } else if order.order_type == "SL" || order.order_type == "SL-M" {
-                o.set_status("TRIGGER PENDING", None);
-            } else {
-                o.set_status("OPEN", None);
-            }
-            let index = inner.orders.len();
-            inner.by_id.insert(order_id.clone(), index);
-            inner.orders.push(o);
-            let last = inner
-                .quotes
-                .get(&order.instrument.token)
-                .map(|q| q.last)
-                .unwrap_or(0);
-            let mut updates = match_orders(&mut inner, order.instrument.token, last);
-            let o = &inner.orders[index];
-            if !updates
-                .iter()
-                .any(|(_, v)| v["order_id"] == o.order_id.as_str())
-            {
-                updates.push((o.api_key.clone(), o.to_json()));
-            }
-            let placed = match fault {
-                Some(Fault {
-                    kind: FaultKind::Timeout,
-                    delay,
-                }) => Placed::Delayed(order_id, delay),
-                _ => Placed::Ok(order_id),
-            };
-            (placed, updates)
-        };
-        for u in updates {
-            let _ = self.order_updates.send(u);
-        }
-        placed
-    }
-
-    pub fn cancel(&self, api_key: &str, order_id: &str) -> Result<(), KiteError> {
-        let update = {
-            let mut inner = self.lock();
-            let index = *inner
-                .by_id
-                .get(order_id)
-                .ok_or_else(|| KiteError::input("Invalid `order_id`."))?;
-            let o = &mut inner.orders[index];
-            if o.api_key != api_key {
-                return Err(KiteError::input("Invalid `order_id`."));
-            }
-            if !o.open() {
-                return Err(KiteError {
-                    status: axum::http::StatusCode::BAD_REQUEST,
-                    error_type: "OrderException",
-                    message: format!(
-                        "Order cannot be cancelled as it is being processed. Try later. ({})",
-                        o.status
-                    ),
-                });
-            }
-            o.set_status("CANCELLED", None);
-            (o.api_key.clone(), o.to_json())
-        };
-        let _ = self.order_updates.send(update);
+    /// Cancels a working order of `account`'s.
+    pub fn cancel(&self, account: &Account, order_id: &str) -> Result<(), KiteError> {
+        let now = self.now();
+        let mut state = self.lock();
+        let cancelled = state.book.cancel(&account.api_key, order_id, now)?;
+        tracing::info!(order_id, user_id = %account.user_id, "order cancelled");
+        self.publish_orders(&mut state, &[cancelled]);
         Ok(())
     }
 
-    /// The account's orders, Kite's shape.
-    pub fn orders_of(&self, api_key: &str) -> Vec<Value> {
+    /// `api_key`'s orders, oldest first.
+    pub fn orders_of(&self, api_key: &str) -> Vec<Order> {
+        self.lock().book.of_account(api_key).cloned().collect()
+    }
+
+    /// Every state an order of `api_key`'s has been in.
+    pub fn history(&self, api_key: &str, order_id: &str) -> Option<Vec<Order>> {
         self.lock()
-            .orders
+            .book
+            .history(api_key, order_id)
+            .map(<[Order]>::to_vec)
+    }
+
+    /// Every order of every account, oldest first.
+    pub fn all_orders(&self) -> Vec<Order> {
+        self.lock().book.all().cloned().collect()
+    }
+
+    /// Records fills as traded volume and sends each change to its account's connections.
+    fn publish_orders(&self, state: &mut State, changes: &[Order]) {
+        for order in changes {
+            if order.status == Status::Complete {
+                state
+                    .market
+                    .trade(order.request.instrument_token, order.filled_quantity);
+            }
+            tracing::info!(order_id = %order.order_id, status = order.status.as_str(), "order update");
+            let Some(account) = state.accounts.get(&order.api_key) else {
+                continue;
+            };
+            let kite = order.kite();
+            let checksum = account.postback_checksum(&order.order_id, &kite.order_timestamp);
+            let message = OrderMessage {
+                kind: "order",
+                data: order.postback(checksum, app_id(&order.api_key)),
+            };
+            match serde_json::to_string(&message) {
+                Ok(text) => {
+                    // No receiver is fine: nobody is connected.
+                    let _ = self.order_events.send(OrderEvent {
+                        api_key: order.api_key.as_str().into(),
+                        message: text.into(),
+                    });
+                }
+                Err(e) => tracing::error!(error = %e, "order update not serialisable"),
+            }
+        }
+    }
+
+    // ---- prices ---------------------------------------------------------------------------
+
+    pub fn quote(&self, token: u32) -> Option<Quote> {
+        self.lock().market.quote(token).copied()
+    }
+
+    /// The quotes of the known tokens among `tokens`.
+    pub fn quotes(&self, tokens: &[u32]) -> Vec<Quote> {
+        let state = self.lock();
+        tokens
             .iter()
-            .filter(|o| o.api_key == api_key)
-            .map(Order::to_json)
+            .filter_map(|t| state.market.quote(*t).copied())
             .collect()
     }
 
-    pub fn history(&self, api_key: &str, order_id: &str) -> Option<Vec<Value>> {
-        let inner = self.lock();
-        let o = &inner.orders[*inner.by_id.get(order_id)?];
-        (o.api_key == api_key).then(|| o.history.clone())
+    /// Sets the last price, broadcasts it, and runs the fills it causes. `None` for an unknown
+    /// token or a price that is not positive.
+    pub fn set_price(&self, token: u32, paise: i64) -> Option<Quote> {
+        let now = self.now();
+        let mut state = self.lock();
+        let quote = state.market.set(token, paise, now.timestamp())?;
+        self.apply(&mut state, vec![quote], now);
+        state.market.quote(token).copied()
     }
 
-    /// Every order of every account with its receive time.
-    pub fn all_orders(&self) -> Vec<Value> {
-        self.lock()
-            .orders
+    /// One step of the random walk for every instrument.
+    pub fn walk(&self) {
+        let now = self.now();
+        let mut state = self.lock();
+        let moved = state.market.walk(now.timestamp());
+        self.apply(&mut state, moved, now);
+    }
+
+    /// Runs fills for changed quotes, then broadcasts the quotes (with the volume of the fills).
+    fn apply(&self, state: &mut State, quotes: Vec<Quote>, now: DateTime<Utc>) {
+        for q in &quotes {
+            let changes = state.book.on_price(q.token, q.last, now);
+            self.publish_orders(state, &changes);
+        }
+        let quotes: Vec<Quote> = quotes
             .iter()
-            .map(Order::to_control_json)
-            .collect()
+            .filter_map(|q| state.market.quote(q.token).copied())
+            .collect();
+        if !quotes.is_empty() {
+            let _ = self.market_events.send(quotes.into());
+        }
+    }
+
+    // ---- connections and reset ------------------------------------------------------------
+
+    pub fn market_events(&self) -> broadcast::Receiver<MarketEvent> {
+        self.market_events.subscribe()
+    }
+
+    pub fn order_events(&self) -> broadcast::Receiver<OrderEvent> {
+        self.order_events.subscribe()
+    }
+
+    /// A token cancelled by the next [`Exchange::disconnect_all`].
+    pub fn connection_token(&self) -> CancellationToken {
+        self.connections
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Counts an open ticker connection until the guard drops.
+    pub fn connection_opened(self: &Arc<Self>) -> ConnectionGuard {
+        self.open_connections.fetch_add(1, Ordering::SeqCst);
+        ConnectionGuard(self.clone())
+    }
+
+    /// Drops every ticker connection; returns how many were open.
+    pub fn disconnect_all(&self) -> usize {
+        let old = std::mem::replace(
+            &mut *self.connections.lock().unwrap_or_else(|p| p.into_inner()),
+            CancellationToken::new(),
+        );
+        old.cancel();
+        let open = self.open_connections.load(Ordering::SeqCst);
+        tracing::info!(open, "ticker connections dropped");
+        open
+    }
+
+    /// Clears orders, faults, expired tokens and rate limits, and restores start prices
+    /// (broadcast to subscribers). Accounts stay.
+    pub fn reset(&self) {
+        let now = self.now();
+        let mut state = self.lock();
+        state.book.clear();
+        state.faults.clear();
+        state.limiter.clear();
+        state.accounts.clear_expired();
+        state.market.reset(&self.instruments, now.timestamp());
+        let quotes: Vec<Quote> = state.market.all().copied().collect();
+        let _ = self.market_events.send(quotes.into());
+        tracing::info!("simulator reset");
     }
 }
 
-/// Fills or triggers the open orders of `token` that `price` crosses.
-fn match_orders(inner: &mut Inner, token: u32, price: i64) -> Vec<(String, Value)> {
-    let mut updates = Vec::new();
-    for o in inner
-        .orders
-        .iter_mut()
-        .filter(|o| o.token == token && o.open())
-    {
-        let buy = o.side == "BUY";
-        if o.status == "TRIGGER PENDING" {
-            let trigger = o.trigger.unwrap_or(0);
-            let crossed = if buy {
-                price >= trigger
-            } else {
-                price <= trigger
-            };
-            if !crossed {
-                continue;
-            }
-            o.set_status("OPEN", None);
-            if o.order_type == "SL-M" {
-                o.order_type = "MARKET".into();
-            } else {
-                o.order_type = "LIMIT".into();
-            }
-        }
-        let fills = match o.order_type.as_str() {
-            "MARKET" => true,
-            _ => match o.price {
-                Some(limit) => {
-                    if buy {
-                        price <= limit
-                    } else {
-                        price >= limit
-                    }
-                }
-                None => false,
-            },
-        };
-        if fills && price > 0 {
-            o.filled = o.quantity;
-            o.average = Some(price);
-            o.set_status("COMPLETE", None);
-            if let Some(q) = inner.quotes.get_mut(&token) {
-                q.volume = q.volume.saturating_add(o.quantity);
-            }
-        }
-        updates.push((o.api_key.clone(), o.to_json()));
+/// Decrements the open-connection count when a ticker connection ends.
+pub struct ConnectionGuard(Arc<Exchange>);
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        self.0.open_connections.fetch_sub(1, Ordering::SeqCst);
     }
-    updates
 }

@@ -1,45 +1,73 @@
-//! A simulated Zerodha Kite Connect v3 exchange, for local runs, demos and every test.
+//! A simulated Zerodha Kite Connect v3 exchange, for local runs, demos and every test: Kite's REST
+//! endpoints and ticker WebSocket on one port, paper fills, and a control API to move prices and
+//! inject failures.
 //!
-//! - [`instruments`]: the instrument list (a few hundred NSE symbols and two indices).
-//! - [`exchange`]: accounts, prices (a seeded random walk), orders with paper fills, faults.
-//! - [`rest`]: Kite's REST endpoints with Kite's envelope, status codes and error types.
-//! - [`ws`]: the ticker WebSocket in Kite's binary protocol.
-//! - [`control`]: `/_sim/…` for tests and demos.
-//! - [`envelope`]: the success and error envelopes.
+//! - [`instruments`]: the instrument list (`data/instruments.csv`, Kite's dump format).
+//! - [`accounts`]: api keys, secrets, access tokens, and which tokens have expired.
+//! - [`market`]: last prices in paise, the seeded random walk, ticker packets.
+//! - [`orders`]: Kite's order vocabulary, the checked order request, the order's wire shapes.
+//! - `book`: the order book, paper fills and cancellation.
+//! - [`faults`]: failures queued for the next placements.
+//! - `rate_limit`: Kite's per-account order limits.
+//! - `exchange`: all of the above behind one lock, and the events the ticker forwards.
+//! - `rest`: Kite's REST endpoints. `ws`: the ticker. `control`: `/_sim/…`. `router`: the routes.
+//! - [`envelope`]: Kite's success and error envelopes. [`money`]: paise in, rupees out, exactly.
+//! - [`error`]: errors of this in-process API.
 //!
-//! The default account is api_key `sim_key`, api_secret `sim_secret`, access_token `sim_token`.
+//! The default account is api_key `sim_key`, api_secret `sim_secret`, access_token `sim_token`,
+//! user `SIM001`. Start one with [`Sim::serve`], or [`spawn`] in tests.
 
-pub mod control;
+pub mod accounts;
+mod book;
+mod control;
 pub mod envelope;
-pub mod exchange;
+pub mod error;
+mod exchange;
+pub mod faults;
 pub mod instruments;
-pub mod rest;
-pub mod ws;
+pub mod market;
+pub mod money;
+pub mod orders;
+mod rate_limit;
+mod rest;
+mod router;
+mod ws;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::routing::{delete, get, post};
+use algo_core::{Clock, SystemClock};
 use axum::Router;
-use serde_json::Value;
+use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
+pub use accounts::Account;
+pub use error::SimError;
+pub use faults::{Fault, FaultKind};
+pub use orders::{Order, Status};
+
 use exchange::Exchange;
+use router::AppState;
+
+// The integration tests' dependencies, unused by the unit tests.
+#[cfg(test)]
+use {futures_util as _, reqwest as _, tokio_tungstenite as _};
 
 /// How the simulator behaves.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
-    /// Seed of the price walk.
+    /// Seed of the price walk: one seed, one sequence of prices.
     pub seed: u64,
-    /// Interval of the random walk; `None` freezes prices (they move only through `/_sim/price`).
+    /// Interval of the random walk; `None` freezes prices (they move only when set).
     pub walk_interval: Option<Duration>,
-    /// Interval of the ticker's heartbeat.
+    /// Interval of the ticker's 1-byte heartbeat.
     pub heartbeat_interval: Duration,
 }
 
 impl Default for SimConfig {
+    /// Seed 42, a walk step and a heartbeat every second.
     fn default() -> Self {
         Self {
             seed: 42,
@@ -49,7 +77,7 @@ impl Default for SimConfig {
     }
 }
 
-/// The simulated exchange. Cheap to clone.
+/// The simulated exchange. Clones share one exchange.
 #[derive(Clone)]
 pub struct Sim {
     exchange: Arc<Exchange>,
@@ -58,46 +86,33 @@ pub struct Sim {
 
 impl Sim {
     pub fn new(config: SimConfig) -> Self {
+        Self::with_clock(config, Arc::new(SystemClock))
+    }
+
+    /// A simulator whose "now" (receive times, order timestamps) comes from `clock`.
+    pub fn with_clock(config: SimConfig, clock: Arc<dyn Clock>) -> Self {
         Self {
-            exchange: Arc::new(Exchange::new(config.seed)),
+            exchange: Arc::new(Exchange::new(config.seed, clock)),
             config,
         }
     }
 
-    /// Every endpoint on one Router: Kite REST, `/ws`, `/_sim/…`.
+    /// Every endpoint on one Router: Kite REST, `/ws`, `/_sim/…`. Prices move only when set
+    /// (the walk runs in [`Sim::serve`]); ticker connections end on `/_sim/disconnect`.
     pub fn router(&self) -> Router {
-        let ex = self.exchange.clone();
-        let kite = Router::new()
-            .route("/session/token", post(rest::session_token))
-            .route("/user/profile", get(rest::profile))
-            .route("/orders", get(rest::orders))
-            // POST /orders/{variety} places; GET /orders/{order_id} is the history.
-            .route(
-                "/orders/{id}",
-                post(rest::place_order).get(rest::order_history),
-            )
-            .route("/orders/{variety}/{order_id}", delete(rest::cancel_order))
-            .route("/instruments", get(|s, h| rest::instruments(s, None, h)))
-            .route(
-                "/instruments/{exchange}",
-                get(|s, p, h| rest::instruments(s, Some(p), h)),
-            )
-            .route("/quote/ltp", get(rest::ltp))
-            .route("/_sim/price", post(control::price))
-            .route("/_sim/orders", get(control::orders))
-            .route("/_sim/faults", post(control::faults))
-            .route("/_sim/accounts", post(control::accounts))
-            .route("/_sim/tokens/expire", post(control::expire))
-            .route("/_sim/disconnect", post(control::disconnect))
-            .route("/_sim/reset", post(control::reset))
-            .with_state(ex.clone());
-        let ticker = Router::new()
-            .route("/ws", get(ws::upgrade))
-            .with_state((ex, self.config.heartbeat_interval));
-        kite.merge(ticker)
+        self.router_until(CancellationToken::new())
     }
 
-    /// Serves on `listener` until `shutdown` completes; runs the price walk meanwhile.
+    fn router_until(&self, stop: CancellationToken) -> Router {
+        router::router(AppState {
+            exchange: self.exchange.clone(),
+            heartbeat: self.config.heartbeat_interval,
+            stop,
+        })
+    }
+
+    /// Serves on `listener` until `shutdown` completes. Runs the price walk meanwhile; on
+    /// shutdown stops it, ends ticker connections and held answers, and waits for the walk.
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
@@ -105,56 +120,110 @@ impl Sim {
     ) -> std::io::Result<()> {
         let stop = CancellationToken::new();
         let walk = self.config.walk_interval.map(|every| {
-            let (ex, stop) = (self.exchange.clone(), stop.clone());
+            let (exchange, stop) = (self.exchange.clone(), stop.clone());
             tokio::spawn(async move {
                 let mut interval = tokio::time::interval(every);
+                interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
                 interval.tick().await;
                 loop {
                     tokio::select! {
                         _ = stop.cancelled() => return,
-                        _ = interval.tick() => ex.walk(),
+                        _ = interval.tick() => exchange.walk(),
                     }
                 }
             })
         });
-        let kill = self.exchange.kill.clone();
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, seed = self.config.seed, "simulated exchange listening");
         // Ticks are small frames that must leave at once: no Nagle delay on accepted sockets.
         let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-            let _ = tcp.set_nodelay(true);
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "TCP_NODELAY not set");
+            }
         });
-        let result = axum::serve(listener, self.router())
+        let app = self.router_until(stop.clone());
+        let stopping = stop.clone();
+        let result = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 shutdown.await;
-                // Open WebSockets would hold the server open: drop them.
-                let _ = kill.send(());
+                stopping.cancel();
             })
             .await;
         stop.cancel();
-        if let Some(w) = walk {
-            let _ = w.await;
+        if let Some(walk) = walk {
+            if let Err(e) = walk.await {
+                tracing::error!(error = %e, "price walk task failed");
+            }
         }
+        tracing::info!(%addr, "simulated exchange stopped");
         result
     }
 
-    /// Sets a price (as `/_sim/price` does); `false` for an unknown symbol.
-    pub fn set_price(&self, symbol: &str, paise: i64) -> bool {
-        match self.exchange.instruments.find(symbol).map(|i| i.token) {
-            Some(token) => self.exchange.set_price(token, paise),
-            None => false,
-        }
+    /// Sets an instrument's last price (`TCS` or `NSE:TCS`), broadcasts it and runs fills, as
+    /// `POST /_sim/price` does.
+    pub fn set_price(&self, symbol: &str, paise: i64) -> Result<(), SimError> {
+        let token = self
+            .exchange
+            .instruments()
+            .find(symbol)
+            .map(|i| i.token)
+            .ok_or_else(|| SimError::UnknownSymbol(symbol.to_owned()))?;
+        self.exchange
+            .set_price(token, paise)
+            .map(|_| ())
+            .ok_or(SimError::InvalidPrice(paise))
     }
 
-    /// Every order with its receive time (as `/_sim/orders` lists them).
-    pub fn orders(&self) -> Vec<Value> {
+    /// An instrument's last price in paise.
+    pub fn last_price(&self, symbol: &str) -> Option<i64> {
+        let token = self.exchange.instruments().find(symbol)?.token;
+        self.exchange.quote(token).map(|q| q.last)
+    }
+
+    /// Every order of every account, oldest first (as `GET /_sim/orders` lists them).
+    pub fn orders(&self) -> Vec<Order> {
         self.exchange.all_orders()
+    }
+
+    /// One step of the random walk, now.
+    pub fn walk_once(&self) {
+        self.exchange.walk();
+    }
+
+    /// Adds (or replaces) an account.
+    pub fn add_account(&self, account: Account) {
+        self.exchange.add_account(account);
+    }
+
+    /// The next `count` placements meet `fault`; returns how many were queued.
+    pub fn inject_fault(&self, fault: Fault, count: usize) -> usize {
+        self.exchange.inject_fault(fault, count)
+    }
+
+    /// From now on `access_token` answers 403 `TokenException`.
+    pub fn expire_token(&self, access_token: &str) {
+        self.exchange.expire_token(access_token);
+    }
+
+    /// Drops every ticker connection; returns how many were open.
+    pub fn disconnect_all(&self) -> usize {
+        self.exchange.disconnect_all()
+    }
+
+    /// Clears orders, faults and expired tokens, and restores start prices.
+    pub fn reset(&self) {
+        self.exchange.reset();
     }
 }
 
-/// A simulator serving on an ephemeral port; shuts down when dropped.
+/// A simulator serving on an ephemeral loopback port; shuts down when dropped.
 pub struct RunningSim {
+    /// `http://127.0.0.1:port`, the root for Kite REST and `/_sim/…`.
     pub base_url: String,
+    /// `ws://127.0.0.1:port/ws`, the ticker root (credentials go in the query).
     pub ws_url: String,
     pub addr: SocketAddr,
+    /// The simulator itself, for in-process control.
     pub sim: Sim,
     stop: CancellationToken,
 }
@@ -165,21 +234,23 @@ impl Drop for RunningSim {
     }
 }
 
-/// Starts a simulator on `127.0.0.1:0` (for tests and benchmarks).
+/// Starts a simulator on `127.0.0.1:0`, for tests and benchmarks.
+///
+/// Panics when no loopback port can be bound: a test cannot run without one.
 pub async fn spawn(config: SimConfig) -> RunningSim {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
-        .expect("bind an ephemeral port on loopback");
+        .expect("a test machine can bind an ephemeral loopback port");
     let addr = listener
         .local_addr()
         .expect("a bound listener has an address");
     let sim = Sim::new(config);
     let stop = CancellationToken::new();
     let server = sim.clone();
-    let cancelled = stop.clone().cancelled_owned();
+    let shutdown = stop.clone().cancelled_owned();
     tokio::spawn(async move {
-        if let Err(e) = server.serve(listener, cancelled).await {
-            tracing::error!(error = %e, "simulator stopped");
+        if let Err(e) = server.serve(listener, shutdown).await {
+            tracing::error!(error = %e, "simulated exchange failed");
         }
     });
     RunningSim {

@@ -1,271 +1,290 @@
 //! Kite Connect's REST endpoints, with Kite's envelope, status codes and error types.
+//!
+//! Authenticated calls carry `Authorization: token api_key:access_token` (and
+//! `X-Kite-Version: 3`); a missing, unknown or expired token answers 403 `TokenException`.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use algo_kite::types::Decimal;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
-use chrono::Utc;
-use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 
+use crate::accounts::Account;
 use crate::envelope::{ok, KiteError};
-use crate::exchange::{Account, Exchange, NewOrder, Placed};
+use crate::money::Rupees;
+use crate::orders::{kite_time, Order, OrderRequest};
+use crate::router::AppState;
 
-type Ex = State<Arc<Exchange>>;
+/// When the request arrived. Put it first among a handler's arguments: extractors run in
+/// order, so it is read before the body is.
+pub struct ReceivedAt(pub DateTime<Utc>);
 
-/// The account of `Authorization: token api_key:access_token`, or Kite's 403.
-fn auth(ex: &Exchange, headers: &HeaderMap) -> Result<Account, KiteError> {
-    let value = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(KiteError::token)?;
-    let creds = value.strip_prefix("token ").ok_or_else(KiteError::token)?;
-    let (api_key, token) = creds.split_once(':').ok_or_else(KiteError::token)?;
-    ex.authenticate(api_key, token).ok_or_else(KiteError::token)
-}
+impl FromRequestParts<AppState> for ReceivedAt {
+    type Rejection = KiteError;
 
-fn profile_json(a: &Account) -> Value {
-    json!({
-        "user_id": a.user_id,
-        "user_type": "individual",
-        "email": format!("{}@sim.example", a.user_id.to_lowercase()),
-        "user_name": a.user_name,
-        "user_shortname": a.user_name.split(' ').next().unwrap_or(""),
-        "broker": "ZERODHA",
-        "exchanges": ["NSE", "BSE"],
-        "products": ["CNC", "NRML", "MIS"],
-        "order_types": ["MARKET", "LIMIT", "SL", "SL-M"],
-        "avatar_url": null,
-        "meta": { "demat_consent": "physical" }
-    })
-}
-
-/// `POST /session/token`.
-pub async fn session_token(
-    State(ex): Ex,
-    Form(form): Form<HashMap<String, String>>,
-) -> Result<Response, KiteError> {
-    let field = |k: &str| {
-        form.get(k)
-            .cloned()
-            .ok_or_else(|| KiteError::input(format!("Missing `{k}`")))
-    };
-    let (api_key, request_token, checksum) = (
-        field("api_key")?,
-        field("request_token")?,
-        field("checksum")?,
-    );
-    let account = ex.account(&api_key).ok_or_else(KiteError::token)?;
-    let expected = hex::encode(Sha256::digest(
-        format!("{api_key}{request_token}{}", account.api_secret).as_bytes(),
-    ));
-    if expected != checksum.to_ascii_lowercase() {
-        return Err(KiteError {
-            status: StatusCode::FORBIDDEN,
-            error_type: "TokenException",
-            message: "Invalid `checksum`.".into(),
-        });
+    async fn from_request_parts(_: &mut Parts, app: &AppState) -> Result<Self, KiteError> {
+        Ok(Self(app.exchange.now()))
     }
-    let mut data = profile_json(&account);
-    data["api_key"] = json!(account.api_key);
-    data["access_token"] = json!(account.access_token);
-    data["public_token"] = json!(format!("pub_{}", account.user_id));
-    data["enctoken"] = json!("");
-    data["refresh_token"] = json!("");
-    data["silo"] = json!("");
-    data["login_time"] = json!(Utc::now().format("%Y-%m-%d %H:%M:%S").to_string());
-    Ok(ok(data))
+}
+
+/// The account of a request's `Authorization` header, or Kite's 403.
+pub struct Authed(pub Account);
+
+impl FromRequestParts<AppState> for Authed {
+    type Rejection = KiteError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, KiteError> {
+        if let Some(version) = parts.headers.get("X-Kite-Version") {
+            if version.as_bytes() != b"3" {
+                return Err(KiteError::input("Invalid `X-Kite-Version`. Use 3."));
+            }
+        }
+        let (api_key, access_token) = credentials(&parts.headers).ok_or_else(KiteError::token)?;
+        app.exchange
+            .authenticate(api_key, access_token)
+            .map(Authed)
+            .ok_or_else(KiteError::token)
+    }
+}
+
+/// `token api_key:access_token`.
+fn credentials(headers: &HeaderMap) -> Option<(&str, &str)> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("token ")?
+        .split_once(':')
+}
+
+type FormFields = Result<Form<HashMap<String, String>>, FormRejection>;
+
+fn fields(form: FormFields) -> Result<HashMap<String, String>, KiteError> {
+    form.map(|Form(f)| f)
+        .map_err(|e| KiteError::input(format!("Invalid form body: {}", e.body_text())))
+}
+
+#[derive(Serialize)]
+struct Profile<'a> {
+    user_id: &'a str,
+    user_type: &'static str,
+    email: String,
+    user_name: &'a str,
+    user_shortname: &'a str,
+    broker: &'static str,
+    exchanges: [&'static str; 1],
+    products: [&'static str; 3],
+    order_types: [&'static str; 4],
+    avatar_url: Option<&'static str>,
+    meta: Meta,
+}
+
+#[derive(Serialize)]
+struct Meta {
+    demat_consent: &'static str,
+}
+
+impl<'a> Profile<'a> {
+    fn of(a: &'a Account) -> Self {
+        Self {
+            user_id: &a.user_id,
+            user_type: "individual",
+            email: format!("{}@sim.invalid", a.user_id.to_lowercase()),
+            user_name: &a.user_name,
+            user_shortname: a.user_name.split(' ').next().unwrap_or_default(),
+            broker: "ZERODHA",
+            exchanges: ["NSE"],
+            products: ["CNC", "NRML", "MIS"],
+            order_types: ["MARKET", "LIMIT", "SL", "SL-M"],
+            avatar_url: None,
+            meta: Meta {
+                demat_consent: "physical",
+            },
+        }
+    }
+}
+
+/// `POST /session/token` data, as in Kite's `generate_session.json`.
+#[derive(Serialize)]
+struct Session<'a> {
+    #[serde(flatten)]
+    profile: Profile<'a>,
+    api_key: &'a str,
+    access_token: &'a str,
+    public_token: String,
+    enctoken: &'static str,
+    refresh_token: &'static str,
+    silo: &'static str,
+    login_time: String,
+}
+
+/// `POST /session/token` (form `api_key`, `request_token`, `checksum`).
+pub async fn session_token(
+    State(app): State<AppState>,
+    form: FormFields,
+) -> Result<Response, KiteError> {
+    let form = fields(form)?;
+    let need = |k: &str| {
+        form.get(k)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| KiteError::input(format!("Missing `{k}`.")))
+    };
+    let account =
+        app.exchange
+            .login(need("api_key")?, need("request_token")?, need("checksum")?)?;
+    tracing::info!(user_id = %account.user_id, "session created");
+    Ok(ok(Session {
+        profile: Profile::of(&account),
+        api_key: &account.api_key,
+        access_token: &account.access_token,
+        public_token: format!("pub{}", account.user_id.to_lowercase()),
+        enctoken: "",
+        refresh_token: "",
+        silo: "",
+        login_time: kite_time(app.exchange.now()),
+    }))
 }
 
 /// `GET /user/profile`.
-pub async fn profile(State(ex): Ex, headers: HeaderMap) -> Result<Response, KiteError> {
-    Ok(ok(profile_json(&auth(&ex, &headers)?)))
+pub async fn profile(Authed(account): Authed) -> Response {
+    ok(Profile::of(&account))
 }
 
-fn paise(form: &HashMap<String, String>, key: &str) -> Result<Option<i64>, KiteError> {
-    match form.get(key).map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(text) => match Decimal::from_text(text.to_owned()).paise() {
-            Some(p) if p >= 0 => Ok(Some(p).filter(|p| *p > 0)),
-            _ => Err(KiteError::input(format!("Invalid `{key}`."))),
-        },
-    }
+#[derive(Serialize)]
+struct OrderIdBody<'a> {
+    order_id: &'a str,
 }
 
-/// `POST /orders/{variety}` (regular only).
+/// `POST /orders/{variety}`: only `regular` is simulated. Answers `{"order_id": …}` once the
+/// order is booked; what happens to it next comes from order updates and `GET /orders`.
 pub async fn place_order(
-    State(ex): Ex,
+    ReceivedAt(received_at): ReceivedAt,
+    State(app): State<AppState>,
+    Authed(account): Authed,
     Path(variety): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    form: FormFields,
 ) -> Result<Response, KiteError> {
-    let received_at = Utc::now();
-    let account = auth(&ex, &headers)?;
+    app.exchange.check_order_rate(&account.api_key)?;
     if variety != "regular" {
         return Err(KiteError::input(format!(
-            "Variety `{variety}` is not supported by the simulator."
+            "Invalid `variety`: the simulator places `regular` orders only, not `{variety}`."
         )));
     }
-    let get = |k: &str| {
-        form.get(k)
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-    };
-    let need = |k: &str| get(k).ok_or_else(|| KiteError::input(format!("Missing `{k}`")));
-    let exchange = need("exchange")?;
-    let symbol = need("tradingsymbol")?;
-    let instrument = ex
-        .instruments
-        .get(&exchange, &symbol)
-        .filter(|i| i.tradable)
-        .cloned()
-        .ok_or_else(|| KiteError::input("Invalid `tradingsymbol`."))?;
-    let side = need("transaction_type")?;
-    if side != "BUY" && side != "SELL" {
-        return Err(KiteError::input("Invalid `transaction_type`."));
-    }
-    let order_type = need("order_type")?;
-    if !["MARKET", "LIMIT", "SL", "SL-M"].contains(&order_type.as_str()) {
-        return Err(KiteError::input("Invalid `order_type`."));
-    }
-    let quantity: u32 = need("quantity")?
-        .parse()
-        .ok()
-        .filter(|q| *q > 0)
-        .ok_or_else(|| KiteError::input("Invalid `quantity`."))?;
-    let product = need("product")?;
-    if !["MIS", "CNC", "NRML"].contains(&product.as_str()) {
-        return Err(KiteError::input("Invalid `product`."));
-    }
-    let validity = get("validity").unwrap_or_else(|| "DAY".into());
-    let price = paise(&form, "price")?;
-    let trigger = paise(&form, "trigger_price")?;
-    if matches!(order_type.as_str(), "LIMIT" | "SL") && price.is_none() {
-        return Err(KiteError::input("Invalid `price`."));
-    }
-    if matches!(order_type.as_str(), "SL" | "SL-M") && trigger.is_none() {
-        return Err(KiteError::input("Invalid `trigger_price`."));
-    }
-    let tag = get("tag");
-    if let Some(t) = &tag {
-        if t.len() > 20 || !t.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(KiteError::input(
-                "Invalid `tag`. Tag should be alphanumeric and not more than 20 characters.",
-            ));
+    let request = OrderRequest::parse(&fields(form)?, app.exchange.instruments())?;
+    let placed = app.exchange.place(&account, request, received_at)?;
+    if let Some(hold) = placed.hold {
+        tracing::info!(order_id = %placed.order_id, hold_ms = hold.as_millis() as u64, "holding the answer (timeout fault)");
+        tokio::select! {
+            _ = tokio::time::sleep(hold) => {}
+            _ = app.stop.cancelled() => {}
         }
     }
-    let market_protection: i64 = get("market_protection")
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(0);
-    if matches!(order_type.as_str(), "MARKET" | "SL-M")
-        && !(market_protection == -1 || (1..=100).contains(&market_protection))
-    {
-        return Err(KiteError::input("Market orders without market protection are not allowed. Set `market_protection` to -1 (automatic) or 1-100."));
-    }
-    let order = NewOrder {
-        instrument,
-        side,
-        order_type,
-        product,
-        validity,
-        quantity,
-        price,
-        trigger,
-        tag,
-        market_protection,
-    };
-    match ex.place(&account, order, received_at) {
-        Placed::Ok(id) => Ok(ok(json!({ "order_id": id }))),
-        Placed::Delayed(id, delay) => {
-            tokio::time::sleep(delay).await;
-            Ok(ok(json!({ "order_id": id })))
-        }
-        Placed::Err(e) => Err(e),
-    }
+    Ok(ok(OrderIdBody {
+        order_id: &placed.order_id,
+    }))
 }
 
-/// `GET /orders`.
-pub async fn orders(State(ex): Ex, headers: HeaderMap) -> Result<Response, KiteError> {
-    let account = auth(&ex, &headers)?;
-    Ok(ok(Value::Array(ex.orders_of(&account.api_key))))
+fn kite_orders(orders: &[Order]) -> Response {
+    ok(orders.iter().map(Order::kite).collect::<Vec<_>>())
 }
 
-/// `GET /orders/{order_id}`: the order's history.
+/// `GET /orders`: the account's orders today, oldest first.
+pub async fn orders(State(app): State<AppState>, Authed(account): Authed) -> Response {
+    kite_orders(&app.exchange.orders_of(&account.api_key))
+}
+
+/// `GET /orders/{order_id}`: every status the order has been in, oldest first.
 pub async fn order_history(
-    State(ex): Ex,
+    State(app): State<AppState>,
+    Authed(account): Authed,
     Path(order_id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, KiteError> {
-    let account = auth(&ex, &headers)?;
-    ex.history(&account.api_key, &order_id)
-        .map(|h| ok(Value::Array(h)))
+    app.exchange
+        .history(&account.api_key, &order_id)
+        .map(|h| kite_orders(&h))
         .ok_or_else(|| KiteError::input("Couldn't find that `order_id`."))
 }
 
 /// `DELETE /orders/{variety}/{order_id}`.
 pub async fn cancel_order(
-    State(ex): Ex,
-    Path((_variety, order_id)): Path<(String, String)>,
-    headers: HeaderMap,
+    State(app): State<AppState>,
+    Authed(account): Authed,
+    Path((variety, order_id)): Path<(String, String)>,
 ) -> Result<Response, KiteError> {
-    let account = auth(&ex, &headers)?;
-    ex.cancel(&account.api_key, &order_id)?;
-    Ok(ok(json!({ "order_id": order_id })))
+    if variety != "regular" {
+        return Err(KiteError::input("Invalid `variety`."));
+    }
+    app.exchange.cancel(&account, &order_id)?;
+    Ok(ok(OrderIdBody {
+        order_id: &order_id,
+    }))
 }
 
-/// `GET /instruments` and `GET /instruments/{exchange}`: the CSV dump.
-pub async fn instruments(
-    State(ex): Ex,
-    exchange: Option<Path<String>>,
-    headers: HeaderMap,
-) -> Result<Response, KiteError> {
-    auth(&ex, &headers)?;
-    let csv = crate::instruments::csv();
-    let body = match exchange {
-        None => csv.to_owned(),
-        Some(Path(exchange)) => {
-            let mut lines = csv.lines();
-            let header = lines.next().unwrap_or_default();
-            let mut out = format!("{header}\n");
-            for line in lines.filter(|l| l.rsplit(',').next() == Some(exchange.as_str())) {
-                out.push_str(line);
-                out.push('\n');
-            }
-            out
-        }
-    };
-    Ok(([(header::CONTENT_TYPE, "text/csv")], body).into_response())
+fn csv_response(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/csv")], body).into_response()
 }
 
-/// `GET /quote/ltp?i=NSE:TCS&i=…`.
+/// `GET /instruments`: the whole dump. Public, as Kite's is.
+pub async fn instruments_all(State(app): State<AppState>) -> Response {
+    csv_response(app.exchange.instruments().csv(None))
+}
+
+/// `GET /instruments/{exchange}`.
+pub async fn instruments_of(State(app): State<AppState>, Path(exchange): Path<String>) -> Response {
+    csv_response(app.exchange.instruments().csv(Some(&exchange)))
+}
+
+#[derive(Serialize)]
+struct Ltp {
+    instrument_token: u32,
+    last_price: Rupees,
+}
+
+/// At most this many instruments per quote call, as Kite's `ltp` allows.
+const MAX_LTP_INSTRUMENTS: usize = 1000;
+
+/// `GET /quote/ltp?i=NSE:TCS&i=…`: keyed by the names asked for; `EXCHANGE:SYMBOL` or an
+/// instrument token. Unknown instruments are left out.
 pub async fn ltp(
-    State(ex): Ex,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    State(app): State<AppState>,
+    _auth: Authed,
+    Query(query): Query<Vec<(String, String)>>,
 ) -> Result<Response, KiteError> {
-    auth(&ex, &headers)?;
-    let mut data = serde_json::Map::new();
-    for pair in query.unwrap_or_default().split('&') {
-        let Some(("i", raw)) = pair.split_once('=') else {
+    let names: Vec<&str> = query
+        .iter()
+        .filter(|(k, _)| k == "i")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    if names.len() > MAX_LTP_INSTRUMENTS {
+        return Err(KiteError::input(format!(
+            "Too many instruments: at most {MAX_LTP_INSTRUMENTS}."
+        )));
+    }
+    let instruments = app.exchange.instruments();
+    let mut data = std::collections::BTreeMap::new();
+    for name in names {
+        let instrument = match name.parse::<u32>() {
+            Ok(token) => instruments.by_token(token),
+            Err(_) => name
+                .split_once(':')
+                .and_then(|(exchange, symbol)| instruments.get(exchange, symbol)),
+        };
+        let Some(quote) = instrument.and_then(|i| app.exchange.quote(i.token)) else {
             continue;
         };
-        let name = raw
-            .replace("%3A", ":")
-            .replace("%3a", ":")
-            .replace('+', " ")
-            .replace("%20", " ")
-            .replace("%26", "&");
-        if let Some(i) = ex.instruments.find(&name) {
-            let price = ex.last_price(i.token).unwrap_or(0);
-            data.insert(
-                name,
-                json!({ "instrument_token": i.token, "last_price": price as f64 / 100.0 }),
-            );
-        }
+        data.insert(
+            name,
+            Ltp {
+                instrument_token: quote.token,
+                last_price: Rupees(quote.last),
+            },
+        );
     }
-    Ok(ok(Value::Object(data)))
+    Ok(ok(data))
 }

@@ -1,6 +1,5 @@
 //! The Kite client against the simulator over real HTTP and WebSocket: the simulator speaks
 //! Kite's protocol, and the client reads it.
-#![allow(unused_crate_dependencies)] // integration tests link every dependency of the crate
 
 use std::time::Duration;
 
@@ -190,71 +189,6 @@ async fn order_types_live_their_kite_lifecycles() {
         .await
         .expect("find")
         .is_none());
-}
-
-#[tokio::test]
-async fn kite_rules_are_enforced() {
-    let sim = spawn(frozen()).await;
-    let http = reqwest::Client::new();
-    let place = |form: Vec<(&'static str, &'static str)>| {
-        let (http, url) = (http.clone(), format!("{}/orders/regular", sim.base_url));
-        async move {
-            let r = http
-                .post(url)
-                .header("Authorization", "token sim_key:sim_token")
-                .header("X-Kite-Version", "3")
-                .form(&form)
-                .send()
-                .await
-                .expect("send");
-            (
-                r.status().as_u16(),
-                r.json::<serde_json::Value>().await.expect("json"),
-            )
-        }
-    };
-    let base = vec![
-        ("tradingsymbol", "TCS"),
-        ("exchange", "NSE"),
-        ("transaction_type", "BUY"),
-        ("order_type", "MARKET"),
-        ("quantity", "1"),
-        ("product", "MIS"),
-    ];
-    let (status, body) = place(base.clone()).await;
-    assert_eq!(
-        (status, body["error_type"].as_str()),
-        (400, Some("InputException")),
-        "MARKET without market protection: {body}"
-    );
-    let mut with_zero = base.clone();
-    with_zero.push(("market_protection", "0"));
-    assert_eq!(place(with_zero).await.0, 400);
-    let mut long_tag = base.clone();
-    long_tag.extend([
-        ("market_protection", "-1"),
-        ("tag", "abcdefghijklmnopqrstu"),
-    ]);
-    assert_eq!(
-        place(long_tag).await.0,
-        400,
-        "a 21-character tag is refused"
-    );
-    let mut unknown = base.clone();
-    unknown[0] = ("tradingsymbol", "NOPE");
-    unknown.push(("market_protection", "-1"));
-    assert_eq!(place(unknown).await.0, 400);
-    let mut ok = base.clone();
-    ok.push(("market_protection", "-1"));
-    for i in 0..10 {
-        assert_eq!(place(ok.clone()).await.0, 200, "order {i}");
-    }
-    let (status, body) = place(ok).await;
-    assert_eq!(
-        (status, body["error_type"].as_str()),
-        (429, Some("NetworkException")),
-        "the 11th order in a second"
-    );
 }
 
 #[tokio::test]

@@ -1,0 +1,396 @@
+//! The order book: every order with its history, paper fills against the last price, and
+//! cancellation.
+//!
+//! Fills, as a paper exchange: `MARKET` fills at once at the last price. `LIMIT` fills when the
+//! price crosses (a BUY when last ≤ price, a SELL when last ≥ price), at the last price.
+//! `SL`/`SL-M` wait in `TRIGGER PENDING` until the trigger is crossed (a BUY when last ≥ trigger,
+//! a SELL when last ≤ trigger), then become `OPEN` and fill as `LIMIT`/`MARKET`. An `IOC` order
+//! that cannot fill as soon as it is open is `CANCELLED`. Fills are whole.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::envelope::KiteError;
+use crate::orders::{Order, OrderRequest, OrderType, Side, Status, Validity};
+
+struct Entry {
+    order: Order,
+    history: Vec<Order>,
+}
+
+impl Entry {
+    /// Moves to `status` and records it; returns the new state when order updates announce it.
+    fn set_status(
+        &mut self,
+        status: Status,
+        message: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Option<Order> {
+        self.order.status = status;
+        self.order.status_message = message;
+        self.order.updated_at = now;
+        self.history.push(self.order.clone());
+        status.is_announced().then(|| self.order.clone())
+    }
+
+    /// Triggers and fills what `last` allows; returns the announced changes.
+    fn work(&mut self, last: i64, now: DateTime<Utc>) -> Vec<Order> {
+        let mut changes = Vec::new();
+        let r = &self.order.request;
+        let buy = r.transaction_type == Side::Buy;
+        if self.order.status == Status::TriggerPending {
+            let triggered = if buy {
+                last >= r.trigger_price
+            } else {
+                last <= r.trigger_price
+            };
+            if !triggered {
+                return changes;
+            }
+            changes.extend(self.set_status(Status::Open, None, now));
+        }
+        if self.order.status != Status::Open || last <= 0 {
+            return changes;
+        }
+        let r = &self.order.request;
+        let fills = match r.order_type {
+            OrderType::Market | OrderType::SlM => true,
+            OrderType::Limit | OrderType::Sl if buy => last <= r.price,
+            OrderType::Limit | OrderType::Sl => last >= r.price,
+        };
+        if fills {
+            self.order.filled_quantity = r.quantity;
+            self.order.average_price = last;
+            changes.extend(self.set_status(Status::Complete, None, now));
+        } else if r.validity == Validity::Ioc {
+            changes.extend(self.set_status(Status::Cancelled, None, now));
+        }
+        changes
+    }
+}
+
+/// What a new order is, before it is booked.
+pub struct NewOrder {
+    pub request: OrderRequest,
+    pub api_key: String,
+    pub user_id: String,
+    pub received_at: DateTime<Utc>,
+    /// `Some(message)` when the risk checks refuse it.
+    pub rejection: Option<String>,
+}
+
+/// Every order, by id, with an index of the working ones by instrument.
+#[derive(Default)]
+pub struct Book {
+    entries: Vec<Entry>,
+    by_id: HashMap<String, usize>,
+    working: HashMap<u32, Vec<usize>>,
+    /// Never reset, so an order id is never reused by one simulator.
+    sequence: u64,
+}
+
+impl Book {
+    /// Books an order (id `yymmdd` + 9 digits, like Kite's), runs it against `last`, and returns
+    /// its id with the announced changes.
+    pub fn place(
+        &mut self,
+        new: NewOrder,
+        ist_date: &str,
+        last: i64,
+        now: DateTime<Utc>,
+    ) -> (String, Vec<Order>) {
+        self.sequence += 1;
+        let order_id = format!("{ist_date}{:09}", self.sequence);
+        let token = new.request.instrument_token;
+        let order = Order {
+            order_id: order_id.clone(),
+            exchange_order_id: None,
+            api_key: new.api_key,
+            user_id: new.user_id,
+            status: Status::PutOrderReqReceived,
+            status_message: None,
+            filled_quantity: 0,
+            average_price: 0,
+            received_at: new.received_at,
+            exchange_at: None,
+            updated_at: new.received_at,
+            request: new.request,
+        };
+        let mut entry = Entry {
+            history: vec![order.clone()],
+            order,
+        };
+        let mut changes = Vec::new();
+        entry.set_status(Status::ValidationPending, None, now);
+        if let Some(message) = new.rejection {
+            changes.extend(entry.set_status(Status::Rejected, Some(message), now));
+        } else {
+            entry.set_status(Status::OpenPending, None, now);
+            entry.order.exchange_order_id = Some(format!("13{:014}", self.sequence));
+            entry.order.exchange_at = Some(now);
+            let first = if entry.order.request.order_type == OrderType::Sl
+                || entry.order.request.order_type == OrderType::SlM
+            {
+                Status::TriggerPending
+            } else {
+                Status::Open
+            };
+            changes.extend(entry.set_status(first, None, now));
+            changes.extend(entry.work(last, now));
+        }
+        let index = self.entries.len();
+        if entry.order.status.is_working() {
+            self.working.entry(token).or_default().push(index);
+        }
+        self.by_id.insert(order_id.clone(), index);
+        self.entries.push(entry);
+        (order_id, changes)
+    }
+
+    /// Runs the working orders of `token` against a new last price; returns the announced
+    /// changes.
+    pub fn on_price(&mut self, token: u32, last: i64, now: DateTime<Utc>) -> Vec<Order> {
+        let Some(indices) = self.working.get_mut(&token) else {
+            return Vec::new();
+        };
+        let mut changes = Vec::new();
+        let entries = &mut self.entries;
+        indices.retain(|&i| {
+            let entry = &mut entries[i];
+            changes.extend(entry.work(last, now));
+            entry.order.status.is_working()
+        });
+        if indices.is_empty() {
+            self.working.remove(&token);
+        }
+        changes
+    }
+
+    /// Cancels a working order of `api_key`'s.
+    pub fn cancel(
+        &mut self,
+        api_key: &str,
+        order_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Order, KiteError> {
+        let index = self
+            .by_id
+            .get(order_id)
+            .copied()
+            .filter(|&i| self.entries[i].order.api_key == api_key)
+            .ok_or_else(|| KiteError::input("Couldn't find that `order_id`."))?;
+        let entry = &mut self.entries[index];
+        if !entry.order.status.is_working() {
+            return Err(KiteError::input(format!(
+                "Order cannot be cancelled as it is {}.",
+                entry.order.status.as_str()
+            )));
+        }
+        let token = entry.order.request.instrument_token;
+        entry.set_status(Status::Cancelled, None, now);
+        let cancelled = entry.order.clone();
+        if let Some(indices) = self.working.get_mut(&token) {
+            indices.retain(|&i| i != index);
+        }
+        Ok(cancelled)
+    }
+
+    /// `api_key`'s orders, oldest first.
+    pub fn of_account<'a>(&'a self, api_key: &'a str) -> impl Iterator<Item = &'a Order> + 'a {
+        self.entries
+            .iter()
+            .map(|e| &e.order)
+            .filter(move |o| o.api_key == api_key)
+    }
+
+    /// Every state an order of `api_key`'s has been in, oldest first.
+    pub fn history(&self, api_key: &str, order_id: &str) -> Option<&[Order]> {
+        let entry = &self.entries[*self.by_id.get(order_id)?];
+        (entry.order.api_key == api_key).then_some(entry.history.as_slice())
+    }
+
+    /// Every order of every account, oldest first.
+    pub fn all(&self) -> impl Iterator<Item = &Order> {
+        self.entries.iter().map(|e| &e.order)
+    }
+
+    /// Forgets every order (ids keep counting up).
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.by_id.clear();
+        self.working.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::orders::{Product, Validity};
+
+    fn request(side: Side, order_type: OrderType, price: i64, trigger: i64) -> OrderRequest {
+        OrderRequest {
+            instrument_token: 408065,
+            tradingsymbol: "INFY".into(),
+            exchange: "NSE".into(),
+            transaction_type: side,
+            order_type,
+            product: Product::Mis,
+            validity: Validity::Day,
+            quantity: 3,
+            price,
+            trigger_price: trigger,
+            tag: Some("t".into()),
+            market_protection: -1,
+        }
+    }
+
+    fn place(book: &mut Book, r: OrderRequest, last: i64) -> (String, Vec<Status>) {
+        let new = NewOrder {
+            request: r,
+            api_key: "k".into(),
+            user_id: "U".into(),
+            received_at: Utc::now(),
+            rejection: None,
+        };
+        let (id, changes) = book.place(new, "250101", last, Utc::now());
+        (id, changes.iter().map(|o| o.status).collect())
+    }
+
+    fn statuses(book: &Book, id: &str) -> Vec<&'static str> {
+        book.history("k", id)
+            .expect("history")
+            .iter()
+            .map(|o| o.status.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn market_fills_at_once_with_kites_history() {
+        let mut book = Book::default();
+        let (id, announced) = place(
+            &mut book,
+            request(Side::Buy, OrderType::Market, 0, 0),
+            150_000,
+        );
+        assert_eq!(id, "250101000000001");
+        assert_eq!(announced, [Status::Open, Status::Complete]);
+        assert_eq!(
+            statuses(&book, &id),
+            [
+                "PUT ORDER REQ RECEIVED",
+                "VALIDATION PENDING",
+                "OPEN PENDING",
+                "OPEN",
+                "COMPLETE"
+            ]
+        );
+        let o = book.all().next().expect("order");
+        assert_eq!(
+            (o.filled_quantity, o.average_price, o.pending_quantity()),
+            (3, 150_000, 0)
+        );
+    }
+
+    #[test]
+    fn limits_and_stops_wait_for_the_price() {
+        let mut book = Book::default();
+        let (buy, a) = place(
+            &mut book,
+            request(Side::Buy, OrderType::Limit, 149_000, 0),
+            150_000,
+        );
+        let (sell, b) = place(
+            &mut book,
+            request(Side::Sell, OrderType::Limit, 151_000, 0),
+            150_000,
+        );
+        let (stop, c) = place(
+            &mut book,
+            request(Side::Sell, OrderType::SlM, 0, 148_000),
+            150_000,
+        );
+        let (stop_limit, d) = place(
+            &mut book,
+            request(Side::Buy, OrderType::Sl, 152_000, 151_500),
+            150_000,
+        );
+        assert_eq!(a, [Status::Open]);
+        assert_eq!(b, [Status::Open]);
+        assert_eq!(c, [Status::TriggerPending]);
+        assert_eq!(d, [Status::TriggerPending]);
+        assert!(
+            book.on_price(408065, 149_005, Utc::now()).is_empty(),
+            "nothing crossed"
+        );
+        let filled = book.on_price(408065, 149_000, Utc::now());
+        assert_eq!(filled.len(), 1);
+        assert_eq!(
+            (filled[0].order_id.as_str(), filled[0].average_price),
+            (buy.as_str(), 149_000)
+        );
+        let triggered = book.on_price(408065, 147_950, Utc::now());
+        assert_eq!(
+            triggered.iter().map(|o| o.status).collect::<Vec<_>>(),
+            [Status::Open, Status::Complete]
+        );
+        assert_eq!(triggered[1].average_price, 147_950);
+        assert_eq!(
+            statuses(&book, &stop)[3..],
+            ["TRIGGER PENDING", "OPEN", "COMPLETE"]
+        );
+        // The buy stop triggers at 151500 and fills (limit 152000); the sell limit fills too.
+        let up = book.on_price(408065, 151_600, Utc::now());
+        assert_eq!(up.len(), 3, "{up:?}");
+        for id in [&sell, &stop_limit] {
+            assert_eq!(statuses(&book, id).last(), Some(&"COMPLETE"));
+        }
+        assert!(book.working.is_empty(), "no working orders left");
+        assert_eq!(book.of_account("k").count(), 4);
+    }
+
+    #[test]
+    fn cancel_and_ioc_and_reject() {
+        let mut book = Book::default();
+        let (id, _) = place(
+            &mut book,
+            request(Side::Buy, OrderType::Limit, 100_000, 0),
+            150_000,
+        );
+        let cancelled = book.cancel("k", &id, Utc::now()).expect("cancel");
+        assert_eq!(
+            (cancelled.status, cancelled.cancelled_quantity()),
+            (Status::Cancelled, 3)
+        );
+        assert!(book.cancel("k", &id, Utc::now()).is_err(), "not twice");
+        assert!(
+            book.cancel("other", &id, Utc::now()).is_err(),
+            "not another's"
+        );
+        assert!(
+            book.on_price(408065, 99_000, Utc::now()).is_empty(),
+            "a cancelled order never fills"
+        );
+        let mut ioc = request(Side::Buy, OrderType::Limit, 100_000, 0);
+        ioc.validity = Validity::Ioc;
+        let (_, s) = place(&mut book, ioc, 150_000);
+        assert_eq!(s, [Status::Open, Status::Cancelled]);
+        let new = NewOrder {
+            request: request(Side::Buy, OrderType::Market, 0, 0),
+            api_key: "k".into(),
+            user_id: "U".into(),
+            received_at: Utc::now(),
+            rejection: Some("RMS: no".into()),
+        };
+        let (id, changes) = book.place(new, "250101", 150_000, Utc::now());
+        assert_eq!(changes.len(), 1);
+        assert_eq!(
+            (changes[0].status, changes[0].status_message.as_deref()),
+            (Status::Rejected, Some("RMS: no"))
+        );
+        assert_eq!(
+            statuses(&book, &id),
+            ["PUT ORDER REQ RECEIVED", "VALIDATION PENDING", "REJECTED"]
+        );
+    }
+}

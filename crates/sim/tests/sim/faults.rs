@@ -1,0 +1,139 @@
+//! Injected faults: each kind, counts, and reset.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+async fn fault(sim: &algo_sim::RunningSim, kind: &str, count: u32) {
+    let queued = control(sim, "/_sim/faults", json!({ "kind": kind, "count": count })).await;
+    assert_eq!(queued["count"], count);
+}
+
+#[tokio::test]
+async fn http_faults_answer_in_kites_envelope_and_place_nothing() {
+    let sim = frozen_sim().await;
+    let kite = Kite::default_account(&sim);
+    let form = market("TCS", "BUY", "1");
+    fault(&sim, "http_429", 2).await;
+    for _ in 0..2 {
+        let r = kite.place(&form).await;
+        r.assert_error(429, "NetworkException");
+        assert_eq!(r.body["message"], "Too many requests");
+    }
+    fault(&sim, "http_500", 1).await;
+    kite.place(&form)
+        .await
+        .assert_error(500, "GeneralException");
+    fault(&sim, "token_exception", 1).await;
+    kite.place(&form).await.assert_error(403, "TokenException");
+    assert!(
+        sim_orders(&sim).await.is_empty(),
+        "none of them placed anything"
+    );
+    // Faults are used up: the token still works and the next order goes through.
+    kite.get("/user/profile").await.data();
+    kite.place_ok(&form).await;
+    assert_eq!(sim_orders(&sim).await.len(), 1);
+    control_reply(&sim, "/_sim/faults", json!({ "kind": "meteor" }))
+        .await
+        .assert_error(400, "InputException");
+}
+
+#[tokio::test]
+async fn a_timeout_places_the_order_and_holds_the_answer() {
+    let sim = frozen_sim().await;
+    let queued = control(
+        &sim,
+        "/_sim/faults",
+        json!({ "kind": "timeout", "count": 2, "delay_ms": 1500 }),
+    )
+    .await;
+    assert_eq!(queued["delay_ms"], 1500);
+    // A client that gives up after 300 ms sees no answer...
+    let impatient = Kite {
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_millis(300))
+            .build()
+            .expect("client"),
+        ..Kite::default_account(&sim)
+    };
+    let gave_up = impatient
+        .http
+        .post(format!("{}/orders/regular", sim.base_url))
+        .header("Authorization", "token sim_key:sim_token")
+        .header("X-Kite-Version", "3")
+        .form(&with_tag("amb1"))
+        .send()
+        .await;
+    assert!(gave_up.is_err_and(|e| e.is_timeout()), "no answer in time");
+    // ...but the order was placed, and the client finds it by its tag.
+    let kite = Kite::default_account(&sim);
+    let found = kite
+        .get("/orders")
+        .await
+        .data()
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|o| o["tag"] == "amb1")
+        .cloned()
+        .expect("the order is there, with its tag");
+    assert_eq!(found["status"], "COMPLETE");
+    // A patient client gets the answer after the delay.
+    let started = Instant::now();
+    let id = kite.place_ok(&with_tag("amb2")).await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "held for delay_ms"
+    );
+    assert_eq!(kite.order(&id).await["tag"], "amb2");
+}
+
+fn with_tag(tag: &'static str) -> Vec<(&'static str, &'static str)> {
+    let mut form = market("TCS", "BUY", "1");
+    form.push(("tag", tag));
+    form
+}
+
+#[tokio::test]
+async fn a_reject_gives_an_order_id_then_rejected() {
+    let sim = frozen_sim().await;
+    let kite = Kite::default_account(&sim);
+    fault(&sim, "reject", 1).await;
+    let id = kite.place_ok(&with_tag("rej1")).await;
+    let o = kite.order(&id).await;
+    assert_eq!(o["status"], "REJECTED");
+    assert!(
+        o["status_message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("RMS:")),
+        "a risk-check message: {o}"
+    );
+    assert_eq!(
+        (o["filled_quantity"].as_u64(), o["tag"].as_str()),
+        (Some(0), Some("rej1"))
+    );
+    assert_eq!(
+        kite.statuses(&id).await,
+        ["PUT ORDER REQ RECEIVED", "VALIDATION PENDING", "REJECTED"]
+    );
+    // Only one was queued.
+    let next = kite.place_ok(&with_tag("ok1")).await;
+    assert_eq!(kite.order(&next).await["status"], "COMPLETE");
+}
+
+#[tokio::test]
+async fn reset_clears_orders_faults_tokens_and_prices() {
+    let sim = frozen_sim().await;
+    let kite = Kite::default_account(&sim);
+    kite.place_ok(&market("TCS", "BUY", "1")).await;
+    set_price(&sim, "TCS", json!(3600)).await;
+    fault(&sim, "http_500", 5).await;
+    control(&sim, "/_sim/reset", json!({})).await;
+    assert!(sim_orders(&sim).await.is_empty());
+    let ltp = kite.get("/quote/ltp?i=NSE:TCS").await;
+    assert_eq!(ltp.data()["NSE:TCS"]["last_price"], json!(3500));
+    kite.place_ok(&market("TCS", "BUY", "1")).await;
+}
