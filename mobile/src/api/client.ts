@@ -1,0 +1,333 @@
+/**
+ * The one module that talks HTTP to the backend (`docs/api.md`). Every method returns a value
+ * checked against the contract, or throws `ApiError`.
+ *
+ * Auth: requests carry the session's access token. A 401 `TOKEN_EXPIRED` triggers one
+ * `POST /auth/refresh` (shared by every request that hit it at the same time, because the old
+ * refresh token stops working once used) and one retry. If the server rejects the refresh, or
+ * still says 401 afterwards, the session is signed out.
+ */
+import type { Session } from '../auth/session';
+import * as decode from './decode';
+import { DecodeError, type Decoder } from './decode';
+import { ApiError, isServerErrorCode } from './errors';
+import type {
+  BrokerConnected,
+  BrokerStatus,
+  ConnectBrokerRequest,
+  Credentials,
+  Health,
+  Me,
+  OrderList,
+  StopRequest,
+  StopResult,
+  Strategy,
+  StrategyCreated,
+  StrategyList,
+  StrategyRequest,
+  StrategyState,
+  StrategyStatus,
+  TokenPair,
+} from './types';
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface ApiClientOptions {
+  baseUrl: string;
+  session: Session;
+  /** Defaults to the global `fetch`, looked up on every call (tests replace it). */
+  fetch?: FetchLike;
+  /** Abort a request that has not answered by then. */
+  timeoutMs?: number;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+interface Call<T> {
+  method: Method;
+  path: string;
+  body?: unknown;
+  /** Send the access token (and refresh it when it has expired). */
+  auth: boolean;
+  /** `null` for a 204 answer with no body. */
+  decoder: Decoder<T> | null;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+export class ApiClient {
+  private readonly baseUrl: string;
+  private readonly session: Session;
+  private readonly fetchImpl: FetchLike | undefined;
+  private readonly timeoutMs: number;
+  private refreshing: Promise<void> | null = null;
+
+  constructor(options: ApiClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.session = options.session;
+    this.fetchImpl = options.fetch;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  // ---- auth ----
+
+  register(credentials: Credentials): Promise<TokenPair> {
+    return this.call({
+      method: 'POST',
+      path: '/auth/register',
+      body: credentials,
+      auth: false,
+      decoder: decode.tokenPair,
+    });
+  }
+
+  login(credentials: Credentials): Promise<TokenPair> {
+    return this.call({
+      method: 'POST',
+      path: '/auth/login',
+      body: credentials,
+      auth: false,
+      decoder: decode.tokenPair,
+    });
+  }
+
+  me(): Promise<Me> {
+    return this.call({ method: 'GET', path: '/auth/me', auth: true, decoder: decode.me });
+  }
+
+  // ---- broker ----
+
+  connectBroker(keys: ConnectBrokerRequest): Promise<BrokerConnected> {
+    return this.call({
+      method: 'POST',
+      path: '/broker/connect',
+      body: keys,
+      auth: true,
+      decoder: decode.brokerConnected,
+    });
+  }
+
+  brokerStatus(): Promise<BrokerStatus> {
+    return this.call({ method: 'GET', path: '/broker/status', auth: true, decoder: decode.brokerStatus });
+  }
+
+  disconnectBroker(): Promise<void> {
+    return this.call({ method: 'DELETE', path: '/broker', auth: true, decoder: null });
+  }
+
+  // ---- strategies ----
+
+  createStrategy(request: StrategyRequest): Promise<StrategyCreated> {
+    return this.call({
+      method: 'POST',
+      path: '/strategy/create',
+      body: request,
+      auth: true,
+      decoder: decode.strategyCreated,
+    });
+  }
+
+  listStrategies(): Promise<StrategyList> {
+    return this.call({ method: 'GET', path: '/strategies', auth: true, decoder: decode.strategyList });
+  }
+
+  getStrategy(id: string): Promise<Strategy> {
+    return this.call({
+      method: 'GET',
+      path: `/strategy/${encodeURIComponent(id)}`,
+      auth: true,
+      decoder: decode.strategy,
+    });
+  }
+
+  updateStrategy(id: string, request: StrategyRequest): Promise<Strategy> {
+    return this.call({
+      method: 'PUT',
+      path: `/strategy/${encodeURIComponent(id)}`,
+      body: request,
+      auth: true,
+      decoder: decode.strategy,
+    });
+  }
+
+  deleteStrategy(id: string): Promise<void> {
+    return this.call({
+      method: 'DELETE',
+      path: `/strategy/${encodeURIComponent(id)}`,
+      auth: true,
+      decoder: null,
+    });
+  }
+
+  startStrategy(id: string): Promise<StrategyState> {
+    return this.call({
+      method: 'POST',
+      path: '/strategy/start',
+      body: { strategy_id: id },
+      auth: true,
+      decoder: decode.strategyState,
+    });
+  }
+
+  stopStrategy(request: StopRequest): Promise<StopResult> {
+    return this.call({
+      method: 'POST',
+      path: '/strategy/stop',
+      body: request,
+      auth: true,
+      decoder: decode.stopResult,
+    });
+  }
+
+  strategyStatus(id: string): Promise<StrategyStatus> {
+    return this.call({
+      method: 'GET',
+      path: `/strategy/status/${encodeURIComponent(id)}`,
+      auth: true,
+      decoder: decode.strategyStatus,
+    });
+  }
+
+  strategyOrders(id: string): Promise<OrderList> {
+    return this.call({
+      method: 'GET',
+      path: `/strategy/${encodeURIComponent(id)}/orders`,
+      auth: true,
+      decoder: decode.orderList,
+    });
+  }
+
+  // ---- health ----
+
+  health(): Promise<Health> {
+    return this.call({ method: 'GET', path: '/health', auth: false, decoder: decode.health });
+  }
+
+  // ---- plumbing ----
+
+  private async call<T>(call: Call<T>): Promise<T> {
+    if (!call.auth) return this.handle(await this.send(call, null), call.decoder);
+
+    const token = this.session.accessToken;
+    if (!token) throw new ApiError('UNAUTHORIZED', 'not signed in', 401);
+    let response = await this.send(call, token);
+    if (response.status === 401) {
+      const error = await this.errorFrom(response);
+      if (error.code !== 'TOKEN_EXPIRED') return this.signOutWith(error);
+      await this.refreshAfter(token);
+      response = await this.send(call, this.session.accessToken);
+      if (response.status === 401) return this.signOutWith(await this.errorFrom(response));
+    }
+    return this.handle(response, call.decoder);
+  }
+
+  /**
+   * Makes sure the access token is newer than `staleToken`: refreshes once, shared by every
+   * caller, unless another request has already done it.
+   */
+  private async refreshAfter(staleToken: string): Promise<void> {
+    const current = this.session.accessToken;
+    if (current && current !== staleToken) return;
+    if (!this.refreshing) {
+      this.refreshing = this.refresh().finally(() => {
+        this.refreshing = null;
+      });
+    }
+    return this.refreshing;
+  }
+
+  private async refresh(): Promise<void> {
+    const refreshToken = this.session.refreshToken;
+    if (!refreshToken) {
+      return this.signOutWith(new ApiError('TOKEN_EXPIRED', 'no refresh token', 401));
+    }
+    let pair: TokenPair;
+    try {
+      pair = await this.call({
+        method: 'POST',
+        path: '/auth/refresh',
+        body: { refresh_token: refreshToken },
+        auth: false,
+        decoder: decode.tokenPair,
+      });
+    } catch (error) {
+      // The server turned the refresh token down: the session is over. A network failure or
+      // an outage is not the user's fault; keep the session so the next call can try again.
+      if (error instanceof ApiError && error.status >= 400 && error.status < 500) {
+        return this.signOutWith(
+          new ApiError('TOKEN_EXPIRED', error.message, error.status, [], error.rawCode),
+        );
+      }
+      throw error;
+    }
+    await this.session.replaceTokens(pair);
+  }
+
+  private async signOutWith(error: ApiError): Promise<never> {
+    await this.session.signOut('expired');
+    throw error;
+  }
+
+  private async send(call: Call<unknown>, token: string | null): Promise<Response> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (call.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (token) headers.Authorization = `Bearer ${token}`;
+
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.timeoutMs);
+    const fetchImpl: FetchLike = this.fetchImpl ?? ((input, init) => fetch(input, init));
+    try {
+      return await fetchImpl(`${this.baseUrl}${call.path}`, {
+        method: call.method,
+        headers,
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        signal: controller.signal,
+      });
+    } catch (error) {
+      if (timedOut) throw new ApiError('TIMEOUT', `no answer within ${this.timeoutMs} ms`, 0);
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new ApiError('NETWORK_ERROR', detail, 0);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async handle<T>(response: Response, decoder: Decoder<T> | null): Promise<T> {
+    if (!response.ok) throw await this.errorFrom(response);
+    if (decoder === null) return undefined as T;
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch {
+      throw new ApiError('BAD_RESPONSE', 'the answer is not JSON', response.status);
+    }
+    try {
+      return decoder(body);
+    } catch (error) {
+      const detail = error instanceof DecodeError ? error.message : 'unexpected shape';
+      throw new ApiError('BAD_RESPONSE', detail, response.status);
+    }
+  }
+
+  /** Reads the error envelope; an answer without one still becomes a typed error. */
+  private async errorFrom(response: Response): Promise<ApiError> {
+    let body: unknown = null;
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+    try {
+      const { error } = decode.errorEnvelope(body);
+      const code = isServerErrorCode(error.code) ? error.code : 'UNKNOWN';
+      return new ApiError(code, error.message, response.status, error.fields ?? [], error.code);
+    } catch {
+      const code = response.status >= 500 ? 'INTERNAL' : 'BAD_RESPONSE';
+      return new ApiError(code, `HTTP ${response.status}`, response.status);
+    }
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * Run-time checks that a JSON answer has the shape `types.ts` promises. `response.json()` gives
+ * `any`; each decoder turns that `unknown` into a typed value or throws `DecodeError`, so a
+ * backend that drifts from the contract fails loudly at the boundary, not deep in a screen.
+ */
+import type {
+  BrokerConnected,
+  BrokerStatus,
+  ErrorEnvelope,
+  FieldError,
+  Health,
+  LastAction,
+  Me,
+  NextAction,
+  Order,
+  OrderList,
+  StopResult,
+  Strategy,
+  StrategyCreated,
+  StrategyList,
+  StrategyState,
+  StrategyStatus,
+  TokenPair,
+} from './types';
+
+export class DecodeError extends Error {
+  constructor(
+    readonly path: string,
+    expected: string,
+  ) {
+    super(`${path || 'response'}: expected ${expected}`);
+    this.name = 'DecodeError';
+  }
+}
+
+export type Decoder<T> = (value: unknown, path?: string) => T;
+
+function describe(path: string | undefined): string {
+  return path ?? '';
+}
+
+export const string: Decoder<string> = (value, path) => {
+  if (typeof value !== 'string') throw new DecodeError(describe(path), 'a string');
+  return value;
+};
+
+export const integer: Decoder<number> = (value, path) => {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw new DecodeError(describe(path), 'an integer');
+  }
+  return value;
+};
+
+export const boolean: Decoder<boolean> = (value, path) => {
+  if (typeof value !== 'boolean') throw new DecodeError(describe(path), 'a boolean');
+  return value;
+};
+
+/** Rupees as the server sends them: text with exactly two decimals. */
+export const rupees: Decoder<string> = (value, path) => {
+  const text = string(value, path);
+  if (!/^\d+\.\d{2}$/.test(text)) throw new DecodeError(describe(path), 'rupees like "3500.05"');
+  return text;
+};
+
+export function oneOf<const T extends readonly string[]>(values: T): Decoder<T[number]> {
+  return (value, path) => {
+    if (typeof value === 'string' && (values as readonly string[]).includes(value)) {
+      return value as T[number];
+    }
+    throw new DecodeError(describe(path), `one of ${values.join(', ')}`);
+  };
+}
+
+/** `null` or a missing key both read as `null`. */
+export function nullable<T>(decoder: Decoder<T>): Decoder<T | null> {
+  return (value, path) => (value === null || value === undefined ? null : decoder(value, path));
+}
+
+/** A key that may be missing (or `null`); reads as `undefined` then. */
+export function optional<T>(decoder: Decoder<T>): Decoder<T | undefined> {
+  return (value, path) => (value === null || value === undefined ? undefined : decoder(value, path));
+}
+
+export function array<T>(decoder: Decoder<T>): Decoder<T[]> {
+  return (value, path) => {
+    if (!Array.isArray(value)) throw new DecodeError(describe(path), 'an array');
+    return value.map((item: unknown, i) => decoder(item, `${describe(path)}[${i}]`));
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * An object with exactly the keys of `T`, each checked by its decoder. Keys the server adds
+ * later are ignored, so a backend may grow without breaking older apps.
+ */
+export function object<T>(shape: { [K in keyof T]-?: Decoder<T[K]> }): Decoder<T> {
+  return (value, path) => {
+    if (!isRecord(value)) throw new DecodeError(describe(path), 'an object');
+    const out: Partial<T> = {};
+    for (const key of Object.keys(shape) as (keyof T & string)[]) {
+      const decoded = shape[key](value[key], path ? `${path}.${key}` : key);
+      if (decoded !== undefined) out[key] = decoded;
+    }
+    return out as T;
+  };
+}
+
+const strategyStatusValue = oneOf(['created', 'running', 'stopped', 'failed']);
+const position = oneOf(['none', 'buying', 'bought', 'selling', 'sold', 'failed']);
+const brokerConnectionStatus = oneOf(['connected', 'expired', 'not_connected']);
+const orderEvent = oneOf(['BUY', 'SELL', 'STOPLOSS']);
+const orderStatus = oneOf(['PLACED', 'COMPLETE', 'REJECTED', 'CANCELLED', 'FAILED']);
+
+const fieldError: Decoder<FieldError> = object<FieldError>({ field: string, message: string });
+
+export const errorEnvelope: Decoder<ErrorEnvelope> = object<ErrorEnvelope>({
+  error: object<ErrorEnvelope['error']>({
+    code: string,
+    message: string,
+    fields: optional(array(fieldError)),
+  }),
+});
+
+export const tokenPair: Decoder<TokenPair> = object<TokenPair>({
+  user_id: string,
+  access_token: string,
+  refresh_token: string,
+  expires_in: integer,
+});
+
+export const me: Decoder<Me> = object<Me>({
+  user_id: string,
+  email: string,
+  broker: object<Me['broker']>({ status: brokerConnectionStatus }),
+});
+
+export const brokerConnected: Decoder<BrokerConnected> = object<BrokerConnected>({
+  status: oneOf(['connected']),
+  broker_user_id: string,
+  user_name: string,
+});
+
+export const brokerStatus: Decoder<BrokerStatus> = object<BrokerStatus>({
+  status: brokerConnectionStatus,
+  broker_user_id: optional(string),
+  user_name: optional(string),
+  reason: optional(string),
+});
+
+export const strategy: Decoder<Strategy> = object<Strategy>({
+  strategy_id: string,
+  symbol: string,
+  exchange: oneOf(['NSE', 'BSE']),
+  buy_time: string,
+  sell_time: string,
+  stop_loss: rupees,
+  quantity: integer,
+  product: oneOf(['MIS', 'CNC']),
+  status: strategyStatusValue,
+  position,
+  failure_reason: nullable(string),
+  created_at: string,
+  updated_at: string,
+});
+
+export const strategyCreated: Decoder<StrategyCreated> = object<StrategyCreated>({
+  strategy_id: string,
+  status: strategyStatusValue,
+});
+
+export const strategyList: Decoder<StrategyList> = object<StrategyList>({
+  strategies: array(strategy),
+});
+
+export const strategyState: Decoder<StrategyState> = object<StrategyState>({
+  strategy_id: string,
+  status: strategyStatusValue,
+});
+
+export const stopResult: Decoder<StopResult> = object<StopResult>({
+  strategy_id: string,
+  status: strategyStatusValue,
+  position: optional(position),
+  exit_requested: optional(boolean),
+});
+
+const lastAction: Decoder<LastAction> = object<LastAction>({
+  event: orderEvent,
+  status: optional(orderStatus),
+  at: string,
+});
+
+const nextAction: Decoder<NextAction> = object<NextAction>({
+  event: oneOf(['BUY', 'SELL']),
+  at: string,
+});
+
+export const strategyStatus: Decoder<StrategyStatus> = object<StrategyStatus>({
+  strategy_id: string,
+  status: strategyStatusValue,
+  position,
+  last_action: nullable(lastAction),
+  last_price: nullable(rupees),
+  next_action: nullable(nextAction),
+  failure_reason: nullable(string),
+});
+
+const order: Decoder<Order> = object<Order>({
+  order_id: string,
+  event: orderEvent,
+  broker_order_id: nullable(string),
+  status: orderStatus,
+  quantity: integer,
+  average_price: nullable(rupees),
+  message: nullable(string),
+  scheduled_for: string,
+  placed_at: nullable(string),
+  latency_ms: nullable(integer),
+});
+
+export const orderList: Decoder<OrderList> = object<OrderList>({ orders: array(order) });
+
+export const health: Decoder<Health> = object<Health>({
+  status: oneOf(['ok', 'degraded']),
+  postgres: oneOf(['up', 'down']),
+  redis: oneOf(['up', 'down']),
+  calendar: optional(string),
+});

@@ -1,0 +1,8 @@
+/** Every query key in one place, so invalidation after a mutation cannot miss one. */
+export const queryKeys = {
+  brokerStatus: ['broker', 'status'] as const,
+  strategies: ['strategies'] as const,
+  strategy: (id: string) => ['strategy', id] as const,
+  strategyStatus: (id: string) => ['strategy', id, 'status'] as const,
+  strategyOrders: (id: string) => ['strategy', id, 'orders'] as const,
+};

@@ -1,0 +1,31 @@
+import { formatIstInstant, istTimeOfDay } from '../time';
+
+describe('IST formatting', () => {
+  const now = Date.parse('2026-11-25T03:30:00Z'); // 09:00 IST on 25 Nov
+
+  it('shows an instant on the same IST day as a time of day in IST', () => {
+    expect(formatIstInstant('2026-11-25T04:00:00Z', now)).toBe('09:30:00 IST');
+  });
+
+  it('adds the IST date when the instant falls on another IST day', () => {
+    // 20:00 UTC on the 25th is already 01:30 on the 26th in India.
+    expect(formatIstInstant('2026-11-25T20:00:00Z', now)).toBe('26 Nov, 01:30:00 IST');
+  });
+
+  it('does not depend on the device time zone', () => {
+    const original = process.env.TZ;
+    try {
+      for (const tz of ['America/Los_Angeles', 'Asia/Tokyo', 'UTC']) {
+        process.env.TZ = tz;
+        expect(istTimeOfDay(Date.parse('2026-11-25T09:59:30Z'))).toBe('15:29:30');
+        expect(formatIstInstant('2026-11-25T04:00:00Z', now)).toBe('09:30:00 IST');
+      }
+    } finally {
+      process.env.TZ = original;
+    }
+  });
+
+  it('leaves text that is not an instant as it is', () => {
+    expect(formatIstInstant('soon', now)).toBe('soon');
+  });
+});

@@ -1,0 +1,181 @@
+import {
+  ALWAYS_OPEN_RULES,
+  formatPaise,
+  formFieldFor,
+  NSE_RULES,
+  parseRupees,
+  parseSymbol,
+  parseTimeOfDay,
+  rulesFor,
+  validateStrategy,
+  type StrategyForm,
+} from '../validateStrategy';
+
+const valid: StrategyForm = {
+  symbol: 'tcs',
+  buyTime: '09:30:00',
+  sellTime: '15:10:00',
+  stopLoss: '3500.05',
+  quantity: '10',
+  product: 'MIS',
+};
+
+function errorFields(form: Partial<StrategyForm>, rules = NSE_RULES): string[] {
+  const result = validateStrategy({ ...valid, ...form }, rules);
+  return result.ok ? [] : Object.keys(result.errors).sort();
+}
+
+describe('validateStrategy', () => {
+  it('accepts a valid strategy and builds the request the server expects', () => {
+    expect(validateStrategy(valid)).toEqual({
+      ok: true,
+      request: {
+        symbol: 'TCS',
+        buy_time: '09:30:00',
+        sell_time: '15:10:00',
+        stop_loss: '3500.05',
+        quantity: 10,
+        product: 'MIS',
+      },
+    });
+  });
+
+  it('upper-cases and trims the symbol and normalises the stop-loss to two decimals', () => {
+    const result = validateStrategy({ ...valid, symbol: '  m&m ', stopLoss: '3500.5' });
+    expect(result.ok && result.request.symbol).toBe('M&M');
+    expect(result.ok && result.request.stop_loss).toBe('3500.50');
+  });
+
+  it.each([
+    ['', 'symbol'],
+    ['TC S', 'symbol'],
+    ['TCS.NS', 'symbol'],
+    ['A'.repeat(26), 'symbol'],
+  ])('rejects the symbol %j', (symbol, field) => {
+    expect(errorFields({ symbol })).toEqual([field]);
+  });
+
+  it.each(['BAJAJ-AUTO', 'M&M', 'A'.repeat(25), 'NIFTY50'])('accepts the symbol %j', (symbol) => {
+    expect(errorFields({ symbol })).toEqual([]);
+  });
+
+  it.each(['9:30:00', '09:30', '09:30:00.5', '25:00:00', '09:60:00', '09:30:60', '', 'abc'])(
+    'rejects the buy time %j as not HH:MM:SS',
+    (buyTime) => {
+      expect(errorFields({ buyTime })).toEqual(['buyTime']);
+    },
+  );
+
+  it('requires the buy to come before the sell', () => {
+    expect(errorFields({ buyTime: '10:00:00', sellTime: '10:00:00' })).toEqual(['sellTime']);
+    expect(errorFields({ buyTime: '11:00:00', sellTime: '10:00:00' })).toEqual(['sellTime']);
+    expect(errorFields({ buyTime: '10:00:00', sellTime: '10:00:01' })).toEqual([]);
+    const result = validateStrategy({ ...valid, buyTime: '11:00:00', sellTime: '10:00:00' });
+    expect(!result.ok && result.errors.sellTime).toBe('The sell time must be after the buy time.');
+  });
+
+  it('keeps both times inside the NSE session, 09:15:00 to 15:30:00 IST', () => {
+    expect(errorFields({ buyTime: '09:14:59' })).toEqual(['buyTime']);
+    expect(errorFields({ buyTime: '09:15:00' })).toEqual([]);
+    expect(errorFields({ sellTime: '15:30:00', product: 'CNC' })).toEqual([]);
+    expect(errorFields({ sellTime: '15:30:01', product: 'CNC' })).toEqual(['sellTime']);
+    expect(errorFields({ buyTime: '08:00:00', sellTime: '16:00:00' })).toEqual(['buyTime', 'sellTime']);
+  });
+
+  it('holds an MIS sell to the 15:20:00 square-off, but not a CNC one', () => {
+    expect(errorFields({ sellTime: '15:20:00' })).toEqual([]);
+    expect(errorFields({ sellTime: '15:20:01' })).toEqual(['sellTime']);
+    expect(errorFields({ sellTime: '15:25:00', product: 'CNC' })).toEqual([]);
+    const result = validateStrategy({ ...valid, sellTime: '15:25:00' });
+    expect(!result.ok && result.errors.sellTime).toMatch(/square-off at 15:20:00 IST/);
+  });
+
+  it('accepts any second of the day on the always-open calendar', () => {
+    expect(errorFields({ buyTime: '00:00:00', sellTime: '23:59:59' }, ALWAYS_OPEN_RULES)).toEqual([]);
+    expect(errorFields({ buyTime: '22:00:00', sellTime: '22:01:00' }, ALWAYS_OPEN_RULES)).toEqual([]);
+    expect(errorFields({ buyTime: '22:01:00', sellTime: '22:00:00' }, ALWAYS_OPEN_RULES)).toEqual([
+      'sellTime',
+    ]);
+    expect(rulesFor('always-open')).toBe(ALWAYS_OPEN_RULES);
+    expect(rulesFor('nse')).toBe(NSE_RULES);
+  });
+
+  it.each(['', '0', '0.00', '-5', '3500.03', 'abc', '1.234', '1e3', '1,000', '.', '3500.051'])(
+    'rejects the stop-loss %j',
+    (stopLoss) => {
+      expect(errorFields({ stopLoss })).toEqual(['stopLoss']);
+    },
+  );
+
+  it.each([
+    ['0.05', '0.05'],
+    ['1', '1.00'],
+    ['1.00', '1.00'],
+    ['3500.050', '3500.05'],
+    ['+12.5', '12.50'],
+    ['.05', '0.05'],
+    ['12.', '12.00'],
+  ])('accepts the stop-loss %j as %j', (stopLoss, sent) => {
+    const result = validateStrategy({ ...valid, stopLoss });
+    expect(result.ok && result.request.stop_loss).toBe(sent);
+  });
+
+  it('explains each stop-loss problem in words', () => {
+    const message = (stopLoss: string) => {
+      const result = validateStrategy({ ...valid, stopLoss });
+      return result.ok ? null : result.errors.stopLoss;
+    };
+    expect(message('')).toBe('Enter a stop-loss price.');
+    expect(message('0')).toBe('The stop-loss must be greater than zero.');
+    expect(message('1.234')).toBe('The stop-loss can have at most 2 decimals.');
+    expect(message('3500.03')).toBe('The stop-loss must be a multiple of ₹0.05.');
+  });
+
+  it.each(['', '0', '-1', '1.5', '1.0', 'ten', '100001'])('rejects the quantity %j', (quantity) => {
+    expect(errorFields({ quantity })).toEqual(['quantity']);
+  });
+
+  it.each(['1', ' 25 ', '100000'])('accepts the quantity %j', (quantity) => {
+    expect(errorFields({ quantity })).toEqual([]);
+  });
+
+  it('reports every broken rule at once', () => {
+    expect(
+      errorFields({
+        symbol: '',
+        buyTime: '16:00:00',
+        sellTime: '15:00:00',
+        stopLoss: '3500.01',
+        quantity: '0',
+      }),
+    ).toEqual(['buyTime', 'quantity', 'sellTime', 'stopLoss', 'symbol']);
+  });
+});
+
+describe('parsers', () => {
+  it('parses money straight to integer paise, never through a float', () => {
+    expect(parseRupees('0.1')).toEqual({ ok: true, paise: 10 });
+    expect(parseRupees('0.29')).toEqual({ ok: true, paise: 29 });
+    expect(parseRupees('1000000000.00')).toEqual({ ok: true, paise: 100_000_000_000 });
+    expect(parseRupees('10000000000.01').ok).toBe(false);
+    expect(formatPaise(350_005)).toBe('3500.05');
+    expect(formatPaise(5)).toBe('0.05');
+  });
+
+  it('parses times of day to seconds', () => {
+    expect(parseTimeOfDay('09:15:00')).toBe(33_300);
+    expect(parseTimeOfDay('23:59:59')).toBe(86_399);
+    expect(parseTimeOfDay('24:00:00')).toBeNull();
+  });
+
+  it('parses symbols', () => {
+    expect(parseSymbol('infy')).toEqual({ ok: true, symbol: 'INFY' });
+  });
+
+  it('maps the server field names to the form inputs', () => {
+    expect(formFieldFor('stop_loss')).toBe('stopLoss');
+    expect(formFieldFor('buy_time')).toBe('buyTime');
+    expect(formFieldFor('sell_time')).toBe('sellTime');
+    expect(formFieldFor('exchange')).toBeUndefined();
+  });
+});

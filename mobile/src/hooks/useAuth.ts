@@ -1,0 +1,34 @@
+import { useMutation } from '@tanstack/react-query';
+import { useCallback, useSyncExternalStore } from 'react';
+
+import type { Credentials } from '../api/types';
+import type { SessionState, SignOutReason } from '../auth/session';
+import { useServices } from '../services';
+
+export function useSessionState(): SessionState {
+  const { session } = useServices();
+  return useSyncExternalStore(session.subscribe, session.getState, session.getState);
+}
+
+export function useSignOutReason(): SignOutReason {
+  const { session } = useServices();
+  return useSyncExternalStore(session.subscribe, session.getSignOutReason, session.getSignOutReason);
+}
+
+export type AuthMode = 'signIn' | 'register';
+
+/** Signs in or registers, then starts the session. */
+export function useAuthenticate(mode: AuthMode) {
+  const { api, session } = useServices();
+  return useMutation({
+    mutationFn: (credentials: Credentials) =>
+      mode === 'register' ? api.register(credentials) : api.login(credentials),
+    onSuccess: (pair) => session.signIn(pair),
+  });
+}
+
+/** Ends the session; `AppContent` then drops every cached answer and shows sign-in. */
+export function useSignOut(): () => Promise<void> {
+  const { session } = useServices();
+  return useCallback(() => session.signOut(), [session]);
+}

@@ -1,0 +1,87 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
+
+import { queryKeys } from '../api/queryKeys';
+import type { StrategyRequest } from '../api/types';
+import { useIsFocused } from '../navigation/Navigator';
+import { useServices } from '../services';
+import { usePollInterval } from './usePollInterval';
+
+/** The user's strategies, newest first; fetched again whenever the list comes back into view. */
+export function useStrategies() {
+  const { api } = useServices();
+  const query = useQuery({ queryKey: queryKeys.strategies, queryFn: () => api.listStrategies() });
+  const focused = useIsFocused();
+  const wasFocused = useRef(focused);
+  const { refetch } = query;
+  useEffect(() => {
+    if (focused && !wasFocused.current) void refetch();
+    wasFocused.current = focused;
+  }, [focused, refetch]);
+  return query;
+}
+
+export function useStrategy(id: string) {
+  const { api } = useServices();
+  return useQuery({ queryKey: queryKeys.strategy(id), queryFn: () => api.getStrategy(id) });
+}
+
+/** Live status, polled every 5 s while the screen is shown and the app is in the foreground. */
+export function useStrategyStatus(id: string) {
+  const { api } = useServices();
+  const refetchInterval = usePollInterval(queryKeys.strategyStatus(id));
+  return useQuery({
+    queryKey: queryKeys.strategyStatus(id),
+    queryFn: () => api.strategyStatus(id),
+    refetchInterval,
+    refetchIntervalInBackground: false,
+  });
+}
+
+/** The order log, polled with the status. */
+export function useStrategyOrders(id: string) {
+  const { api } = useServices();
+  const refetchInterval = usePollInterval(queryKeys.strategyOrders(id));
+  return useQuery({
+    queryKey: queryKeys.strategyOrders(id),
+    queryFn: () => api.strategyOrders(id),
+    refetchInterval,
+    refetchIntervalInBackground: false,
+  });
+}
+
+export function useCreateStrategy() {
+  const { api } = useServices();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (request: StrategyRequest) => api.createStrategy(request),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.strategies }),
+  });
+}
+
+function useInvalidateStrategy() {
+  const queryClient = useQueryClient();
+  return (id: string) =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: queryKeys.strategy(id) }),
+      queryClient.invalidateQueries({ queryKey: queryKeys.strategies }),
+    ]);
+}
+
+export function useStartStrategy(id: string) {
+  const { api } = useServices();
+  const invalidate = useInvalidateStrategy();
+  return useMutation({
+    mutationFn: () => api.startStrategy(id),
+    onSuccess: () => invalidate(id),
+  });
+}
+
+export function useStopStrategy(id: string) {
+  const { api } = useServices();
+  const invalidate = useInvalidateStrategy();
+  return useMutation({
+    mutationFn: (exitPosition: boolean) => api.stopStrategy({ strategy_id: id, exit_position: exitPosition }),
+    onSuccess: () => invalidate(id),
+  });
+}

@@ -1,0 +1,106 @@
+import { Pressable, Text, View } from 'react-native';
+
+import { describeError } from '../api/errors';
+import type { Strategy } from '../api/types';
+import { Button, ErrorMessage, Loading, Notice, Screen, styles } from '../components/ui';
+import { useSignOut } from '../hooks/useAuth';
+import { useBrokerStatus } from '../hooks/useBroker';
+import { useStrategies } from '../hooks/useStrategies';
+import { useNavigation } from '../navigation/Navigator';
+import { POSITION_LABEL, rupees, STATUS_LABEL } from './labels';
+
+function StrategyItem({ strategy, onPress }: { strategy: Strategy; onPress: () => void }) {
+  const status = STATUS_LABEL[strategy.status];
+  const position = POSITION_LABEL[strategy.position];
+  return (
+    <Pressable
+      accessibilityRole="button"
+      accessibilityLabel={`${strategy.symbol}, ${strategy.buy_time} to ${strategy.sell_time}, ${status}, position ${position}`}
+      onPress={onPress}
+      style={styles.card}
+      testID={`strategy-item-${strategy.strategy_id}`}
+    >
+      <View style={styles.kv}>
+        <Text style={styles.itemTitle}>{strategy.symbol}</Text>
+        <Text style={styles.kvValue} testID={`strategy-item-status-${strategy.strategy_id}`}>
+          {status}
+        </Text>
+      </View>
+      <Text style={styles.muted}>
+        Buy {strategy.quantity} at {strategy.buy_time}, sell at {strategy.sell_time} IST · {strategy.product}{' '}
+        · stop-loss {rupees(strategy.stop_loss)}
+      </Text>
+      <Text testID={`strategy-item-position-${strategy.strategy_id}`}>Position: {position}</Text>
+      {strategy.failure_reason ? <Text style={styles.fieldError}>{strategy.failure_reason}</Text> : null}
+    </Pressable>
+  );
+}
+
+/** The user's strategies with status and position; tap one to control it. */
+export function StrategiesScreen() {
+  const navigation = useNavigation();
+  const strategies = useStrategies();
+  const broker = useBrokerStatus();
+  const signOut = useSignOut();
+
+  return (
+    <Screen title="Strategies" testID="strategies-screen">
+      {broker.data && broker.data.status !== 'connected' ? (
+        <Notice
+          tone="warning"
+          message={
+            broker.data.status === 'expired'
+              ? 'Your broker session has expired: re-enter your access token.'
+              : 'Connect your broker before starting a strategy.'
+          }
+          testID="strategies-broker-notice"
+        />
+      ) : null}
+      <View style={styles.row}>
+        <Button
+          label="New strategy"
+          onPress={() => navigation.push({ name: 'createStrategy' })}
+          testID="strategies-new"
+        />
+        <Button
+          label="Broker"
+          variant="secondary"
+          onPress={() => navigation.push({ name: 'connectBroker' })}
+          testID="strategies-broker"
+        />
+        <Button
+          label="Sign out"
+          variant="secondary"
+          onPress={() => void signOut()}
+          testID="strategies-sign-out"
+        />
+      </View>
+
+      {strategies.isPending ? (
+        <Loading label="Loading your strategies…" testID="strategies-loading" />
+      ) : strategies.isError ? (
+        <>
+          <ErrorMessage message={describeError(strategies.error)} testID="strategies-error" />
+          <Button
+            label="Try again"
+            variant="secondary"
+            onPress={() => void strategies.refetch()}
+            testID="strategies-retry"
+          />
+        </>
+      ) : strategies.data.strategies.length === 0 ? (
+        <Text style={styles.muted} testID="strategies-empty">
+          No strategies yet. Create one to get started.
+        </Text>
+      ) : (
+        strategies.data.strategies.map((strategy) => (
+          <StrategyItem
+            key={strategy.strategy_id}
+            strategy={strategy}
+            onPress={() => navigation.push({ name: 'strategyControl', strategyId: strategy.strategy_id })}
+          />
+        ))
+      )}
+    </Screen>
+  );
+}

@@ -1,0 +1,199 @@
+import { useState } from 'react';
+import { Text, View } from 'react-native';
+
+import { describeError, isApiError } from '../api/errors';
+import type { Order, Position, StrategyStatus } from '../api/types';
+import { Button, ErrorMessage, Loading, Row, Screen, styles } from '../components/ui';
+import { formatIstInstant } from '../domain/time';
+import { useAppActive } from '../hooks/useAppActive';
+import {
+  useStartStrategy,
+  useStopStrategy,
+  useStrategy,
+  useStrategyOrders,
+  useStrategyStatus,
+} from '../hooks/useStrategies';
+import { useIsFocused, useNavigation } from '../navigation/Navigator';
+import { useServices } from '../services';
+import { POSITION_LABEL, rupees, STATUS_LABEL } from './labels';
+
+/** A position the user may want to sell when stopping. */
+const OPEN_POSITIONS: readonly Position[] = ['buying', 'bought'];
+
+function OrderRow({ order, now }: { order: Order; now: number }) {
+  const price = order.average_price ? ` @ ${rupees(order.average_price)}` : '';
+  const when = formatIstInstant(order.placed_at ?? order.scheduled_for, now);
+  const latency = order.latency_ms !== null ? ` · ${order.latency_ms} ms` : '';
+  return (
+    <View style={styles.card} testID={`order-${order.order_id}`}>
+      <Text style={styles.label}>
+        {order.event} · {order.status}
+      </Text>
+      <Text style={styles.muted}>
+        {order.quantity}
+        {price} · {order.placed_at ? 'placed' : 'scheduled'} {when}
+        {latency}
+      </Text>
+      {order.message ? <Text style={styles.muted}>{order.message}</Text> : null}
+    </View>
+  );
+}
+
+function StatusCard({ status, now }: { status: StrategyStatus; now: number }) {
+  const next = status.next_action
+    ? `${status.next_action.event} at ${formatIstInstant(status.next_action.at, now)}`
+    : 'none';
+  const last = status.last_action
+    ? `${status.last_action.event}${status.last_action.status ? ` ${status.last_action.status}` : ''} at ${formatIstInstant(status.last_action.at, now)}`
+    : 'none';
+  return (
+    <View style={styles.card} testID="control-status-card">
+      <Row label="Status" value={STATUS_LABEL[status.status]} testID="control-status" />
+      <Row label="Position" value={POSITION_LABEL[status.position]} testID="control-position" />
+      <Row label="Last price" value={rupees(status.last_price)} testID="control-last-price" />
+      <Row label="Next action" value={next} testID="control-next-action" />
+      <Row label="Last action" value={last} testID="control-last-action" />
+      {status.failure_reason ? (
+        <Text accessibilityRole="alert" style={styles.fieldError} testID="control-failure-reason">
+          {status.failure_reason}
+        </Text>
+      ) : null}
+    </View>
+  );
+}
+
+/** Start and stop one strategy and watch it trade: status polled every 5 s while shown. */
+export function StrategyControlScreen({ strategyId }: { strategyId: string }) {
+  const navigation = useNavigation();
+  const { now } = useServices();
+  const strategy = useStrategy(strategyId);
+  const status = useStrategyStatus(strategyId);
+  const orders = useStrategyOrders(strategyId);
+  const start = useStartStrategy(strategyId);
+  const stop = useStopStrategy(strategyId);
+  const [askingToStop, setAskingToStop] = useState(false);
+  const focused = useIsFocused();
+  const appActive = useAppActive();
+  const live = focused && appActive;
+  const nowMs = now();
+
+  const current = status.data;
+  const running = current?.status === 'running';
+  const actionError = start.error ?? stop.error;
+  const needsBroker =
+    isApiError(actionError) &&
+    (actionError.code === 'BROKER_NOT_CONNECTED' || actionError.code === 'BROKER_AUTH_FAILED');
+
+  const requestStop = () => {
+    start.reset();
+    if (current && OPEN_POSITIONS.includes(current.position)) setAskingToStop(true);
+    else stop.mutate(false);
+  };
+  const confirmStop = (exitPosition: boolean) => {
+    setAskingToStop(false);
+    stop.mutate(exitPosition);
+  };
+
+  const title = strategy.data ? `${strategy.data.symbol} strategy` : 'Strategy';
+
+  return (
+    <Screen title={title} testID="control-screen">
+      {strategy.data ? (
+        <Text style={styles.muted} testID="control-plan">
+          Buy {strategy.data.quantity} {strategy.data.symbol} ({strategy.data.exchange},{' '}
+          {strategy.data.product}) at {strategy.data.buy_time}, sell at {strategy.data.sell_time} IST,
+          stop-loss {rupees(strategy.data.stop_loss)}.
+        </Text>
+      ) : null}
+
+      {status.isPending ? (
+        <Loading label="Loading status…" testID="control-loading" />
+      ) : status.isError && !current ? (
+        <ErrorMessage message={describeError(status.error)} testID="control-status-error" />
+      ) : current ? (
+        <>
+          <StatusCard status={current} now={nowMs} />
+          {status.isError ? (
+            <ErrorMessage
+              message={`Could not refresh: ${describeError(status.error)}`}
+              testID="control-refresh-error"
+            />
+          ) : null}
+        </>
+      ) : null}
+      <Text style={styles.muted} testID="control-live">
+        {live ? 'Live: updates every 5 seconds.' : 'Updates paused.'}
+      </Text>
+
+      <ErrorMessage message={actionError ? describeError(actionError) : null} testID="control-action-error" />
+      {needsBroker ? (
+        <Button
+          label="Connect broker"
+          variant="secondary"
+          onPress={() => navigation.push({ name: 'connectBroker' })}
+          testID="control-connect-broker"
+        />
+      ) : null}
+
+      {askingToStop && current ? (
+        <View style={styles.card} testID="control-stop-question">
+          <Text style={styles.label}>
+            You have an open position ({POSITION_LABEL[current.position]}). Sell it now?
+          </Text>
+          <Button
+            label="Stop and sell the position"
+            variant="danger"
+            onPress={() => confirmStop(true)}
+            testID="control-stop-exit"
+          />
+          <Button
+            label="Stop and keep the position"
+            variant="secondary"
+            onPress={() => confirmStop(false)}
+            testID="control-stop-keep"
+          />
+          <Button
+            label="Don't stop"
+            variant="secondary"
+            onPress={() => setAskingToStop(false)}
+            testID="control-stop-cancel"
+          />
+        </View>
+      ) : (
+        <View style={styles.row}>
+          <Button
+            label="Start"
+            onPress={() => {
+              stop.reset();
+              start.mutate();
+            }}
+            disabled={!current || running}
+            busy={start.isPending}
+            testID="control-start"
+          />
+          <Button
+            label="Stop"
+            variant="danger"
+            onPress={requestStop}
+            disabled={!running}
+            busy={stop.isPending}
+            testID="control-stop"
+          />
+        </View>
+      )}
+
+      <Text style={styles.sectionTitle}>Orders</Text>
+      {orders.isPending ? (
+        <Loading label="Loading orders…" testID="control-orders-loading" />
+      ) : orders.isError && !orders.data ? (
+        <ErrorMessage message={describeError(orders.error)} testID="control-orders-error" />
+      ) : orders.data && orders.data.orders.length > 0 ? (
+        orders.data.orders.map((order) => <OrderRow key={order.order_id} order={order} now={nowMs} />)
+      ) : (
+        <Text style={styles.muted} testID="control-orders-empty">
+          No orders yet.
+        </Text>
+      )}
+    </Screen>
+  );
+}

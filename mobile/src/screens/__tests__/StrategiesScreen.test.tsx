@@ -1,0 +1,129 @@
+import { fireEvent, screen } from '@testing-library/react-native';
+
+import { apiError, deferred, FakeApi, ok } from '../../test/fakeApi';
+import { connected, notConnected, STRATEGY_ID, strategy, strategyStatus } from '../../test/fixtures';
+import { renderApp } from '../../test/renderApp';
+
+const OTHER_ID = '0b7d7c52-0000-4000-8000-0000000000bb';
+
+describe('StrategiesScreen', () => {
+  it('shows progress, then each strategy with its status and position', async () => {
+    const list = deferred();
+    renderApp(
+      new FakeApi().on('GET', '/strategies', list.handler).on('GET', '/broker/status', ok(connected)),
+    );
+
+    expect(await screen.findByText('Loading your strategies…')).toBeOnTheScreen();
+    list.resolve(
+      ok({
+        strategies: [
+          strategy({ status: 'running', position: 'bought' }),
+          strategy({
+            strategy_id: OTHER_ID,
+            symbol: 'INFY',
+            status: 'failed',
+            position: 'failed',
+            failure_reason: 'order rejected: margin',
+          }),
+        ],
+      }),
+    );
+
+    const tcs = await screen.findByRole('button', {
+      name: 'TCS, 09:30:00 to 15:10:00, running, position bought',
+    });
+    expect(tcs).toHaveTextContent(/Position: bought/);
+    expect(
+      screen.getByRole('button', { name: 'INFY, 09:30:00 to 15:10:00, failed, position failed' }),
+    ).toHaveTextContent(/order rejected: margin/);
+    expect(screen.queryByTestId('strategies-broker-notice')).toBeNull();
+  });
+
+  it('opens a strategy when tapped, and comes back to a fresh list', async () => {
+    const api = new FakeApi()
+      .sequence('GET', '/strategies', [
+        ok({ strategies: [strategy()] }),
+        ok({ strategies: [strategy({ status: 'running', position: 'bought' })] }),
+      ])
+      .on('GET', '/broker/status', ok(connected))
+      .on('GET', `/strategy/${STRATEGY_ID}`, ok(strategy()))
+      .on(
+        'GET',
+        `/strategy/status/${STRATEGY_ID}`,
+        ok(strategyStatus({ status: 'running', position: 'bought' })),
+      )
+      .on('GET', `/strategy/${STRATEGY_ID}/orders`, ok({ orders: [] }));
+    renderApp(api);
+
+    fireEvent.press(await screen.findByRole('button', { name: /^TCS, .*created/ }));
+    expect(await screen.findByText('TCS strategy')).toBeOnTheScreen();
+    expect(screen.queryByText('Strategies')).toBeNull();
+
+    fireEvent.press(screen.getByRole('button', { name: 'Back' }));
+    expect(await screen.findByRole('button', { name: /^TCS, .*running, position bought/ })).toBeOnTheScreen();
+  });
+
+  it('shows a failure in words and tries again on request', async () => {
+    const api = new FakeApi()
+      .sequence('GET', '/strategies', [apiError(503, 'DB_DOWN'), ok({ strategies: [] })])
+      .on('GET', '/broker/status', ok(connected));
+    renderApp(api);
+
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'The service is having trouble right now. Try again in a few minutes.',
+    );
+    fireEvent.press(screen.getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByText('No strategies yet. Create one to get started.')).toBeOnTheScreen();
+  });
+
+  it('asks the user to connect the broker when it is not connected', async () => {
+    renderApp(
+      new FakeApi()
+        .on('GET', '/strategies', ok({ strategies: [] }))
+        .on('GET', '/broker/status', ok(notConnected)),
+    );
+    expect(await screen.findByText('Connect your broker before starting a strategy.')).toBeOnTheScreen();
+    fireEvent.press(screen.getByRole('button', { name: 'Broker' }));
+    expect(await screen.findByLabelText('Access token')).toBeOnTheScreen();
+  });
+
+  it('refreshes an expired session silently', async () => {
+    const api = new FakeApi()
+      .on('GET', '/strategies', (r) =>
+        r.authorization === 'Bearer access-0'
+          ? apiError(401, 'TOKEN_EXPIRED')
+          : ok({ strategies: [strategy()] }),
+      )
+      .on('GET', '/broker/status', ok(connected))
+      .on(
+        'POST',
+        '/auth/refresh',
+        ok({ user_id: 'u', access_token: 'access-1', refresh_token: 'refresh-1', expires_in: 900 }),
+      );
+    renderApp(api);
+    expect(await screen.findByRole('button', { name: /^TCS/ })).toBeOnTheScreen();
+    expect(api.count('POST', '/auth/refresh')).toBe(1);
+  });
+
+  it('goes back to sign-in when the session cannot be refreshed', async () => {
+    const api = new FakeApi()
+      .on('GET', '/strategies', apiError(401, 'TOKEN_EXPIRED'))
+      .on('GET', '/broker/status', apiError(401, 'TOKEN_EXPIRED'))
+      .on('POST', '/auth/refresh', apiError(401, 'UNAUTHORIZED'));
+    renderApp(api);
+    expect(await screen.findByText('Your session has ended. Please sign in again.')).toBeOnTheScreen();
+    expect(screen.getByLabelText('Email')).toBeOnTheScreen();
+  });
+
+  it('signs out', async () => {
+    const { services } = renderApp(
+      new FakeApi()
+        .on('GET', '/strategies', ok({ strategies: [] }))
+        .on('GET', '/broker/status', ok(connected)),
+    );
+    fireEvent.press(await screen.findByRole('button', { name: 'Sign out' }));
+    expect(await screen.findByLabelText('Email')).toBeOnTheScreen();
+    expect(screen.queryByText('Your session has ended. Please sign in again.')).toBeNull();
+    expect(services.session.accessToken).toBeNull();
+  });
+});

@@ -1,0 +1,268 @@
+import { act, fireEvent, screen, within } from '@testing-library/react-native';
+
+import { apiError, deferred, FakeApi, ok } from '../../test/fakeApi';
+import { setAppState } from '../../test/appState';
+import { connected, order, STRATEGY_ID, strategy, strategyStatus } from '../../test/fixtures';
+import { renderApp } from '../../test/renderApp';
+
+const route = { name: 'strategyControl', strategyId: STRATEGY_ID } as const;
+const STATUS = `/strategy/status/${STRATEGY_ID}`;
+const ORDERS = `/strategy/${STRATEGY_ID}/orders`;
+
+function backend(status = strategyStatus()): FakeApi {
+  return new FakeApi()
+    .on('GET', `/strategy/${STRATEGY_ID}`, ok(strategy()))
+    .on('GET', STATUS, ok(status))
+    .on('GET', ORDERS, ok({ orders: [] }));
+}
+
+const running = strategyStatus({
+  status: 'running',
+  position: 'bought',
+  last_price: '3501.20',
+  last_action: { event: 'BUY', status: 'COMPLETE', at: '2026-11-25T04:00:01Z' },
+  next_action: { event: 'SELL', at: '2026-11-25T09:40:00Z' },
+});
+
+/** Moves fake time on, letting every fetch it starts finish. */
+async function advance(ms: number) {
+  await act(() => jest.advanceTimersByTimeAsync(ms));
+}
+
+describe('StrategyControlScreen', () => {
+  it('shows progress, then the status with times in IST and the order log', async () => {
+    const status = deferred();
+    const api = backend()
+      .on('GET', STATUS, status.handler)
+      .on(
+        'GET',
+        ORDERS,
+        ok({
+          orders: [
+            order(),
+            order({
+              order_id: 'o2',
+              event: 'SELL',
+              status: 'REJECTED',
+              average_price: null,
+              placed_at: null,
+              latency_ms: null,
+              message: 'RMS: margin exceeded',
+              scheduled_for: '2026-11-26T04:00:00Z',
+            }),
+          ],
+        }),
+      );
+    renderApp(api, { route });
+
+    expect(await screen.findByText('Loading status…')).toBeOnTheScreen();
+    status.resolve(ok(running));
+
+    expect(await screen.findByTestId('control-status')).toHaveTextContent('running');
+    expect(screen.getByTestId('control-position')).toHaveTextContent('bought');
+    expect(screen.getByTestId('control-last-price')).toHaveTextContent('₹3501.20');
+    // 09:40 UTC is 15:10 IST, whatever the device's zone.
+    expect(screen.getByTestId('control-next-action')).toHaveTextContent('SELL at 15:10:00 IST');
+    expect(screen.getByTestId('control-last-action')).toHaveTextContent('BUY COMPLETE at 09:30:01 IST');
+    expect(
+      screen.getByText('Buy 10 TCS (NSE, MIS) at 09:30:00, sell at 15:10:00 IST, stop-loss ₹3500.05.'),
+    ).toBeOnTheScreen();
+
+    expect(screen.getByTestId('order-a1a1a1a1-0000-4000-8000-000000000001')).toHaveTextContent(
+      /BUY · COMPLETE.*10 @ ₹3501.20 · placed 09:30:00 IST · 120 ms/s,
+    );
+    expect(screen.getByTestId('order-o2')).toHaveTextContent(
+      /SELL · REJECTED.*scheduled 26 Nov, 09:30:00 IST.*RMS: margin exceeded/s,
+    );
+  });
+
+  it('starts the strategy and shows it running', async () => {
+    const api = backend()
+      .sequence('GET', STATUS, [ok(strategyStatus()), ok(strategyStatus({ status: 'running' }))])
+      .on('POST', '/strategy/start', ok({ strategy_id: STRATEGY_ID, status: 'running' }));
+    renderApp(api, { route });
+
+    fireEvent.press(await screen.findByRole('button', { name: 'Start' }));
+
+    expect(await screen.findByText('running')).toBeOnTheScreen();
+    expect(api.last('POST', '/strategy/start')?.body).toEqual({ strategy_id: STRATEGY_ID });
+    expect(screen.getByRole('button', { name: 'Start' })).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Stop' })).toBeEnabled();
+  });
+
+  it.each([
+    [apiError(409, 'BROKER_NOT_CONNECTED'), 'Connect your broker before starting a strategy.', true],
+    [
+      apiError(424, 'BROKER_AUTH_FAILED'),
+      'Your broker rejected the keys — re-enter your access token (Kite tokens expire every morning).',
+      true,
+    ],
+    [
+      apiError(409, 'STRATEGY_OVERLAP'),
+      'You already have a strategy on this symbol at overlapping times. Change the times, or delete the other strategy.',
+      false,
+    ],
+    [apiError(502, 'BROKER_UNAVAILABLE'), "Your broker didn't answer. Try again in a moment.", false],
+  ])('shows a start failure %# in words', async (reply, words, offersBroker) => {
+    const api = backend().on('POST', '/strategy/start', reply).on('GET', '/broker/status', ok(connected));
+    renderApp(api, { route });
+
+    fireEvent.press(await screen.findByRole('button', { name: 'Start' }));
+
+    expect(await screen.findByRole('alert')).toHaveTextContent(words);
+    const connect = screen.queryByRole('button', { name: 'Connect broker' });
+    if (offersBroker) {
+      fireEvent.press(connect!);
+      expect(await screen.findByLabelText('Access token')).toBeOnTheScreen();
+      expect(await screen.findByText(/^Connected as/)).toBeOnTheScreen();
+    } else {
+      expect(connect).toBeNull();
+    }
+  });
+
+  it('asks whether to sell an open position before stopping, and sends the answer', async () => {
+    const api = backend(running).on(
+      'POST',
+      '/strategy/stop',
+      ok({ strategy_id: STRATEGY_ID, status: 'stopped' }),
+    );
+    renderApp(api, { route });
+
+    fireEvent.press(await screen.findByRole('button', { name: 'Stop' }));
+    const question = screen.getByTestId('control-stop-question');
+    expect(within(question).getByText('You have an open position (bought). Sell it now?')).toBeOnTheScreen();
+
+    fireEvent.press(within(question).getByRole('button', { name: 'Stop and sell the position' }));
+    await screen.findByRole('button', { name: 'Stop' });
+    expect(api.last('POST', '/strategy/stop')?.body).toEqual({
+      strategy_id: STRATEGY_ID,
+      exit_position: true,
+    });
+
+    fireEvent.press(screen.getByRole('button', { name: 'Stop' }));
+    fireEvent.press(screen.getByRole('button', { name: 'Stop and keep the position' }));
+    await screen.findByRole('button', { name: 'Stop' });
+    expect(api.last('POST', '/strategy/stop')?.body).toEqual({
+      strategy_id: STRATEGY_ID,
+      exit_position: false,
+    });
+
+    fireEvent.press(screen.getByRole('button', { name: 'Stop' }));
+    fireEvent.press(screen.getByRole('button', { name: "Don't stop" }));
+    expect(screen.queryByTestId('control-stop-question')).toBeNull();
+    expect(api.count('POST', '/strategy/stop')).toBe(2);
+  });
+
+  it('stops at once when there is no open position', async () => {
+    const api = backend(strategyStatus({ status: 'running', position: 'none' })).on(
+      'POST',
+      '/strategy/stop',
+      ok({ strategy_id: STRATEGY_ID, status: 'stopped' }),
+    );
+    renderApp(api, { route });
+    fireEvent.press(await screen.findByRole('button', { name: 'Stop' }));
+    expect(screen.queryByTestId('control-stop-question')).toBeNull();
+    await screen.findByRole('button', { name: 'Stop' });
+    expect(api.last('POST', '/strategy/stop')?.body).toEqual({
+      strategy_id: STRATEGY_ID,
+      exit_position: false,
+    });
+  });
+
+  it('shows a strategy that no longer exists in words', async () => {
+    renderApp(
+      backend()
+        .on('GET', STATUS, apiError(404, 'NOT_FOUND'))
+        .on('GET', ORDERS, apiError(404, 'NOT_FOUND'))
+        .on('GET', `/strategy/${STRATEGY_ID}`, apiError(404, 'NOT_FOUND')),
+      { route },
+    );
+    expect(await screen.findByTestId('control-status-error')).toHaveTextContent(
+      "That strategy doesn't exist any more.",
+    );
+  });
+
+  describe('polling', () => {
+    beforeEach(() => {
+      jest.useFakeTimers();
+    });
+    afterEach(() => {
+      jest.useRealTimers();
+    });
+
+    it('polls every 5 s while shown, pauses in the background and resumes in the foreground', async () => {
+      const api = backend(running);
+      renderApp(api, { route });
+      await screen.findByText('Live: updates every 5 seconds.');
+      await screen.findByTestId('control-status');
+      expect(api.count('GET', STATUS)).toBe(1);
+      expect(api.count('GET', ORDERS)).toBe(1);
+
+      await advance(5_000);
+      expect(api.count('GET', STATUS)).toBe(2);
+      expect(api.count('GET', ORDERS)).toBe(2);
+      await advance(5_000);
+      expect(api.count('GET', STATUS)).toBe(3);
+
+      setAppState('background');
+      expect(screen.getByText('Updates paused.')).toBeOnTheScreen();
+      await advance(60_000);
+      expect(api.count('GET', STATUS)).toBe(3);
+      expect(api.count('GET', ORDERS)).toBe(3);
+
+      setAppState('active');
+      await advance(0);
+      // Back in the foreground: fetched at once, then every 5 s again.
+      expect(api.count('GET', STATUS)).toBe(4);
+      await advance(5_000);
+      expect(api.count('GET', STATUS)).toBe(5);
+      expect(screen.getByText('Live: updates every 5 seconds.')).toBeOnTheScreen();
+    });
+
+    it('shows the newest status each poll', async () => {
+      const api = backend().sequence('GET', STATUS, [
+        ok(strategyStatus({ status: 'running', position: 'none' })),
+        ok(strategyStatus({ status: 'running', position: 'buying' })),
+        ok(strategyStatus({ status: 'running', position: 'bought' })),
+      ]);
+      renderApp(api, { route });
+      expect(await screen.findByTestId('control-position')).toHaveTextContent('none');
+      await advance(5_000);
+      expect(screen.getByTestId('control-position')).toHaveTextContent('buying');
+      await advance(5_000);
+      expect(screen.getByTestId('control-position')).toHaveTextContent('bought');
+    });
+
+    it('stops polling while another screen covers it, and when it is left', async () => {
+      const api = backend()
+        .on('GET', '/strategies', ok({ strategies: [strategy()] }))
+        .on('GET', '/broker/status', ok(connected))
+        .on('POST', '/strategy/start', apiError(409, 'BROKER_NOT_CONNECTED'));
+      renderApp(api);
+      fireEvent.press(await screen.findByRole('button', { name: /^TCS/ }));
+      await screen.findByTestId('control-status');
+      await advance(5_000);
+      expect(api.count('GET', STATUS)).toBe(2);
+
+      // Covered by the broker screen: no polling.
+      fireEvent.press(screen.getByRole('button', { name: 'Start' }));
+      fireEvent.press(await screen.findByRole('button', { name: 'Connect broker' }));
+      await screen.findByLabelText('Access token');
+      await advance(30_000);
+      expect(api.count('GET', STATUS)).toBe(2);
+
+      // Shown again: fetched at once, then every 5 s.
+      fireEvent.press(screen.getByRole('button', { name: 'Back' }));
+      await advance(0);
+      expect(api.count('GET', STATUS)).toBe(3);
+      await advance(5_000);
+      expect(api.count('GET', STATUS)).toBe(4);
+
+      // Left for the list: the screen is gone and so is its polling.
+      fireEvent.press(screen.getByRole('button', { name: 'Back' }));
+      await screen.findByRole('button', { name: /^TCS/ });
+      await advance(30_000);
+      expect(api.count('GET', STATUS)).toBe(4);
+    });
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * A fake backend at the fetch boundary: tests replace `global.fetch`, so everything above it
+ * (client, refresh, decoding, hooks, screens) runs as in the app.
+ */
+export const TEST_API_URL = 'http://api.test';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  body: unknown;
+  authorization: string | null;
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+}
+
+export type Handler = (request: RecordedRequest) => Reply | Promise<Reply>;
+
+export function ok(body: unknown, status = 200): Reply {
+  return { status, body };
+}
+
+export function apiError(
+  status: number,
+  code: string,
+  message = code.toLowerCase(),
+  fields?: { field: string; message: string }[],
+): Reply {
+  return { status, body: { error: { code, message, ...(fields ? { fields } : {}) } } };
+}
+
+/** A reply that arrives only when the test says so, to see loading states. */
+export function deferred(): { handler: Handler; resolve: (reply: Reply) => void } {
+  let resolveReply: (reply: Reply) => void = () => undefined;
+  const promise = new Promise<Reply>((resolve) => {
+    resolveReply = resolve;
+  });
+  return { handler: () => promise, resolve: (reply) => resolveReply(reply) };
+}
+
+export class FakeApi {
+  readonly requests: RecordedRequest[] = [];
+  readonly unhandled: string[] = [];
+  private readonly routes = new Map<string, Handler[]>();
+
+  /** Answers `method path` with `reply` every time (the last `on` for a route wins). */
+  on(method: string, path: string, reply: Reply | Handler): this {
+    this.routes.set(`${method} ${path}`, [typeof reply === 'function' ? reply : () => reply]);
+    return this;
+  }
+
+  /** Answers the next calls with these replies in turn; the last one repeats. */
+  sequence(method: string, path: string, replies: (Reply | Handler)[]): this {
+    this.routes.set(
+      `${method} ${path}`,
+      replies.map((r) => (typeof r === 'function' ? r : () => r)),
+    );
+    return this;
+  }
+
+  count(method: string, path: string): number {
+    return this.requests.filter((r) => r.method === method && r.path === path).length;
+  }
+
+  last(method: string, path: string): RecordedRequest | undefined {
+    return this.requests.filter((r) => r.method === method && r.path === path).at(-1);
+  }
+
+  install(): void {
+    globalThis.fetch = jest.fn((input: RequestInfo | URL, init?: RequestInit) =>
+      this.fetch(String(input), init ?? {}),
+    );
+  }
+
+  private async fetch(url: string, init: RequestInit): Promise<Response> {
+    const path = url.startsWith(TEST_API_URL) ? url.slice(TEST_API_URL.length) : url;
+    const method = init.method ?? 'GET';
+    const headers = new Headers(init.headers);
+    const request: RecordedRequest = {
+      method,
+      path,
+      body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
+      authorization: headers.get('Authorization'),
+    };
+    this.requests.push(request);
+    const handlers = this.routes.get(`${method} ${path}`);
+    if (!handlers || handlers.length === 0) {
+      this.unhandled.push(`${method} ${path}`);
+      return new Response(
+        JSON.stringify({ error: { code: 'NOT_FOUND', message: `no fake for ${method} ${path}` } }),
+        {
+          status: 404,
+        },
+      );
+    }
+    const handler = handlers.length > 1 ? handlers.shift() : handlers[0];
+    if (!handler) throw new Error('unreachable: handlers is not empty');
+    const reply = await handler(request);
+    if (reply.status === 204 || reply.body === undefined) return new Response(null, { status: reply.status });
+    return new Response(JSON.stringify(reply.body), {
+      status: reply.status,
+      headers: { 'Content-Type': 'application/json' },
+    });
+  }
+}

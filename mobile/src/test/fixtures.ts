@@ -1,0 +1,59 @@
+import type { BrokerStatus, Order, Strategy, StrategyStatus, TokenPair } from '../api/types';
+
+export const USER_ID = '6f1c1f1e-0000-4000-8000-000000000001';
+export const STRATEGY_ID = '0b7d7c52-0000-4000-8000-0000000000aa';
+
+export function tokenPair(n = 1): TokenPair {
+  return { user_id: USER_ID, access_token: `access-${n}`, refresh_token: `refresh-${n}`, expires_in: 900 };
+}
+
+export function strategy(overrides: Partial<Strategy> = {}): Strategy {
+  return {
+    strategy_id: STRATEGY_ID,
+    symbol: 'TCS',
+    exchange: 'NSE',
+    buy_time: '09:30:00',
+    sell_time: '15:10:00',
+    stop_loss: '3500.05',
+    quantity: 10,
+    product: 'MIS',
+    status: 'created',
+    position: 'none',
+    failure_reason: null,
+    created_at: '2026-11-25T03:00:00Z',
+    updated_at: '2026-11-25T03:00:00Z',
+    ...overrides,
+  };
+}
+
+export function strategyStatus(overrides: Partial<StrategyStatus> = {}): StrategyStatus {
+  return {
+    strategy_id: STRATEGY_ID,
+    status: 'created',
+    position: 'none',
+    last_action: null,
+    last_price: null,
+    next_action: null,
+    failure_reason: null,
+    ...overrides,
+  };
+}
+
+export function order(overrides: Partial<Order> = {}): Order {
+  return {
+    order_id: 'a1a1a1a1-0000-4000-8000-000000000001',
+    event: 'BUY',
+    broker_order_id: '230125000000001',
+    status: 'COMPLETE',
+    quantity: 10,
+    average_price: '3501.20',
+    message: null,
+    scheduled_for: '2026-11-25T04:00:00Z',
+    placed_at: '2026-11-25T04:00:00.120Z',
+    latency_ms: 120,
+    ...overrides,
+  };
+}
+
+export const connected: BrokerStatus = { status: 'connected', broker_user_id: 'AB1234', user_name: 'Asha' };
+export const notConnected: BrokerStatus = { status: 'not_connected', broker_user_id: null };
