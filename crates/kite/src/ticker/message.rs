@@ -1,145 +1,214 @@
 //! The ticker's JSON text messages: requests the client sends, and what the server sends back.
 
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::Mode;
 use crate::types::Decimal;
 
-/// A client request: `{"a":"subscribe","v":[408065]}`, `{"a":"unsubscribe","v":[…]}`,
-/// `{"a":"mode","v":["full",[408065]]}`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a text message was not understood.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MessageError {
+    #[error("ticker message is not JSON: {0}")]
+    NotJson(String),
+    /// Valid JSON, but not the shape of a `kind` (e.g. "ticker request", "order update").
+    #[error("not a valid {kind}: {reason}")]
+    Shape { kind: &'static str, reason: String },
+}
+
+impl MessageError {
+    fn shape(kind: &'static str) -> impl FnOnce(serde_json::Error) -> Self {
+        move |e| MessageError::Shape {
+            kind,
+            reason: e.to_string(),
+        }
+    }
+}
+
+fn json_value(text: &str) -> Result<Value, MessageError> {
+    serde_json::from_str(text).map_err(|e| MessageError::NotJson(e.to_string()))
+}
+
+/// A request the client sends, in Kite's wire shape:
+///
+/// ```json
+/// {"a":"subscribe","v":[408065]}
+/// {"a":"unsubscribe","v":[408065]}
+/// {"a":"mode","v":["full",[408065]]}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "a", content = "v", rename_all = "lowercase")]
 pub enum ClientRequest {
     Subscribe(Vec<u32>),
     Unsubscribe(Vec<u32>),
     Mode(Mode, Vec<u32>),
 }
 
-/// Why a text message was not understood.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("bad ticker message: {0}")]
-pub struct MessageError(pub String);
-
-fn tokens(v: &Value) -> Result<Vec<u32>, MessageError> {
-    v.as_array()
-        .ok_or_else(|| MessageError("expected a list of instrument tokens".into()))?
-        .iter()
-        .map(|t| {
-            t.as_u64()
-                .and_then(|t| u32::try_from(t).ok())
-                .ok_or_else(|| MessageError(format!("bad token {t}")))
-        })
-        .collect()
-}
-
 impl ClientRequest {
+    /// The request as Kite's JSON text.
     pub fn to_json(&self) -> String {
         match self {
-            ClientRequest::Subscribe(t) => json!({ "a": "subscribe", "v": t }),
-            ClientRequest::Unsubscribe(t) => json!({ "a": "unsubscribe", "v": t }),
-            ClientRequest::Mode(mode, t) => json!({ "a": "mode", "v": [mode, t] }),
+            ClientRequest::Subscribe(tokens) => json!({ "a": "subscribe", "v": tokens }),
+            ClientRequest::Unsubscribe(tokens) => json!({ "a": "unsubscribe", "v": tokens }),
+            ClientRequest::Mode(mode, tokens) => json!({ "a": "mode", "v": [mode, tokens] }),
         }
         .to_string()
     }
 
+    /// Parses a request; errors on text that is not a JSON object, on any other action, on a
+    /// mode other than ltp/quote/full, and on a token that is not a `u32`.
     pub fn parse(text: &str) -> Result<Self, MessageError> {
-        let v: Value = serde_json::from_str(text).map_err(|e| MessageError(e.to_string()))?;
-        match v["a"].as_str() {
-            Some("subscribe") => Ok(ClientRequest::Subscribe(tokens(&v["v"])?)),
-            Some("unsubscribe") => Ok(ClientRequest::Unsubscribe(tokens(&v["v"])?)),
-            Some("mode") => {
-                let mode: Mode = serde_json::from_value(v["v"][0].clone())
-                    .map_err(|e| MessageError(format!("bad mode: {e}")))?;
-                Ok(ClientRequest::Mode(mode, tokens(&v["v"][1])?))
-            }
-            _ => Err(MessageError(format!("unknown action {}", v["a"]))),
+        const KIND: &str = "ticker request";
+        let value = json_value(text)?;
+        if !value.is_object() {
+            return Err(MessageError::Shape {
+                kind: KIND,
+                reason: "not a JSON object".into(),
+            });
         }
+        ClientRequest::deserialize(&value).map_err(MessageError::shape(KIND))
     }
 }
 
-/// An order update (`{"type":"order","data":{…}}`), shaped like a Kite postback.
+/// An order update: the `data` of `{"type":"order","data":{…}}`, shaped like a Kite postback:
+///
+/// ```json
+/// {"order_id":"220303000308932","status":"COMPLETE","tag":null,"tradingsymbol":"SBIN",
+///  "exchange":"NSE","transaction_type":"BUY","quantity":1,"filled_quantity":1,
+///  "pending_quantity":0,"status_message":null,"order_timestamp":"2022-03-03 09:24:25",
+///  "average_price":470, …}
+/// ```
+///
+/// The typed fields are read from `raw` by [`OrderUpdate::from_data`]; [`ServerMessage::to_json`]
+/// sends `raw`, so edit `raw` (not the typed fields) to change what is sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderUpdate {
     pub order_id: String,
+    /// Kite's status text (`OPEN`, `COMPLETE`, `CANCELLED`, `REJECTED`, `TRIGGER PENDING`, …).
     pub status: String,
     pub tag: Option<String>,
     pub tradingsymbol: String,
     pub exchange: String,
+    /// `BUY` or `SELL`.
     pub transaction_type: String,
     pub quantity: u32,
     pub filled_quantity: u32,
     pub pending_quantity: u32,
     pub status_message: Option<String>,
+    /// IST wall time as Kite writes it (`2022-03-03 09:24:25`).
     pub order_timestamp: Option<String>,
-    /// Exact, from the JSON number's decimal text; `None` when absent or finer than a paisa.
+    /// `average_price` in paise, read exactly from the number's decimal text: 1573.7 is
+    /// 157,370. `None` when absent, null or not a number, and when it has more than 2 decimals
+    /// (currency derivatives quote to ₹0.0025): such a price is not a whole number of paise,
+    /// and rejecting the whole update would lose its status. `raw` still holds the price.
     pub average_price_paise: Option<i64>,
-    /// The whole message data, as received.
+    /// The whole `data` object, as received.
     pub raw: Value,
 }
 
+/// The fields of an order update we type; everything else stays in `raw`.
+#[derive(Deserialize)]
+struct OrderUpdateFields {
+    order_id: String,
+    status: String,
+    #[serde(default)]
+    tag: Option<String>,
+    tradingsymbol: String,
+    exchange: String,
+    transaction_type: String,
+    quantity: u32,
+    filled_quantity: u32,
+    pending_quantity: u32,
+    #[serde(default)]
+    status_message: Option<String>,
+    #[serde(default)]
+    order_timestamp: Option<String>,
+    /// serde_json keeps a fractional number as the `f64` nearest its text (exactly so when the
+    /// digits fit 2^53 and there are at most 22 decimals, as with any price: one correctly
+    /// rounded division). `Decimal` prints that `f64` as the shortest text that reads back as
+    /// it, which for up to 15 significant digits is the text Kite wrote, and takes the paise
+    /// from those digits. Nothing is computed in floating point.
+    #[serde(default)]
+    average_price: Option<Decimal>,
+}
+
 impl OrderUpdate {
-    pub fn from_value(data: Value) -> Result<Self, MessageError> {
-        let s = |k: &str| data[k].as_str().map(str::to_owned);
-        let n = |k: &str| {
-            data[k]
-                .as_u64()
-                .and_then(|v| u32::try_from(v).ok())
-                .unwrap_or(0)
-        };
-        let average_price_paise = match &data["average_price"] {
-            Value::Number(num) => Decimal::from_text(num.to_string()).paise(),
-            Value::String(text) => Decimal::from_text(text.clone()).paise(),
-            _ => None,
-        };
+    /// Reads an order update from its `data` object. Errors when a typed field is missing or
+    /// has the wrong type (the optional ones may be absent or null).
+    pub fn from_data(data: Value) -> Result<Self, MessageError> {
+        let f =
+            OrderUpdateFields::deserialize(&data).map_err(MessageError::shape("order update"))?;
         Ok(Self {
-            order_id: s("order_id")
-                .ok_or_else(|| MessageError("order update without order_id".into()))?,
-            status: s("status")
-                .ok_or_else(|| MessageError("order update without status".into()))?,
-            tag: s("tag"),
-            tradingsymbol: s("tradingsymbol").unwrap_or_default(),
-            exchange: s("exchange").unwrap_or_default(),
-            transaction_type: s("transaction_type").unwrap_or_default(),
-            quantity: n("quantity"),
-            filled_quantity: n("filled_quantity"),
-            pending_quantity: n("pending_quantity"),
-            status_message: s("status_message"),
-            order_timestamp: s("order_timestamp"),
-            average_price_paise,
+            order_id: f.order_id,
+            status: f.status,
+            tag: f.tag,
+            tradingsymbol: f.tradingsymbol,
+            exchange: f.exchange,
+            transaction_type: f.transaction_type,
+            quantity: f.quantity,
+            filled_quantity: f.filled_quantity,
+            pending_quantity: f.pending_quantity,
+            status_message: f.status_message,
+            order_timestamp: f.order_timestamp,
+            average_price_paise: f.average_price.and_then(|p| p.paise()),
             raw: data,
         })
     }
 }
 
-/// A text message from the ticker.
+/// A text message from the ticker:
+///
+/// ```json
+/// {"type":"order","data":{"order_id":"220303000308932","status":"COMPLETE",…}}
+/// {"type":"error","data":"Invalid API key"}
+/// {"type":"message","data":"…"}
+/// ```
 #[derive(Debug, Clone, PartialEq)]
+// Text messages are rare and short-lived (parsed, handled, dropped); boxing the update would
+// only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum ServerMessage {
-    Order(Box<OrderUpdate>),
+    Order(OrderUpdate),
     Error(String),
     Message(String),
+    /// Any other JSON (another `type`, or no `type`), kept whole.
     Other(Value),
 }
 
 impl ServerMessage {
+    /// Parses a text message. Errors when the text is not JSON, when an `order` message's data
+    /// is not an order update, or when an `error`/`message` message's data is not a string.
     pub fn parse(text: &str) -> Result<Self, MessageError> {
-        let mut v: Value = serde_json::from_str(text).map_err(|e| MessageError(e.to_string()))?;
-        let data = v["data"].take();
-        Ok(match v["type"].as_str() {
-            Some("order") => ServerMessage::Order(Box::new(OrderUpdate::from_value(data)?)),
-            Some("error") => ServerMessage::Error(data.as_str().unwrap_or_default().to_owned()),
-            Some("message") => ServerMessage::Message(data.as_str().unwrap_or_default().to_owned()),
-            _ => {
-                v["data"] = data;
-                ServerMessage::Other(v)
+        let mut message = json_value(text)?;
+        let kind = message.get("type").and_then(Value::as_str);
+        let text_data = |message: &Value, kind| {
+            message
+                .get("data")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or(MessageError::Shape {
+                    kind,
+                    reason: "data is not a string".into(),
+                })
+        };
+        Ok(match kind {
+            Some("order") => {
+                let data = message.get_mut("data").map(Value::take).unwrap_or_default();
+                ServerMessage::Order(OrderUpdate::from_data(data)?)
             }
+            Some("error") => ServerMessage::Error(text_data(&message, "error message")?),
+            Some("message") => ServerMessage::Message(text_data(&message, "message")?),
+            _ => ServerMessage::Other(message),
         })
     }
 
+    /// The message as Kite's JSON text (an order update sends its `raw` data).
     pub fn to_json(&self) -> String {
         match self {
-            ServerMessage::Order(o) => json!({ "type": "order", "data": o.raw }),
-            ServerMessage::Error(m) => json!({ "type": "error", "data": m }),
-            ServerMessage::Message(m) => json!({ "type": "message", "data": m }),
-            ServerMessage::Other(v) => v.clone(),
+            ServerMessage::Order(update) => json!({ "type": "order", "data": update.raw }),
+            ServerMessage::Error(text) => json!({ "type": "error", "data": text }),
+            ServerMessage::Message(text) => json!({ "type": "message", "data": text }),
+            ServerMessage::Other(value) => value.clone(),
         }
         .to_string()
     }
@@ -150,44 +219,70 @@ mod tests {
     use super::*;
 
     #[test]
-    fn client_requests_round_trip_in_kites_shape() {
-        let sub = ClientRequest::Subscribe(vec![408065, 884737]);
-        assert_eq!(sub.to_json(), r#"{"a":"subscribe","v":[408065,884737]}"#);
-        let mode = ClientRequest::Mode(Mode::Full, vec![408065]);
-        assert_eq!(mode.to_json(), r#"{"a":"mode","v":["full",[408065]]}"#);
-        for r in [sub, mode, ClientRequest::Unsubscribe(vec![1])] {
-            assert_eq!(ClientRequest::parse(&r.to_json()), Ok(r));
+    fn requests_are_kites_shape() {
+        let cases = [
+            (
+                ClientRequest::Subscribe(vec![408065, 884737]),
+                r#"{"a":"subscribe","v":[408065,884737]}"#,
+            ),
+            (
+                ClientRequest::Unsubscribe(vec![408065]),
+                r#"{"a":"unsubscribe","v":[408065]}"#,
+            ),
+            (
+                ClientRequest::Mode(Mode::Full, vec![408065]),
+                r#"{"a":"mode","v":["full",[408065]]}"#,
+            ),
+            (
+                ClientRequest::Mode(Mode::Ltp, vec![]),
+                r#"{"a":"mode","v":["ltp",[]]}"#,
+            ),
+        ];
+        for (request, text) in cases {
+            assert_eq!(request.to_json(), text);
+            assert_eq!(ClientRequest::parse(text), Ok(request));
         }
-        assert!(ClientRequest::parse(r#"{"a":"mode","v":["fast",[1]]}"#).is_err());
-        assert!(ClientRequest::parse(r#"{"a":"subscribe","v":[-1]}"#).is_err());
-        assert!(ClientRequest::parse("nope").is_err());
     }
 
     #[test]
-    fn server_messages() {
-        let order = r#"{"type":"order","data":{"order_id":"1","status":"COMPLETE","tag":"abc","average_price":1573.7,"quantity":5,"filled_quantity":5}}"#;
-        match ServerMessage::parse(order) {
-            Ok(ServerMessage::Order(o)) => {
-                assert_eq!(
-                    (o.order_id.as_str(), o.status.as_str(), o.tag.as_deref()),
-                    ("1", "COMPLETE", Some("abc"))
-                );
-                assert_eq!(o.average_price_paise, Some(157_370));
-                assert_eq!(o.filled_quantity, 5);
-            }
-            other => panic!("{other:?}"),
+    fn bad_requests_are_errors() {
+        for text in [
+            r#"{"a":"mode","v":["fast",[1]]}"#,
+            r#"{"a":"subscribe","v":[-1]}"#,
+            r#"{"a":"subscribe","v":[4294967296]}"#,
+            r#"{"a":"subscribe","v":["408065"]}"#,
+            r#"{"a":"subscribe"}"#,
+            r#"{"a":"resubscribe","v":[1]}"#,
+            r#"{"v":[1]}"#,
+            r#"["subscribe",[1]]"#,
+        ] {
+            assert!(
+                matches!(ClientRequest::parse(text), Err(MessageError::Shape { .. })),
+                "{text}"
+            );
         }
-        let fine =
-            r#"{"type":"order","data":{"order_id":"1","status":"OPEN","average_price":72.1234}}"#;
-        assert!(
-            matches!(ServerMessage::parse(fine), Ok(ServerMessage::Order(o)) if o.average_price_paise.is_none())
-        );
-        assert_eq!(
-            ServerMessage::parse(r#"{"type":"error","data":"bad"}"#),
-            Ok(ServerMessage::Error("bad".into()))
-        );
-        let e = ServerMessage::Error("x".into());
-        assert_eq!(ServerMessage::parse(&e.to_json()), Ok(e));
-        assert!(ServerMessage::parse(r#"{"type":"order","data":{}}"#).is_err());
+        assert!(matches!(
+            ClientRequest::parse("nope"),
+            Err(MessageError::NotJson(_))
+        ));
+    }
+
+    #[test]
+    fn non_object_and_untyped_messages_are_other() {
+        for text in [
+            "5",
+            "null",
+            "[1]",
+            r#"{"data":"x"}"#,
+            r#"{"type":"quote","data":{}}"#,
+        ] {
+            let message = ServerMessage::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert!(matches!(&message, ServerMessage::Other(_)), "{text}");
+            assert_eq!(ServerMessage::parse(&message.to_json()), Ok(message));
+        }
+        assert!(matches!(
+            ServerMessage::parse("{"),
+            Err(MessageError::NotJson(_))
+        ));
     }
 }

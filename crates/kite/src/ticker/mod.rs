@@ -39,6 +39,8 @@ pub enum Segment {
     McxFo,
     McxSx,
     Indices,
+    /// NCO: NSE commodity derivatives.
+    NseCo,
     Unknown(u8),
 }
 
@@ -54,6 +56,7 @@ impl Segment {
             7 => Segment::McxFo,
             8 => Segment::McxSx,
             9 => Segment::Indices,
+            12 => Segment::NseCo,
             other => Segment::Unknown(other as u8),
         }
     }
@@ -62,7 +65,7 @@ impl Segment {
     pub fn price_divisor(self) -> i64 {
         match self {
             Segment::NseCd => 10_000_000,
-            Segment::BseCd => 10_000,
+            Segment::BseCd | Segment::NseCo => 10_000,
             _ => 100,
         }
     }
