@@ -2,22 +2,21 @@
 //! AWS emulator: SQS FIFO `orders.fifo` and the DynamoDB idempotency table.
 #![allow(unused_crate_dependencies)] // integration tests link every dependency of the crate
 
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use algo_app::config::{Config, Profile};
 use algo_app::executor::ExecutorConfig;
-use algo_app::router;
 use algo_app::selfhosted::SelfHosted;
 use algo_core::{CalendarKind, IST};
 use algo_store::aws::dynamodb::DynamoLedger;
 use algo_store::aws::sqs::SqsQueue;
 use algo_store::testing;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use chrono::{Timelike, Utc};
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 async fn post(
     system: &SelfHosted,
@@ -25,22 +24,7 @@ async fn post(
     token: Option<&str>,
     body: Value,
 ) -> (StatusCode, Value) {
-    let mut req = Request::post(path).header("content-type", "application/json");
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let response = router(system.state.clone())
-        .oneshot(req.body(Body::from(body.to_string())).expect("req"))
-        .await
-        .expect("resp");
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .expect("body");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    support::post_json(&system.state, path, token, body).await
 }
 
 #[tokio::test]

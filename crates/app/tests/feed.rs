@@ -3,22 +3,21 @@
 //! and a later stop still fires; subscriptions follow the strategies.
 #![allow(unused_crate_dependencies)] // integration tests link every dependency of the crate
 
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use algo_app::config::{Config, Profile};
 use algo_app::executor::{ExecutorConfig, Handled};
 use algo_app::feed::{FeedConfig, FeedWorker};
-use algo_app::router;
 use algo_app::selfhosted::SelfHosted;
 use algo_core::{CalendarKind, EventKind, OrderEvent, SystemClock, TradingCalendar, IST};
 use algo_store::testing;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use chrono::Utc;
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
-use tower::ServiceExt;
 
 struct World {
     sim: algo_sim::RunningSim,
@@ -35,22 +34,7 @@ async fn post(
     token: Option<&str>,
     body: Value,
 ) -> (StatusCode, Value) {
-    let mut req = Request::post(path).header("content-type", "application/json");
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let response = router(system.state.clone())
-        .oneshot(req.body(Body::from(body.to_string())).expect("req"))
-        .await
-        .expect("resp");
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .expect("body");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    support::post_json(&system.state, path, token, body).await
 }
 
 async fn world() -> World {
