@@ -1,0 +1,20 @@
+output "primary_endpoint" {
+  description = "Primary endpoint host name."
+  value       = aws_elasticache_replication_group.this.primary_endpoint_address
+}
+
+output "node_ids" {
+  description = "Cache cluster ids of the nodes (CloudWatch dimension CacheClusterId)."
+  value       = local.node_ids
+}
+
+output "secret_arn" {
+  description = "Secret with the AUTH token and REDIS_URL (JSON keys auth_token, url)."
+  value       = aws_secretsmanager_secret.redis.arn
+}
+
+output "url" {
+  description = "REDIS_URL: rediss:// with the AUTH token."
+  value       = local.url
+  sensitive   = true
+}

@@ -1,0 +1,227 @@
+# The feed worker on ECS Fargate: one long-running task watching Kite's ticker for stop-losses
+# and putting STOPLOSS events on orders.fifo. It runs in the private subnets (so it reaches Kite
+# from the NAT's static IP) and answers GET /health on port 8081, which the container health
+# check polls; ECS replaces a task that fails it.
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  health_port = 8081
+  account_id  = data.aws_caller_identity.current.account_id
+  partition   = data.aws_partition.current.partition
+  region      = data.aws_region.current.name
+
+  # Plain settings. Setting ALGO_ORDERS_QUEUE_URL is what puts feed-worker/src/main.rs in the
+  # AWS profile (SQS queue, real secrets required).
+  environment = {
+    ALGO_CALENDAR         = "nse"
+    ALGO_ORDERS_QUEUE_URL = var.orders_queue_url
+    ALGO_KITE_API_KEY     = var.kite_api_key
+    ALGO_FEED_HEALTH_PORT = tostring(local.health_port)
+    AWS_REGION            = local.region
+    RUST_LOG              = var.log_level
+  }
+
+  # Injected by ECS from Secrets Manager when the task starts (the execution role reads them);
+  # the values never pass through Terraform. Config::from_env in the AWS profile requires the
+  # JWT secret and the broker key even though the feed worker does not use them.
+  secrets = {
+    REDIS_URL              = "${var.secret_arns.redis}:url::"
+    ALGO_JWT_SECRET        = var.secret_arns.jwt
+    ALGO_BROKER_KEY        = var.secret_arns.broker_key
+    ALGO_KITE_ACCESS_TOKEN = var.secret_arns.kite_access_token
+  }
+
+  container = {
+    name                   = "feed-worker"
+    image                  = var.image
+    essential              = true
+    readonlyRootFilesystem = true
+    user                   = "65532:65532"
+    stopTimeout            = 20
+    portMappings           = [{ containerPort = 8081, protocol = "tcp" }]
+    environment            = [for k in sort(keys(local.environment)) : { name = k, value = local.environment[k] }]
+    secrets                = [for k in sort(keys(local.secrets)) : { name = k, valueFrom = local.secrets[k] }]
+    # busybox's wget is in the image for this (feed-worker/Dockerfile): distroless has no shell.
+    healthCheck = {
+      command     = ["CMD", "/usr/local/bin/busybox", "wget", "-q", "-T", "3", "-O", "/dev/null", "http://127.0.0.1:8081/health"]
+      interval    = 15
+      timeout     = 5
+      retries     = 4
+      startPeriod = 60
+    }
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.this.name
+        awslogs-region        = local.region
+        awslogs-stream-prefix = "feed-worker"
+      }
+    }
+  }
+}
+
+resource "aws_ecs_cluster" "this" {
+  #checkov:skip=CKV_AWS_65:Container Insights is the container_insights variable, on by default (the feed-worker-not-running alarm reads its RunningTaskCount).
+  name = var.name
+
+  setting {
+    name  = "containerInsights"
+    value = var.container_insights ? "enabled" : "disabled"
+  }
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_338:Retention is the log_retention_days variable (default 90 days): operational logs kept short for cost and data minimisation.
+  name              = "/ecs/${var.name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+data "aws_iam_policy_document" "ecs_tasks_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+# Execution role: ECS pulls the image, writes the logs and injects the secrets with it.
+resource "aws_iam_role" "execution" {
+  name               = "${var.name}-execution"
+  description        = "ECS agent for the feed worker: image pull, logs, secrets injection."
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+}
+
+resource "aws_iam_role_policy_attachment" "execution" {
+  role       = aws_iam_role.execution.name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+}
+
+data "aws_iam_policy_document" "execution" {
+  statement {
+    sid       = "InjectSecrets"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [var.secret_arns.redis, var.secret_arns.jwt, var.secret_arns.broker_key, var.secret_arns.kite_access_token]
+  }
+
+  statement {
+    sid       = "DecryptInjectedSecrets"
+    actions   = ["kms:Decrypt"]
+    resources = var.secret_kms_key_arns
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${local.region}.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "execution" {
+  name   = "${var.name}-execution"
+  role   = aws_iam_role.execution.id
+  policy = data.aws_iam_policy_document.execution.json
+}
+
+# Task role: what the feed worker's own code calls.
+resource "aws_iam_role" "task" {
+  name               = "${var.name}-task"
+  description        = "feed worker code: STOPLOSS events onto orders.fifo."
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+}
+
+data "aws_iam_policy_document" "task" {
+  # SqsQueue::push.
+  statement {
+    sid       = "QueueStopLossEvents"
+    actions   = ["sqs:SendMessage"]
+    resources = [var.orders_queue_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "task" {
+  name   = "${var.name}-task"
+  role   = aws_iam_role.task.id
+  policy = data.aws_iam_policy_document.task.json
+}
+
+resource "aws_ecs_task_definition" "this" {
+  family                   = var.name
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.cpu
+  memory                   = var.memory
+  execution_role_arn       = aws_iam_role.execution.arn
+  task_role_arn            = aws_iam_role.task.arn
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = var.cpu_architecture
+  }
+
+  container_definitions = jsonencode([local.container])
+}
+
+resource "aws_ecs_service" "this" {
+  name             = var.name
+  cluster          = aws_ecs_cluster.this.id
+  task_definition  = aws_ecs_task_definition.this.arn
+  desired_count    = 1
+  launch_type      = "FARGATE"
+  platform_version = "LATEST"
+
+  # A deployment starts the new task before stopping the old one, so stop-losses stay watched
+  # (two watchers for a moment are harmless: the ledger lets one exit through).
+  deployment_minimum_healthy_percent = 100
+  deployment_maximum_percent         = 200
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  enable_execute_command = false
+  propagate_tags         = "SERVICE"
+
+  network_configuration {
+    subnets          = var.subnet_ids
+    security_groups  = [aws_security_group.this.id]
+    assign_public_ip = false
+  }
+}
+
+resource "aws_security_group" "this" {
+  name        = var.name
+  description = "feed worker task: HTTPS/WSS out (Kite ticker, SQS, ECR), Redis inside the VPC"
+  vpc_id      = var.vpc_id
+
+  egress {
+    description = "HTTPS and WSS to Kite Connect and AWS APIs through the NAT gateway"
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+
+  egress {
+    description = "Redis (ElastiCache)"
+    from_port   = 6379
+    to_port     = 6379
+    protocol    = "tcp"
+    cidr_blocks = [var.vpc_cidr]
+  }
+
+  tags = { Name = var.name }
+}

@@ -1,0 +1,89 @@
+variable "name" {
+  description = "Name of the cluster, service and task family, and prefix of the roles."
+  type        = string
+}
+
+variable "image" {
+  description = "Container image with tag or digest."
+  type        = string
+}
+
+variable "cpu" {
+  description = "Fargate CPU units."
+  type        = number
+}
+
+variable "memory" {
+  description = "Fargate memory (MiB)."
+  type        = number
+}
+
+variable "cpu_architecture" {
+  description = "ARM64 or X86_64, matching the image."
+  type        = string
+}
+
+variable "container_insights" {
+  description = "Turn on Container Insights for the cluster."
+  type        = bool
+}
+
+variable "subnet_ids" {
+  description = "Private subnets of the task."
+  type        = list(string)
+}
+
+variable "vpc_id" {
+  description = "VPC of the task's security group."
+  type        = string
+}
+
+variable "vpc_cidr" {
+  description = "The VPC's range, where Redis is."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "KMS key of the log group."
+  type        = string
+}
+
+variable "log_retention_days" {
+  description = "Retention of the log group."
+  type        = number
+}
+
+variable "log_level" {
+  description = "RUST_LOG."
+  type        = string
+}
+
+variable "orders_queue_arn" {
+  description = "ARN of orders.fifo."
+  type        = string
+}
+
+variable "orders_queue_url" {
+  description = "URL of orders.fifo (ALGO_ORDERS_QUEUE_URL)."
+  type        = string
+}
+
+variable "kite_api_key" {
+  description = "ALGO_KITE_API_KEY."
+  type        = string
+}
+
+variable "secret_arns" {
+  description = "Secrets injected into the container: redis (JSON with url), jwt, broker_key, kite_access_token."
+  type = object({
+    redis             = string
+    jwt               = string
+    broker_key        = string
+    kite_access_token = string
+  })
+}
+
+variable "secret_kms_key_arns" {
+  description = "KMS keys the injected secrets are encrypted with."
+  type        = list(string)
+}

@@ -1,0 +1,156 @@
+variable "name" {
+  description = "Name prefix of the functions, roles and log groups."
+  type        = string
+}
+
+variable "package_dir" {
+  description = "Directory with api/bootstrap.zip and executor/bootstrap.zip (arm64)."
+  type        = string
+}
+
+variable "subnet_ids" {
+  description = "Private subnets the functions run in."
+  type        = list(string)
+}
+
+variable "vpc_id" {
+  description = "VPC of the functions' security group."
+  type        = string
+}
+
+variable "vpc_cidr" {
+  description = "The VPC's range, where Postgres and Redis are."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "Platform KMS key: environment variables and log groups."
+  type        = string
+}
+
+variable "log_retention_days" {
+  description = "Retention of the functions' log groups."
+  type        = number
+}
+
+variable "log_level" {
+  description = "RUST_LOG."
+  type        = string
+}
+
+variable "api_memory_mb" {
+  description = "Memory of the api function."
+  type        = number
+}
+
+variable "api_timeout_seconds" {
+  description = "Timeout of the api function."
+  type        = number
+}
+
+variable "api_reserved_concurrency" {
+  description = "Reserved concurrency of the api function."
+  type        = number
+}
+
+variable "executor_memory_mb" {
+  description = "Memory of the executor function."
+  type        = number
+}
+
+variable "executor_timeout_seconds" {
+  description = "Timeout of the executor function."
+  type        = number
+}
+
+variable "executor_reserved_concurrency" {
+  description = "Reserved concurrency of the executor, and the event source's maximum concurrency."
+  type        = number
+}
+
+variable "executor_batch_size" {
+  description = "Messages per executor invocation."
+  type        = number
+}
+
+variable "orders_queue_arn" {
+  description = "ARN of orders.fifo."
+  type        = string
+}
+
+variable "orders_queue_url" {
+  description = "URL of orders.fifo."
+  type        = string
+}
+
+variable "ledger_table_name" {
+  description = "Name of the DynamoDB ledger table."
+  type        = string
+}
+
+variable "ledger_table_arn" {
+  description = "ARN of the DynamoDB ledger table."
+  type        = string
+}
+
+variable "schedule_group_name" {
+  description = "EventBridge Scheduler group of the strategies' timers."
+  type        = string
+}
+
+variable "scheduler_role_arn" {
+  description = "Role the schedules assume."
+  type        = string
+}
+
+variable "scheduler_dlq_arn" {
+  description = "Dead-letter queue of the schedules."
+  type        = string
+}
+
+variable "database" {
+  description = "Where Postgres is: host name, port and database name."
+  type = object({
+    address = string
+    port    = number
+    name    = string
+  })
+}
+
+variable "secret_arns" {
+  description = "Secrets Manager ARNs: database (RDS-managed JSON username/password), redis (JSON auth_token/url), jwt, broker_key, kite_access_token."
+  type = object({
+    database          = string
+    redis             = string
+    jwt               = string
+    broker_key        = string
+    kite_access_token = string
+  })
+}
+
+variable "redis_url" {
+  description = "REDIS_URL (rediss://, with the AUTH token)."
+  type        = string
+  sensitive   = true
+}
+
+variable "jwt_secret" {
+  description = "ALGO_JWT_SECRET."
+  type        = string
+  sensitive   = true
+}
+
+variable "broker_key_id" {
+  description = "ALGO_BROKER_KEY_ID."
+  type        = string
+}
+
+variable "kite_api_key" {
+  description = "ALGO_KITE_API_KEY."
+  type        = string
+}
+
+variable "cors_origins" {
+  description = "ALGO_CORS_ORIGINS, as a list."
+  type        = list(string)
+}

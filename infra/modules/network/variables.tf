@@ -1,0 +1,24 @@
+variable "name" {
+  description = "Name prefix of the network's resources."
+  type        = string
+}
+
+variable "cidr" {
+  description = "The VPC's IPv4 range (/16 to /20)."
+  type        = string
+}
+
+variable "az_count" {
+  description = "Availability zones for the subnets (2 or 3)."
+  type        = number
+}
+
+variable "kms_key_arn" {
+  description = "KMS key encrypting the flow-log group."
+  type        = string
+}
+
+variable "log_retention_days" {
+  description = "Retention of the flow-log group."
+  type        = number
+}

@@ -1,0 +1,20 @@
+output "jwt_secret_arn" {
+  description = "Secret holding ALGO_JWT_SECRET."
+  value       = aws_secretsmanager_secret.jwt.arn
+}
+
+output "broker_key_secret_arn" {
+  description = "Secret holding ALGO_BROKER_KEY (put by the operator)."
+  value       = aws_secretsmanager_secret.broker_key.arn
+}
+
+output "kite_access_token_secret_arn" {
+  description = "Secret holding ALGO_KITE_ACCESS_TOKEN (put by the operator, daily)."
+  value       = aws_secretsmanager_secret.kite_access_token.arn
+}
+
+output "jwt_secret" {
+  description = "ALGO_JWT_SECRET's value."
+  value       = random_password.jwt.result
+  sensitive   = true
+}

@@ -1,0 +1,446 @@
+# Every input of the deployment. infra/README.md lists them with their defaults.
+
+# --- where and what -------------------------------------------------------------------------
+
+variable "region" {
+  description = "AWS region. Kite Connect is in Mumbai, so ap-south-1 keeps order latency lowest."
+  type        = string
+  default     = "ap-south-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "region must be an AWS region name such as ap-south-1."
+  }
+}
+
+variable "project" {
+  description = "Short project name, the first part of every resource name."
+  type        = string
+  default     = "algo"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,15}$", var.project))
+    error_message = "project must be 2-16 characters: lowercase letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (prod, staging, ...), the second part of every resource name. Use one AWS account per environment: the queue is always named orders.fifo."
+  type        = string
+  default     = "prod"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.environment))
+    error_message = "environment must be 2-10 lowercase letters or digits, starting with a letter."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags for every resource (Project, Environment and ManagedBy are always set)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = length(var.tags) <= 40 && alltrue([for k in keys(var.tags) : length(k) <= 128])
+    error_message = "At most 40 extra tags, keys of at most 128 characters."
+  }
+}
+
+# --- network --------------------------------------------------------------------------------
+
+variable "vpc_cidr" {
+  description = "The VPC's IPv4 range, /16 to /20. Public subnets take small blocks at its start, private subnets larger blocks after them."
+  type        = string
+  default     = "10.40.0.0/16"
+
+  validation {
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 20, false)
+    error_message = "vpc_cidr must be an IPv4 CIDR block between /16 and /20."
+  }
+}
+
+variable "az_count" {
+  description = "Availability zones to spread the private subnets over (RDS needs at least two). There is still one NAT gateway, so one static IP."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.az_count >= 2 && var.az_count <= 3 && floor(var.az_count) == var.az_count
+    error_message = "az_count must be 2 or 3."
+  }
+}
+
+# --- Lambda functions -----------------------------------------------------------------------
+
+variable "lambda_package_dir" {
+  description = "Directory holding <package>/bootstrap.zip for the arm64 Lambdas, as scripts/package writes them; relative paths are relative to infra/."
+  type        = string
+  default     = "../target/package/lambda-arm64"
+
+  validation {
+    condition     = length(trimspace(var.lambda_package_dir)) > 0 && !endswith(var.lambda_package_dir, "/")
+    error_message = "lambda_package_dir must be a directory path without a trailing slash."
+  }
+}
+
+variable "api_memory_mb" {
+  description = "Memory of the api Lambda (MB); CPU grows with it."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.api_memory_mb >= 128 && var.api_memory_mb <= 10240
+    error_message = "api_memory_mb must be between 128 and 10240."
+  }
+}
+
+variable "api_timeout_seconds" {
+  description = "Timeout of the api Lambda. API Gateway gives up after 30 s, so at most 29."
+  type        = number
+  default     = 29
+
+  validation {
+    condition     = var.api_timeout_seconds >= 3 && var.api_timeout_seconds <= 29
+    error_message = "api_timeout_seconds must be between 3 and 29."
+  }
+}
+
+variable "api_reserved_concurrency" {
+  description = "Reserved (and maximum) concurrency of the api Lambda. Each instance may open Postgres connections: keep api + executor within what RDS accepts."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.api_reserved_concurrency >= 1 && var.api_reserved_concurrency <= 1000
+    error_message = "api_reserved_concurrency must be between 1 and 1000."
+  }
+}
+
+variable "api_throttle_rate_limit" {
+  description = "API Gateway steady-state request limit (requests per second, whole API)."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.api_throttle_rate_limit > 0 && var.api_throttle_rate_limit <= 10000
+    error_message = "api_throttle_rate_limit must be between 1 and 10000."
+  }
+}
+
+variable "api_throttle_burst_limit" {
+  description = "API Gateway burst limit (requests)."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.api_throttle_burst_limit >= 1 && var.api_throttle_burst_limit <= 5000
+    error_message = "api_throttle_burst_limit must be between 1 and 5000."
+  }
+}
+
+variable "executor_memory_mb" {
+  description = "Memory of the executor Lambda (MB)."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.executor_memory_mb >= 128 && var.executor_memory_mb <= 10240
+    error_message = "executor_memory_mb must be between 128 and 10240."
+  }
+}
+
+variable "executor_timeout_seconds" {
+  description = "Timeout of the executor Lambda. A timer fires up to two minutes before the order second and the executor waits for it, then follows the order to a final status, so keep it at 150 s or more. The orders queue's visibility timeout is 6x this."
+  type        = number
+  default     = 180
+
+  validation {
+    condition     = var.executor_timeout_seconds >= 30 && var.executor_timeout_seconds <= 900
+    error_message = "executor_timeout_seconds must be between 30 and 900 (Lambda's limit)."
+  }
+}
+
+variable "executor_reserved_concurrency" {
+  description = "Reserved concurrency of the executor Lambda, also the event source's maximum concurrency (at least 2). Each instance runs up to batch-size orders at once, each with a Postgres connection."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.executor_reserved_concurrency >= 2 && var.executor_reserved_concurrency <= 1000
+    error_message = "executor_reserved_concurrency must be between 2 and 1000."
+  }
+}
+
+variable "executor_batch_size" {
+  description = "Order messages per executor invocation (SQS FIFO allows at most 10)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.executor_batch_size >= 1 && var.executor_batch_size <= 10
+    error_message = "executor_batch_size must be between 1 and 10 for a FIFO queue."
+  }
+}
+
+variable "log_level" {
+  description = "RUST_LOG for the Lambdas and the feed worker."
+  type        = string
+  default     = "info"
+
+  validation {
+    condition     = can(regex("^[a-z0-9_:=,]+$", var.log_level))
+    error_message = "log_level must be a RUST_LOG filter such as info or info,algo_app=debug."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of every CloudWatch log group (Lambdas, API access log, feed worker, RDS, Redis, VPC flow logs)."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...)."
+  }
+}
+
+# --- application settings -------------------------------------------------------------------
+
+variable "kite_api_key" {
+  description = "The platform's Kite Connect api_key (ALGO_KITE_API_KEY). Not a secret: it appears in Kite's login URL. The access token is a secret and lives in Secrets Manager."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9]{6,64}$", var.kite_api_key))
+    error_message = "kite_api_key must be 6-64 letters or digits."
+  }
+}
+
+variable "broker_key_id" {
+  description = "ALGO_BROKER_KEY_ID: the label stored with every sealed broker secret, naming the data key in the broker-key secret. Change it only together with a new data key."
+  type        = string
+  default     = "kms-v1"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]{1,64}$", var.broker_key_id))
+    error_message = "broker_key_id must be 1-64 characters: letters, digits, dot, underscore, hyphen."
+  }
+}
+
+variable "cors_origins" {
+  description = "ALGO_CORS_ORIGINS: origins of the app's web build allowed to call the API. Empty allows none (the mobile app needs no CORS)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for o in var.cors_origins : can(regex("^https?://[^/,\\s]+$", o))])
+    error_message = "Each CORS origin must look like https://app.example.com (scheme and host, no path, no wildcard)."
+  }
+}
+
+# --- Postgres (RDS) ---------------------------------------------------------------------------
+
+variable "db_instance_class" {
+  description = "RDS instance class."
+  type        = string
+  default     = "db.t4g.micro"
+
+  validation {
+    condition     = can(regex("^db\\.[a-z0-9]+\\.[a-z0-9]+$", var.db_instance_class))
+    error_message = "db_instance_class must look like db.t4g.micro."
+  }
+}
+
+variable "db_engine_version" {
+  description = "PostgreSQL major version (or major.minor). Minor upgrades are applied automatically in the maintenance window."
+  type        = string
+  default     = "16"
+
+  validation {
+    condition     = can(regex("^1[4-9](\\.[0-9]+)?$", var.db_engine_version))
+    error_message = "db_engine_version must be PostgreSQL 14 or later, e.g. 16 or 16.4."
+  }
+}
+
+variable "db_allocated_storage" {
+  description = "Initial RDS storage (GiB, gp3)."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.db_allocated_storage >= 20 && var.db_allocated_storage <= 65536
+    error_message = "db_allocated_storage must be between 20 and 65536 GiB."
+  }
+}
+
+variable "db_max_allocated_storage" {
+  description = "Ceiling for RDS storage autoscaling (GiB)."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.db_max_allocated_storage >= 20 && var.db_max_allocated_storage <= 65536
+    error_message = "db_max_allocated_storage must be between 20 and 65536 GiB."
+  }
+}
+
+variable "db_multi_az" {
+  description = "Run a standby RDS instance in a second zone (about doubles the RDS bill)."
+  type        = bool
+  default     = false
+}
+
+variable "db_backup_retention_days" {
+  description = "Days of automated RDS backups (point-in-time restore window)."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.db_backup_retention_days >= 1 && var.db_backup_retention_days <= 35
+    error_message = "db_backup_retention_days must be between 1 and 35 (0 would turn backups off)."
+  }
+}
+
+variable "db_deletion_protection" {
+  description = "Refuse to delete the database (and the ledger table) until this is turned off."
+  type        = bool
+  default     = true
+}
+
+variable "db_performance_insights" {
+  description = "Turn on Performance Insights (7 days, encrypted with the platform key). Check that the instance class supports it."
+  type        = bool
+  default     = false
+}
+
+variable "db_password_rotation_days" {
+  description = "Days between rotations of the RDS-managed master password. The Lambdas get DATABASE_URL at apply time, so re-apply after every rotation until the code reads DATABASE_SECRET_ARN itself (see README)."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.db_password_rotation_days >= 1 && var.db_password_rotation_days <= 1000
+    error_message = "db_password_rotation_days must be between 1 and 1000."
+  }
+}
+
+# --- Redis (ElastiCache) --------------------------------------------------------------------
+
+variable "redis_node_type" {
+  description = "ElastiCache node type."
+  type        = string
+  default     = "cache.t4g.micro"
+
+  validation {
+    condition     = can(regex("^cache\\.[a-z0-9]+\\.[a-z0-9]+$", var.redis_node_type))
+    error_message = "redis_node_type must look like cache.t4g.micro."
+  }
+}
+
+variable "redis_engine_version" {
+  description = "Redis OSS engine version (major.minor)."
+  type        = string
+  default     = "7.1"
+
+  validation {
+    condition     = can(regex("^[67]\\.[0-9]+$", var.redis_engine_version))
+    error_message = "redis_engine_version must be 6.x or 7.x (AUTH with in-transit encryption)."
+  }
+}
+
+variable "redis_num_cache_clusters" {
+  description = "Redis nodes: 1 is a single primary; 2 or more adds replicas with automatic failover across zones."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.redis_num_cache_clusters >= 1 && var.redis_num_cache_clusters <= 6 && floor(var.redis_num_cache_clusters) == var.redis_num_cache_clusters
+    error_message = "redis_num_cache_clusters must be a whole number from 1 to 6."
+  }
+}
+
+variable "redis_snapshot_retention_days" {
+  description = "Days of daily Redis snapshots (Postgres is the system of record; Redis can be rebuilt from it)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.redis_snapshot_retention_days >= 1 && var.redis_snapshot_retention_days <= 35
+    error_message = "redis_snapshot_retention_days must be between 1 and 35."
+  }
+}
+
+# --- feed worker (ECS Fargate) --------------------------------------------------------------
+
+variable "feed_worker_image" {
+  description = "Container image of the feed worker (feed-worker/Dockerfile), with a tag or digest, e.g. the registry output's URL plus :v1."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9./_:-]*[a-z0-9](:[A-Za-z0-9_.-]{1,128}|@sha256:[a-f0-9]{64})$", var.feed_worker_image))
+    error_message = "feed_worker_image must name an image with an explicit tag or sha256 digest."
+  }
+}
+
+variable "feed_worker_cpu" {
+  description = "Fargate CPU units of the feed worker task."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = contains([256, 512, 1024, 2048, 4096], var.feed_worker_cpu)
+    error_message = "feed_worker_cpu must be 256, 512, 1024, 2048 or 4096."
+  }
+}
+
+variable "feed_worker_memory" {
+  description = "Fargate memory of the feed worker task (MiB), valid for the CPU chosen."
+  type        = number
+  default     = 512
+
+  validation {
+    condition     = var.feed_worker_memory >= 512 && var.feed_worker_memory <= 30720
+    error_message = "feed_worker_memory must be between 512 and 30720 MiB."
+  }
+}
+
+variable "feed_worker_cpu_architecture" {
+  description = "CPU architecture of the feed worker image: ARM64 (scripts/package) or X86_64 (scripts/package --x86-only)."
+  type        = string
+  default     = "ARM64"
+
+  validation {
+    condition     = contains(["ARM64", "X86_64"], var.feed_worker_cpu_architecture)
+    error_message = "feed_worker_cpu_architecture must be ARM64 or X86_64."
+  }
+}
+
+variable "container_insights" {
+  description = "ECS Container Insights on the feed worker's cluster: needed by the feed-worker-not-running alarm; costs a few dollars a month."
+  type        = bool
+  default     = true
+}
+
+# --- secrets and alarms ---------------------------------------------------------------------
+
+variable "secret_recovery_window_days" {
+  description = "Days a deleted Secrets Manager secret can still be restored (0 deletes at once)."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && var.secret_recovery_window_days <= 30)
+    error_message = "secret_recovery_window_days must be 0 or between 7 and 30."
+  }
+}
+
+variable "alarm_email" {
+  description = "E-mail address subscribed to the alarm topic (confirm the subscription mail). Null subscribes nobody."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
+    error_message = "alarm_email must be an e-mail address or null."
+  }
+}
