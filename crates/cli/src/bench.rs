@@ -20,11 +20,9 @@ fn full_tick(rng: &mut SmallRng, token: u32, price: i64) -> Tick {
         price: u32::try_from(p).unwrap_or(0),
         orders: rng.gen_range(1..50),
     };
-    let mut depth = Depth::default();
-    for i in 0..5 {
-        depth.buy[i] = level(rng, price - 5 * (i as i64 + 1));
-        depth.sell[i] = level(rng, price + 5 * (i as i64 + 1));
-    }
+    let buy = std::array::from_fn(|i| level(rng, price - 5 * (i as i64 + 1)));
+    let sell = std::array::from_fn(|i| level(rng, price + 5 * (i as i64 + 1)));
+    let depth = Depth::new(buy, sell);
     Tick {
         mode: Mode::Full,
         last_traded_quantity: Some(rng.gen_range(1..500)),

@@ -179,7 +179,7 @@ fn the_full_packet_decodes_to_what_the_official_client_shows() {
     assert_eq!(tick.oi_day_high, Some(json_u32(&json["oi_day_high"])));
     assert_eq!(tick.oi_day_low, Some(json_u32(&json["oi_day_low"])));
     let depth = tick.depth.expect("a full tick has depth");
-    for (side, levels) in [("buy", depth.buy), ("sell", depth.sell)] {
+    for (side, levels) in [("buy", depth.buy()), ("sell", depth.sell())] {
         let expected = json["depth"][side].as_array().expect("depth side");
         assert_eq!(expected.len(), levels.len(), "{side}");
         for (i, (level, want)) in levels.iter().zip(expected).enumerate() {
@@ -315,16 +315,15 @@ fn any_tick() -> impl Strategy<Value = Tick> {
                     tick.oi = Some(oi[0]);
                     tick.oi_day_high = Some(oi[1]);
                     tick.oi_day_low = Some(oi[2]);
-                    let mut depth = Depth::default();
-                    let sides = depth.buy.iter_mut().chain(depth.sell.iter_mut());
-                    for (level, (quantity, price, orders)) in sides.zip(levels) {
-                        *level = DepthLevel {
-                            quantity,
-                            price,
-                            orders,
-                        };
-                    }
-                    tick.depth = Some(depth);
+                    let level = |(quantity, price, orders)| DepthLevel {
+                        quantity,
+                        price,
+                        orders,
+                    };
+                    tick.depth = Some(Depth::new(
+                        std::array::from_fn(|i| level(levels[i])),
+                        std::array::from_fn(|i| level(levels[5 + i])),
+                    ));
                 }
                 tick
             },

@@ -55,23 +55,17 @@ impl Quote {
             tick.oi_day_high = Some(0);
             tick.oi_day_low = Some(0);
             tick.exchange_timestamp = Some(self.changed_at);
-            let mut depth = Depth::default();
-            for (i, (buy, sell)) in depth.buy.iter_mut().zip(depth.sell.iter_mut()).enumerate() {
-                let level = i as i64 + 1;
-                let quantity = 100 * level as u32;
-                let orders = level as u16;
-                *buy = DepthLevel {
-                    quantity,
-                    price: wire_price(self.last - self.tick_paise * level),
-                    orders,
-                };
-                *sell = DepthLevel {
-                    quantity,
-                    price: wire_price(self.last + self.tick_paise * level),
-                    orders,
-                };
-            }
-            tick.depth = Some(depth);
+            let side = |direction: i64| -> [DepthLevel; 5] {
+                std::array::from_fn(|i| {
+                    let level = i as i64 + 1;
+                    DepthLevel {
+                        quantity: 100 * level as u32,
+                        price: wire_price(self.last + direction * self.tick_paise * level),
+                        orders: level as u16,
+                    }
+                })
+            };
+            tick.depth = Some(Depth::new(side(-1), side(1)));
         }
         tick
     }

@@ -19,10 +19,12 @@
 //! The official client reads prices as unsigned too; the two agree on every price below
 //! 2^31 (₹2.1 crore in paise), and only `i32` gets a falling index's net change right.
 //!
-//! Decoding never panics and never reads past its input: every read goes through `Reader`,
-//! which returns `None` at the end of the bytes instead of indexing.
+//! Decoding never panics and never reads past its input: the frame is walked with `Reader`,
+//! which returns `None` at the end of the bytes instead of indexing, and a packet is decoded
+//! only once it is a fixed-size array of a known length, whose every index is a constant
+//! within it.
 
-use super::{Depth, DepthLevel, Mode, Ohlc, Segment, Tick};
+use super::{Depth, Mode, Ohlc, Segment, Tick};
 
 /// The heartbeat Kite sends when there are no ticks: a 1-byte binary message.
 pub const HEARTBEAT: [u8; 1] = [0];
@@ -104,20 +106,6 @@ impl<'a> Reader<'a> {
         self.array().map(u16::from_be_bytes)
     }
 
-    fn u32(&mut self) -> Option<u32> {
-        self.array().map(u32::from_be_bytes)
-    }
-
-    /// A price: `i32` on the wire.
-    fn price(&mut self) -> Option<i64> {
-        self.array().map(i32::from_be_bytes).map(i64::from)
-    }
-
-    /// Unix seconds: `u32` on the wire.
-    fn time(&mut self) -> Option<i64> {
-        self.u32().map(i64::from)
-    }
-
     fn remaining(&self) -> usize {
         self.rest.len()
     }
@@ -126,78 +114,89 @@ impl<'a> Reader<'a> {
 /// Decodes one packet (without its length prefix); `None` for a length that is no packet.
 fn decode_packet(packet: &[u8]) -> Option<Tick> {
     match packet.len() {
-        LTP_LEN => decode_layout::<LTP_LEN>(packet.try_into().ok()?),
-        INDEX_QUOTE_LEN => decode_layout::<INDEX_QUOTE_LEN>(packet.try_into().ok()?),
-        INDEX_FULL_LEN => decode_layout::<INDEX_FULL_LEN>(packet.try_into().ok()?),
-        QUOTE_LEN => decode_layout::<QUOTE_LEN>(packet.try_into().ok()?),
-        FULL_LEN => decode_layout::<FULL_LEN>(packet.try_into().ok()?),
+        LTP_LEN => Some(decode_layout::<LTP_LEN, 2>(packet.try_into().ok()?)),
+        INDEX_QUOTE_LEN => Some(decode_layout::<INDEX_QUOTE_LEN, 7>(packet.try_into().ok()?)),
+        INDEX_FULL_LEN => Some(decode_layout::<INDEX_FULL_LEN, 8>(packet.try_into().ok()?)),
+        QUOTE_LEN => Some(decode_layout::<QUOTE_LEN, 11>(packet.try_into().ok()?)),
+        FULL_LEN => Some(decode_layout::<FULL_LEN, 46>(packet.try_into().ok()?)),
         _ => None,
     }
 }
 
-/// Decodes an `N`-byte packet. Each length gets its own copy, in which every read's bounds
-/// check is against the constant `N`: the compiler proves them and removes them.
+/// The packet's big-endian 4-byte words (`W` = `N / 4`). With `N` and `W` constants every
+/// index below is provably in bounds, and the loop compiles to a few vector byte-swaps.
 #[inline(always)]
-fn decode_layout<const N: usize>(packet: &[u8; N]) -> Option<Tick> {
+fn words<const N: usize, const W: usize>(packet: &[u8; N]) -> [u32; W] {
+    const { assert!(W * 4 == N) };
+    std::array::from_fn(|i| {
+        u32::from_be_bytes([
+            packet[4 * i],
+            packet[4 * i + 1],
+            packet[4 * i + 2],
+            packet[4 * i + 3],
+        ])
+    })
+}
+
+/// A price word: `i32` on the wire, widened.
+#[inline(always)]
+fn price(word: u32) -> i64 {
+    i64::from(word as i32)
+}
+
+/// An `N`-byte packet's tick, from its `W = N / 4` words. Each length gets its own copy.
+#[inline(always)]
+fn decode_layout<const N: usize, const W: usize>(packet: &[u8; N]) -> Tick {
+    let w: [u32; W] = words(packet);
+    let token = w[0];
     let mode = match N {
         LTP_LEN => Mode::Ltp,
         INDEX_QUOTE_LEN | QUOTE_LEN => Mode::Quote,
         _ => Mode::Full,
     };
-    let mut r = Reader::new(packet);
-    let token = r.u32()?;
     let mut tick = Tick {
         mode,
-        ..Tick::ltp(token, r.price()?)
+        ..Tick::ltp(token, price(w[1]))
     };
     match N {
         INDEX_QUOTE_LEN | INDEX_FULL_LEN => {
             // Indices send high, low, open, close: not the quote packet's order.
-            let (high, low, open, close) = (r.price()?, r.price()?, r.price()?, r.price()?);
             tick.ohlc = Some(Ohlc {
-                open,
-                high,
-                low,
-                close,
+                high: price(w[2]),
+                low: price(w[3]),
+                open: price(w[4]),
+                close: price(w[5]),
             });
-            tick.net_change = Some(r.price()?);
-            if mode == Mode::Full {
-                tick.exchange_timestamp = Some(r.time()?);
+            tick.net_change = Some(price(w[6]));
+            if N == INDEX_FULL_LEN {
+                tick.exchange_timestamp = Some(i64::from(w[7]));
             }
         }
         QUOTE_LEN | FULL_LEN => {
-            tick.last_traded_quantity = Some(r.u32()?);
-            tick.average_traded_price = Some(r.price()?);
-            tick.volume_traded = Some(r.u32()?);
-            tick.total_buy_quantity = Some(r.u32()?);
-            tick.total_sell_quantity = Some(r.u32()?);
+            tick.last_traded_quantity = Some(w[2]);
+            tick.average_traded_price = Some(price(w[3]));
+            tick.volume_traded = Some(w[4]);
+            tick.total_buy_quantity = Some(w[5]);
+            tick.total_sell_quantity = Some(w[6]);
             tick.ohlc = Some(Ohlc {
-                open: r.price()?,
-                high: r.price()?,
-                low: r.price()?,
-                close: r.price()?,
+                open: price(w[7]),
+                high: price(w[8]),
+                low: price(w[9]),
+                close: price(w[10]),
             });
-            if mode == Mode::Full {
-                tick.last_trade_time = Some(r.time()?);
-                tick.oi = Some(r.u32()?);
-                tick.oi_day_high = Some(r.u32()?);
-                tick.oi_day_low = Some(r.u32()?);
-                tick.exchange_timestamp = Some(r.time()?);
-                let mut depth = Depth::default();
-                for level in depth.buy.iter_mut().chain(depth.sell.iter_mut()) {
-                    *level = DepthLevel {
-                        quantity: r.u32()?,
-                        price: r.u32()?,
-                        orders: r.u16()?,
-                    };
-                    r.array::<2>()?; // padding
-                }
-                tick.depth = Some(depth);
+            if N == FULL_LEN {
+                tick.last_trade_time = Some(i64::from(w[11]));
+                tick.oi = Some(w[12]);
+                tick.oi_day_high = Some(w[13]);
+                tick.oi_day_low = Some(w[14]);
+                tick.exchange_timestamp = Some(i64::from(w[15]));
+                // Ten 12-byte levels from word 16, kept as words (see [`Depth`]).
+                tick.depth = Some(Depth::from_words(std::array::from_fn(|i| w[16 + i])));
             }
         }
         _ => {}
     }
-    Some(tick)
+    tick
 }
 
 /// Decodes a binary message, appending its ticks to `out`; returns how many (0 for a
@@ -345,11 +344,11 @@ pub fn encode_packet(tick: &Tick, out: &mut Vec<u8>) {
     put_u32(out, tick.oi_day_low.unwrap_or(0));
     put_time(out, tick.exchange_timestamp);
     let depth = tick.depth.unwrap_or_default();
-    for level in depth.buy.iter().chain(depth.sell.iter()) {
-        put_u32(out, level.quantity);
-        put_u32(out, level.price);
-        out.extend_from_slice(&level.orders.to_be_bytes());
-        out.extend_from_slice(&[0, 0]);
+    for level in depth.words().chunks_exact(3) {
+        // quantity, price, orders; the padding below the orders goes out as zeros.
+        for word in [level[0], level[1], level[2] & 0xffff_0000] {
+            put_u32(out, word);
+        }
     }
 }
 

@@ -80,17 +80,76 @@ impl Segment {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DepthLevel {
     pub quantity: u32,
-    /// Raw price (see [`Segment::price_divisor`]), as the wire carries it: 12 bytes a level
-    /// instead of 24 keeps a decoded full tick small.
+    /// Raw price (see [`Segment::price_divisor`]), as the wire carries it (`u32`).
     pub price: u32,
     pub orders: u16,
 }
 
 /// Five bid and five ask levels (full mode).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+///
+/// Kept as the wire's thirty 4-byte words, byte-swapped to native integers (three per level:
+/// quantity, price, then the `u16` order count in the high half above 2 bytes of padding),
+/// so that decoding a full packet is one block copy; the levels are unpacked when read.
+#[derive(Clone, Copy, Default)]
 pub struct Depth {
-    pub buy: [DepthLevel; 5],
-    pub sell: [DepthLevel; 5],
+    words: [u32; 30],
+}
+
+impl Depth {
+    pub fn new(buy: [DepthLevel; 5], sell: [DepthLevel; 5]) -> Self {
+        let mut words = [0; 30];
+        for (w, level) in words.chunks_exact_mut(3).zip(buy.iter().chain(sell.iter())) {
+            w.copy_from_slice(&[level.quantity, level.price, u32::from(level.orders) << 16]);
+        }
+        Depth { words }
+    }
+
+    /// The wire's words, from the first bid level's quantity.
+    pub(crate) fn from_words(words: [u32; 30]) -> Self {
+        Depth { words }
+    }
+
+    pub(crate) fn words(&self) -> &[u32; 30] {
+        &self.words
+    }
+
+    /// Level `i`: 0–4 the bids, best first; 5–9 the asks, best first.
+    fn level(&self, i: usize) -> DepthLevel {
+        let w = &self.words[3 * i..3 * i + 3];
+        DepthLevel {
+            quantity: w[0],
+            price: w[1],
+            orders: (w[2] >> 16) as u16,
+        }
+    }
+
+    /// The five bid levels, best first.
+    pub fn buy(&self) -> [DepthLevel; 5] {
+        std::array::from_fn(|i| self.level(i))
+    }
+
+    /// The five ask levels, best first.
+    pub fn sell(&self) -> [DepthLevel; 5] {
+        std::array::from_fn(|i| self.level(5 + i))
+    }
+}
+
+/// Equal levels (the padding bytes a packet carried do not count).
+impl PartialEq for Depth {
+    fn eq(&self, other: &Self) -> bool {
+        self.buy() == other.buy() && self.sell() == other.sell()
+    }
+}
+
+impl Eq for Depth {}
+
+impl std::fmt::Debug for Depth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Depth")
+            .field("buy", &self.buy())
+            .field("sell", &self.sell())
+            .finish()
+    }
 }
 
 /// Open, high, low, close, as raw prices.

@@ -93,8 +93,7 @@ async fn modes_change_the_packet_size() {
         assert_eq!((tick.mode, length), (mode, equity));
         if mode == Mode::Full {
             let depth = tick.depth.expect("full ticks carry depth");
-            assert_eq!(depth.buy.len() + depth.sell.len(), 10);
-            assert!(depth.buy[0].price < depth.sell[0].price);
+            assert!(depth.buy()[0].price < depth.sell()[0].price);
         }
     }
     send(&mut ws, ClientRequest::Mode(Mode::Full, vec![NIFTY])).await;
