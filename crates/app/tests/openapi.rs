@@ -48,3 +48,38 @@ async fn the_document_is_openapi_3_1_and_covers_every_route() {
     assert!(r.body["components"]["securitySchemes"]["bearer"].is_object());
     assert!(r.body["components"]["schemas"]["ErrorBody"].is_object());
 }
+
+/// The mobile app's types are generated from a committed copy of the document
+/// (`mobile/src/api/openapi.json`); this fails when the server's document has drifted from it.
+/// `UPDATE_OPENAPI=1` rewrites the copy instead.
+#[test]
+fn the_committed_snapshot_for_the_mobile_app_is_current() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../mobile/src/api/openapi.json");
+    let document = algo_app::http::openapi::document();
+    let mut ids = std::collections::BTreeSet::new();
+    for item in document.paths.paths.values() {
+        for op in [&item.get, &item.put, &item.post, &item.delete]
+            .into_iter()
+            .flatten()
+        {
+            let id = op.operation_id.clone().expect("every operation has an id");
+            assert!(ids.insert(id.clone()), "operationId {id} is not unique");
+        }
+    }
+    let mut current = serde_json::to_string_pretty(&document).expect("the document serialises");
+    current.push('\n');
+    if std::env::var_os("UPDATE_OPENAPI").is_some_and(|v| !v.is_empty() && v != "0") {
+        std::fs::write(&path, &current)
+            .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == current,
+        "{} is out of date with the server's /openapi.json (or missing).\n\
+         Run `UPDATE_OPENAPI=1 cargo test -p algo-app --test openapi`, then \
+         `(cd mobile && npm run api:types)`, and commit both files.",
+        path.display()
+    );
+}

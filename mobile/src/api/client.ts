@@ -11,6 +11,7 @@ import type { Session } from '../auth/session';
 import * as decode from './decode';
 import { DecodeError, type Decoder } from './decode';
 import { ApiError, isServerErrorCode } from './errors';
+import type { paths } from './schema';
 import type {
   BrokerConnected,
   BrokerStatus,
@@ -19,6 +20,7 @@ import type {
   Health,
   Me,
   OrderList,
+  Reads,
   StopRequest,
   StopResult,
   Strategy,
@@ -43,14 +45,73 @@ export interface ApiClientOptions {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-interface Call<T> {
-  method: Method;
-  path: string;
-  body?: unknown;
+// ---- each call against the document's operations (`schema.d.ts`, from `openapi.json`) ----
+
+/** A path template of the document, e.g. `/strategy/{id}`. */
+type Route = keyof paths;
+/** The operation the document declares for `method route`; `never` when there is none. */
+type Operation<R extends Route, M extends Method> = NonNullable<paths[R][Lowercase<M>]>;
+/** The routes the document serves with `M`: any other pair does not compile. */
+type RouteFor<M extends Method> = {
+  [R in Route]: [Operation<R, M>] extends [never] ? never : R;
+}[Route];
+type PathParams<O> = O extends { parameters: { path: infer P } } ? P : never;
+type RequestBody<O> = O extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
+type SuccessStatus = 200 | 201 | 202;
+/** The JSON body of the operation's 2xx answers; `never` when it answers 204 without one. */
+type SuccessBody<O> = O extends { responses: infer Rs }
+  ? {
+      [S in keyof Rs]: S extends SuccessStatus
+        ? Rs[S] extends { content: { 'application/json': infer B } }
+          ? B
+          : never
+        : never;
+    }[keyof Rs]
+  : never;
+
+/**
+ * One call as the document allows it: the route's `{params}`, the operation's request body
+ * (exactly when it has one), and a decoder whose type reads the operation's 2xx answer (see
+ * `Reads`), or `null` when the answer is a 204.
+ */
+type Call<M extends Method, R extends RouteFor<M>, T> = {
+  method: M;
+  route: R;
   /** Send the access token (and refresh it when it has expired). */
+  auth: boolean;
+} & ([PathParams<Operation<R, M>>] extends [never]
+  ? { params?: undefined }
+  : { params: PathParams<Operation<R, M>> }) &
+  ([RequestBody<Operation<R, M>>] extends [never]
+    ? { body?: undefined }
+    : { body: RequestBody<Operation<R, M>> }) &
+  ([SuccessBody<Operation<R, M>>] extends [never]
+    ? { decoder: null }
+    : {
+        decoder: Decoder<T> &
+          (Reads<T, SuccessBody<Operation<R, M>>> extends true
+            ? unknown
+            : { answerDoesNotMatchTheDocument: Reads<T, SuccessBody<Operation<R, M>>> });
+      });
+
+/** What `Call` is at run time. */
+interface WireCall<T> {
+  method: Method;
+  route: string;
+  params?: Record<string, string>;
+  body?: unknown;
   auth: boolean;
   /** `null` for a 204 answer with no body. */
   decoder: Decoder<T> | null;
+}
+
+/** `/strategy/{id}` with `{id: 'a b'}` → `/strategy/a%20b`. */
+function pathOf(route: string, params: Record<string, string> | undefined): string {
+  return route.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params?.[name];
+    if (value === undefined) throw new Error(`no value for {${name}} in ${route}`);
+    return encodeURIComponent(value);
+  });
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -74,7 +135,7 @@ export class ApiClient {
   register(credentials: Credentials): Promise<TokenPair> {
     return this.call({
       method: 'POST',
-      path: '/auth/register',
+      route: '/auth/register',
       body: credentials,
       auth: false,
       decoder: decode.tokenPair,
@@ -84,7 +145,7 @@ export class ApiClient {
   login(credentials: Credentials): Promise<TokenPair> {
     return this.call({
       method: 'POST',
-      path: '/auth/login',
+      route: '/auth/login',
       body: credentials,
       auth: false,
       decoder: decode.tokenPair,
@@ -92,7 +153,7 @@ export class ApiClient {
   }
 
   me(): Promise<Me> {
-    return this.call({ method: 'GET', path: '/auth/me', auth: true, decoder: decode.me });
+    return this.call({ method: 'GET', route: '/auth/me', auth: true, decoder: decode.me });
   }
 
   // ---- broker ----
@@ -100,7 +161,7 @@ export class ApiClient {
   connectBroker(keys: ConnectBrokerRequest): Promise<BrokerConnected> {
     return this.call({
       method: 'POST',
-      path: '/broker/connect',
+      route: '/broker/connect',
       body: keys,
       auth: true,
       decoder: decode.brokerConnected,
@@ -108,11 +169,11 @@ export class ApiClient {
   }
 
   brokerStatus(): Promise<BrokerStatus> {
-    return this.call({ method: 'GET', path: '/broker/status', auth: true, decoder: decode.brokerStatus });
+    return this.call({ method: 'GET', route: '/broker/status', auth: true, decoder: decode.brokerStatus });
   }
 
   disconnectBroker(): Promise<void> {
-    return this.call({ method: 'DELETE', path: '/broker', auth: true, decoder: null });
+    return this.call({ method: 'DELETE', route: '/broker', auth: true, decoder: null });
   }
 
   // ---- strategies ----
@@ -120,7 +181,7 @@ export class ApiClient {
   createStrategy(request: StrategyRequest): Promise<StrategyCreated> {
     return this.call({
       method: 'POST',
-      path: '/strategy/create',
+      route: '/strategy/create',
       body: request,
       auth: true,
       decoder: decode.strategyCreated,
@@ -128,13 +189,14 @@ export class ApiClient {
   }
 
   listStrategies(): Promise<StrategyList> {
-    return this.call({ method: 'GET', path: '/strategies', auth: true, decoder: decode.strategyList });
+    return this.call({ method: 'GET', route: '/strategies', auth: true, decoder: decode.strategyList });
   }
 
   getStrategy(id: string): Promise<Strategy> {
     return this.call({
       method: 'GET',
-      path: `/strategy/${encodeURIComponent(id)}`,
+      route: '/strategy/{id}',
+      params: { id },
       auth: true,
       decoder: decode.strategy,
     });
@@ -143,7 +205,8 @@ export class ApiClient {
   updateStrategy(id: string, request: StrategyRequest): Promise<Strategy> {
     return this.call({
       method: 'PUT',
-      path: `/strategy/${encodeURIComponent(id)}`,
+      route: '/strategy/{id}',
+      params: { id },
       body: request,
       auth: true,
       decoder: decode.strategy,
@@ -153,7 +216,8 @@ export class ApiClient {
   deleteStrategy(id: string): Promise<void> {
     return this.call({
       method: 'DELETE',
-      path: `/strategy/${encodeURIComponent(id)}`,
+      route: '/strategy/{id}',
+      params: { id },
       auth: true,
       decoder: null,
     });
@@ -162,7 +226,7 @@ export class ApiClient {
   startStrategy(id: string): Promise<StrategyState> {
     return this.call({
       method: 'POST',
-      path: '/strategy/start',
+      route: '/strategy/start',
       body: { strategy_id: id },
       auth: true,
       decoder: decode.strategyState,
@@ -172,7 +236,7 @@ export class ApiClient {
   stopStrategy(request: StopRequest): Promise<StopResult> {
     return this.call({
       method: 'POST',
-      path: '/strategy/stop',
+      route: '/strategy/stop',
       body: request,
       auth: true,
       decoder: decode.stopResult,
@@ -182,7 +246,8 @@ export class ApiClient {
   strategyStatus(id: string): Promise<StrategyStatus> {
     return this.call({
       method: 'GET',
-      path: `/strategy/status/${encodeURIComponent(id)}`,
+      route: '/strategy/status/{id}',
+      params: { id },
       auth: true,
       decoder: decode.strategyStatus,
     });
@@ -191,7 +256,8 @@ export class ApiClient {
   strategyOrders(id: string): Promise<OrderList> {
     return this.call({
       method: 'GET',
-      path: `/strategy/${encodeURIComponent(id)}/orders`,
+      route: '/strategy/{id}/orders',
+      params: { id },
       auth: true,
       decoder: decode.orderList,
     });
@@ -200,12 +266,23 @@ export class ApiClient {
   // ---- health ----
 
   health(): Promise<Health> {
-    return this.call({ method: 'GET', path: '/health', auth: false, decoder: decode.health });
+    return this.call({ method: 'GET', route: '/health', auth: false, decoder: decode.health });
   }
 
   // ---- plumbing ----
 
-  private async call<T>(call: Call<T>): Promise<T> {
+  /** Every request goes through here, typed against the document; `perform` sends it. */
+  private call<M extends Method, R extends RouteFor<M>, T>(
+    call: Call<M, R, T>,
+  ): Promise<[SuccessBody<Operation<R, M>>] extends [never] ? void : T> {
+    // `Call` narrows `WireCall` (TypeScript cannot see that through its conditional types), and
+    // `perform` answers what the decoder returns, or `undefined` for a 204.
+    return this.perform(call as WireCall<unknown>) as Promise<
+      [SuccessBody<Operation<R, M>>] extends [never] ? void : T
+    >;
+  }
+
+  private async perform(call: WireCall<unknown>): Promise<unknown> {
     if (!call.auth) return this.handle(await this.send(call, null), call.decoder);
 
     const token = this.session.accessToken;
@@ -245,7 +322,7 @@ export class ApiClient {
     try {
       pair = await this.call({
         method: 'POST',
-        path: '/auth/refresh',
+        route: '/auth/refresh',
         body: { refresh_token: refreshToken },
         auth: false,
         decoder: decode.tokenPair,
@@ -268,7 +345,7 @@ export class ApiClient {
     throw error;
   }
 
-  private async send(call: Call<unknown>, token: string | null): Promise<Response> {
+  private async send(call: WireCall<unknown>, token: string | null): Promise<Response> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (call.body !== undefined) headers['Content-Type'] = 'application/json';
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -281,7 +358,7 @@ export class ApiClient {
     }, this.timeoutMs);
     const fetchImpl: FetchLike = this.fetchImpl ?? ((input, init) => fetch(input, init));
     try {
-      return await fetchImpl(`${this.baseUrl}${call.path}`, {
+      return await fetchImpl(`${this.baseUrl}${pathOf(call.route, call.params)}`, {
         method: call.method,
         headers,
         body: call.body === undefined ? undefined : JSON.stringify(call.body),

@@ -2,7 +2,18 @@
  * The wire types of the HTTP API, spelled as `docs/api.md` spells them (snake_case).
  * Every response is checked against these shapes at run time by `decode.ts` before the app
  * sees it, so nothing untyped crosses the boundary.
+ *
+ * They come from, or are checked against, the server's OpenAPI document: `openapi.json` (a
+ * snapshot the Rust test `crates/app/tests/openapi.rs` keeps equal to `GET /openapi.json`) and
+ * `schema.d.ts` (generated from it by `npm run api:types`, checked by `npm run api:check`).
+ * A type whose shape is the document's is an alias of the generated one; a type the app keeps
+ * narrower (the server documents most enums as plain strings) is written out here and listed in
+ * `ContractChecks` at the bottom, so `tsc` fails when it drifts from the document.
  */
+import type { components } from './schema';
+
+/** The document's schemas, generated from `openapi.json`. */
+export type Schemas = components['schemas'];
 
 /** Rupees as decimal text with two decimals (`"3500.05"`). Never a binary float. */
 export type Rupees = string;
@@ -50,10 +61,7 @@ export type ClientErrorCode =
 
 export type ErrorCode = ServerErrorCode | ClientErrorCode;
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
+export type FieldError = Schemas['FieldErrorOut'];
 
 /** `{"error": {...}}` as the server sends it. */
 export interface ErrorEnvelope {
@@ -66,22 +74,12 @@ export interface ErrorEnvelope {
 
 // ---- auth ----
 
-export interface Credentials {
-  email: string;
-  password: string;
-}
+export type Credentials = Schemas['Credentials'];
 
-export interface TokenPair {
-  user_id: string;
-  access_token: string;
-  refresh_token: string;
-  /** Seconds until the access token expires (900). */
-  expires_in: number;
-}
+/** `expires_in`: seconds until the access token expires (900). */
+export type TokenPair = Schemas['TokenPair'];
 
-export interface RefreshRequest {
-  refresh_token: string;
-}
+export type RefreshRequest = Schemas['RefreshRequest'];
 
 export type BrokerConnectionStatus = 'connected' | 'expired' | 'not_connected';
 
@@ -93,11 +91,7 @@ export interface Me {
 
 // ---- broker ----
 
-export interface ConnectBrokerRequest {
-  api_key: string;
-  secret_key: string;
-  access_token: string;
-}
+export type ConnectBrokerRequest = Schemas['ConnectRequest'];
 
 export interface BrokerConnected {
   status: 'connected';
@@ -159,19 +153,14 @@ export interface StrategyList {
   strategies: Strategy[];
 }
 
-export interface StartRequest {
-  strategy_id: string;
-}
+export type StartRequest = Schemas['StartRequest'];
 
 export interface StrategyState {
   strategy_id: string;
   status: StrategyStatusValue;
 }
 
-export interface StopRequest {
-  strategy_id: string;
-  exit_position?: boolean;
-}
+export type StopRequest = Schemas['StopRequest'];
 
 export interface StopResult {
   strategy_id: string;
@@ -229,3 +218,113 @@ export interface Health {
   /** `nse` or `always-open`, when the server says. */
   calendar?: string;
 }
+
+// ---- checked against the document ----
+
+/** `true` when `A` and `B` are the same type. */
+export type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+
+/** Fails to compile unless `T` is `true`; otherwise the error shows what `T` is instead. */
+export type Assert<T extends true> = T;
+
+type Absent = null | undefined;
+/** A literal union widened to its primitive: `'NSE' | 'BSE'` → `string`. */
+type Primitive<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T;
+type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
+/** `true`, or the union of the problems in `M`'s values. */
+type Problems<M> = [Exclude<M[keyof M], true | undefined>] extends [never]
+  ? true
+  : Exclude<M[keyof M], true | undefined>;
+
+interface Mismatch<K, App, Document> {
+  field: K;
+  app: App;
+  document: Document;
+}
+
+/** One value the app reads (`A`) against what the document says the server sends (`D`). */
+type ReadsValue<A, D, K> = [A] extends [readonly (infer AE)[]]
+  ? [D] extends [readonly (infer DE)[]]
+    ? ReadsField<AE, DE, K>
+    : Mismatch<K, A, D>
+  : [A] extends [object]
+    ? [D] extends [object]
+      ? Reads<A, D>
+      : Mismatch<K, A, D>
+    : Equals<Primitive<A>, Primitive<D>> extends true
+      ? true
+      : Mismatch<K, A, D>;
+
+type ReadsField<A, D, K> = [Extract<D, Absent>] extends [never]
+  ? ReadsValue<NonNullable<A>, NonNullable<D>, K>
+  : [Extract<A, Absent>] extends [never]
+    ? { field: K; problem: 'the document lets it be null or missing, the app type does not' }
+    : ReadsValue<NonNullable<A>, NonNullable<D>, K>;
+
+/**
+ * `true` when the app can read, as `A`, every answer the document describes as `D`: `A` has
+ * only fields of `D` and every field `D` requires; each with the same JSON type (an app type
+ * may narrow a documented string to a union of its values); null or missing wherever `D` allows
+ * it. Nested objects and arrays are checked the same way. Otherwise, the problem.
+ */
+export type Reads<A, D> = [Exclude<keyof A, keyof D>] extends [never]
+  ? [Exclude<RequiredKeys<D>, keyof A>] extends [never]
+    ? Problems<{ [K in keyof A & keyof D]: ReadsField<A[K], D[K], K> }>
+    : { problem: 'fields the document requires are missing'; fields: Exclude<RequiredKeys<D>, keyof A> }
+  : { problem: 'fields the document does not have'; fields: Exclude<keyof A, keyof D> };
+
+type SendsValue<A, D, K> = [A] extends [readonly (infer AE)[]]
+  ? [D] extends [readonly (infer DE)[]]
+    ? SendsField<AE, DE, K>
+    : Mismatch<K, A, D>
+  : [A] extends [object]
+    ? [D] extends [object]
+      ? Sends<A, D>
+      : Mismatch<K, A, D>
+    : Equals<Primitive<A>, Primitive<D>> extends true
+      ? true
+      : Mismatch<K, A, D>;
+
+type SendsField<A, D, K> = [Extract<A, Absent>] extends [never]
+  ? SendsValue<NonNullable<A>, NonNullable<D>, K>
+  : [Extract<D, Absent>] extends [never]
+    ? { field: K; problem: 'the app may leave it null or missing, the document requires it' }
+    : SendsValue<NonNullable<A>, NonNullable<D>, K>;
+
+/**
+ * `true` when every `A` the app sends is a valid `D`: only fields of `D`, every field `D`
+ * requires, each with the same JSON type (the app may narrow a string to a union), null or
+ * missing only where `D` allows it. Otherwise, the problem.
+ */
+export type Sends<A, D> = [Exclude<keyof A, keyof D>] extends [never]
+  ? [Exclude<RequiredKeys<D>, RequiredKeys<A>>] extends [never]
+    ? Problems<{ [K in keyof A & keyof D]: SendsField<A[K], D[K], K> }>
+    : {
+        problem: 'fields the document requires are optional or missing';
+        fields: Exclude<RequiredKeys<D>, RequiredKeys<A>>;
+      }
+  : { problem: 'fields the document does not have'; fields: Exclude<keyof A, keyof D> };
+
+/**
+ * Every hand-written wire type against its schema in the document. A field renamed, added,
+ * removed or retyped on either side fails `tsc --noEmit` here (the client checks each call's
+ * route, body and answer against the document's operations as well).
+ */
+export type ContractChecks = [
+  Assert<Reads<ErrorEnvelope, Schemas['ErrorBody']>>,
+  Assert<Reads<Me, Schemas['Me']>>,
+  Assert<Reads<BrokerConnected, Schemas['BrokerConnected']>>,
+  Assert<Reads<BrokerStatus, Schemas['BrokerStatus']>>,
+  Assert<Sends<StrategyRequest, Schemas['StrategyBody']>>,
+  Assert<Reads<Strategy, Schemas['StrategyOut']>>,
+  Assert<Reads<StrategyCreated, Schemas['StrategyCreated']>>,
+  Assert<Reads<StrategyList, Schemas['StrategyList']>>,
+  Assert<Reads<StrategyState, Schemas['StrategyState']>>,
+  Assert<Reads<StopResult, Schemas['StopResult']>>,
+  Assert<Reads<LastAction, Schemas['Action']>>,
+  Assert<Reads<NextAction, Schemas['Action']>>,
+  Assert<Reads<StrategyStatus, Schemas['StrategyStatus']>>,
+  Assert<Reads<Order, Schemas['OrderLogOut']>>,
+  Assert<Reads<OrderList, Schemas['OrderLog']>>,
+  Assert<Reads<Health, Schemas['Health']>>,
+];
