@@ -5,6 +5,7 @@
 //! - [`ports`]: the queue and ledger ports.
 //! - [`aws`] (feature `aws`): SQS queue, DynamoDB ledger, EventBridge Scheduler.
 //! - [`testing`]: throw-away databases and key prefixes for tests.
+//! - [`tls`]: what encrypted connections need (`rediss://`, `sslmode=require`).
 
 #[cfg(feature = "aws")]
 pub mod aws;
@@ -15,6 +16,7 @@ pub mod ports;
 pub mod postgres;
 pub mod redis;
 pub mod testing;
+pub mod tls;
 
 /// A store that did not answer.
 #[derive(Debug, thiserror::Error)]

@@ -22,8 +22,10 @@ use crate::StoreError;
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 
 /// A pool whose every call gives up after `timeout` rather than hang a request.
-/// Connects lazily, so a process can start while Postgres is still coming up.
+/// Connects lazily, so a process can start while Postgres is still coming up. TLS follows the
+/// URL's `sslmode` (`require` encrypts; `verify-full` with `sslrootcert` also checks the server).
 pub fn pool(url: &str, timeout: Duration) -> Result<PgPool, StoreError> {
+    crate::tls::install_crypto_provider();
     let options: PgConnectOptions = url
         .parse()
         .map_err(|e: sqlx::Error| StoreError::DbDown(e.to_string()))?;

@@ -81,12 +81,14 @@ impl std::fmt::Debug for RedisStore {
 }
 
 impl RedisStore {
-    /// A store for `url` with every key under `prefix`; each call gives up after `timeout`.
+    /// A store for `url` (`redis://`, or `rediss://` for TLS) with every key under `prefix`;
+    /// each call gives up after `timeout`.
     pub fn new(
         url: &str,
         prefix: impl Into<String>,
         timeout: Duration,
     ) -> Result<Self, StoreError> {
+        crate::tls::install_crypto_provider();
         let client = redis::Client::open(url).map_err(|e| StoreError::RedisDown(e.to_string()))?;
         Ok(Self {
             client,
