@@ -145,8 +145,8 @@ module "functions" {
     kite_access_token = module.secrets.kite_access_token_secret_arn
   }
 
-  redis_url     = module.cache.url
-  jwt_secret    = module.secrets.jwt_secret
+  secret_kms_key_arns = [module.kms.platform_key_arn, module.kms.broker_key_arn]
+
   broker_key_id = var.broker_key_id
   kite_api_key  = var.kite_api_key
   cors_origins  = var.cors_origins

@@ -314,7 +314,7 @@ variable "db_performance_insights" {
 }
 
 variable "db_password_rotation_days" {
-  description = "Days between rotations of the RDS-managed master password. The Lambdas get DATABASE_URL at apply time, so re-apply after every rotation until the code reads DATABASE_SECRET_ARN itself (see README)."
+  description = "Days between rotations of the RDS-managed master password. The Lambdas fetch the password at cold start; a warm instance opening a new connection after a rotation is refused until it is recycled, so rotations stay rare."
   type        = number
   default     = 365
 

@@ -191,6 +191,14 @@ def aws_profile_env() -> list[str]:
     return names
 
 
+def secret_vars() -> dict[str, str]:
+    """SECRET_VARS in crates/store/src/aws/secrets.rs: setting -> the variable with its secret's ARN."""
+    text = (STORE_AWS / "secrets.rs").read_text()
+    pairs = re.findall(r'var:\s*"([A-Z][A-Z0-9_]*)",\s*arn_var:\s*"([A-Z][A-Z0-9_]*)"', text)
+    assert len(pairs) >= 5, pairs
+    return dict(pairs)
+
+
 def config_required_env() -> list[str]:
     """Names Config::from_env insists on in the AWS profile (`required("...")`)."""
     names = re.findall(r'required\("([A-Z][A-Z0-9_]*)"\)', CONFIG_RS.read_text())
@@ -256,7 +264,7 @@ def adapters() -> dict[str, dict]:
             "methods": methods,
             "targets_sqs": "SqsParameters" in text,
         }
-    assert {"SqsQueue", "DynamoLedger", "EventBridgeScheduler"} <= set(found), found.keys()
+    assert {"SqsQueue", "DynamoLedger", "EventBridgeScheduler", "SecretsManager"} <= set(found), found.keys()
     return found
 
 
@@ -267,13 +275,16 @@ COMPONENTS = {
     "api": {
         "src": ["functions/api/src"],
         # arm/disarm from the strategy routes; push from POST /strategy/stop (exit_position).
-        "uses": {"EventBridgeScheduler": ["arm", "disarm"], "SqsQueue": ["push"]},
+        "uses": {"EventBridgeScheduler": ["arm", "disarm"], "SqsQueue": ["push"], "SecretsManager": ["value"]},
+        # Secrets Manager decrypts with the secrets' keys on the caller's behalf.
+        "extra": {"kms:Decrypt"},
     },
     "executor": {
         "src": ["functions/executor/src"],
-        "uses": {"DynamoLedger": ["claim", "complete", "release", "get"]},
-        # Lambda's SQS event source mapping calls these with the function's role.
-        "extra": {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"},
+        "uses": {"DynamoLedger": ["claim", "complete", "release", "get"], "SecretsManager": ["value"]},
+        # Lambda's SQS event source mapping calls these with the function's role; Secrets
+        # Manager decrypts with the secrets' keys on the caller's behalf.
+        "extra": {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "kms:Decrypt"},
     },
     "feed_worker_task": {
         "src": ["feed-worker/src"],
@@ -281,7 +292,7 @@ COMPONENTS = {
     },
 }
 
-ADAPTER_NEW = re.compile(r"\b(SqsQueue|DynamoLedger|EventBridgeScheduler)::new\b")
+ADAPTER_NEW = re.compile(r"\b(SqsQueue|DynamoLedger|EventBridgeScheduler|SecretsManager)::new\b|\b(env_with_secrets)\b")
 
 
 def expected_actions(component: str) -> set[str]:
@@ -289,7 +300,9 @@ def expected_actions(component: str) -> set[str]:
     built = set()
     for src in spec["src"]:
         for rs in (ROOT / src).rglob("*.rs"):
-            built |= set(ADAPTER_NEW.findall(rs.read_text()))
+            for adapter, via in ADAPTER_NEW.findall(rs.read_text()):
+                # secrets::env_with_secrets builds the SecretsManager adapter.
+                built.add(adapter or "SecretsManager")
     assert built == set(spec["uses"]), (
         f"{component} builds {sorted(built)} but the test expects {sorted(spec['uses'])}: "
         "update COMPONENTS and the role's policy together"
@@ -426,25 +439,30 @@ def lambda_environment(package: str) -> dict:
 
 @pytest.mark.parametrize("package", lambda_packages())
 def test_every_aws_profile_env_var_is_set_on_each_lambda(package):
+    """Each setting is a plain variable, or (for secrets) the ARN the code fetches it from."""
     env = lambda_environment(package)
-    missing = [n for n in aws_profile_env() if n not in env]
+    secrets = secret_vars()
+    missing = [n for n in aws_profile_env() if n not in env and secrets.get(n) not in env]
     assert not missing, f"{package} Lambda lacks {missing} (AWS_PROFILE_ENV in crates/app/src/config.rs)"
-    empty = [n for n in aws_profile_env() if env[n] in ("", None)]
+    empty = [n for n in aws_profile_env() if n in env and env[n] in ("", None)]
     assert not empty, f"{package} Lambda sets {empty} to nothing"
 
 
 @pytest.mark.parametrize("package", lambda_packages())
-def test_lambda_secrets_name_where_the_code_will_fetch_them(package):
+def test_lambda_secrets_come_from_secrets_manager_not_the_configuration(package):
     env = lambda_environment(package)
-    for name in (
-        "DATABASE_SECRET_ARN",
-        "REDIS_SECRET_ARN",
-        "ALGO_JWT_SECRET_ARN",
-        "ALGO_BROKER_KEY_SECRET_ARN",
-        "ALGO_KITE_ACCESS_TOKEN_SECRET_ARN",
-    ):
-        assert name in env, f"{package}: {name}"
-        assert expr(env[name]).startswith("var.secret_arns."), f"{package}: {name} = {env[name]}"
+    for name, arn_var in secret_vars().items():
+        assert arn_var in env, f"{package}: {arn_var}"
+        assert expr(env[arn_var]).startswith("var.secret_arns."), f"{package}: {arn_var} = {env[arn_var]}"
+        if name == "DATABASE_URL":
+            # Host, port and database only: the credentials are the secret's.
+            assert "@" not in env[name] and "password" not in env[name], env[name]
+            assert "sslmode=require" in env[name], env[name]
+        else:
+            assert name not in env, f"{package}: {name} must come from its secret, not the configuration"
+    module, _, _ = lambda_by_package(package)
+    read = [k for k in module.data if k[0] == "aws_secretsmanager_secret_version"]
+    assert not read, f"no secret value is read into the functions' Terraform: {read}"
 
 
 def test_feed_worker_gets_what_its_code_reads():

@@ -30,6 +30,9 @@ pub enum StoreError {
     /// The order queue (SQS) or ledger (DynamoDB) did not answer.
     #[error("queue or ledger is unavailable: {0}")]
     QueueDown(String),
+    /// A secret the configuration names could not be read or has the wrong shape.
+    #[error("secret unavailable: {0}")]
+    Secret(String),
     /// A named unique or check constraint refused the write (e.g. `users_email_key`).
     #[error("constraint {0} violated")]
     Conflict(String),

@@ -126,6 +126,19 @@ pub mod aws {
             .expect("create a table on the AWS emulator (is moto server running? scripts/services starts it)");
         name
     }
+
+    /// A secret holding `value`, like the ones Terraform creates; returns its ARN.
+    pub async fn secret(config: &aws_config::SdkConfig, value: &str) -> String {
+        aws_sdk_secretsmanager::Client::new(config)
+            .create_secret()
+            .name(unique("algo/secret"))
+            .secret_string(value)
+            .send()
+            .await
+            .expect("create a secret on the AWS emulator (is moto server running? scripts/services starts it)")
+            .arn
+            .expect("a created secret has an ARN")
+    }
 }
 
 #[cfg(test)]

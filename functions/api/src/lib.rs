@@ -16,9 +16,11 @@ use anyhow::Context;
 
 /// Builds the Router from the environment (fails fast on a missing or bad setting).
 pub async fn build() -> anyhow::Result<algo_app::http::Router> {
-    let config = Config::from_env(Profile::Aws, CalendarKind::Nse)?;
-    let aws = AwsSettings::from_env()?;
     let sdk = algo_store::aws::sdk_config().await;
+    // Secrets come from Secrets Manager where their *_SECRET_ARN is set (infra/ sets them all).
+    let env = algo_store::aws::secrets::env_with_secrets(&sdk).await?;
+    let config = Config::from_lookup(&env, Profile::Aws, CalendarKind::Nse)?;
+    let aws = AwsSettings::from_lookup(&env)?;
     let scheduler = EventBridgeScheduler::new(
         &sdk,
         EventBridgeConfig {
@@ -29,6 +31,11 @@ pub async fn build() -> anyhow::Result<algo_app::http::Router> {
         },
     );
     let pg = postgres::pool(&config.database_url, config.store_timeout).context("DATABASE_URL")?;
+    // The database is in the VPC, where nothing else runs code: each cold start applies the
+    // migrations not yet applied (under sqlx's advisory lock; one query when up to date).
+    postgres::migrate(&pg)
+        .await
+        .context("applying migrations")?;
     let redis = RedisStore::new(
         &config.redis_url,
         config.redis_prefix.clone(),

@@ -38,25 +38,51 @@ async fn call(router: algo_app::http::Router, json: &str) -> (u16, serde_json::V
     )
 }
 
-fn aws_env() {
-    // What Terraform sets, pointed at the local services and the AWS emulator.
+/// What Terraform sets, pointed at the local services and the AWS emulator: the secrets live in
+/// Secrets Manager (named by their *_SECRET_ARN), `DATABASE_URL` names a database that exists
+/// but has no tables and carries no credentials. Returns that URL and the JWT secret.
+async fn aws_env() -> (String, String) {
+    let sdk = algo_store::testing::aws::config().await;
+    let server = algo_store::testing::database_server_url();
+    let url = algo_store::testing::replace_database(
+        &server,
+        &format!("algo_test_{}", uuid::Uuid::new_v4().simple()),
+    );
+    algo_store::postgres::ensure_database(&url, std::time::Duration::from_secs(10))
+        .await
+        .expect("an empty database");
+    // The URL without its credentials: those come from the RDS-style secret.
+    let (scheme, rest) = url.split_once("://").expect("a URL");
+    let host_and_db = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    let (user, password) = rest
+        .rsplit_once('@')
+        .and_then(|(creds, _)| creds.split_once(':'))
+        .unwrap_or(("postgres", "postgres"));
+    let jwt = format!("jwt-from-secrets-manager-{}", uuid::Uuid::new_v4().simple());
+    let redis = serde_json::json!({
+        "url": std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+    });
+    let secret = |value: String| {
+        let sdk = sdk.clone();
+        async move { algo_store::testing::aws::secret(&sdk, &value).await }
+    };
     let pairs = [
+        ("DATABASE_URL", format!("{scheme}://{host_and_db}")),
         (
-            "DATABASE_URL",
-            std::env::var("TEST_DATABASE_URL")
-                .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into()),
+            "DATABASE_SECRET_ARN",
+            secret(serde_json::json!({"username": user, "password": password}).to_string()).await,
+        ),
+        ("REDIS_SECRET_ARN", secret(redis.to_string()).await),
+        ("ALGO_JWT_SECRET_ARN", secret(jwt.clone()).await),
+        (
+            "ALGO_BROKER_KEY_SECRET_ARN",
+            secret("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into()).await,
         ),
         (
-            "REDIS_URL",
-            std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
-        ),
-        ("ALGO_JWT_SECRET", "0123456789abcdef0123456789abcdef".into()),
-        (
-            "ALGO_BROKER_KEY",
-            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into(),
+            "ALGO_KITE_ACCESS_TOKEN_SECRET_ARN",
+            secret("t".into()).await,
         ),
         ("ALGO_KITE_API_KEY", "k".into()),
-        ("ALGO_KITE_ACCESS_TOKEN", "t".into()),
         ("ALGO_CORS_ORIGINS", "https://app.example.com".into()),
         ("ALGO_SCHEDULE_GROUP", "algo".into()),
         (
@@ -78,18 +104,35 @@ fn aws_env() {
     ];
     // This test binary holds one test, which sets its environment before anything reads it.
     for (k, v) in pairs {
-        if std::env::var(k).is_err() || k.starts_with("ALGO_") {
+        if std::env::var(k).is_err() || k.starts_with("ALGO_") || k.starts_with("DATABASE_") {
             std::env::set_var(k, v);
         }
     }
+    for plain in [
+        "ALGO_JWT_SECRET",
+        "ALGO_BROKER_KEY",
+        "ALGO_KITE_ACCESS_TOKEN",
+    ] {
+        std::env::remove_var(plain);
+    }
+    (url, jwt)
 }
 
 #[tokio::test]
 async fn the_lambda_router_answers_api_gateway_v2_events() {
-    aws_env();
+    let (url, jwt) = aws_env().await;
     let router = api::build()
         .await
         .expect("the AWS profile builds from its environment");
+
+    // The cold start applied the migrations to the empty database.
+    let pg = algo_store::postgres::pool(&url, std::time::Duration::from_secs(10)).expect("pool");
+    let users: bool = sqlx::query_scalar("SELECT to_regclass('public.users') IS NOT NULL")
+        .fetch_one(&pg)
+        .await
+        .expect("query");
+    assert!(users, "the api Lambda migrates the database at start-up");
+
     let (status, body) = call(router.clone(), &event("GET", "/health", None)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
@@ -99,7 +142,32 @@ async fn the_lambda_router_answers_api_gateway_v2_events() {
     let (status, body) = call(router.clone(), &event("GET", "/auth/me", None)).await;
     assert_eq!(status, 401);
     assert_eq!(body["error"]["code"], "UNAUTHORIZED");
-    let (status, body) = call(router, &event("POST", "/auth/login", Some("{not json"))).await;
+    let (status, body) = call(
+        router.clone(),
+        &event("POST", "/auth/login", Some("{not json")),
+    )
+    .await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "BAD_REQUEST");
+
+    // Access tokens are signed with the JWT secret fetched from Secrets Manager.
+    let email = format!("{}@example.com", uuid::Uuid::new_v4().simple());
+    let credentials =
+        serde_json::json!({"email": email, "password": "correct horse battery staple"});
+    let (status, body) = call(
+        router,
+        &event("POST", "/auth/register", Some(&credentials.to_string())),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let token = body["access_token"].as_str().expect("an access token");
+    algo_app::auth::tokens::TokenKeys::new(jwt.as_bytes())
+        .verify(token)
+        .expect("signed with the secret's value");
+    assert!(
+        algo_app::auth::tokens::TokenKeys::new(b"0123456789abcdef0123456789abcdef")
+            .verify(token)
+            .is_err(),
+        "and not with any other"
+    );
 }

@@ -22,17 +22,24 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 
 /// Builds the executor from the environment (fails fast on a missing or bad setting).
 pub async fn build() -> anyhow::Result<Executor> {
-    let config = Config::from_env(Profile::Aws, CalendarKind::Nse)?;
-    let aws = AwsSettings::from_env()?;
     let sdk = algo_store::aws::sdk_config().await;
+    // Secrets come from Secrets Manager where their *_SECRET_ARN is set (infra/ sets them all).
+    let env = algo_store::aws::secrets::env_with_secrets(&sdk).await?;
+    let config = Config::from_lookup(&env, Profile::Aws, CalendarKind::Nse)?;
+    let aws = AwsSettings::from_lookup(&env)?;
     let key: [u8; 32] = config
         .broker_key
         .0
         .as_slice()
         .try_into()
         .context("ALGO_BROKER_KEY must be 32 bytes")?;
+    let pg = postgres::pool(&config.database_url, config.store_timeout).context("DATABASE_URL")?;
+    // A timer can fire before the API's first cold start after a deploy: migrate here too.
+    postgres::migrate(&pg)
+        .await
+        .context("applying migrations")?;
     Ok(Executor {
-        pg: postgres::pool(&config.database_url, config.store_timeout).context("DATABASE_URL")?,
+        pg,
         redis: RedisStore::new(
             &config.redis_url,
             config.redis_prefix.clone(),

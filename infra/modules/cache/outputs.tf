@@ -13,8 +13,3 @@ output "secret_arn" {
   value       = aws_secretsmanager_secret.redis.arn
 }
 
-output "url" {
-  description = "REDIS_URL: rediss:// with the AUTH token."
-  value       = local.url
-  sensitive   = true
-}

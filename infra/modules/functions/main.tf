@@ -9,40 +9,22 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
 
-# --- secret values ---------------------------------------------------------------------------
-# The code reads its secrets from plain environment variables today, so Terraform puts the values
-# there (the Lambda configuration is encrypted with the platform key; the state holds them too).
-# Values Terraform generates (Redis URL, JWT secret) come straight from their modules; values
-# put by RDS or the operator are read from Secrets Manager when Terraform plans. The
-# *_SECRET_ARN variables tell the code where to fetch them itself later (infra/README.md).
-
-data "aws_secretsmanager_secret_version" "database" {
-  secret_id = var.secret_arns.database
-}
-
-data "aws_secretsmanager_secret_version" "broker_key" {
-  secret_id = var.secret_arns.broker_key
-}
-
-data "aws_secretsmanager_secret_version" "kite_access_token" {
-  secret_id = var.secret_arns.kite_access_token
-}
+# --- secrets -----------------------------------------------------------------------------------
+# No secret value is in the functions' configuration (or read into the Terraform state here):
+# each cold start fetches them from Secrets Manager by the *_SECRET_ARN variables below
+# (crates/store/src/aws/secrets.rs), so a rotated database password or the Kite access token
+# put each morning reaches the next cold start without an apply. DATABASE_URL names host,
+# port and database only; the RDS-managed secret supplies the user and password.
 
 locals {
-  database_credentials = jsondecode(data.aws_secretsmanager_secret_version.database.secret_string)
-
   # Every name in AWS_PROFILE_ENV (crates/app/src/config.rs) must be here.
   environment = {
     # Config::from_env
-    DATABASE_URL           = format("postgres://%s:%s@%s:%d/%s?sslmode=require", urlencode(local.database_credentials.username), urlencode(local.database_credentials.password), var.database.address, var.database.port, var.database.name)
-    REDIS_URL              = var.redis_url
-    ALGO_CALENDAR          = "nse"
-    ALGO_JWT_SECRET        = var.jwt_secret
-    ALGO_BROKER_KEY        = data.aws_secretsmanager_secret_version.broker_key.secret_string
-    ALGO_BROKER_KEY_ID     = var.broker_key_id
-    ALGO_KITE_API_KEY      = var.kite_api_key
-    ALGO_KITE_ACCESS_TOKEN = data.aws_secretsmanager_secret_version.kite_access_token.secret_string
-    ALGO_CORS_ORIGINS      = join(",", var.cors_origins)
+    DATABASE_URL       = format("postgres://%s:%d/%s?sslmode=require", var.database.address, var.database.port, var.database.name)
+    ALGO_CALENDAR      = "nse"
+    ALGO_BROKER_KEY_ID = var.broker_key_id
+    ALGO_KITE_API_KEY  = var.kite_api_key
+    ALGO_CORS_ORIGINS  = join(",", var.cors_origins)
 
     # AwsSettings::from_env
     ALGO_SCHEDULE_GROUP     = var.schedule_group_name
@@ -52,7 +34,8 @@ locals {
     ALGO_SCHEDULER_DLQ_ARN  = var.scheduler_dlq_arn
     ALGO_LEDGER_TABLE       = var.ledger_table_name
 
-    # Where the secret values above come from, for the code to fetch them itself.
+    # The secrets, fetched at cold start: DATABASE_URL's credentials, REDIS_URL, ALGO_JWT_SECRET,
+    # ALGO_BROKER_KEY, ALGO_KITE_ACCESS_TOKEN.
     DATABASE_SECRET_ARN               = var.secret_arns.database
     REDIS_SECRET_ARN                  = var.secret_arns.redis
     ALGO_JWT_SECRET_ARN               = var.secret_arns.jwt
@@ -61,6 +44,8 @@ locals {
 
     RUST_LOG = var.log_level
   }
+
+  secret_arns = sort(values(var.secret_arns))
 
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
@@ -120,6 +105,26 @@ data "aws_iam_policy_document" "api" {
     sid       = "QueueManualExits"
     actions   = ["sqs:SendMessage"]
     resources = [var.orders_queue_arn]
+  }
+
+  # SecretsManager::value at cold start (crates/store/src/aws/secrets.rs), and the keys the
+  # secrets are encrypted with.
+  statement {
+    sid       = "ReadTheSecrets"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = local.secret_arns
+  }
+
+  statement {
+    sid       = "DecryptTheSecrets"
+    actions   = ["kms:Decrypt"]
+    resources = var.secret_kms_key_arns
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${local.region}.amazonaws.com"]
+    }
   }
 }
 
@@ -193,6 +198,26 @@ data "aws_iam_policy_document" "executor" {
     sid       = "OrdersEventSource"
     actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
     resources = [var.orders_queue_arn]
+  }
+
+  # SecretsManager::value at cold start (crates/store/src/aws/secrets.rs), and the keys the
+  # secrets are encrypted with.
+  statement {
+    sid       = "ReadTheSecrets"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = local.secret_arns
+  }
+
+  statement {
+    sid       = "DecryptTheSecrets"
+    actions   = ["kms:Decrypt"]
+    resources = var.secret_kms_key_arns
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${local.region}.amazonaws.com"]
+    }
   }
 }
 

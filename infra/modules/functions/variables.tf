@@ -128,16 +128,9 @@ variable "secret_arns" {
   })
 }
 
-variable "redis_url" {
-  description = "REDIS_URL (rediss://, with the AUTH token)."
-  type        = string
-  sensitive   = true
-}
-
-variable "jwt_secret" {
-  description = "ALGO_JWT_SECRET."
-  type        = string
-  sensitive   = true
+variable "secret_kms_key_arns" {
+  description = "KMS keys the secrets in secret_arns are encrypted with (kms:Decrypt through Secrets Manager only)."
+  type        = list(string)
 }
 
 variable "broker_key_id" {

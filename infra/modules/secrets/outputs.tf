@@ -13,8 +13,3 @@ output "kite_access_token_secret_arn" {
   value       = aws_secretsmanager_secret.kite_access_token.arn
 }
 
-output "jwt_secret" {
-  description = "ALGO_JWT_SECRET's value."
-  value       = random_password.jwt.result
-  sensitive   = true
-}

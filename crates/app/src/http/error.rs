@@ -67,6 +67,11 @@ impl From<StoreError> for ApiError {
                     "the order queue is unavailable; try again shortly",
                 )
             }
+            // Secrets are read at start-up only; a request never gets here, but stays a 500.
+            StoreError::Secret(cause) => {
+                tracing::error!(error.code = "INTERNAL", error.cause = %cause, "secret unavailable");
+                ApiError::new(ErrorCode::Internal, "internal error")
+            }
             StoreError::Conflict(constraint) => {
                 ApiError::internal(format!("unmapped constraint {constraint}"))
             }

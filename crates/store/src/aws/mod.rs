@@ -3,6 +3,7 @@
 
 pub mod dynamodb;
 pub mod eventbridge;
+pub mod secrets;
 pub mod sqs;
 
 /// The shared SDK configuration from the environment (region, credentials, endpoint).

@@ -6,3 +6,4 @@ mod aws_env;
 mod eventbridge;
 mod ledger;
 mod queue;
+mod secrets;
