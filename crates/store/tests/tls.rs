@@ -27,7 +27,8 @@ async fn connection_is_encrypted(url: &str) -> bool {
 
 #[tokio::test]
 async fn postgres_connections_follow_the_urls_sslmode() {
-    let server = testing::database_server_url();
+    // The server's own `postgres` database: the configured one need not exist yet.
+    let server = testing::replace_database(&testing::database_server_url(), "postgres");
     assert!(
         connection_is_encrypted(&with_sslmode(&server, "require")).await,
         "sslmode=require must give an encrypted session"
