@@ -337,7 +337,9 @@ def policy_document(module: Module, ref: str) -> list[dict]:
     m = re.fullmatch(r"data\.aws_iam_policy_document\.(\w+)\.json", e or "")
     assert m, f"{module}: policies must be aws_iam_policy_document data sources, got {ref!r}"
     doc = module.data[("aws_iam_policy_document", m.group(1))]
-    return doc.get("statement", [])
+    # Statements merged in from other documents of the module (source_policy_documents).
+    merged = [st for ref in doc.get("source_policy_documents") or [] for st in policy_document(module, ref)]
+    return merged + doc.get("statement", [])
 
 
 def role_grants(module: Module, role: str) -> tuple[set[str], set[str], list[dict]]:

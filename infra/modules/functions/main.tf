@@ -66,6 +66,28 @@ data "aws_iam_policy_document" "lambda_assume" {
   }
 }
 
+# Both functions fetch the secrets at cold start: SecretsManager::value
+# (crates/store/src/aws/secrets.rs), and the keys the secrets are encrypted with.
+data "aws_iam_policy_document" "read_secrets" {
+  statement {
+    sid       = "ReadTheSecrets"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = local.secret_arns
+  }
+
+  statement {
+    sid       = "DecryptTheSecrets"
+    actions   = ["kms:Decrypt"]
+    resources = var.secret_kms_key_arns
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${local.region}.amazonaws.com"]
+    }
+  }
+}
+
 # --- api ----------------------------------------------------------------------------------------
 
 resource "aws_iam_role" "api" {
@@ -80,6 +102,8 @@ resource "aws_iam_role_policy_attachment" "api_vpc" {
 }
 
 data "aws_iam_policy_document" "api" {
+  source_policy_documents = [data.aws_iam_policy_document.read_secrets.json]
+
   # EventBridgeScheduler::arm / disarm.
   statement {
     sid       = "StrategyTimers"
@@ -105,26 +129,6 @@ data "aws_iam_policy_document" "api" {
     sid       = "QueueManualExits"
     actions   = ["sqs:SendMessage"]
     resources = [var.orders_queue_arn]
-  }
-
-  # SecretsManager::value at cold start (crates/store/src/aws/secrets.rs), and the keys the
-  # secrets are encrypted with.
-  statement {
-    sid       = "ReadTheSecrets"
-    actions   = ["secretsmanager:GetSecretValue"]
-    resources = local.secret_arns
-  }
-
-  statement {
-    sid       = "DecryptTheSecrets"
-    actions   = ["kms:Decrypt"]
-    resources = var.secret_kms_key_arns
-
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["secretsmanager.${local.region}.amazonaws.com"]
-    }
   }
 }
 
@@ -186,6 +190,8 @@ resource "aws_iam_role_policy_attachment" "executor_vpc" {
 }
 
 data "aws_iam_policy_document" "executor" {
+  source_policy_documents = [data.aws_iam_policy_document.read_secrets.json]
+
   # DynamoLedger: claim, complete, release, get.
   statement {
     sid       = "IdempotencyLedger"
@@ -198,26 +204,6 @@ data "aws_iam_policy_document" "executor" {
     sid       = "OrdersEventSource"
     actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
     resources = [var.orders_queue_arn]
-  }
-
-  # SecretsManager::value at cold start (crates/store/src/aws/secrets.rs), and the keys the
-  # secrets are encrypted with.
-  statement {
-    sid       = "ReadTheSecrets"
-    actions   = ["secretsmanager:GetSecretValue"]
-    resources = local.secret_arns
-  }
-
-  statement {
-    sid       = "DecryptTheSecrets"
-    actions   = ["kms:Decrypt"]
-    resources = var.secret_kms_key_arns
-
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["secretsmanager.${local.region}.amazonaws.com"]
-    }
   }
 }
 
