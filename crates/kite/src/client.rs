@@ -8,9 +8,12 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use bytes::Bytes;
+use http_body_util::Full;
 use reqwest::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
 
+use crate::armed::{ArmedOrder, Endpoint};
 use crate::error::{ErrorEnvelope, KiteError};
 use crate::instruments::Instruments;
 use crate::postback::session_checksum;
@@ -49,6 +52,8 @@ type Limiters = (Arc<RateLimiter>, Arc<RateLimiter>);
 pub struct KiteHttp {
     http: reqwest::Client,
     base_url: String,
+    endpoint: Arc<Endpoint>,
+    timeout: Duration,
     limiters: Arc<Mutex<HashMap<String, Limiters>>>,
 }
 
@@ -77,6 +82,8 @@ impl KiteHttp {
         Ok(Self {
             http,
             base_url: base_url.trim_end_matches('/').to_owned(),
+            endpoint: Arc::new(Endpoint::parse(base_url)?),
+            timeout,
             limiters: Arc::default(),
         })
     }
@@ -186,6 +193,38 @@ impl KiteClient {
         Ok(id.order_id)
     }
 
+    /// The same order made ready to go: its own connection open and its request built, so
+    /// [`ArmedOrder::send`] at the instant only writes it. See [`crate::armed`].
+    pub async fn arm_order(&self, order: &OrderRequest) -> Result<ArmedOrder, KiteError> {
+        order.check().map_err(|message| KiteError::Rejected {
+            status: 400,
+            error_type: "InputException".into(),
+            message,
+        })?;
+        let endpoint = &self.http.endpoint;
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(order.form())
+            .finish();
+        let request = http::Request::post(format!("{}/orders/regular", endpoint.prefix()))
+            .header(http::header::HOST, endpoint.authority())
+            .header("X-Kite-Version", "3")
+            .header(
+                http::header::AUTHORIZATION,
+                format!("token {}:{}", self.api_key, self.access_token.expose()),
+            )
+            .header(
+                http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| KiteError::Rejected {
+                status: 400,
+                error_type: "InputException".into(),
+                message: format!("the order cannot be sent: {e}"),
+            })?;
+        ArmedOrder::open(endpoint, request, self.orders.clone(), self.http.timeout).await
+    }
+
     /// `GET /orders`: today's orders.
     pub async fn orders(&self) -> Result<Vec<Order>, KiteError> {
         self.other.acquire().await;
@@ -282,15 +321,20 @@ async fn send_json<T: DeserializeOwned>(req: RequestBuilder) -> Result<T, KiteEr
         .bytes()
         .await
         .map_err(|e| KiteError::from_reqwest(&e))?;
+    parse_json(status, &body)
+}
+
+/// Kite's `{"status": "success", "data": …}` envelope, or the error it stands for.
+pub(crate) fn parse_json<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, KiteError> {
     if !(200..300).contains(&status) {
-        return Err(error_from_body(status, &String::from_utf8_lossy(&body)));
+        return Err(error_from_body(status, &String::from_utf8_lossy(body)));
     }
-    let envelope: Envelope<T> = serde_json::from_slice(&body).map_err(|e| KiteError::Protocol {
+    let envelope: Envelope<T> = serde_json::from_slice(body).map_err(|e| KiteError::Protocol {
         status,
         message: format!("unreadable success body: {e}"),
     })?;
     if envelope.status != "success" {
-        return Err(error_from_body(status, &String::from_utf8_lossy(&body)));
+        return Err(error_from_body(status, &String::from_utf8_lossy(body)));
     }
     Ok(envelope.data)
 }

@@ -3,11 +3,13 @@
 //! - [`ticker`]: the ticker WebSocket's binary frames and text messages (decode and encode).
 //! - [`error`]: Kite's error envelope as a typed error: auth, rejected, retryable.
 //! - [`types`]: wire types of the REST API, each with a sample payload.
+//! - [`armed`]: an order ready before its instant, on a connection of its own.
 //! - [`client`]: the REST client (profile, session, orders, instruments) with a rate limiter.
 //! - [`instruments`]: the instruments CSV dump, as a symbol ⇄ token map.
 //! - [`postback`]: postback and session checksums.
 //! - [`rate_limit`]: keeps requests within Kite's per-second limits.
 
+pub mod armed;
 pub mod client;
 pub mod error;
 pub mod instruments;
@@ -16,6 +18,7 @@ pub mod rate_limit;
 pub mod ticker;
 pub mod types;
 
+pub use armed::ArmedOrder;
 pub use client::{KiteClient, KiteHttp, Secret, KITE_API_URL};
 pub use error::KiteError;
 pub use instruments::{Instrument, Instruments};

@@ -3,6 +3,7 @@
 //! poll until a deadline, or count heartbeats as a clock.
 #![allow(unused_crate_dependencies)] // integration tests link every dependency of the crate
 
+mod armed;
 mod faults;
 mod helpers;
 mod kite_client;
