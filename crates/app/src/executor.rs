@@ -4,7 +4,8 @@
 //!    manual exit excepted), or the day's position does not allow it.
 //! 2. Waits until `scheduled_for` when the event came early.
 //! 3. Claims the ledger key (ENTRY for BUY; EXIT for SELL and STOPLOSS, so the first exit wins),
-//!    takes the strategy's Redis lock, and places a MARKET order tagged with the key's hash.
+//!    takes the strategy's Redis lock, and places a MARKET order tagged with the key's hash:
+//!    armed a second ahead on a connection of its own, so at the instant only its bytes go out.
 //! 4. Retries retryable failures (3 tries, backoff); after an ambiguous one it looks the order up
 //!    by tag and never places twice. A final failure fails the strategy with the reason;
 //!    `TokenException` also marks the user's broker connection expired.
@@ -20,7 +21,7 @@ use algo_core::position::{Day, Outcome};
 use algo_core::{Clock, EventKind, LedgerKey, Leg, OrderEvent, Position, TradingCalendar};
 use algo_kite::types::OrderState;
 use algo_kite::{
-    KiteClient, KiteError, KiteHttp, MarketProtection, OrderRequest, OrderType, Secret,
+    ArmedOrder, KiteClient, KiteError, KiteHttp, MarketProtection, OrderRequest, OrderType, Secret,
     TransactionType,
 };
 use algo_store::ports::{Claim, Ledger, OrderQueue};
@@ -66,6 +67,12 @@ impl Default for ExecutorConfig {
         }
     }
 }
+
+/// How long before its instant an order's connection is opened: enough for a thousand
+/// handshakes on two cores, short of any idle-connection timeout.
+const ARM_LEAD: Duration = Duration::from_secs(1);
+/// Closer to the instant than this, an order goes through the pool's warm connections.
+const ARM_AT_LEAST: Duration = Duration::from_millis(100);
 
 /// What became of an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -239,7 +246,7 @@ impl Executor {
             .unwrap_or(Duration::ZERO);
         if early > Duration::from_millis(300) {
             // Check the token while there is time (an expired one fails the leg now, not at the
-            // instant), which also leaves a warm connection in the pool for the order itself.
+            // instant), which also leaves a warm connection in the pool for following the order.
             if let Err(e) = client.profile().await {
                 if e.is_auth() {
                     if let Err(err) =
@@ -253,6 +260,13 @@ impl Executor {
                 }
             }
         }
+        let request = self.order_request(row, event, &tag);
+        let armed = if resumed {
+            // A taken-over claim looks for an earlier order first; it has no instant to keep.
+            None
+        } else {
+            self.arm(&client, &request, event.scheduled_for).await
+        };
         let early = (event.scheduled_for - self.clock.now())
             .to_std()
             .unwrap_or(Duration::ZERO);
@@ -260,15 +274,8 @@ impl Executor {
             tokio::time::sleep(early).await;
         }
         let started = Instant::now();
-        let placement = self.place(&client, row, event, &tag, resumed).await;
+        let placement = self.place(&client, &request, &tag, armed, resumed).await;
         let placed_at = self.clock.now();
-        let sending = if event.event.leg() == Leg::Entry {
-            Position::Buying
-        } else {
-            Position::Selling
-        };
-        self.write_runtime(row, event.trading_date, sending, None, None)
-            .await;
         match placement {
             Placement::Placed(order_id) => {
                 let timing_ms = (placed_at - event.scheduled_for).num_milliseconds();
@@ -280,6 +287,17 @@ impl Executor {
                     execution_time_ms = started.elapsed().as_millis() as u64,
                     "order placed"
                 );
+                // The bookkeeping waits while the other orders due at this instant go out:
+                // they share the cores, Postgres and Redis with it. Following the order would
+                // wait this long anyway, and a crash meanwhile is recovered by the order's tag.
+                tokio::time::sleep(self.config.poll_interval).await;
+                let sending = if event.event.leg() == Leg::Entry {
+                    Position::Buying
+                } else {
+                    Position::Selling
+                };
+                self.write_runtime(row, event.trading_date, sending, None, None)
+                    .await;
                 let latency = i32::try_from(timing_ms).unwrap_or(i32::MAX);
                 if let Err(e) =
                     order_logs::placed(&self.pg, key.as_ref(), &order_id, placed_at, latency).await
@@ -304,27 +322,37 @@ impl Executor {
         }
     }
 
-    /// Places the order, at most once: retries what is retryable and, after an ambiguous
-    /// failure or a taken-over claim, finds an order already placed by its tag.
-    async fn place(
+    /// Arms the order shortly before its instant (see [`algo_kite::armed`]): at the instant a
+    /// thousand orders then each write their request on an open connection instead of queueing
+    /// for new ones. Too close to the instant to gain anything, or failing, it is placed the
+    /// usual way.
+    async fn arm(
         &self,
         client: &KiteClient,
-        row: &StrategyRow,
-        event: &OrderEvent,
-        tag: &str,
-        resumed: bool,
-    ) -> Placement {
-        if resumed {
-            match client.find_order_by_tag(tag).await {
-                Ok(Some(order)) => return Placement::Placed(order.order_id),
-                Ok(None) => {}
-                Err(e) if e.is_auth() => return Placement::AuthFailed(e.to_string()),
-                Err(e) => {
-                    return Placement::Failed(format!("cannot check for an earlier order: {e}"))
-                }
+        request: &OrderRequest,
+        scheduled_for: DateTime<Utc>,
+    ) -> Option<ArmedOrder> {
+        let early = (scheduled_for - self.clock.now()).to_std().ok()?;
+        if early < ARM_AT_LEAST {
+            return None;
+        }
+        // Not earlier than needed: an idle connection may be closed by the broker.
+        let wait = early.saturating_sub(ARM_LEAD);
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+        match client.arm_order(request).await {
+            Ok(armed) => Some(armed),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not arm the order; it goes through the pool");
+                None
             }
         }
-        let request = OrderRequest {
+    }
+
+    /// The MARKET order for the event, tagged with its ledger key's hash.
+    fn order_request(&self, row: &StrategyRow, event: &OrderEvent, tag: &str) -> OrderRequest {
+        OrderRequest {
             tradingsymbol: row.spec.symbol.to_string(),
             exchange: row.spec.exchange.as_str().to_owned(),
             transaction_type: if event.event == EventKind::Buy {
@@ -341,10 +369,44 @@ impl Executor {
             tag: Some(tag.to_owned()),
             market_protection: self.config.market_protection,
             algo_id: self.config.algo_id.clone(),
-        };
+        }
+    }
+
+    /// Places the order, at most once: retries what is retryable and, after an ambiguous
+    /// failure or a taken-over claim, finds an order already placed by its tag.
+    async fn place(
+        &self,
+        client: &KiteClient,
+        request: &OrderRequest,
+        tag: &str,
+        mut armed: Option<ArmedOrder>,
+        resumed: bool,
+    ) -> Placement {
+        if resumed {
+            match client.find_order_by_tag(tag).await {
+                Ok(Some(order)) => return Placement::Placed(order.order_id),
+                Ok(None) => {}
+                Err(e) if e.is_auth() => return Placement::AuthFailed(e.to_string()),
+                Err(e) => {
+                    return Placement::Failed(format!("cannot check for an earlier order: {e}"))
+                }
+            }
+        }
         let mut last: Option<KiteError> = None;
         for attempt in 1..=self.config.tries {
-            match client.place_order(&request).await {
+            let sent = match armed.take() {
+                Some(order) => match order.send().await {
+                    // Its connection closed before the order was written: nothing reached the
+                    // broker, so the pool places it now, in this same try.
+                    Err(KiteError::Unreachable { message }) => {
+                        tracing::debug!(%message, "armed connection lost; placing through the pool");
+                        client.place_order(request).await
+                    }
+                    sent => sent,
+                },
+                None => client.place_order(request).await,
+            };
+            match sent {
                 Ok(order_id) => return Placement::Placed(order_id),
                 Err(e) if e.is_auth() => return Placement::AuthFailed(e.to_string()),
                 Err(e) if e.is_ambiguous() => {
@@ -386,9 +448,6 @@ impl Executor {
         order_id: &str,
     ) -> Handled {
         let deadline = Instant::now() + self.config.fill_timeout;
-        // A MARKET order settles within moments; polling at once would only compete with other
-        // orders still going out in the same second.
-        tokio::time::sleep(self.config.poll_interval).await;
         let last = loop {
             match client.order_history(order_id).await {
                 Ok(history) => {
