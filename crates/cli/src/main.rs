@@ -251,8 +251,7 @@ async fn dev(mut config: Config, port: u16, sim_port: u16) -> anyhow::Result<()>
     let shutdown = CancellationToken::new();
     println!("[1/5] simulated exchange");
     let sim_addr = SocketAddr::from(([127, 0, 0, 1], sim_port));
-    let sim_listener = tokio::net::TcpListener::bind(sim_addr)
-        .await
+    let sim_listener = algo_sim::listen(sim_addr)
         .with_context(|| format!("binding the simulated exchange to {sim_addr}"))?;
     let sim_task = tokio::spawn(
         algo_sim::Sim::new(algo_sim::SimConfig::default())

@@ -234,12 +234,25 @@ impl Drop for RunningSim {
     }
 }
 
+/// A listener on `addr` with an accept queue deep enough for a thousand traders connecting in
+/// the same second (Tokio's `bind` asks for 1,024; a full queue drops SYNs, and each dropped
+/// one costs its client a second before it retries). The kernel caps it at `net.core.somaxconn`.
+pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
+}
+
 /// Starts a simulator on `127.0.0.1:0`, for tests and benchmarks.
 ///
 /// Panics when no loopback port can be bound: a test cannot run without one.
 pub async fn spawn(config: SimConfig) -> RunningSim {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
+    let listener = listen(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
         .expect("a test machine can bind an ephemeral loopback port");
     let addr = listener
         .local_addr()
