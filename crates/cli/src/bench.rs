@@ -443,6 +443,14 @@ pub async fn burst(n: usize) -> anyhow::Result<()> {
     let min = errors.first().copied().unwrap_or(f64::NAN);
     println!("  orders received: {} of {n}", errors.len());
     println!("  timing error (received − scheduled): min {min:.1} ms, p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms");
+    println!(
+        "  distribution: p10 {:.1}, p25 {:.1}, p75 {:.1}, p90 {:.1}, p95 {:.1} ms",
+        percentile(&errors, 10.0),
+        percentile(&errors, 25.0),
+        percentile(&errors, 75.0),
+        percentile(&errors, 90.0),
+        percentile(&errors, 95.0)
+    );
     println!("  all orders within {max:.0} ms of the instant");
     println!(
         "{}",
