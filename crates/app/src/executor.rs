@@ -261,7 +261,7 @@ impl Executor {
             }
         }
         let request = self.order_request(row, event, &tag);
-        let armed = if resumed {
+        let mut armed = if resumed {
             // A taken-over claim looks for an earlier order first; it has no instant to keep.
             None
         } else {
@@ -274,9 +274,11 @@ impl Executor {
             tokio::time::sleep(early).await;
         }
         let started = Instant::now();
-        let placement = self.place(&client, &request, &tag, armed, resumed).await;
+        let placement = self
+            .place(&client, &request, &tag, armed.as_mut(), resumed)
+            .await;
         let placed_at = self.clock.now();
-        match placement {
+        let handled = match placement {
             Placement::Placed(order_id) => {
                 let timing_ms = (placed_at - event.scheduled_for).num_milliseconds();
                 tracing::info!(
@@ -319,7 +321,10 @@ impl Executor {
                     .await;
                 Handled::Done(format!("order failed: {message}"))
             }
-        }
+        };
+        // Its connection closes only now, after the other orders of its instant went out.
+        drop(armed);
+        handled
     }
 
     /// Arms the order shortly before its instant (see [`algo_kite::armed`]): at the instant a
@@ -379,7 +384,7 @@ impl Executor {
         client: &KiteClient,
         request: &OrderRequest,
         tag: &str,
-        mut armed: Option<ArmedOrder>,
+        mut armed: Option<&mut ArmedOrder>,
         resumed: bool,
     ) -> Placement {
         if resumed {

@@ -101,7 +101,7 @@ fn tls_config() -> Result<Arc<rustls::ClientConfig>, KiteError> {
 }
 
 /// An order whose connection is open and whose request is built; [`ArmedOrder::send`] at the
-/// instant. Dropping it closes the connection.
+/// instant. Dropping it closes the connection: keep it until the rush is over.
 pub struct ArmedOrder {
     sender: http1::SendRequest<Full<Bytes>>,
     request: Option<http::Request<Full<Bytes>>>,
@@ -169,11 +169,16 @@ impl ArmedOrder {
     }
 
     /// Sends the order (within the user's order rate limit) and returns the broker's order id.
-    pub async fn send(mut self) -> Result<String, KiteError> {
-        self.limiter.acquire().await;
-        let request = self.request.take().ok_or_else(|| KiteError::Unreachable {
-            message: "armed order already sent".into(),
+    ///
+    /// Once only: a second call is an ambiguous error (the first may have placed it). The
+    /// connection stays open until the order is dropped, so a burst of orders does not also
+    /// pay for a burst of closes (a `shutdown` and a `close` on each end) while it goes out.
+    pub async fn send(&mut self) -> Result<String, KiteError> {
+        let request = self.request.take().ok_or_else(|| KiteError::Protocol {
+            status: 0,
+            message: "this armed order was already sent; look it up by its tag".into(),
         })?;
+        self.limiter.acquire().await;
         let timeout = self.timeout;
         let exchange = async {
             if let Err(e) = self.sender.ready().await {

@@ -42,7 +42,7 @@ async fn an_armed_order_waits_on_its_connection_and_is_placed_once() {
     let client = KiteHttp::new(&sim.base_url, Duration::from_secs(2))
         .expect("http")
         .client("sim_key", Secret::new("sim_token"));
-    let armed = client
+    let mut armed = client
         .arm_order(&market_buy("armed1"))
         .await
         .expect("armed");
@@ -54,6 +54,11 @@ async fn an_armed_order_waits_on_its_connection_and_is_placed_once() {
         "arming sends nothing"
     );
     let id = armed.send().await.expect("placed");
+    let again = armed.send().await;
+    assert!(
+        again.as_ref().is_err_and(KiteError::is_ambiguous),
+        "a second send is refused as maybe-placed: {again:?}"
+    );
     let orders = client.orders().await.expect("orders");
     assert_eq!(orders.len(), 1, "{orders:?}");
     assert_eq!(orders[0].order_id, id);
@@ -124,7 +129,7 @@ async fn a_connection_closed_before_the_instant_means_not_sent() {
     let client = KiteHttp::new(&url, Duration::from_secs(2))
         .expect("http")
         .client("k", Secret::new("t"));
-    let armed = client.arm_order(&market_buy("x")).await.expect("armed");
+    let mut armed = client.arm_order(&market_buy("x")).await.expect("armed");
     let deadline = Instant::now() + Duration::from_secs(5);
     while armed.is_open() {
         assert!(Instant::now() < deadline, "the close was never noticed");
@@ -181,7 +186,7 @@ async fn no_answer_in_time_means_look_it_up() {
     let client = KiteHttp::new(&url, Duration::from_millis(300))
         .expect("http")
         .client("k", Secret::new("t"));
-    let armed = client.arm_order(&market_buy("x")).await.expect("armed");
+    let mut armed = client.arm_order(&market_buy("x")).await.expect("armed");
     let sent = armed.send().await;
     assert!(matches!(sent, Err(KiteError::NoAnswer { .. })), "{sent:?}");
 }
