@@ -268,7 +268,12 @@ impl Exchange {
                     .market
                     .trade(order.request.instrument_token, order.filled_quantity);
             }
-            tracing::info!(order_id = %order.order_id, status = order.status.as_str(), "order update");
+            // Debug: two per order (OPEN, COMPLETE) would double the log lines of a burst.
+            tracing::debug!(order_id = %order.order_id, status = order.status.as_str(), "order update");
+            if self.order_events.receiver_count() == 0 {
+                // Nobody is connected to the ticker: nothing to build the message for.
+                continue;
+            }
             let Some(account) = state.accounts.get(&order.api_key) else {
                 continue;
             };
