@@ -50,6 +50,9 @@ pub struct ExecutorConfig {
     pub fill_timeout: Duration,
     /// Pause between order-history polls.
     pub poll_interval: Duration,
+    /// How long before its instant an order is armed (its connection opened): enough for a
+    /// thousand connects on two cores, short of the broker's idle-connection timeout.
+    pub arm_lead: Duration,
     pub market_protection: MarketProtection,
     pub algo_id: Option<String>,
 }
@@ -62,15 +65,13 @@ impl Default for ExecutorConfig {
             backoff: Duration::from_millis(200),
             fill_timeout: Duration::from_secs(15),
             poll_interval: Duration::from_millis(200),
+            arm_lead: Duration::from_secs(1),
             market_protection: MarketProtection::Automatic,
             algo_id: None,
         }
     }
 }
 
-/// How long before its instant an order's connection is opened: enough for a thousand
-/// handshakes on two cores, short of any idle-connection timeout.
-const ARM_LEAD: Duration = Duration::from_secs(1);
 /// Closer to the instant than this, an order goes through the pool's warm connections.
 const ARM_AT_LEAST: Duration = Duration::from_millis(100);
 
@@ -342,7 +343,7 @@ impl Executor {
             return None;
         }
         // Not earlier than needed: an idle connection may be closed by the broker.
-        let wait = early.saturating_sub(ARM_LEAD);
+        let wait = early.saturating_sub(self.config.arm_lead);
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }

@@ -27,6 +27,14 @@ struct System {
 }
 
 async fn start(calendar: CalendarKind, executor: ExecutorConfig) -> System {
+    // The system's logs go with a failing test's output (the harness shows them only then).
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ALGO_TEST_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
     let sim = algo_sim::spawn(algo_sim::SimConfig {
         walk_interval: None,
         ..Default::default()
@@ -316,12 +324,14 @@ async fn a_holiday_places_nothing() {
 async fn the_stop_loss_exit_wins_and_the_later_sell_is_a_no_op() {
     let s = start(CalendarKind::AlwaysOpen, fast()).await;
     let token = s.trader().await;
-    let (buy, sell) = (ist_in(2).await, ist_in(7).await);
+    let (buy, sell) = (ist_in(3).await, ist_in(8).await);
     let id = s.running(&token, "INFY", &buy, &sell).await;
-    s.wait_status(&token, &id, Duration::from_secs(10), |v| {
-        v["position"] == "bought"
-    })
-    .await;
+    let bought = s
+        .wait_status(&token, &id, Duration::from_secs(10), |v| {
+            v["position"] == "bought"
+        })
+        .await;
+    assert_eq!(bought["position"], "bought", "{bought}");
     // What the feed worker pushes when the price crosses the stop.
     let today = TradingCalendar::trading_date(Utc::now());
     let stop = OrderEvent::new(
@@ -357,16 +367,89 @@ async fn the_stop_loss_exit_wins_and_the_later_sell_is_a_no_op() {
 
 /// A BUY event for a running strategy, due now.
 async fn buy_now(s: &System, token: &str, symbol: &str) -> (String, OrderEvent) {
+    buy_in(s, token, symbol, Duration::ZERO).await
+}
+
+/// A BUY event for a running strategy, due `ahead` from now (an early delivery).
+async fn buy_in(s: &System, token: &str, symbol: &str, ahead: Duration) -> (String, OrderEvent) {
     // Times far away so the timers stay quiet; the event is injected directly.
     let (buy, sell) = (ist_in(3600 * 3).await, ist_in(3600 * 3 + 60).await);
     let id = s.running(token, symbol, &buy, &sell).await;
+    let due = Utc::now() + chrono::Duration::from_std(ahead).expect("duration");
     let event = OrderEvent::new(
         id.parse().expect("uuid"),
         EventKind::Buy,
-        TradingCalendar::trading_date(Utc::now()),
-        Utc::now(),
+        TradingCalendar::trading_date(due),
+        due,
     );
     (id, event)
+}
+
+fn received_at_us(orders: &[Value]) -> Vec<i64> {
+    orders
+        .iter()
+        .filter_map(|o| o["received_at_us"].as_i64())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_armed_order_meets_broker_failures_like_any_other() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    // Early enough to be armed: the first try goes out on its own connection.
+    let (id, event) = buy_in(&s, &token, "SBIN", Duration::from_millis(1500)).await;
+    s.fault("http_429", 1).await;
+    s.fault("timeout", 1).await;
+    assert_eq!(
+        s.system.executor.handle(&event).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    let orders = s.wait_orders(Duration::from_secs(5), |o| o.len() > 1).await;
+    assert_eq!(
+        orders.len(),
+        1,
+        "429, then a lost answer found by its tag: {orders:?}"
+    );
+    assert!(
+        received_at_us(&orders)
+            .iter()
+            .all(|&us| us >= event.scheduled_for.timestamp_micros()),
+        "never before the instant"
+    );
+    assert_eq!(s.status(&token, &id).await["position"], "bought");
+    s.system.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_armed_connection_lost_before_the_instant_is_placed_through_the_pool_once() {
+    // A lead longer than the wait: the order is armed as soon as its event is ready.
+    let mut s = start(
+        CalendarKind::AlwaysOpen,
+        ExecutorConfig {
+            arm_lead: Duration::from_secs(10),
+            ..fast()
+        },
+    )
+    .await;
+    let token = s.trader().await;
+    let (id, event) = buy_in(&s, &token, "TCS", Duration::from_secs(3)).await;
+    let executor = s.system.executor.clone();
+    let handling = {
+        let event = event.clone();
+        tokio::spawn(async move { executor.handle(&event).await })
+    };
+    // The broker's front end drops every connection, the armed one with them.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    s.sim.restart().await;
+    assert_eq!(
+        handling.await.expect("task"),
+        Handled::Done("order COMPLETE".into())
+    );
+    let orders = s.sim_orders().await;
+    assert_eq!(orders.len(), 1, "{orders:?}");
+    assert!(received_at_us(&orders)[0] >= event.scheduled_for.timestamp_micros());
+    assert_eq!(s.status(&token, &id).await["position"], "bought");
+    s.system.shutdown().await;
 }
 
 #[tokio::test]
@@ -643,7 +726,7 @@ impl System {
 async fn after_a_restart_mid_position_the_sell_still_happens_on_time() {
     let s = start(CalendarKind::AlwaysOpen, fast()).await;
     let token = s.trader().await;
-    let (buy, sell) = (ist_in(2).await, ist_in(9).await);
+    let (buy, sell) = (ist_in(3).await, ist_in(10).await);
     let id = s.running(&token, "TCS", &buy, &sell).await;
     let bought = s
         .wait_status(&token, &id, Duration::from_secs(10), |v| {
@@ -687,7 +770,7 @@ async fn after_a_restart_mid_position_the_sell_still_happens_on_time() {
 async fn a_sell_time_that_passed_while_down_exits_at_once_on_restart() {
     let s = start(CalendarKind::AlwaysOpen, fast()).await;
     let token = s.trader().await;
-    let (buy, sell) = (ist_in(2).await, ist_in(5).await);
+    let (buy, sell) = (ist_in(3).await, ist_in(6).await);
     let id = s.running(&token, "INFY", &buy, &sell).await;
     s.wait_status(&token, &id, Duration::from_secs(10), |v| {
         v["position"] == "bought"

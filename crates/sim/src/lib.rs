@@ -226,6 +226,36 @@ pub struct RunningSim {
     /// The simulator itself, for in-process control.
     pub sim: Sim,
     stop: CancellationToken,
+    server: tokio::task::JoinHandle<()>,
+}
+
+fn serve_in_background(
+    sim: &Sim,
+    listener: tokio::net::TcpListener,
+) -> (CancellationToken, tokio::task::JoinHandle<()>) {
+    let stop = CancellationToken::new();
+    let shutdown = stop.clone().cancelled_owned();
+    let server = sim.clone();
+    let task = tokio::spawn(async move {
+        if let Err(e) = server.serve(listener, shutdown).await {
+            tracing::error!(error = %e, "simulated exchange failed");
+        }
+    });
+    (stop, task)
+}
+
+impl RunningSim {
+    /// Stops serving, which closes every connection (idle ones at once), and serves the same
+    /// exchange again on the same address: orders, accounts and prices stay. What a client sees
+    /// when the broker's front end drops its connections.
+    pub async fn restart(&mut self) {
+        self.stop.cancel();
+        if let Err(e) = (&mut self.server).await {
+            tracing::error!(error = %e, "simulated exchange task failed");
+        }
+        let listener = listen(self.addr).expect("the address just freed can be bound again");
+        (self.stop, self.server) = serve_in_background(&self.sim, listener);
+    }
 }
 
 impl Drop for RunningSim {
@@ -258,18 +288,12 @@ pub async fn spawn(config: SimConfig) -> RunningSim {
         .local_addr()
         .expect("a bound listener has an address");
     let sim = Sim::new(config);
-    let stop = CancellationToken::new();
-    let server = sim.clone();
-    let shutdown = stop.clone().cancelled_owned();
-    tokio::spawn(async move {
-        if let Err(e) = server.serve(listener, shutdown).await {
-            tracing::error!(error = %e, "simulated exchange failed");
-        }
-    });
+    let (stop, server) = serve_in_background(&sim, listener);
     RunningSim {
         base_url: format!("http://{addr}"),
         ws_url: format!("ws://{addr}/ws"),
         addr,
+        server,
         sim,
         stop,
     }
