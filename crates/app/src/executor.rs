@@ -51,7 +51,8 @@ pub struct ExecutorConfig {
     /// Pause between order-history polls.
     pub poll_interval: Duration,
     /// How long before its instant an order is armed (its connection opened): enough for a
-    /// thousand connects on two cores, short of the broker's idle-connection timeout.
+    /// thousand connects on two cores, short of the broker's idle-connection timeout. Zero
+    /// arms nothing: every order goes through the pooled client.
     pub arm_lead: Duration,
     pub market_protection: MarketProtection,
     pub algo_id: Option<String>,
@@ -339,7 +340,7 @@ impl Executor {
         scheduled_for: DateTime<Utc>,
     ) -> Option<ArmedOrder> {
         let early = (scheduled_for - self.clock.now()).to_std().ok()?;
-        if early < ARM_AT_LEAST {
+        if self.config.arm_lead.is_zero() || early < ARM_AT_LEAST {
             return None;
         }
         // Not earlier than needed: an idle connection may be closed by the broker.

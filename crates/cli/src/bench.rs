@@ -197,7 +197,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 impl Bench {
-    pub async fn start() -> anyhow::Result<Self> {
+    pub async fn start(executor: algo_app::executor::ExecutorConfig) -> anyhow::Result<Self> {
         use algo_app::config::{Config, Profile};
         let sim = algo_sim::spawn(algo_sim::SimConfig {
             walk_interval: None,
@@ -231,14 +231,9 @@ impl Bench {
             config.redis_prefix.clone(),
             config.store_timeout,
         )?;
-        let system = algo_app::selfhosted::SelfHosted::start(
-            &config,
-            pg,
-            redis,
-            algo_app::executor::ExecutorConfig::default(),
-        )
-        .await
-        .map_err(anyhow::Error::msg)?;
+        let system = algo_app::selfhosted::SelfHosted::start(&config, pg, redis, executor)
+            .await
+            .map_err(anyhow::Error::msg)?;
         let key: [u8; 32] = config.broker_key.0.as_slice().try_into()?;
         Ok(Self {
             app: algo_app::router(system.state.clone()),
@@ -380,9 +375,49 @@ impl Bench {
     }
 }
 
-/// `algo bench burst --strategies N`: N strategies of N traders due at the same second.
-pub async fn burst(n: usize) -> anyhow::Result<()> {
-    let bench = Bench::start().await?;
+/// `algo bench burst --strategies N [--vs-pooled]`: N strategies of N traders due at the same
+/// second. With `--vs-pooled`, first the same burst with every order sent through the pooled
+/// client (no armed orders: the baseline), then the real one, and the ratio of their p99s.
+pub async fn burst(n: usize, vs_pooled: bool) -> anyhow::Result<()> {
+    let armed = algo_app::executor::ExecutorConfig::default();
+    if !vs_pooled {
+        return burst_once(n, "armed", armed).await.map(|_| ());
+    }
+    let pooled = algo_app::executor::ExecutorConfig {
+        arm_lead: std::time::Duration::ZERO,
+        ..armed.clone()
+    };
+    let baseline = burst_once(n, "pooled", pooled).await?;
+    let now = burst_once(n, "armed", armed).await?;
+    println!(
+        "  p99 armed / pooled: {:.2} (p50 {:.2}, max {:.2})",
+        now.p99 / baseline.p99,
+        now.p50 / baseline.p50,
+        now.max / baseline.max
+    );
+    println!(
+        "{}",
+        json!({ "bench": "burst_vs_pooled", "strategies": n,
+                "pooled_p99_ms": (baseline.p99 * 10.0).round() / 10.0,
+                "armed_p99_ms": (now.p99 * 10.0).round() / 10.0,
+                "p99_ratio": (now.p99 / baseline.p99 * 100.0).round() / 100.0 })
+    );
+    Ok(())
+}
+
+/// One burst's timing errors, in ms.
+struct BurstStats {
+    p50: f64,
+    p99: f64,
+    max: f64,
+}
+
+async fn burst_once(
+    n: usize,
+    mode: &str,
+    executor: algo_app::executor::ExecutorConfig,
+) -> anyhow::Result<BurstStats> {
+    let bench = Bench::start(executor).await?;
     let symbols = bench.symbols(n.min(200)).await?;
     anyhow::ensure!(!symbols.is_empty(), "the simulator lists no symbols");
     let now = chrono::Utc::now().with_timezone(&algo_core::IST);
@@ -398,7 +433,7 @@ pub async fn burst(n: usize) -> anyhow::Result<()> {
             .to_string(),
     );
     println!(
-        "bench burst: {n} strategies of {n} traders, all buying at {buy} IST (in ~{setup_secs} s)"
+        "bench burst ({mode}): {n} strategies of {n} traders, all buying at {buy} IST (in ~{setup_secs} s)"
     );
     let started = Instant::now();
     for i in 0..n {
@@ -454,7 +489,7 @@ pub async fn burst(n: usize) -> anyhow::Result<()> {
     println!("  all orders within {max:.0} ms of the instant");
     println!(
         "{}",
-        json!({ "bench": "burst", "strategies": n, "orders": errors.len(), "min_ms": (min * 10.0).round() / 10.0, "p50_ms": (p50 * 10.0).round() / 10.0,
+        json!({ "bench": "burst", "mode": mode, "strategies": n, "orders": errors.len(), "min_ms": (min * 10.0).round() / 10.0, "p50_ms": (p50 * 10.0).round() / 10.0,
                 "p99_ms": (p99 * 10.0).round() / 10.0, "max_ms": (max * 10.0).round() / 10.0, "total_ms": max.round() })
     );
     bench.system.shutdown().await;
@@ -463,13 +498,13 @@ pub async fn burst(n: usize) -> anyhow::Result<()> {
         "only {} of {n} orders arrived",
         errors.len()
     );
-    Ok(())
+    Ok(BurstStats { p50, p99, max })
 }
 
 /// `algo bench stoploss --triggers N`: tick sent by the simulator → exit order received by it.
 pub async fn stoploss(triggers: usize) -> anyhow::Result<()> {
     use std::sync::Arc;
-    let bench = Bench::start().await?;
+    let bench = Bench::start(algo_app::executor::ExecutorConfig::default()).await?;
     let symbols = bench.symbols(triggers).await?;
     let n = symbols.len().min(triggers);
     anyhow::ensure!(n > 0, "the simulator lists no symbols");

@@ -102,6 +102,10 @@ enum BenchCommand {
     Burst {
         #[arg(long, default_value_t = 1000)]
         strategies: usize,
+        /// First the same burst with no armed orders (every order through the pooled client),
+        /// as the baseline; then the ratio.
+        #[arg(long)]
+        vs_pooled: bool,
     },
     /// Tick sent by the simulator → exit order received by it, over many triggers.
     Stoploss {
@@ -130,8 +134,12 @@ async fn main() -> anyhow::Result<()> {
                 },
         } => bench::ticks(vs_python, book, seconds, &std::env::current_dir()?),
         Command::Bench {
-            which: BenchCommand::Burst { strategies },
-        } => bench::burst(strategies).await,
+            which:
+                BenchCommand::Burst {
+                    strategies,
+                    vs_pooled,
+                },
+        } => bench::burst(strategies, vs_pooled).await,
         Command::Bench {
             which: BenchCommand::Stoploss { triggers },
         } => bench::stoploss(triggers).await,
