@@ -27,9 +27,11 @@ use crate::rate_limit::RateLimiter;
 use crate::types::OrderId;
 
 /// Where the REST API lives, split for opening connections by hand.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) struct Endpoint {
     https: bool,
+    /// The TLS settings when they differ from the shared public-roots ones.
+    tls: Option<Arc<rustls::ClientConfig>>,
     host: String,
     port: u16,
     /// `Host` header value: the host, and the port when it is not the scheme's default.
@@ -66,6 +68,7 @@ impl Endpoint {
         };
         Ok(Self {
             https,
+            tls: None,
             host: host
                 .trim_start_matches('[')
                 .trim_end_matches(']')
@@ -75,18 +78,48 @@ impl Endpoint {
             prefix: url.path().trim_end_matches('/').to_owned(),
         })
     }
+
+    /// The same endpoint, trusting the PEM certificates in `pem` besides the public roots.
+    pub(crate) fn trusting(mut self, pem: &[u8]) -> Result<Self, KiteError> {
+        use rustls::pki_types::pem::PemObject;
+        let bad = |message: String| KiteError::Protocol { status: 0, message };
+        let mut roots = public_roots();
+        for cert in rustls::pki_types::CertificateDer::pem_slice_iter(pem) {
+            let cert = cert.map_err(|e| bad(format!("root certificates: {e}")))?;
+            roots
+                .add(cert)
+                .map_err(|e| bad(format!("root certificate: {e}")))?;
+        }
+        self.tls = Some(client_config(roots)?);
+        Ok(self)
+    }
+
+    fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>, KiteError> {
+        match &self.tls {
+            Some(config) => Ok(config.clone()),
+            None => shared_tls_config(),
+        }
+    }
 }
 
-/// The TLS settings for armed connections: public roots, HTTP/1.1, ring (one provider,
-/// whatever else the process links).
-fn tls_config() -> Result<Arc<rustls::ClientConfig>, KiteError> {
+fn public_roots() -> rustls::RootCertStore {
+    rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    }
+}
+
+/// The TLS settings for armed connections with public roots, built once.
+fn shared_tls_config() -> Result<Arc<rustls::ClientConfig>, KiteError> {
     static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
     if let Some(config) = CONFIG.get() {
         return Ok(config.clone());
     }
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
+    let config = client_config(public_roots())?;
+    Ok(CONFIG.get_or_init(|| config).clone())
+}
+
+/// HTTP/1.1 over TLS with `roots`, on ring (one provider, whatever else the process links).
+fn client_config(roots: rustls::RootCertStore) -> Result<Arc<rustls::ClientConfig>, KiteError> {
     let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -97,7 +130,7 @@ fn tls_config() -> Result<Arc<rustls::ClientConfig>, KiteError> {
     .with_root_certificates(roots)
     .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(CONFIG.get_or_init(|| Arc::new(config)).clone())
+    Ok(Arc::new(config))
 }
 
 /// An order whose connection is open and whose request is built; [`ArmedOrder::send`] at the
@@ -142,7 +175,7 @@ impl ArmedOrder {
             if endpoint.https {
                 let name = rustls::pki_types::ServerName::try_from(endpoint.host.clone())
                     .map_err(|e| unreachable(e.to_string()))?;
-                let tls = tokio_rustls::TlsConnector::from(tls_config()?)
+                let tls = tokio_rustls::TlsConnector::from(endpoint.tls_config()?)
                     .connect(name, tcp)
                     .await
                     .map_err(|e| unreachable(format!("TLS: {e}")))?;
@@ -243,15 +276,15 @@ mod tests {
     #[test]
     fn endpoint_of_kite_and_of_a_local_simulator() {
         let kite = Endpoint::parse("https://api.kite.trade").expect("kite");
+        assert!(kite.https);
         assert_eq!(
-            kite,
-            Endpoint {
-                https: true,
-                host: "api.kite.trade".into(),
-                port: 443,
-                authority: "api.kite.trade".into(),
-                prefix: String::new(),
-            }
+            (
+                kite.host.as_str(),
+                kite.port,
+                kite.authority(),
+                kite.prefix()
+            ),
+            ("api.kite.trade", 443, "api.kite.trade", "")
         );
         let sim = Endpoint::parse("http://127.0.0.1:8089/kite/").expect("sim");
         assert_eq!(sim.port, 8089);

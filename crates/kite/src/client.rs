@@ -69,20 +69,40 @@ impl KiteHttp {
     /// A client for `base_url` (Kite's, or the simulator's) whose every request gives up after
     /// `timeout`.
     pub fn new(base_url: &str, timeout: Duration) -> Result<Self, KiteError> {
-        let http = reqwest::Client::builder()
+        Self::build(base_url, timeout, None)
+    }
+
+    /// The same, trusting the PEM certificates in `pem` besides the public roots: a broker
+    /// endpoint behind a private CA (a TLS-intercepting proxy, a test server).
+    pub fn with_root_certificates(
+        base_url: &str,
+        timeout: Duration,
+        pem: &[u8],
+    ) -> Result<Self, KiteError> {
+        Self::build(base_url, timeout, Some(pem))
+    }
+
+    fn build(base_url: &str, timeout: Duration, pem: Option<&[u8]>) -> Result<Self, KiteError> {
+        let bad = |message: String| KiteError::Protocol { status: 0, message };
+        let mut builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(5)))
             .pool_idle_timeout(Duration::from_secs(60))
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| KiteError::Protocol {
-                status: 0,
-                message: e.to_string(),
-            })?;
+            .tcp_nodelay(true);
+        let mut endpoint = Endpoint::parse(base_url)?;
+        if let Some(pem) = pem {
+            let roots = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| bad(format!("root certificates: {e}")))?;
+            for root in roots {
+                builder = builder.add_root_certificate(root);
+            }
+            endpoint = endpoint.trusting(pem)?;
+        }
+        let http = builder.build().map_err(|e| bad(e.to_string()))?;
         Ok(Self {
             http,
             base_url: base_url.trim_end_matches('/').to_owned(),
-            endpoint: Arc::new(Endpoint::parse(base_url)?),
+            endpoint: Arc::new(endpoint),
             timeout,
             limiters: Arc::default(),
         })
