@@ -185,10 +185,12 @@ impl KiteClient {
             .http
             .request(method, format!("{}{path}", self.http.base_url))
             .header("X-Kite-Version", "3")
-            .header(
-                "Authorization",
-                format!("token {}:{}", self.api_key, self.access_token.expose()),
-            )
+            .header("Authorization", self.authorization())
+    }
+
+    /// Kite's `Authorization` header value: `token api_key:access_token`.
+    fn authorization(&self) -> String {
+        format!("token {}:{}", self.api_key, self.access_token.expose())
     }
 
     /// `GET /user/profile`: also the cheapest way to check that the keys work.
@@ -199,11 +201,7 @@ impl KiteClient {
 
     /// `POST /orders/regular`: the broker's order id. An id means *received*, not filled.
     pub async fn place_order(&self, order: &OrderRequest) -> Result<String, KiteError> {
-        order.check().map_err(|message| KiteError::Rejected {
-            status: 400,
-            error_type: "InputException".into(),
-            message,
-        })?;
+        checked(order)?;
         self.orders.acquire().await;
         let id: OrderId = send_json(
             self.request(Method::POST, "/orders/regular")
@@ -216,11 +214,7 @@ impl KiteClient {
     /// The same order made ready to go: its own connection open and its request built, so
     /// [`ArmedOrder::send`] at the instant only writes it. See [`crate::armed`].
     pub async fn arm_order(&self, order: &OrderRequest) -> Result<ArmedOrder, KiteError> {
-        order.check().map_err(|message| KiteError::Rejected {
-            status: 400,
-            error_type: "InputException".into(),
-            message,
-        })?;
+        checked(order)?;
         let endpoint = &self.http.endpoint;
         let body = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(order.form())
@@ -228,10 +222,7 @@ impl KiteClient {
         let request = http::Request::post(format!("{}/orders/regular", endpoint.prefix()))
             .header(http::header::HOST, endpoint.authority())
             .header("X-Kite-Version", "3")
-            .header(
-                http::header::AUTHORIZATION,
-                format!("token {}:{}", self.api_key, self.access_token.expose()),
-            )
+            .header(http::header::AUTHORIZATION, self.authorization())
             .header(
                 http::header::CONTENT_TYPE,
                 "application/x-www-form-urlencoded",
@@ -342,6 +333,15 @@ async fn send_json<T: DeserializeOwned>(req: RequestBuilder) -> Result<T, KiteEr
         .await
         .map_err(|e| KiteError::from_reqwest(&e))?;
     parse_json(status, &body)
+}
+
+/// An order Kite would refuse, refused here as Kite would (400 `InputException`).
+fn checked(order: &OrderRequest) -> Result<(), KiteError> {
+    order.check().map_err(|message| KiteError::Rejected {
+        status: 400,
+        error_type: "InputException".into(),
+        message,
+    })
 }
 
 /// Kite's `{"status": "success", "data": …}` envelope, or the error it stands for.

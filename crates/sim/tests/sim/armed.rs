@@ -7,7 +7,8 @@ use std::time::Duration;
 use algo_kite::{
     KiteError, KiteHttp, MarketProtection, OrderRequest, OrderType, Secret, TransactionType,
 };
-use algo_sim::{spawn, SimConfig};
+
+use crate::helpers::frozen_sim;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 use tokio::time::Instant;
@@ -29,16 +30,16 @@ fn market_buy(tag: &str) -> OrderRequest {
     }
 }
 
-fn frozen() -> SimConfig {
-    SimConfig {
-        walk_interval: None,
-        ..Default::default()
-    }
+/// A client of a bare socket server at `url`.
+fn bare_client(url: &str, timeout: Duration) -> algo_kite::KiteClient {
+    KiteHttp::new(url, timeout)
+        .expect("http")
+        .client("k", Secret::new("t"))
 }
 
 #[tokio::test]
 async fn an_armed_order_waits_on_its_connection_and_is_placed_once() {
-    let sim = spawn(frozen()).await;
+    let sim = frozen_sim().await;
     let client = KiteHttp::new(&sim.base_url, Duration::from_secs(2))
         .expect("http")
         .client("sim_key", Secret::new("sim_token"));
@@ -69,7 +70,7 @@ async fn an_armed_order_waits_on_its_connection_and_is_placed_once() {
 
 #[tokio::test]
 async fn an_armed_order_gets_the_brokers_errors() {
-    let sim = spawn(frozen()).await;
+    let sim = frozen_sim().await;
     let http = KiteHttp::new(&sim.base_url, Duration::from_secs(2)).expect("http");
     // A bad token is the broker's answer at the instant, as for any order.
     let expired = http
@@ -126,9 +127,7 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> Vec<u8> {
 #[tokio::test]
 async fn a_connection_closed_before_the_instant_means_not_sent() {
     let url = listener(|socket| async move { drop(socket) }).await;
-    let client = KiteHttp::new(&url, Duration::from_secs(2))
-        .expect("http")
-        .client("k", Secret::new("t"));
+    let client = bare_client(&url, Duration::from_secs(2));
     let mut armed = client.arm_order(&market_buy("x")).await.expect("armed");
     let deadline = Instant::now() + Duration::from_secs(5);
     while armed.is_open() {
@@ -154,9 +153,7 @@ async fn a_connection_lost_after_the_request_means_look_it_up() {
         }
     })
     .await;
-    let client = KiteHttp::new(&url, Duration::from_secs(2))
-        .expect("http")
-        .client("k", Secret::new("t"));
+    let client = bare_client(&url, Duration::from_secs(2));
     let sent = client
         .arm_order(&market_buy("x"))
         .await
@@ -183,9 +180,7 @@ async fn no_answer_in_time_means_look_it_up() {
         tokio::time::sleep(Duration::from_secs(30)).await;
     })
     .await;
-    let client = KiteHttp::new(&url, Duration::from_millis(300))
-        .expect("http")
-        .client("k", Secret::new("t"));
+    let client = bare_client(&url, Duration::from_millis(300));
     let mut armed = client.arm_order(&market_buy("x")).await.expect("armed");
     let sent = armed.send().await;
     assert!(matches!(sent, Err(KiteError::NoAnswer { .. })), "{sent:?}");
