@@ -5,233 +5,15 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use algo_app::config::{Config, Profile};
 use algo_app::executor::{ExecutorConfig, Handled};
-use algo_app::router;
 use algo_app::selfhosted::SelfHosted;
-use algo_core::{CalendarKind, EventKind, OrderEvent, TradingCalendar, IST};
-use algo_store::testing;
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode};
-use chrono::{Timelike, Utc};
+use algo_core::{CalendarKind, EventKind, OrderEvent, TradingCalendar};
+use axum::http::{Method, StatusCode};
+use chrono::Utc;
 use serde_json::{json, Value};
-use tower::ServiceExt;
-
-struct System {
-    sim: algo_sim::RunningSim,
-    system: SelfHosted,
-    http: reqwest::Client,
-    config: Config,
-}
-
-async fn start(calendar: CalendarKind, executor: ExecutorConfig) -> System {
-    // The system's logs go with a failing test's output (the harness shows them only then).
-    let _ = tracing_subscriber::fmt()
-        .with_test_writer()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ALGO_TEST_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .try_init();
-    let sim = algo_sim::spawn(algo_sim::SimConfig {
-        walk_interval: None,
-        ..Default::default()
-    })
-    .await;
-    let (pg, _) = testing::fresh_database().await.expect("database");
-    let redis = testing::fresh_redis().expect("redis");
-    let url = sim.base_url.clone();
-    let config = Config::from_lookup(
-        move |k| match k {
-            "ALGO_KITE_URL" => Some(url.clone()),
-            "ALGO_KITE_TIMEOUT_MS" => Some("1500".into()),
-            _ => None,
-        },
-        Profile::SelfHosted,
-        calendar,
-    )
-    .expect("config");
-    let system = SelfHosted::start(&config, pg, redis, executor)
-        .await
-        .expect("self-hosted system");
-    System {
-        sim,
-        system,
-        http: reqwest::Client::new(),
-        config,
-    }
-}
-
-fn fast() -> ExecutorConfig {
-    ExecutorConfig {
-        backoff: Duration::from_millis(50),
-        poll_interval: Duration::from_millis(50),
-        ..Default::default()
-    }
-}
-
-impl System {
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("content-type", "application/json");
-        if let Some(t) = token {
-            req = req.header("authorization", format!("Bearer {t}"));
-        }
-        let req = req
-            .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
-            .expect("request");
-        let response = router(self.system.state.clone())
-            .oneshot(req)
-            .await
-            .expect("response");
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .expect("body");
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
-
-    /// A registered user with the simulated broker connected; returns the access token.
-    async fn trader(&self) -> String {
-        let email = format!("{}@example.com", uuid::Uuid::new_v4().simple());
-        let (_, body) = self
-            .call(
-                Method::POST,
-                "/auth/register",
-                None,
-                Some(json!({ "email": email, "password": "long enough pw" })),
-            )
-            .await;
-        let token = body["access_token"].as_str().expect("token").to_owned();
-        let (status, body) = self
-            .call(Method::POST, "/broker/connect", Some(&token), Some(json!({ "api_key": "sim_key", "secret_key": "sim_secret", "access_token": "sim_token" })))
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        token
-    }
-
-    /// Creates and starts a strategy; returns its id.
-    async fn running(&self, token: &str, symbol: &str, buy: &str, sell: &str) -> String {
-        let (status, body) = self
-            .call(Method::POST, "/strategy/create", Some(token), Some(json!({ "symbol": symbol, "buy_time": buy, "sell_time": sell, "stop_loss": "1.00", "quantity": 5 })))
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        let id = body["strategy_id"].as_str().expect("id").to_owned();
-        let (status, body) = self
-            .call(
-                Method::POST,
-                "/strategy/start",
-                Some(token),
-                Some(json!({ "strategy_id": id })),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        id
-    }
-
-    async fn sim_orders(&self) -> Vec<Value> {
-        let v: Value = self
-            .http
-            .get(format!("{}/_sim/orders", self.sim.base_url))
-            .send()
-            .await
-            .expect("sim")
-            .json()
-            .await
-            .expect("json");
-        v.get("data")
-            .cloned()
-            .unwrap_or(v)
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    async fn fault(&self, kind: &str, count: u32) {
-        let r = self
-            .http
-            .post(format!("{}/_sim/faults", self.sim.base_url))
-            .json(&json!({ "kind": kind, "count": count, "delay_ms": 4000 }))
-            .send()
-            .await
-            .expect("sim");
-        assert!(r.status().is_success());
-    }
-
-    /// Polls until `cond` holds on the sim's orders or the deadline passes.
-    async fn wait_orders(&self, deadline: Duration, cond: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-        let until = Instant::now() + deadline;
-        loop {
-            let orders = self.sim_orders().await;
-            if cond(&orders) || Instant::now() >= until {
-                return orders;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn status(&self, token: &str, id: &str) -> Value {
-        self.call(
-            Method::GET,
-            &format!("/strategy/status/{id}"),
-            Some(token),
-            None,
-        )
-        .await
-        .1
-    }
-
-    async fn wait_status(
-        &self,
-        token: &str,
-        id: &str,
-        deadline: Duration,
-        cond: impl Fn(&Value) -> bool,
-    ) -> Value {
-        let until = Instant::now() + deadline;
-        loop {
-            let s = self.status(token, id).await;
-            if cond(&s) || Instant::now() >= until {
-                return s;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-}
-
-fn side(orders: &[Value], side: &str) -> usize {
-    orders
-        .iter()
-        .filter(|o| o["transaction_type"] == side)
-        .count()
-}
-
-/// `HH:MM:SS` IST `secs` from now; waits out the last seconds before IST midnight first.
-async fn ist_in(secs: i64) -> String {
-    loop {
-        let now = Utc::now().with_timezone(&IST);
-        if now.hour() == 23 && now.minute() == 59 && now.second() > 40 {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            continue;
-        }
-        return (now + chrono::Duration::seconds(secs))
-            .format("%H:%M:%S")
-            .to_string();
-    }
-}
+use support::system::*;
 
 #[tokio::test]
 async fn a_strategy_buys_once_and_sells_once_at_its_times() {
@@ -363,33 +145,6 @@ async fn the_stop_loss_exit_wins_and_the_later_sell_is_a_no_op() {
         .await;
     assert_eq!(log["orders"][0]["event"], "STOPLOSS");
     s.system.shutdown().await;
-}
-
-/// A BUY event for a running strategy, due now.
-async fn buy_now(s: &System, token: &str, symbol: &str) -> (String, OrderEvent) {
-    buy_in(s, token, symbol, Duration::ZERO).await
-}
-
-/// A BUY event for a running strategy, due `ahead` from now (an early delivery).
-async fn buy_in(s: &System, token: &str, symbol: &str, ahead: Duration) -> (String, OrderEvent) {
-    // Times far away so the timers stay quiet; the event is injected directly.
-    let (buy, sell) = (ist_in(3600 * 3).await, ist_in(3600 * 3 + 60).await);
-    let id = s.running(token, symbol, &buy, &sell).await;
-    let due = Utc::now() + chrono::Duration::from_std(ahead).expect("duration");
-    let event = OrderEvent::new(
-        id.parse().expect("uuid"),
-        EventKind::Buy,
-        TradingCalendar::trading_date(due),
-        due,
-    );
-    (id, event)
-}
-
-fn received_at_us(orders: &[Value]) -> Vec<i64> {
-    orders
-        .iter()
-        .filter_map(|o| o["received_at_us"].as_i64())
-        .collect()
 }
 
 #[tokio::test]
@@ -635,21 +390,6 @@ async fn with_redis_down_the_event_is_handed_back_and_placed_once_it_is_up() {
     s.system.shutdown().await;
 }
 
-fn clone_executor(s: &System) -> algo_app::executor::Executor {
-    let e = &s.system.executor;
-    algo_app::executor::Executor {
-        pg: e.pg.clone(),
-        redis: e.redis.clone(),
-        ledger: e.ledger.clone(),
-        kite: e.kite.clone(),
-        cipher: e.cipher.clone(),
-        calendar: e.calendar.clone(),
-        clock: e.clock.clone(),
-        owner: "second-worker".into(),
-        config: e.config.clone(),
-    }
-}
-
 #[tokio::test]
 async fn stopping_with_exit_sells_the_open_position_through_the_same_path() {
     let s = start(CalendarKind::AlwaysOpen, fast()).await;
@@ -700,26 +440,6 @@ async fn stopping_with_exit_sells_the_open_position_through_the_same_path() {
         .await;
     assert_eq!(again["exit_requested"], false);
     s.system.shutdown().await;
-}
-
-impl System {
-    /// The process stops (timers and worker with it) and starts again on the same stores.
-    async fn restart(self) -> System {
-        let (pg, redis) = (
-            self.system.state.pg.clone(),
-            self.system.state.redis.clone(),
-        );
-        self.system.shutdown().await;
-        let system = SelfHosted::start(&self.config, pg, redis, fast())
-            .await
-            .expect("restarted system");
-        System {
-            sim: self.sim,
-            system,
-            http: self.http,
-            config: self.config,
-        }
-    }
 }
 
 #[tokio::test]

@@ -19,7 +19,7 @@ pub mod strategy;
 pub mod symbol;
 
 pub use calendar::{CalendarKind, TradingCalendar};
-pub use clock::{Clock, SystemClock};
+pub use clock::{Clock, OffsetClock, SystemClock};
 pub use error::ErrorCode;
 pub use money::Price;
 pub use order::{decode_queue_message, EventKind, LedgerKey, Leg, OrderEvent, TimerFired};

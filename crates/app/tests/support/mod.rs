@@ -182,3 +182,4 @@ pub async fn post_json(
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     )
 }
+pub mod system;

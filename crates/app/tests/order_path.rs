@@ -1,0 +1,361 @@
+//! The order path under ordinary faults (issue #15): a crash at each point, a restart within a
+//! claim's lease, stale and late events, a stop at the last second, a stop-loss in the SELL's
+//! last minute. Each test checks what reached the exchange: at most one order per leg, and the
+//! leg resolved.
+#![allow(unused_crate_dependencies)] // integration tests link every dependency of the crate
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use algo_app::executor::{ExecutorConfig, Handled};
+use algo_core::{CalendarKind, EventKind, OffsetClock, OrderEvent, TradingCalendar, IST};
+use algo_store::ports::Claim;
+use algo_store::postgres::order_logs::{self, NewOrderLog};
+use algo_store::postgres::strategies;
+use axum::http::{Method, StatusCode};
+use chrono::{NaiveTime, TimeZone, Utc};
+use serde_json::{json, Value};
+use support::system::*;
+
+/// What a worker that died mid-leg left behind: its claim (with `lease` left on it) and the
+/// leg's `SENDING` row, and, when `placed`, the order itself at the exchange.
+async fn dead_worker(s: &System, event: &OrderEvent, lease: Duration, placed: bool) {
+    let key = event.ledger_key();
+    let claim = s
+        .system
+        .executor
+        .ledger
+        .claim(&key, "dead-worker", lease)
+        .await
+        .expect("claim");
+    assert!(matches!(claim, Claim::Acquired { .. }), "{claim:?}");
+    let row = strategies::get_for_executor(&s.system.state.pg, event.strategy_id)
+        .await
+        .expect("read")
+        .expect("strategy");
+    let tag = key.broker_tag();
+    order_logs::begin(
+        &s.system.state.pg,
+        &NewOrderLog {
+            strategy_id: row.id,
+            user_id: row.user_id,
+            event: event.event.as_str(),
+            trading_date: event.trading_date,
+            ledger_key: key.as_ref(),
+            broker_tag: &tag,
+            quantity: row.spec.quantity as i32,
+            scheduled_for: event.scheduled_for,
+        },
+    )
+    .await
+    .expect("sending row");
+    if placed {
+        let kite = algo_kite::KiteHttp::new(&s.sim.base_url, Duration::from_secs(2)).expect("http");
+        let client = kite.client("sim_key", algo_kite::Secret::new("sim_token"));
+        client
+            .place_order(&algo_kite::OrderRequest {
+                tradingsymbol: row.spec.symbol.to_string(),
+                exchange: "NSE".into(),
+                transaction_type: algo_kite::TransactionType::Buy,
+                order_type: algo_kite::OrderType::Market,
+                quantity: row.spec.quantity,
+                product: "MIS".into(),
+                validity: "DAY".into(),
+                price_paise: None,
+                trigger_price_paise: None,
+                tag: Some(tag),
+                market_protection: algo_kite::MarketProtection::Automatic,
+                algo_id: None,
+            })
+            .await
+            .expect("the dead worker's order");
+    }
+}
+
+/// Polls `cond` until it holds or `deadline` passes; whether it held.
+async fn poll_until<F, Fut>(deadline: Duration, cond: F) -> bool
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let until = std::time::Instant::now() + deadline;
+    loop {
+        if cond().await {
+            return true;
+        }
+        if std::time::Instant::now() >= until {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn order_log(s: &System, token: &str, id: &str) -> Vec<Value> {
+    let (status, log) = s
+        .call(
+            Method::GET,
+            &format!("/strategy/{id}/orders"),
+            Some(token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    log["orders"].as_array().cloned().unwrap_or_default()
+}
+
+// 1. A worker died after writing the SENDING row, before the order went out (during the wait):
+// the redelivered event must place it, once.
+#[tokio::test]
+#[ignore = "known failure on main, issue #15"]
+async fn a_crash_after_the_sending_row_before_the_order_places_it_on_redelivery() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (id, event) = buy_now(&s, &token, "TCS").await;
+    dead_worker(&s, &event, Duration::from_millis(1), false).await;
+    let handled = s.system.executor.handle(&event).await;
+    assert_eq!(handled, Handled::Done("order COMPLETE".into()));
+    let orders = s.sim_orders().await;
+    assert_eq!(side(&orders, "BUY"), 1, "{orders:?}");
+    let status = s.status(&token, &id).await;
+    assert_eq!(status["position"], "bought", "{status}");
+    s.system.shutdown().await;
+}
+
+// 1. The same crash after the order went out: the redelivery finds it by its tag, places nothing
+// more, and follows it to its fill, so the position is held and guarded, not lost.
+#[tokio::test]
+#[ignore = "known failure on main, issue #15"]
+async fn a_crash_after_the_order_went_out_resolves_the_leg_from_the_broker() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (id, event) = buy_now(&s, &token, "INFY").await;
+    dead_worker(&s, &event, Duration::from_millis(1), true).await;
+    let handled = s.system.executor.handle(&event).await;
+    assert_eq!(handled, Handled::Done("order COMPLETE".into()));
+    assert_eq!(side(&s.sim_orders().await, "BUY"), 1);
+    let log = order_log(&s, &token, &id).await;
+    assert_eq!(
+        (log.len(), log[0]["status"].as_str()),
+        (1, Some("COMPLETE")),
+        "{log:?}"
+    );
+    assert_eq!(s.status(&token, &id).await["position"], "bought");
+    // The position can be exited: the exit is not refused as "already sent".
+    let sell = OrderEvent::new(
+        event.strategy_id,
+        EventKind::Sell,
+        event.trading_date,
+        Utc::now(),
+    );
+    assert_eq!(
+        s.system.executor.handle(&sell).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    assert_eq!(side(&s.sim_orders().await, "SELL"), 1);
+    s.system.shutdown().await;
+}
+
+// 6. A restart within the dead worker's lease: the queued event is not acknowledged as "another
+// worker holds the leg"; it comes back and is placed once the lease runs out, within seconds.
+#[tokio::test]
+#[ignore = "known failure on main, issue #15"]
+async fn a_restart_within_the_claim_lease_takes_the_leg_over_within_seconds() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (_, event) = buy_now(&s, &token, "SBIN").await;
+    // The dead worker's claim carries the lease a live worker would take.
+    let lease = ExecutorConfig::default().lease;
+    dead_worker(&s, &event, lease, false).await;
+    s.system.queue.push(&event).await.expect("push");
+    let orders = s
+        .wait_orders(Duration::from_secs(12), |o| side(o, "BUY") >= 1)
+        .await;
+    assert_eq!(side(&orders, "BUY"), 1, "taken over within the deadline");
+    s.system.shutdown().await;
+}
+
+// 7. Yesterday's BUY, still queued (or redriven from the dead-letter queue), is not placed today.
+#[tokio::test]
+#[ignore = "known failure on main, issue #15"]
+async fn an_event_for_another_trading_date_is_dropped_and_recorded() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (id, today) = buy_now(&s, &token, "TCS").await;
+    let yesterday = today.trading_date.pred_opt().expect("date");
+    let stale = OrderEvent::new(
+        today.strategy_id,
+        EventKind::Buy,
+        yesterday,
+        today.scheduled_for - chrono::Duration::days(1),
+    );
+    let handled = s.system.executor.handle(&stale).await;
+    assert!(
+        matches!(&handled, Handled::Done(why) if why.contains("trading date")),
+        "{handled:?}"
+    );
+    assert!(s.sim_orders().await.is_empty(), "nothing placed");
+    let log = order_log(&s, &token, &id).await;
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0]["status"], "MISSED", "{log:?}");
+    // Today's entry is untouched by it.
+    assert_eq!(
+        s.system.executor.handle(&today).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    s.system.shutdown().await;
+}
+
+// 7. A BUY that arrives too close to (or after) the sell time is not placed: it would hold a
+// position with no time left to exit it.
+#[tokio::test]
+#[ignore = "known failure on main, issue #15"]
+async fn a_buy_after_its_window_is_recorded_as_missed_not_placed() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    // The sell time is 40 s away: a BUY now (a late delivery, a missed trigger) has no room.
+    let (buy, sell) = (ist_in(30).await, ist_in(40).await);
+    let (status, body) = s
+        .call(Method::POST, "/strategy/create", Some(&token), Some(json!({ "symbol": "TCS", "buy_time": buy, "sell_time": sell, "stop_loss": "1.00", "quantity": 5 })))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["strategy_id"].as_str().expect("id").to_owned();
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/strategy/start",
+            Some(&token),
+            Some(json!({ "strategy_id": id })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let event = OrderEvent::new(
+        id.parse().expect("uuid"),
+        EventKind::Buy,
+        TradingCalendar::trading_date(Utc::now()),
+        Utc::now(),
+    );
+    let handled = s.system.executor.handle(&event).await;
+    assert!(
+        matches!(&handled, Handled::Done(why) if why.contains("window")),
+        "{handled:?}"
+    );
+    assert!(s.sim_orders().await.is_empty());
+    assert_eq!(order_log(&s, &token, &id).await[0]["status"], "MISSED");
+    s.system.shutdown().await;
+}
+
+// 8. Stopped while its BUY waits for the instant: nothing is bought.
+#[tokio::test]
+#[ignore = "known failure on main, issue #15"]
+async fn a_stop_during_the_wait_for_the_instant_buys_nothing() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (id, event) = buy_in(&s, &token, "TCS", Duration::from_secs(3)).await;
+    let executor = s.system.executor.clone();
+    let key = event.ledger_key();
+    let pending = tokio::spawn(async move { executor.handle(&event).await });
+    // The executor is waiting for the instant (it has claimed the leg) when the trader stops.
+    let ledger = s.system.executor.ledger.clone();
+    let claimed = poll_until(Duration::from_secs(2), || {
+        let (ledger, key) = (ledger.clone(), key.clone());
+        async move { ledger.get(&key).await.ok().flatten().is_some() }
+    })
+    .await;
+    assert!(claimed, "the executor claimed the leg");
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/strategy/stop",
+            Some(&token),
+            Some(json!({ "strategy_id": id })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let handled = pending.await.expect("task");
+    assert!(
+        matches!(&handled, Handled::Done(why) if why.contains("not running")),
+        "{handled:?}"
+    );
+    assert!(s.sim_orders().await.is_empty(), "bought after the stop");
+    s.system.shutdown().await;
+}
+
+// 11. The SELL arrives early and waits for its instant; a stop crossed meanwhile must exit now,
+// not wait behind it.
+#[tokio::test]
+#[ignore = "known failure on main, issue #15"]
+async fn a_stop_loss_in_the_sells_last_minute_exits_at_once() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (id, buy) = buy_now(&s, &token, "INFY").await;
+    assert_eq!(
+        s.system.executor.handle(&buy).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    let sell_at = Utc::now() + chrono::Duration::seconds(6);
+    let sell = OrderEvent::new(buy.strategy_id, EventKind::Sell, buy.trading_date, sell_at);
+    let executor = s.system.executor.clone();
+    let timed = tokio::spawn(async move { executor.handle(&sell).await });
+    // Let the SELL reach its wait (it is delivered early, as EventBridge delivers it).
+    let orders = s.wait_orders(Duration::from_millis(500), |_| false).await;
+    assert_eq!(side(&orders, "SELL"), 0);
+    let stop = OrderEvent::new(
+        buy.strategy_id,
+        EventKind::StopLoss,
+        buy.trading_date,
+        Utc::now(),
+    );
+    let handled = s.system.executor.handle(&stop).await;
+    assert_eq!(handled, Handled::Done("order COMPLETE".into()));
+    let orders = s.sim_orders().await;
+    assert_eq!(
+        side(&orders, "SELL"),
+        1,
+        "the stop sold before the sell time"
+    );
+    let sold_at = orders
+        .iter()
+        .find(|o| o["transaction_type"] == "SELL")
+        .and_then(|o| o["received_at_us"].as_i64())
+        .expect("time");
+    assert!(
+        sold_at < sell_at.timestamp_micros(),
+        "the stop waited for the SELL"
+    );
+    let _ = timed.await.expect("task");
+    assert_eq!(side(&s.sim_orders().await, "SELL"), 1, "one exit only");
+    assert_eq!(order_log(&s, &token, &id).await[0]["event"], "STOPLOSS");
+    s.system.shutdown().await;
+}
+
+// 12. The day trades, but its session is over: a BUY due after the close is not placed.
+#[tokio::test]
+#[ignore = "known failure on main, issue #15"]
+async fn a_buy_outside_the_session_hours_is_not_placed() {
+    let s = start(CalendarKind::Nse, fast()).await;
+    let token = s.trader().await;
+    let id: uuid::Uuid = s
+        .running(&token, "TCS", "09:30:00", "15:10:00")
+        .await
+        .parse()
+        .expect("uuid");
+    // A Tuesday that trades, at 15:45 IST: after the 15:30 close.
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
+    let after_close = IST
+        .from_local_datetime(&date.and_time(NaiveTime::from_hms_opt(15, 45, 0).expect("time")))
+        .single()
+        .expect("instant")
+        .with_timezone(&Utc);
+    let mut executor = clone_executor(&s);
+    executor.clock = Arc::new(OffsetClock::at(after_close));
+    let event = OrderEvent::new(id, EventKind::Buy, date, after_close);
+    let handled = executor.handle(&event).await;
+    assert!(
+        matches!(&handled, Handled::Done(why) if why.contains("window") || why.contains("session")),
+        "{handled:?}"
+    );
+    assert!(s.sim_orders().await.is_empty());
+    s.system.shutdown().await;
+}
