@@ -1,4 +1,4 @@
-# The AWS profile of the trading backend (docs: infra/README.md, /DESIGN.md).
+# The AWS profile of the trading backend (docs: infra/README.md, docs/architecture.md).
 #
 #   network ── NAT gateway + Elastic IP: the static IP registered with Kite
 #   kms, secrets, registry ── keys, application secrets, the feed worker's image repository

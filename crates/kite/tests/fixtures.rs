@@ -7,14 +7,9 @@ use std::path::PathBuf;
 use algo_kite::types::{Envelope, Ltp, OrderId, OrderState};
 use algo_kite::{Instruments, Order, Profile, Session};
 
+/// Kite's reference responses, copied into the crate (sources in `tests/fixtures/README.md`).
 fn fixtures() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/kite");
-    assert!(
-        dir.is_dir(),
-        "Kite fixtures not found at {} (the repository must sit beside shared/)",
-        dir.display()
-    );
-    dir
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 fn read(name: &str) -> String {

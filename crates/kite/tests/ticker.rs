@@ -1,5 +1,5 @@
 //! The ticker codec and messages against Kite's own published packets (and the ticks the
-//! official clients decode from them, in `../shared/fixtures/kite/ticker_*`), round trips for
+//! official clients decode from them, in `tests/fixtures/ticker_*`), round trips for
 //! arbitrary ticks, and hostile input.
 #![allow(unused_crate_dependencies)] // integration tests link every dependency of the crate
 
@@ -18,13 +18,9 @@ use serde_json::{json, Value};
 // Fixtures
 
 fn fixture(name: &str) -> String {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/kite");
-    assert!(
-        dir.is_dir(),
-        "Kite fixtures not found at {} (the repository must sit beside shared/)",
-        dir.display()
-    );
-    let path = dir.join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("fixture {} unreadable: {e}", path.display()))
 }
