@@ -1,5 +1,5 @@
 //! The self-hosted profile assembled: the API's state, the timers, the Redis queue, the Postgres
-//! ledger and the executor worker, in one process. `algo dev` and the end-to-end tests use it.
+//! ledger, the executor worker and the reconciler, in one process. `algo dev` and the end-to-end tests use it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,7 +30,11 @@ pub struct SelfHosted {
     pub executor: Arc<Executor>,
     pub shutdown: CancellationToken,
     worker: JoinHandle<()>,
+    reconciler: JoinHandle<()>,
 }
+
+/// How often the reconciler looks for orders that are not final yet.
+const RECONCILE_EVERY: Duration = Duration::from_secs(1);
 
 impl SelfHosted {
     /// Starts the timers, the worker and recovery on stores that are already migrated, with the
@@ -96,6 +100,11 @@ impl SelfHosted {
             shutdown.clone(),
             Duration::from_secs(10),
         ));
+        let reconciler = tokio::spawn(executor::reconcile::run(
+            executor.clone(),
+            RECONCILE_EVERY,
+            shutdown.clone(),
+        ));
         for row in postgres::strategies::all_running(&pg)
             .await
             .map_err(|e| e.to_string())?
@@ -119,6 +128,7 @@ impl SelfHosted {
             executor,
             shutdown,
             worker,
+            reconciler,
         })
     }
 
@@ -127,5 +137,6 @@ impl SelfHosted {
         self.scheduler.disarm_all();
         self.shutdown.cancel();
         let _ = self.worker.await;
+        let _ = self.reconciler.await;
     }
 }

@@ -47,6 +47,9 @@ async fn dead_worker(s: &System, event: &OrderEvent, lease: Duration, placed: bo
             broker_tag: &tag,
             quantity: row.spec.quantity as i32,
             scheduled_for: event.scheduled_for,
+            tradingsymbol: row.spec.symbol.as_ref(),
+            exchange: "NSE",
+            product: "MIS",
         },
     )
     .await
@@ -108,7 +111,6 @@ async fn order_log(s: &System, token: &str, id: &str) -> Vec<Value> {
 // 1. A worker died after writing the SENDING row, before the order went out (during the wait):
 // the redelivered event must place it, once.
 #[tokio::test]
-#[ignore = "known failure on main, issue #15"]
 async fn a_crash_after_the_sending_row_before_the_order_places_it_on_redelivery() {
     let s = start(CalendarKind::AlwaysOpen, fast()).await;
     let token = s.trader().await;
@@ -126,7 +128,6 @@ async fn a_crash_after_the_sending_row_before_the_order_places_it_on_redelivery(
 // 1. The same crash after the order went out: the redelivery finds it by its tag, places nothing
 // more, and follows it to its fill, so the position is held and guarded, not lost.
 #[tokio::test]
-#[ignore = "known failure on main, issue #15"]
 async fn a_crash_after_the_order_went_out_resolves_the_leg_from_the_broker() {
     let s = start(CalendarKind::AlwaysOpen, fast()).await;
     let token = s.trader().await;
@@ -160,7 +161,6 @@ async fn a_crash_after_the_order_went_out_resolves_the_leg_from_the_broker() {
 // 6. A restart within the dead worker's lease: the queued event is not acknowledged as "another
 // worker holds the leg"; it comes back and is placed once the lease runs out, within seconds.
 #[tokio::test]
-#[ignore = "known failure on main, issue #15"]
 async fn a_restart_within_the_claim_lease_takes_the_leg_over_within_seconds() {
     let s = start(CalendarKind::AlwaysOpen, fast()).await;
     let token = s.trader().await;
@@ -178,7 +178,6 @@ async fn a_restart_within_the_claim_lease_takes_the_leg_over_within_seconds() {
 
 // 7. Yesterday's BUY, still queued (or redriven from the dead-letter queue), is not placed today.
 #[tokio::test]
-#[ignore = "known failure on main, issue #15"]
 async fn an_event_for_another_trading_date_is_dropped_and_recorded() {
     let s = start(CalendarKind::AlwaysOpen, fast()).await;
     let token = s.trader().await;
@@ -207,48 +206,38 @@ async fn an_event_for_another_trading_date_is_dropped_and_recorded() {
     s.system.shutdown().await;
 }
 
-// 7. A BUY that arrives too close to (or after) the sell time is not placed: it would hold a
-// position with no time left to exit it.
+// 7. A BUY delivered late, after the sell time, is not placed: it would hold a position that
+// nothing exits.
 #[tokio::test]
-#[ignore = "known failure on main, issue #15"]
 async fn a_buy_after_its_window_is_recorded_as_missed_not_placed() {
     let s = start(CalendarKind::AlwaysOpen, fast()).await;
     let token = s.trader().await;
-    // The sell time is 40 s away: a BUY now (a late delivery, a missed trigger) has no room.
     let (buy, sell) = (ist_in(30).await, ist_in(40).await);
-    let (status, body) = s
-        .call(Method::POST, "/strategy/create", Some(&token), Some(json!({ "symbol": "TCS", "buy_time": buy, "sell_time": sell, "stop_loss": "1.00", "quantity": 5 })))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let id = body["strategy_id"].as_str().expect("id").to_owned();
-    let (status, body) = s
-        .call(
-            Method::POST,
-            "/strategy/start",
-            Some(&token),
-            Some(json!({ "strategy_id": id })),
+    let id = s.running(&token, "TCS", &buy, &sell).await;
+    let today = TradingCalendar::trading_date(Utc::now());
+    let at = |t: &str| {
+        TradingCalendar::instant(
+            today,
+            algo_core::strategy::parse_time_of_day(t).expect("time"),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let event = OrderEvent::new(
-        id.parse().expect("uuid"),
-        EventKind::Buy,
-        TradingCalendar::trading_date(Utc::now()),
-        Utc::now(),
-    );
-    let handled = s.system.executor.handle(&event).await;
+    };
+    // The BUY due at the buy time reaches the executor five seconds after the sell time.
+    let mut late = clone_executor(&s);
+    late.clock = Arc::new(OffsetClock::at(at(&sell) + chrono::Duration::seconds(5)));
+    let event = OrderEvent::new(id.parse().expect("uuid"), EventKind::Buy, today, at(&buy));
+    let handled = late.handle(&event).await;
     assert!(
         matches!(&handled, Handled::Done(why) if why.contains("window")),
         "{handled:?}"
     );
     assert!(s.sim_orders().await.is_empty());
-    assert_eq!(order_log(&s, &token, &id).await[0]["status"], "MISSED");
+    let log = order_log(&s, &token, &id).await;
+    assert_eq!(log[0]["status"], "MISSED", "{log:?}");
     s.system.shutdown().await;
 }
 
 // 8. Stopped while its BUY waits for the instant: nothing is bought.
 #[tokio::test]
-#[ignore = "known failure on main, issue #15"]
 async fn a_stop_during_the_wait_for_the_instant_buys_nothing() {
     let s = start(CalendarKind::AlwaysOpen, fast()).await;
     let token = s.trader().await;
@@ -285,7 +274,6 @@ async fn a_stop_during_the_wait_for_the_instant_buys_nothing() {
 // 11. The SELL arrives early and waits for its instant; a stop crossed meanwhile must exit now,
 // not wait behind it.
 #[tokio::test]
-#[ignore = "known failure on main, issue #15"]
 async fn a_stop_loss_in_the_sells_last_minute_exits_at_once() {
     let s = start(CalendarKind::AlwaysOpen, fast()).await;
     let token = s.trader().await;
@@ -332,7 +320,6 @@ async fn a_stop_loss_in_the_sells_last_minute_exits_at_once() {
 
 // 12. The day trades, but its session is over: a BUY due after the close is not placed.
 #[tokio::test]
-#[ignore = "known failure on main, issue #15"]
 async fn a_buy_outside_the_session_hours_is_not_placed() {
     let s = start(CalendarKind::Nse, fast()).await;
     let token = s.trader().await;

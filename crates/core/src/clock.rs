@@ -21,7 +21,7 @@ impl Clock for SystemClock {
 /// as in production), but a test can put "now" at any instant, tomorrow's open included.
 #[derive(Debug, Default)]
 pub struct OffsetClock {
-    offset_ms: std::sync::atomic::AtomicI64,
+    offset_ns: std::sync::atomic::AtomicI64,
 }
 
 impl OffsetClock {
@@ -34,8 +34,9 @@ impl OffsetClock {
 
     /// From now on the clock reads `at`, then moves on from there.
     pub fn set(&self, at: DateTime<Utc>) {
-        let offset = (at - Utc::now()).num_milliseconds();
-        self.offset_ms
+        // Nanoseconds, so "now" never reads before `at`; 292 years either way fit.
+        let offset = (at - Utc::now()).num_nanoseconds().unwrap_or(i64::MAX);
+        self.offset_ns
             .store(offset, std::sync::atomic::Ordering::Relaxed);
     }
 }
@@ -43,8 +44,8 @@ impl OffsetClock {
 impl Clock for OffsetClock {
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
-            + chrono::Duration::milliseconds(
-                self.offset_ms.load(std::sync::atomic::Ordering::Relaxed),
+            + chrono::Duration::nanoseconds(
+                self.offset_ns.load(std::sync::atomic::Ordering::Relaxed),
             )
     }
 }

@@ -133,6 +133,39 @@ impl Ledger for DynamoLedger {
         }
     }
 
+    async fn renew(
+        &self,
+        key: &LedgerKey,
+        owner: &str,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("ledger_key", s(key.as_ref()))
+            .update_expression("SET lease_until = :until")
+            .condition_expression("#owner = :owner AND #state = :in_progress")
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":owner", s(owner))
+            .expression_attribute_values(":in_progress", s("IN_PROGRESS"))
+            .expression_attribute_values(":until", n(now_ms() + lease_ms))
+            .send()
+            .await;
+        match update {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(down(aws_sdk_dynamodb::error::DisplayErrorContext(e))),
+        }
+    }
+
     async fn release(&self, key: &LedgerKey, owner: &str) -> Result<(), StoreError> {
         let delete = self
             .client

@@ -52,6 +52,15 @@ pub trait Ledger: Send + Sync + 'static {
         owner: &str,
         result: &serde_json::Value,
     ) -> Result<bool, StoreError>;
+    /// Extends the caller's in-progress claim to `lease` from now. `false` when the caller no
+    /// longer owns it (its lease ran out and another owner took the key over, or it completed):
+    /// the caller must then stop before it reaches the broker.
+    async fn renew(
+        &self,
+        key: &LedgerKey,
+        owner: &str,
+        lease: Duration,
+    ) -> Result<bool, StoreError>;
     /// Gives up an in-progress claim (nothing reached the broker), so a later delivery may try.
     async fn release(&self, key: &LedgerKey, owner: &str) -> Result<(), StoreError>;
     async fn get(&self, key: &LedgerKey) -> Result<Option<LedgerRecord>, StoreError>;

@@ -83,6 +83,26 @@ impl Ledger for PgLedger {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn renew(
+        &self,
+        key: &LedgerKey,
+        owner: &str,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+        let renewed = sqlx::query(
+            "UPDATE idempotency SET lease_until = now() + $3 * interval '1 millisecond', updated_at = now()
+             WHERE ledger_key = $1 AND owner = $2 AND state = 'IN_PROGRESS'",
+        )
+        .bind(key.as_ref())
+        .bind(owner)
+        .bind(lease_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        Ok(renewed.rows_affected() == 1)
+    }
+
     async fn release(&self, key: &LedgerKey, owner: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM idempotency WHERE ledger_key = $1 AND owner = $2 AND state = 'IN_PROGRESS'")
             .bind(key.as_ref())

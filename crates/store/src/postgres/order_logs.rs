@@ -87,13 +87,33 @@ pub struct NewOrderLog<'a> {
     pub broker_tag: &'a str,
     pub quantity: i32,
     pub scheduled_for: DateTime<Utc>,
+    /// The instrument and product the order is for (an exit's are its entry's).
+    pub tradingsymbol: &'a str,
+    pub exchange: &'a str,
+    pub product: &'a str,
 }
 
 /// Writes the leg's row as `SENDING`; a row already there (an earlier owner crashed) is kept.
 pub async fn begin(pool: &PgPool, log: &NewOrderLog<'_>) -> Result<(), StoreError> {
+    insert(pool, log, "SENDING", None).await
+}
+
+/// Records an event that was dropped, with the reason (another trading date, outside the entry
+/// window): the trader sees why nothing was placed. A row already there is kept.
+pub async fn missed(pool: &PgPool, log: &NewOrderLog<'_>, reason: &str) -> Result<(), StoreError> {
+    insert(pool, log, "MISSED", Some(reason)).await
+}
+
+async fn insert(
+    pool: &PgPool,
+    log: &NewOrderLog<'_>,
+    status: &str,
+    message: Option<&str>,
+) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO order_logs (id, strategy_id, user_id, event, trading_date, ledger_key, broker_tag, status, quantity, scheduled_for)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'SENDING', $8, $9)
+        "INSERT INTO order_logs (id, strategy_id, user_id, event, trading_date, ledger_key, broker_tag, status, quantity,
+                                 scheduled_for, tradingsymbol, exchange, product, message)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $8, $9, $11, $12, $13, $14)
          ON CONFLICT (ledger_key) DO NOTHING",
     )
     .bind(Uuid::new_v4())
@@ -105,6 +125,11 @@ pub async fn begin(pool: &PgPool, log: &NewOrderLog<'_>) -> Result<(), StoreErro
     .bind(log.broker_tag)
     .bind(log.quantity)
     .bind(log.scheduled_for)
+    .bind(status)
+    .bind(log.tradingsymbol)
+    .bind(log.exchange)
+    .bind(log.product)
+    .bind(message)
     .execute(pool)
     .await
     .map_err(StoreError::from_sqlx)?;
@@ -133,44 +158,133 @@ pub async fn placed(
     Ok(())
 }
 
-/// The leg's final state: `COMPLETE`, `REJECTED`, `CANCELLED` or `FAILED`.
-pub async fn finish(
-    pool: &PgPool,
-    ledger_key: &str,
-    status: &str,
-    average_price_paise: Option<i64>,
-    message: Option<&str>,
-    raw_response: Option<&serde_json::Value>,
-) -> Result<(), StoreError> {
+/// What the broker finally did with a leg's order.
+#[derive(Debug, Clone, Copy)]
+pub struct Final<'a> {
+    /// `COMPLETE`, `REJECTED`, `CANCELLED` or `FAILED`.
+    pub status: &'a str,
+    pub average_price_paise: Option<i64>,
+    /// What the broker filled; `None` when nothing reached it.
+    pub filled_quantity: Option<i32>,
+    pub message: Option<&'a str>,
+    pub raw_response: Option<&'a serde_json::Value>,
+}
+
+/// The leg's final state. Only a leg not yet final changes: a late, second writer (the
+/// reconciler and the executor following the same order) cannot overwrite the first.
+pub async fn finish(pool: &PgPool, ledger_key: &str, last: &Final<'_>) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE order_logs SET status = $2, average_price_paise = COALESCE($3, average_price_paise), message = $4,
-                raw_response = COALESCE($5, raw_response), updated_at = now()
-         WHERE ledger_key = $1",
+                raw_response = COALESCE($5, raw_response), filled_quantity = $6, updated_at = now()
+         WHERE ledger_key = $1 AND status IN ('SENDING', 'PLACED')",
     )
     .bind(ledger_key)
-    .bind(status)
-    .bind(average_price_paise)
-    .bind(message)
-    .bind(raw_response)
+    .bind(last.status)
+    .bind(last.average_price_paise)
+    .bind(last.message)
+    .bind(last.raw_response)
+    .bind(last.filled_quantity)
     .execute(pool)
     .await
     .map_err(StoreError::from_sqlx)?;
     Ok(())
 }
 
-/// The legs of one strategy-day: `(event, status)`, entry first.
+/// One leg of a strategy-day, as the executor and the reconciler read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegRow {
+    pub strategy_id: Uuid,
+    pub user_id: Uuid,
+    pub event: String,
+    pub trading_date: NaiveDate,
+    pub ledger_key: String,
+    pub broker_tag: String,
+    pub broker_order_id: Option<String>,
+    pub status: String,
+    pub quantity: i32,
+    pub filled_quantity: Option<i32>,
+    pub tradingsymbol: Option<String>,
+    pub exchange: Option<String>,
+    pub product: Option<String>,
+    pub scheduled_for: DateTime<Utc>,
+}
+
+impl LegRow {
+    /// `SENDING` or `PLACED`: the broker may still act on it.
+    pub fn is_open(&self) -> bool {
+        matches!(self.status.as_str(), "SENDING" | "PLACED")
+    }
+}
+
+type LegTuple = (
+    Uuid,
+    Uuid,
+    String,
+    NaiveDate,
+    String,
+    String,
+    Option<String>,
+    String,
+    i32,
+    Option<i32>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    DateTime<Utc>,
+);
+
+const LEG_COLUMNS: &str =
+    "strategy_id, user_id, event, trading_date, ledger_key, broker_tag, broker_order_id, status,
+    quantity, filled_quantity, tradingsymbol, exchange, product, scheduled_for";
+
+fn leg(r: LegTuple) -> LegRow {
+    LegRow {
+        strategy_id: r.0,
+        user_id: r.1,
+        event: r.2,
+        trading_date: r.3,
+        ledger_key: r.4,
+        broker_tag: r.5,
+        broker_order_id: r.6,
+        status: r.7,
+        quantity: r.8,
+        filled_quantity: r.9,
+        tradingsymbol: r.10,
+        exchange: r.11,
+        product: r.12,
+        scheduled_for: r.13,
+    }
+}
+
+/// The legs of one strategy-day, entry first.
 pub async fn day(
     pool: &PgPool,
     strategy_id: Uuid,
     trading_date: NaiveDate,
-) -> Result<Vec<(String, String)>, StoreError> {
-    sqlx::query_as(
-        "SELECT event, status FROM order_logs WHERE strategy_id = $1 AND trading_date = $2
-         ORDER BY (event = 'BUY') DESC, created_at",
-    )
+) -> Result<Vec<LegRow>, StoreError> {
+    let rows: Vec<LegTuple> = sqlx::query_as(&format!(
+        "SELECT {LEG_COLUMNS} FROM order_logs WHERE strategy_id = $1 AND trading_date = $2
+         ORDER BY (event = 'BUY') DESC, created_at"
+    ))
     .bind(strategy_id)
     .bind(trading_date)
     .fetch_all(pool)
     .await
-    .map_err(StoreError::from_sqlx)
+    .map_err(StoreError::from_sqlx)?;
+    Ok(rows.into_iter().map(leg).collect())
+}
+
+/// Every leg of `trading_date` (or earlier) the broker took but that is not final yet: the
+/// reconciler's work list, oldest first.
+pub async fn placed_not_final(pool: &PgPool, up_to: NaiveDate) -> Result<Vec<LegRow>, StoreError> {
+    let rows: Vec<LegTuple> = sqlx::query_as(&format!(
+        "SELECT {LEG_COLUMNS} FROM order_logs
+         WHERE status = 'PLACED' AND broker_order_id IS NOT NULL AND trading_date <= $1
+         ORDER BY created_at LIMIT 500"
+    ))
+    .bind(up_to)
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(rows.into_iter().map(leg).collect())
 }

@@ -287,6 +287,16 @@ pub async fn get_for_executor(pool: &PgPool, id: Uuid) -> Result<Option<Strategy
     row.map(from_row).transpose()
 }
 
+/// Only the status of a strategy, for the executor's check at the instant; `None` when deleted.
+pub async fn status_of(pool: &PgPool, id: Uuid) -> Result<Option<Status>, StoreError> {
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM strategies WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+    status.as_deref().map(Status::parse).transpose()
+}
+
 /// Stops a strategy as `failed` with the reason the user will see.
 pub async fn fail(pool: &PgPool, id: Uuid, reason: &str) -> Result<(), StoreError> {
     sqlx::query("UPDATE strategies SET status = 'failed', failure_reason = $2, updated_at = now() WHERE id = $1")

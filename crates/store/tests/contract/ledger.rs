@@ -122,6 +122,40 @@ async fn release_lets_a_later_delivery_try(ledger: &dyn Ledger) {
     );
 }
 
+async fn only_a_live_owner_renews_and_renewal_keeps_the_key(ledger: &dyn Ledger) {
+    let k = key();
+    let short = Duration::from_millis(300);
+    ledger.claim(&k, "a", short).await.expect("claim");
+    assert!(
+        !ledger.renew(&k, "b", LONG).await.expect("renew"),
+        "a stranger cannot renew"
+    );
+    assert!(ledger.renew(&k, "a", LONG).await.expect("renew"));
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        ledger.claim(&k, "b", LONG).await.expect("claim"),
+        Claim::Busy,
+        "the renewed lease outlives the first one"
+    );
+    // A lease that ran out and was taken over is lost for good: its old owner is fenced.
+    let k = key();
+    ledger
+        .claim(&k, "dead", Duration::from_millis(1))
+        .await
+        .expect("claim");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    ledger.claim(&k, "heir", LONG).await.expect("claim");
+    assert!(!ledger.renew(&k, "dead", LONG).await.expect("renew"));
+    ledger
+        .complete(&k, "heir", &json!({}))
+        .await
+        .expect("complete");
+    assert!(
+        !ledger.renew(&k, "heir", LONG).await.expect("renew"),
+        "a completed key is not renewed"
+    );
+}
+
 async fn concurrent_claims_have_one_winner(ledger: Arc<dyn Ledger>) {
     let k = key();
     let mut tasks = Vec::new();
@@ -148,6 +182,7 @@ async fn contract(ledger: Arc<dyn Ledger>) {
     completed_is_final(ledger.as_ref()).await;
     an_expired_lease_is_taken_over_and_says_so(ledger.as_ref()).await;
     release_lets_a_later_delivery_try(ledger.as_ref()).await;
+    only_a_live_owner_renews_and_renewal_keeps_the_key(ledger.as_ref()).await;
     concurrent_claims_have_one_winner(ledger).await;
 }
 

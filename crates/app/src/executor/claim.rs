@@ -1,0 +1,225 @@
+//! Step 2, the claim: one owner per leg, on a short lease renewed while it works.
+//!
+//! The ledger key is claimed for [`ExecutorConfig::lease`](super::ExecutorConfig::lease) (5 s by
+//! default) and renewed every third of it, together with the strategy's Redis lock, so a worker
+//! that dies (SIGKILL, OOM, a Lambda timeout) leaves a claim that another takes over within
+//! seconds. A claim that could not be renewed in time is *fenced*: its worker sends nothing more
+//! to the broker and hands the event back, since another may own the leg by now.
+//!
+//! A live claim held by someone else is not a reason to drop the event: it is handed back
+//! ([`Handled::Retry`]) and comes again, so a restart within the lease loses nothing.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use algo_core::LedgerKey;
+use algo_store::ports::{Claim, Ledger};
+use algo_store::redis::RedisStore;
+use algo_store::StoreError;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::{retry, Executor, Handled};
+
+/// A claimed leg: its ledger key, the owner name this handling uses, the strategy lock, and the
+/// task that renews both. Dropping it stops the renewals (the lease then runs out by itself).
+pub struct Held {
+    pub key: LedgerKey,
+    pub owner: String,
+    /// Taken over from an owner whose lease ran out: it may have reached the broker.
+    pub resumed: bool,
+    strategy_id: Uuid,
+    lock_token: String,
+    fenced: Arc<AtomicBool>,
+    stop: CancellationToken,
+}
+
+impl Held {
+    /// Whether the claim may have been lost: nothing more may be sent to the broker.
+    pub fn is_fenced(&self) -> bool {
+        self.fenced.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+impl Executor {
+    /// Claims the event's leg and the strategy's lock, and starts renewing both.
+    pub(super) async fn claim(&self, key: &LedgerKey, strategy_id: Uuid) -> Result<Held, Handled> {
+        // One owner name per handling: two deliveries of one event in the same process are
+        // two claimants, and only one of them wins.
+        let owner = format!("{}/{}", self.owner, Uuid::new_v4().simple());
+        let lease = self.config.lease;
+        let resumed = match self.ledger.claim(key, &owner, lease).await {
+            Ok(Claim::Acquired { resumed }) => resumed,
+            Ok(Claim::Completed(_)) => return Err(Handled::Done("leg already done".into())),
+            Ok(Claim::Busy) => {
+                return Err(Handled::Retry(
+                    "another worker holds the leg; it is taken over if its lease runs out".into(),
+                ))
+            }
+            Err(e) => return Err(retry(e)),
+        };
+        let lock_token = match lock(&self.redis, strategy_id, lease).await {
+            Ok(Some(token)) => token,
+            Ok(None) => {
+                let _ = self.ledger.release(key, &owner).await;
+                return Err(Handled::Retry("strategy locked".into()));
+            }
+            Err(e) => {
+                let _ = self.ledger.release(key, &owner).await;
+                return Err(retry(e));
+            }
+        };
+        let held = Held {
+            key: key.clone(),
+            owner,
+            resumed,
+            strategy_id,
+            lock_token,
+            fenced: Arc::new(AtomicBool::new(false)),
+            stop: CancellationToken::new(),
+        };
+        tokio::spawn(renew(
+            self.ledger.clone(),
+            self.redis.clone(),
+            held.key.clone(),
+            held.owner.clone(),
+            strategy_id,
+            held.lock_token.clone(),
+            lease,
+            held.fenced.clone(),
+            held.stop.clone(),
+        ));
+        Ok(held)
+    }
+
+    /// Gives the leg up: nothing of it reached the broker, so a later delivery may try.
+    pub(super) async fn release(&self, held: &Held) {
+        held.stop.cancel();
+        if let Err(e) = self.ledger.release(&held.key, &held.owner).await {
+            tracing::warn!(error = %e, "claim not released; its lease runs out by itself");
+        }
+        self.unlock(held).await;
+    }
+
+    /// Marks the leg done in the ledger with what it did, and lets the strategy go.
+    pub(super) async fn complete(&self, held: &Held, result: &serde_json::Value) {
+        held.stop.cancel();
+        match self.ledger.complete(&held.key, &held.owner, result).await {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!("the leg's claim was taken over before it completed"),
+            Err(e) => tracing::warn!(error = %e, "ledger not completed; the order log has the leg"),
+        }
+        self.unlock(held).await;
+    }
+
+    async fn unlock(&self, held: &Held) {
+        if let Err(e) = unlock(&self.redis, held.strategy_id, &held.lock_token).await {
+            tracing::warn!(error = %e, "lock release failed; it expires by itself");
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // one task's whole state, passed once
+async fn renew(
+    ledger: Arc<dyn Ledger>,
+    redis: RedisStore,
+    key: LedgerKey,
+    owner: String,
+    strategy_id: Uuid,
+    lock_token: String,
+    lease: Duration,
+    fenced: Arc<AtomicBool>,
+    stop: CancellationToken,
+) {
+    let every = lease / 3;
+    let mut renewed = Instant::now();
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        match ledger.renew(&key, &owner, lease).await {
+            Ok(true) => renewed = Instant::now(),
+            Ok(false) => {
+                tracing::error!(ledger_key = %key.as_ref(), "the leg's claim was lost; sending nothing more");
+                fenced.store(true, Ordering::Release);
+                return;
+            }
+            Err(e) => tracing::warn!(error = %e, "claim not renewed; trying again"),
+        }
+        if let Err(e) = extend_lock(&redis, strategy_id, &lock_token, lease).await {
+            tracing::warn!(error = %e, "strategy lock not renewed");
+        }
+        // Unable to renew for most of a lease: another worker may take the leg over at any
+        // moment, so this one must not send.
+        if renewed.elapsed() > every * 2 {
+            fenced.store(true, Ordering::Release);
+        }
+    }
+}
+
+async fn lock(redis: &RedisStore, id: Uuid, hold: Duration) -> Result<Option<String>, StoreError> {
+    let token = Uuid::new_v4().to_string();
+    let key = redis.keys().lock(id);
+    let mut conn = redis.conn().await?;
+    let until = Instant::now() + Duration::from_secs(5);
+    loop {
+        let ok: Option<String> = redis::cmd("SET")
+            .arg(&key)
+            .arg(&token)
+            .arg("NX")
+            .arg("PX")
+            .arg(hold.as_millis() as u64)
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| StoreError::RedisDown(e.to_string()))?;
+        if ok.is_some() {
+            return Ok(Some(token));
+        }
+        if Instant::now() >= until {
+            return Ok(None);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn extend_lock(
+    redis: &RedisStore,
+    id: Uuid,
+    token: &str,
+    hold: Duration,
+) -> Result<(), StoreError> {
+    let mut conn = redis.conn().await?;
+    let script = redis::Script::new(
+        r"if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
+    );
+    let _: i32 = script
+        .key(redis.keys().lock(id))
+        .arg(token)
+        .arg(hold.as_millis() as u64)
+        .invoke_async(&mut conn)
+        .await
+        .map_err(|e| StoreError::RedisDown(e.to_string()))?;
+    Ok(())
+}
+
+async fn unlock(redis: &RedisStore, id: Uuid, token: &str) -> Result<(), StoreError> {
+    let mut conn = redis.conn().await?;
+    let script = redis::Script::new(
+        r"if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+    );
+    let _: i32 = script
+        .key(redis.keys().lock(id))
+        .arg(token)
+        .invoke_async(&mut conn)
+        .await
+        .map_err(|e| StoreError::RedisDown(e.to_string()))?;
+    Ok(())
+}

@@ -1,0 +1,168 @@
+//! Steps 4 and 5: follow the order to a final status, then record it.
+//!
+//! The executor follows its order for
+//! [`ExecutorConfig::fill_timeout`](super::ExecutorConfig::fill_timeout); an order still working
+//! after that stays `PLACED` and the reconciler ([`super::reconcile`]) follows it until it is
+//! final, with no give-up deadline. Recording writes the order log first (the record), then the
+//! Redis copy; a record that cannot be written hands the event back without completing the
+//! ledger, so the redelivery resumes the leg by its order id and records it then.
+
+use std::time::{Duration, Instant};
+
+use algo_core::position::{Day, Outcome};
+use algo_core::{EventKind, Leg, Position};
+use algo_kite::types::{Order, OrderState};
+use algo_kite::KiteClient;
+use algo_store::postgres::order_logs::{self, Final};
+use algo_store::postgres::strategies::{self, StrategyRow};
+use algo_store::StoreError;
+use chrono::NaiveDate;
+use serde_json::json;
+
+use super::claim::Held;
+use super::{day_from_logs, Executor, Handled};
+
+/// Tries at writing a final status before the event is handed back.
+const RECORD_TRIES: u32 = 5;
+
+/// A final status, recorded.
+pub struct Recorded {
+    pub status: &'static str,
+    pub raw: serde_json::Value,
+}
+
+impl Executor {
+    pub(super) async fn follow(
+        &self,
+        client: &KiteClient,
+        row: &StrategyRow,
+        kind: EventKind,
+        date: NaiveDate,
+        held: &Held,
+        order_id: &str,
+    ) -> Handled {
+        let deadline = Instant::now() + self.config.fill_timeout;
+        let last = loop {
+            match client.order_history(order_id).await {
+                Ok(history) => {
+                    if let Some(order) = history.last() {
+                        if order.state() != OrderState::Pending {
+                            break Some(order.clone());
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "order history unavailable"),
+            }
+            if Instant::now() >= deadline {
+                break None;
+            }
+            tokio::time::sleep(self.config.poll_interval).await;
+        };
+        let Some(order) = last else {
+            tracing::info!(broker_order_id = %order_id, "order still working; the reconciler follows it");
+            self.complete(held, &json!({ "order_id": order_id, "status": "PLACED" }))
+                .await;
+            return Handled::Done("placed; the reconciler follows it to its final status".into());
+        };
+        let mut pause = self.config.backoff;
+        for attempt in 1..=RECORD_TRIES {
+            match self
+                .record_final(row, kind, date, held.key.as_ref(), &order)
+                .await
+            {
+                Ok(recorded) => {
+                    self.complete(held, &recorded.raw).await;
+                    return Handled::Done(format!("order {}", recorded.status));
+                }
+                Err(e) => {
+                    tracing::warn!(attempt, error = %e, "the order's final status not recorded yet");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(2));
+                }
+            }
+        }
+        // Nothing is completed: the redelivery finds the leg open and resumes it by order id.
+        self.release(held).await;
+        Handled::Retry("the order's final status could not be recorded".into())
+    }
+
+    /// Records `order`'s final status on the leg `ledger_key`: the order log, then the Redis
+    /// copy of the runtime; a refused exit fails the strategy, loudly. A leg already final is
+    /// left as it is (the reconciler and the executor may both reach here).
+    pub async fn record_final(
+        &self,
+        row: &StrategyRow,
+        kind: EventKind,
+        date: NaiveDate,
+        ledger_key: &str,
+        order: &Order,
+    ) -> Result<Recorded, StoreError> {
+        let status = match order.state() {
+            OrderState::Complete => "COMPLETE",
+            OrderState::Cancelled => "CANCELLED",
+            _ => "REJECTED",
+        };
+        let filled = i32::try_from(order.filled_quantity).unwrap_or(i32::MAX);
+        let avg = order.average_price.paise().filter(|p| *p > 0);
+        let raw = json!({ "order_id": order.order_id, "status": order.status, "status_message": order.status_message,
+            "filled_quantity": order.filled_quantity, "average_price": order.average_price.as_str() });
+        order_logs::finish(
+            &self.pg,
+            ledger_key,
+            &Final {
+                status,
+                average_price_paise: avg,
+                filled_quantity: Some(filled),
+                message: order.status_message.as_deref(),
+                raw_response: Some(&raw),
+            },
+        )
+        .await?;
+        let outcome = leg_outcome(kind, status, filled);
+        let day = match order_logs::day(&self.pg, row.id, date).await {
+            Ok(rows) => day_from_logs(&rows),
+            Err(_) => Day::default()
+                .step(kind, Outcome::Placing)
+                .and_then(|d| d.step(kind, outcome))
+                .unwrap_or_default(),
+        };
+        let (buy, sell) = if kind.leg() == Leg::Entry {
+            (Some(order.order_id.as_str()), None)
+        } else {
+            (None, Some(order.order_id.as_str()))
+        };
+        self.write_runtime(row, date, day.position, buy, sell).await;
+        let order_id = &order.order_id;
+        if status == "COMPLETE" {
+            tracing::info!(event_type = "order_filled", user_id = %row.user_id, broker_order_id = %order_id, "order filled");
+        } else {
+            let why = order
+                .status_message
+                .clone()
+                .unwrap_or_else(|| format!("the broker {}", status.to_lowercase()));
+            tracing::warn!(event_type = "order_rejected", user_id = %row.user_id, broker_order_id = %order_id,
+                filled_quantity = filled, reason = %why, "order not filled");
+            if kind.leg() == Leg::Exit {
+                let reason = format!("ORDER_FAILED: the exit was {} by the broker ({why}); the position may still be open", status.to_lowercase());
+                strategies::fail(&self.pg, row.id, &reason).await?;
+            } else if day.position == Position::Bought {
+                tracing::warn!(
+                    event_type = "entry_partly_filled",
+                    filled_quantity = filled,
+                    "the entry filled in part; the exit sells what was filled"
+                );
+            }
+        }
+        Ok(Recorded { status, raw })
+    }
+}
+
+/// What a final status means for the day: an entry that filled even in part holds shares.
+pub fn leg_outcome(kind: EventKind, status: &str, filled: i32) -> Outcome {
+    match status {
+        "COMPLETE" => Outcome::Filled,
+        "FAILED" => Outcome::Failed,
+        _ if kind.leg() == Leg::Entry && filled > 0 => Outcome::Filled,
+        _ => Outcome::Rejected,
+    }
+}

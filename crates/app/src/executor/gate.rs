@@ -1,0 +1,153 @@
+//! Step 1, the gate: whether an event may act at all, and what its leg already is.
+//!
+//! Dropped, with the reason recorded where the trader sees it: a day that does not trade, an
+//! event for another trading date (yesterday's BUY still queued, a dead-letter redrive), a
+//! strategy that is not running (a manual exit excepted), a leg already final, a step the day's
+//! position refuses, and a BUY outside its entry window (the session closed, or less than a
+//! minute before the sell time). A leg that is in flight (`SENDING` or `PLACED`: an earlier
+//! worker died) is never refused as "already sent": it is resumed from the broker.
+
+use algo_core::position::Outcome;
+use algo_core::{EventKind, OrderEvent, TradingCalendar, IST};
+use algo_store::postgres::order_logs::{self, LegRow, NewOrderLog};
+use algo_store::postgres::strategies::{self, Status, StrategyRow};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{day_from_logs, retry, Executor, Handled};
+
+/// A BUY closer than this to the sell time is not placed: there would be no time to exit it.
+/// (A strategy whose buy and sell times are closer than twice this, as tests and demos make,
+/// uses half its gap instead.)
+pub const ENTRY_CUTOFF: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
+/// What the gate let through: the strategy and the day's legs.
+#[derive(Debug, Clone)]
+pub struct LegContext {
+    pub row: StrategyRow,
+    /// This event's own leg, when an earlier delivery wrote it and it is not final.
+    pub own: Option<LegRow>,
+    /// The day's entry leg, whose instrument, product and fill an exit acts on.
+    pub entry: Option<LegRow>,
+}
+
+impl Executor {
+    pub(super) async fn gate(&self, event: &OrderEvent) -> Result<LegContext, Handled> {
+        let manual = event.is_manual_exit();
+        if !manual && !self.calendar.is_trading_day(event.trading_date) {
+            tracing::info!(
+                event_type = "event_dropped",
+                reason = "not a trading day",
+                "dropped"
+            );
+            return Err(Handled::Done("not a trading day".into()));
+        }
+        let row = match strategies::get_for_executor(&self.pg, event.strategy_id).await {
+            Ok(Some(row)) => row,
+            Ok(None) => return Err(Handled::Done("strategy deleted".into())),
+            Err(e) => return Err(retry(e)),
+        };
+        let today = TradingCalendar::trading_date(self.clock.now());
+        if event.trading_date != today {
+            let reason = format!(
+                "dropped: the event is for trading date {}, and today is {today}",
+                event.trading_date
+            );
+            return Err(self.missed(&row, event, &reason).await);
+        }
+        if row.status != Status::Running && !manual {
+            tracing::info!(
+                event_type = "event_dropped",
+                reason = "strategy not running",
+                "dropped"
+            );
+            return Err(Handled::Done("strategy not running".into()));
+        }
+        let legs = order_logs::day(&self.pg, row.id, event.trading_date)
+            .await
+            .map_err(retry)?;
+        let key = event.ledger_key();
+        let own = legs.iter().find(|l| l.ledger_key == key.as_ref()).cloned();
+        match &own {
+            Some(leg) if !leg.is_open() => {
+                return Err(Handled::Done("leg already done".into()));
+            }
+            // In flight: resumed from the broker, whatever the day's position says.
+            Some(_) => {}
+            None => {
+                if let Err(rejection) = day_from_logs(&legs).step(event.event, Outcome::Placing) {
+                    tracing::info!(event_type = "event_dropped", reason = %rejection, "dropped");
+                    return Err(Handled::Done(rejection.to_string()));
+                }
+                if event.event == EventKind::Buy {
+                    let instant = self.clock.now().max(event.scheduled_for);
+                    if let Err(why) = self.entry_window(&row, event.trading_date, instant) {
+                        return Err(self.missed(&row, event, &format!("missed: {why}")).await);
+                    }
+                }
+            }
+        }
+        let entry = legs.iter().find(|l| l.event == "BUY").cloned();
+        Ok(LegContext { row, own, entry })
+    }
+
+    /// Whether a BUY may go out at `instant`: inside the day's session, and at least
+    /// [`ENTRY_CUTOFF`] before the sell time.
+    pub(super) fn entry_window(
+        &self,
+        row: &StrategyRow,
+        date: NaiveDate,
+        instant: DateTime<Utc>,
+    ) -> Result<(), String> {
+        let Some(session) = self.calendar.session(date) else {
+            return Err("outside the entry window: the market is shut that day".into());
+        };
+        let at = instant.with_timezone(&IST).time();
+        if !session.contains(at) {
+            return Err(format!(
+                "outside the entry window: the session ({}–{} IST) is closed at {} IST",
+                session.open.format("%H:%M"),
+                session.close.format("%H:%M"),
+                at.format("%H:%M:%S")
+            ));
+        }
+        let sell_at = TradingCalendar::instant(date, row.spec.sell_time);
+        let buy_at = TradingCalendar::instant(date, row.spec.buy_time);
+        let cutoff = ENTRY_CUTOFF.min((sell_at - buy_at) / 2);
+        if instant + cutoff > sell_at {
+            return Err(format!(
+                "outside the entry window: less than a minute before the sell time {} IST",
+                row.spec.sell_time.format("%H:%M:%S")
+            ));
+        }
+        Ok(())
+    }
+
+    /// Records the event as missed with `reason` (a leg already written is kept) and drops it.
+    pub(super) async fn missed(
+        &self,
+        row: &StrategyRow,
+        event: &OrderEvent,
+        reason: &str,
+    ) -> Handled {
+        let key = event.ledger_key();
+        let tag = key.broker_tag();
+        let log = NewOrderLog {
+            strategy_id: row.id,
+            user_id: row.user_id,
+            event: event.event.as_str(),
+            trading_date: event.trading_date,
+            ledger_key: key.as_ref(),
+            broker_tag: &tag,
+            quantity: row.spec.quantity as i32,
+            scheduled_for: event.scheduled_for,
+            tradingsymbol: row.spec.symbol.as_ref(),
+            exchange: row.spec.exchange.as_str(),
+            product: row.spec.product.as_str(),
+        };
+        if let Err(e) = order_logs::missed(&self.pg, &log, reason).await {
+            return retry(e);
+        }
+        tracing::warn!(event_type = "event_missed", %reason, "event dropped");
+        Handled::Done(reason.to_owned())
+    }
+}

@@ -1,0 +1,759 @@
+//! The executor: turns one order event into at most one broker order, on time, as a pipeline
+//! of small steps, each in its own file, each leaving state a crash can resume from:
+//!
+//! 1. [`gate`]: drops what must not act (a day that does not trade, another trading date, a
+//!    stopped strategy, a final leg, a BUY outside its window), recording why; finds the leg an
+//!    earlier worker left in flight.
+//! 2. [`claim`]: the ledger key (ENTRY for BUY; EXIT for SELL and STOPLOSS, so the first exit
+//!    wins) and the strategy's Redis lock, on a short lease renewed while working. An entry is
+//!    claimed before its wait, so at the instant only the order goes out; an exit is claimed at
+//!    its instant, so a stop-loss crossed during a SELL's early wait exits at once.
+//! 3. [`place`]: a leg in flight is resolved from the broker first (by order id, then by tag);
+//!    otherwise the `SENDING` row is written, the order armed a second ahead on a connection of
+//!    its own, the strategy's status checked again at the instant, and the MARKET order sent,
+//!    tagged with the ledger key's hash. Only a definitive "no such order" allows a placement.
+//! 4. [`follow`]: the order to `COMPLETE`, `REJECTED` or `CANCELLED`; past the fill timeout the
+//!    [`reconcile`]r takes over, with no give-up deadline. Then the record: the order log (with
+//!    the filled quantity), the Redis copy, the ledger.
+//! 5. [`recover`]: missed triggers after a restart.
+//!
+//! The day's position is derived from the order log in Postgres (the record); Redis holds the
+//! lock and a copy of the runtime for the status endpoint and the stop-loss watcher. An exit
+//! acts on the entry's own instrument, product and filled quantity, not on the strategy as
+//! edited since.
+
+mod claim;
+mod follow;
+mod gate;
+mod place;
+pub mod reconcile;
+mod recover;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use algo_core::position::{Day, Outcome};
+use algo_core::{Clock, EventKind, Leg, OrderEvent, Position, TradingCalendar};
+use algo_kite::{
+    ArmedOrder, KiteClient, KiteHttp, MarketProtection, OrderRequest, OrderType, Secret,
+    TransactionType,
+};
+use algo_store::ports::Ledger;
+use algo_store::postgres::order_logs::{self, Final, LegRow, NewOrderLog};
+use algo_store::postgres::strategies::{self, Status, StrategyRow};
+use algo_store::postgres::{broker_keys, PgPool};
+use algo_store::redis::RedisStore;
+use algo_store::StoreError;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
+use tracing::Instrument;
+use uuid::Uuid;
+
+use crate::broker::crypto::{BrokerCipher, Sealed};
+use claim::Held;
+use gate::LegContext;
+use place::{Lookup, Placement};
+
+pub use follow::{leg_outcome, Recorded};
+pub use gate::ENTRY_CUTOFF;
+pub use recover::recover_missed;
+
+/// Tunables of the executor.
+#[derive(Debug, Clone)]
+pub struct ExecutorConfig {
+    /// How long a ledger claim lasts unless renewed (it is renewed every third of it while the
+    /// leg is worked on): the longest a dead worker's leg waits before another takes it over.
+    pub lease: Duration,
+    /// Tries per order on retryable failures.
+    pub tries: u32,
+    /// First backoff; doubles each try.
+    pub backoff: Duration,
+    /// How long the executor follows its order; the reconciler follows it after that.
+    pub fill_timeout: Duration,
+    /// Pause between order-history polls.
+    pub poll_interval: Duration,
+    /// How long before its instant an order is armed (its connection opened): enough for a
+    /// thousand connects on two cores, short of the broker's idle-connection timeout. Zero
+    /// arms nothing: every order goes through the pooled client.
+    pub arm_lead: Duration,
+    /// How long after an order may have been sent the broker's book is trusted to show it: an
+    /// empty lookup before that is not a definitive "no such order".
+    pub book_settle: Duration,
+    /// How long a lookup after an ambiguous failure keeps trying before the event is handed
+    /// back with its leg left `SENDING` (never placed again on a guess).
+    pub resolve_timeout: Duration,
+    pub market_protection: MarketProtection,
+    pub algo_id: Option<String>,
+}
+
+impl Default for ExecutorConfig {
+    fn default() -> Self {
+        Self {
+            lease: Duration::from_secs(5),
+            tries: 3,
+            backoff: Duration::from_millis(200),
+            fill_timeout: Duration::from_secs(15),
+            poll_interval: Duration::from_millis(200),
+            arm_lead: Duration::from_secs(1),
+            book_settle: Duration::from_secs(2),
+            resolve_timeout: Duration::from_secs(20),
+            market_protection: MarketProtection::Automatic,
+            algo_id: None,
+        }
+    }
+}
+
+/// Closer to the instant than this, an order goes through the pool's warm connections.
+const ARM_AT_LEAST: Duration = Duration::from_millis(100);
+
+/// What became of an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handled {
+    /// Done with: acknowledge it (placed, or rightly dropped).
+    Done(String),
+    /// Not done yet (a store was down, another worker holds the leg, the broker's book could
+    /// not be read): hand it back for another delivery.
+    Retry(String),
+}
+
+/// The executor and everything it talks to.
+pub struct Executor {
+    pub pg: PgPool,
+    pub redis: RedisStore,
+    pub ledger: Arc<dyn Ledger>,
+    pub kite: KiteHttp,
+    pub cipher: BrokerCipher,
+    pub calendar: Arc<TradingCalendar>,
+    pub clock: Arc<dyn Clock>,
+    /// This worker's name in the ledger.
+    pub owner: String,
+    pub config: ExecutorConfig,
+}
+
+/// The day's state, derived from its order log rows.
+pub fn day_from_logs(rows: &[LegRow]) -> Day {
+    let mut day = Day::default();
+    for row in rows {
+        let Some(kind) = EventKind::parse(&row.event) else {
+            continue;
+        };
+        let outcome = match row.status.as_str() {
+            "SENDING" | "PLACED" => None,
+            // A dropped entry spends the day's entry; a dropped exit changes nothing.
+            "MISSED" if kind.leg() == Leg::Exit => continue,
+            "MISSED" => Some(Outcome::Rejected),
+            status => Some(leg_outcome(kind, status, row.filled_quantity.unwrap_or(0))),
+        };
+        if let Ok(next) = day.step(kind, Outcome::Placing) {
+            day = next;
+        }
+        if let Some(outcome) = outcome {
+            if let Ok(next) = day.step(kind, outcome) {
+                day = next;
+            }
+        }
+    }
+    day
+}
+
+fn retry(e: StoreError) -> Handled {
+    Handled::Retry(e.to_string())
+}
+
+/// The instrument, product and quantity a leg's order is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct OrderSpec {
+    tradingsymbol: String,
+    exchange: String,
+    product: String,
+    quantity: u32,
+}
+
+impl Executor {
+    /// Handles one event; never panics, never places twice.
+    pub async fn handle(&self, event: &OrderEvent) -> Handled {
+        let span = tracing::info_span!("execute", strategy_id = %event.strategy_id, event = %event.event, event_id = %event.event_id);
+        self.handle_inner(event).instrument(span).await
+    }
+
+    async fn handle_inner(&self, event: &OrderEvent) -> Handled {
+        let ctx = match self.gate(event).await {
+            Ok(ctx) => ctx,
+            Err(handled) => return handled,
+        };
+        let key = event.ledger_key();
+        if event.event.leg() == Leg::Exit {
+            // An exit takes the EXIT key only at its instant: a stop-loss crossed while a SELL
+            // waits out its early delivery exits at once, and the SELL then finds the leg done.
+            self.wait_until(event.scheduled_for).await;
+        }
+        let held = match self.claim(&key, ctx.row.id).await {
+            Ok(held) => held,
+            Err(handled) => return handled,
+        };
+        self.execute(&ctx, event, &held).await
+    }
+
+    async fn wait_until(&self, instant: DateTime<Utc>) {
+        let early = (instant - self.clock.now())
+            .to_std()
+            .unwrap_or(Duration::ZERO);
+        if !early.is_zero() {
+            tokio::time::sleep(early).await;
+        }
+    }
+
+    /// What the leg's order is for: an entry, the strategy as it is; an exit, the entry's own
+    /// instrument and product, and the quantity the entry filled.
+    fn order_spec(&self, ctx: &LegContext, event: &OrderEvent) -> OrderSpec {
+        let spec = &ctx.row.spec;
+        let mut order = OrderSpec {
+            tradingsymbol: spec.symbol.to_string(),
+            exchange: spec.exchange.as_str().to_owned(),
+            product: spec.product.as_str().to_owned(),
+            quantity: spec.quantity,
+        };
+        if let (Leg::Exit, Some(entry)) = (event.event.leg(), &ctx.entry) {
+            if let Some(symbol) = &entry.tradingsymbol {
+                order.tradingsymbol = symbol.clone();
+            }
+            if let Some(exchange) = &entry.exchange {
+                order.exchange = exchange.clone();
+            }
+            if let Some(product) = &entry.product {
+                order.product = product.clone();
+            }
+            let held = entry.filled_quantity.unwrap_or(entry.quantity);
+            order.quantity = u32::try_from(held).unwrap_or(0);
+        }
+        order
+    }
+
+    async fn execute(&self, ctx: &LegContext, event: &OrderEvent, held: &Held) -> Handled {
+        let row = &ctx.row;
+        let tag = held.key.broker_tag();
+        let client = match self.credentials(row.user_id).await {
+            Ok(Ok(client)) => client,
+            Ok(Err(reason)) => {
+                self.fail_leg(ctx, event, held, "BROKER_AUTH_FAILED", &reason)
+                    .await;
+                return Handled::Done(reason);
+            }
+            Err(e) => {
+                self.release(held).await;
+                return retry(e);
+            }
+        };
+        let spec = self.order_spec(ctx, event);
+        if spec.quantity == 0 {
+            self.fail_leg(
+                ctx,
+                event,
+                held,
+                "ORDER_FAILED",
+                "nothing was filled to exit",
+            )
+            .await;
+            return Handled::Done("nothing to exit".into());
+        }
+        if let Some(own) = &ctx.own {
+            // An earlier worker left this leg in flight: the broker says where it stands.
+            match self.resolve(&client, own).await {
+                Lookup::Found(order_id) => {
+                    tracing::warn!(event_type = "leg_resumed", broker_order_id = %order_id, "found the earlier worker's order; following it");
+                    if let Err(e) = order_logs::placed(
+                        &self.pg,
+                        held.key.as_ref(),
+                        &order_id,
+                        self.clock.now(),
+                        0,
+                    )
+                    .await
+                    {
+                        tracing::warn!(error = %e, "order log not marked placed yet");
+                    }
+                    return self
+                        .follow(
+                            &client,
+                            row,
+                            event.event,
+                            event.trading_date,
+                            held,
+                            &order_id,
+                        )
+                        .await;
+                }
+                Lookup::Absent => {
+                    tracing::warn!(
+                        event_type = "leg_resumed",
+                        "the earlier worker's order never reached the broker; placing it"
+                    );
+                    if event.event == EventKind::Buy {
+                        let instant = self.clock.now().max(event.scheduled_for);
+                        if let Err(why) = self.entry_window(row, event.trading_date, instant) {
+                            return self
+                                .finish_unsent(held, "MISSED", &format!("missed: {why}"))
+                                .await;
+                        }
+                    }
+                }
+                Lookup::AuthFailed(message) => {
+                    return self.auth_failed(ctx, event, held, &message).await
+                }
+                Lookup::Unknown(why) => {
+                    self.release(held).await;
+                    return Handled::Retry(why);
+                }
+            }
+        } else {
+            if held.resumed {
+                // A dead owner's claim with no leg written: it should not have reached the
+                // broker, but the book says so before anything is placed.
+                match self.look_up(&client, &tag, Instant::now()).await {
+                    Lookup::Absent => {}
+                    Lookup::Found(order_id) => {
+                        tracing::warn!(event_type = "leg_resumed", broker_order_id = %order_id, "found an order of a dead owner; following it");
+                        return self
+                            .adopt(&client, ctx, event, held, &spec, &order_id)
+                            .await;
+                    }
+                    Lookup::AuthFailed(message) => {
+                        return self.auth_failed(ctx, event, held, &message).await
+                    }
+                    Lookup::Unknown(why) => {
+                        self.release(held).await;
+                        return Handled::Retry(why);
+                    }
+                }
+            }
+            let new_log = NewOrderLog {
+                strategy_id: row.id,
+                user_id: row.user_id,
+                event: event.event.as_str(),
+                trading_date: event.trading_date,
+                ledger_key: held.key.as_ref(),
+                broker_tag: &tag,
+                quantity: spec.quantity as i32,
+                scheduled_for: event.scheduled_for,
+                tradingsymbol: &spec.tradingsymbol,
+                exchange: &spec.exchange,
+                product: &spec.product,
+            };
+            if let Err(e) = order_logs::begin(&self.pg, &new_log).await {
+                self.release(held).await;
+                return retry(e);
+            }
+        }
+
+        // On time: an early event waits for its instant, then only the order goes out.
+        let early = (event.scheduled_for - self.clock.now())
+            .to_std()
+            .unwrap_or(Duration::ZERO);
+        if early > Duration::from_millis(300) {
+            // Check the token while there is time (an expired one fails the leg now, not at the
+            // instant), which also leaves a warm connection in the pool for following the order.
+            if let Err(e) = client.profile().await {
+                if e.is_auth() {
+                    return self.auth_failed(ctx, event, held, &e.to_string()).await;
+                }
+            }
+        }
+        let request = self.order_request(&spec, event, &tag);
+        let mut armed = self.arm(&client, &request, event.scheduled_for).await;
+        self.wait_until(event.scheduled_for).await;
+        // Stopped while it waited: nothing goes out. A read that fails lets it go: it was
+        // running a moment ago.
+        if !event.is_manual_exit() {
+            match strategies::status_of(&self.pg, row.id).await {
+                Ok(Some(Status::Running)) | Err(_) => {}
+                Ok(_) => {
+                    return self
+                        .finish_unsent(
+                            held,
+                            "MISSED",
+                            "strategy not running: stopped before the order's instant",
+                        )
+                        .await;
+                }
+            }
+        }
+        let started = Instant::now();
+        let placement = self
+            .place(&client, &request, &tag, armed.as_mut(), held)
+            .await;
+        let placed_at = self.clock.now();
+        let handled = match placement {
+            Placement::Placed(order_id) => {
+                let timing_ms = (placed_at - event.scheduled_for).num_milliseconds();
+                tracing::info!(
+                    event_type = "order_placed",
+                    user_id = %row.user_id,
+                    broker_order_id = %order_id,
+                    timing_error_ms = timing_ms,
+                    execution_time_ms = started.elapsed().as_millis() as u64,
+                    "order placed"
+                );
+                // The bookkeeping waits while the other orders due at this instant go out:
+                // they share the cores, Postgres and Redis with it. Following the order would
+                // wait this long anyway, and a crash meanwhile is recovered by the order's tag.
+                tokio::time::sleep(self.config.poll_interval).await;
+                let sending = if event.event.leg() == Leg::Entry {
+                    Position::Buying
+                } else {
+                    Position::Selling
+                };
+                self.write_runtime(row, event.trading_date, sending, None, None)
+                    .await;
+                let latency = i32::try_from(timing_ms).unwrap_or(i32::MAX);
+                if let Err(e) =
+                    order_logs::placed(&self.pg, held.key.as_ref(), &order_id, placed_at, latency)
+                        .await
+                {
+                    tracing::error!(error = %e, "order placed but its log could not be updated");
+                }
+                self.follow(
+                    &client,
+                    row,
+                    event.event,
+                    event.trading_date,
+                    held,
+                    &order_id,
+                )
+                .await
+            }
+            Placement::AuthFailed(message) => self.auth_failed(ctx, event, held, &message).await,
+            Placement::Failed(message) => {
+                self.fail_leg(ctx, event, held, "ORDER_FAILED", &message)
+                    .await;
+                Handled::Done(format!("order failed: {message}"))
+            }
+            Placement::Unknown(why) => {
+                tracing::warn!(reason = %why, "whether the order reached the broker is not known yet; handing the event back");
+                self.release(held).await;
+                Handled::Retry(why)
+            }
+        };
+        // Its connection closes only now, after the other orders of its instant went out.
+        drop(armed);
+        handled
+    }
+
+    /// Writes the leg of an order found at the broker with no leg recorded, and follows it.
+    async fn adopt(
+        &self,
+        client: &KiteClient,
+        ctx: &LegContext,
+        event: &OrderEvent,
+        held: &Held,
+        spec: &OrderSpec,
+        order_id: &str,
+    ) -> Handled {
+        let tag = held.key.broker_tag();
+        let log = NewOrderLog {
+            strategy_id: ctx.row.id,
+            user_id: ctx.row.user_id,
+            event: event.event.as_str(),
+            trading_date: event.trading_date,
+            ledger_key: held.key.as_ref(),
+            broker_tag: &tag,
+            quantity: spec.quantity as i32,
+            scheduled_for: event.scheduled_for,
+            tradingsymbol: &spec.tradingsymbol,
+            exchange: &spec.exchange,
+            product: &spec.product,
+        };
+        let written = async {
+            order_logs::begin(&self.pg, &log).await?;
+            order_logs::placed(&self.pg, held.key.as_ref(), order_id, self.clock.now(), 0).await
+        }
+        .await;
+        if let Err(e) = written {
+            self.release(held).await;
+            return retry(e);
+        }
+        self.follow(
+            client,
+            &ctx.row,
+            event.event,
+            event.trading_date,
+            held,
+            order_id,
+        )
+        .await
+    }
+
+    /// Ends a leg that sent nothing (`MISSED`), completing its claim.
+    async fn finish_unsent(&self, held: &Held, status: &str, reason: &str) -> Handled {
+        let last = Final {
+            status,
+            average_price_paise: None,
+            filled_quantity: None,
+            message: Some(reason),
+            raw_response: None,
+        };
+        if let Err(e) = order_logs::finish(&self.pg, held.key.as_ref(), &last).await {
+            self.release(held).await;
+            return retry(e);
+        }
+        tracing::warn!(event_type = "event_missed", %reason, "nothing sent");
+        self.complete(held, &json!({ "status": status, "message": reason }))
+            .await;
+        Handled::Done(reason.to_owned())
+    }
+
+    async fn auth_failed(
+        &self,
+        ctx: &LegContext,
+        event: &OrderEvent,
+        held: &Held,
+        message: &str,
+    ) -> Handled {
+        if let Err(e) = broker_keys::mark_expired(&self.pg, ctx.row.user_id, message).await {
+            tracing::error!(error = %e, "could not mark the broker connection expired");
+        }
+        self.fail_leg(ctx, event, held, "BROKER_AUTH_FAILED", message)
+            .await;
+        Handled::Done("broker token expired".into())
+    }
+
+    /// The MARKET order for the leg, tagged with its ledger key's hash.
+    fn order_request(&self, spec: &OrderSpec, event: &OrderEvent, tag: &str) -> OrderRequest {
+        OrderRequest {
+            tradingsymbol: spec.tradingsymbol.clone(),
+            exchange: spec.exchange.clone(),
+            transaction_type: if event.event == EventKind::Buy {
+                TransactionType::Buy
+            } else {
+                TransactionType::Sell
+            },
+            order_type: OrderType::Market,
+            quantity: spec.quantity,
+            product: spec.product.clone(),
+            validity: "DAY".into(),
+            price_paise: None,
+            trigger_price_paise: None,
+            tag: Some(tag.to_owned()),
+            market_protection: self.config.market_protection,
+            algo_id: self.config.algo_id.clone(),
+        }
+    }
+
+    /// Records a leg that never reached the broker as failed, and fails the strategy.
+    async fn fail_leg(
+        &self,
+        ctx: &LegContext,
+        event: &OrderEvent,
+        held: &Held,
+        code: &str,
+        message: &str,
+    ) {
+        let row = &ctx.row;
+        tracing::error!(event_type = "order_failed", user_id = %row.user_id, error.code = code, reason = %message, "order failed");
+        let tag = held.key.broker_tag();
+        let spec = self.order_spec(ctx, event);
+        let log = NewOrderLog {
+            strategy_id: row.id,
+            user_id: row.user_id,
+            event: event.event.as_str(),
+            trading_date: event.trading_date,
+            ledger_key: held.key.as_ref(),
+            broker_tag: &tag,
+            quantity: spec.quantity.max(1) as i32,
+            scheduled_for: event.scheduled_for,
+            tradingsymbol: &spec.tradingsymbol,
+            exchange: &spec.exchange,
+            product: &spec.product,
+        };
+        let _ = order_logs::begin(&self.pg, &log).await;
+        let last = Final {
+            status: "FAILED",
+            average_price_paise: None,
+            filled_quantity: None,
+            message: Some(message),
+            raw_response: None,
+        };
+        let _ = order_logs::finish(&self.pg, held.key.as_ref(), &last).await;
+        let _ = strategies::fail(&self.pg, row.id, &format!("{code}: {message}")).await;
+        self.write_runtime(row, event.trading_date, Position::Failed, None, None)
+            .await;
+        self.complete(
+            held,
+            &json!({ "status": "FAILED", "code": code, "message": message }),
+        )
+        .await;
+    }
+
+    /// Arms the order shortly before its instant (see [`algo_kite::armed`]): at the instant a
+    /// thousand orders then each write their request on an open connection instead of queueing
+    /// for new ones. Too close to the instant to gain anything, or failing, it is placed the
+    /// usual way.
+    async fn arm(
+        &self,
+        client: &KiteClient,
+        request: &OrderRequest,
+        scheduled_for: DateTime<Utc>,
+    ) -> Option<ArmedOrder> {
+        let early = (scheduled_for - self.clock.now()).to_std().ok()?;
+        if self.config.arm_lead.is_zero() || early < ARM_AT_LEAST {
+            return None;
+        }
+        // Not earlier than needed: an idle connection may be closed by the broker.
+        let wait = early.saturating_sub(self.config.arm_lead);
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+        match client.arm_order(request).await {
+            Ok(armed) => Some(armed),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not arm the order; it goes through the pool");
+                None
+            }
+        }
+    }
+
+    /// The user's broker client, or why there is none.
+    async fn credentials(&self, user_id: Uuid) -> Result<Result<KiteClient, String>, StoreError> {
+        let Some(row) = broker_keys::get(&self.pg, user_id).await? else {
+            return Ok(Err("the broker is not connected".into()));
+        };
+        if row.status != "connected" {
+            return Ok(Err(format!(
+                "the broker session expired: {}",
+                row.status_reason.unwrap_or_default()
+            )));
+        }
+        let sealed = Sealed {
+            ciphertext: row.ciphertext,
+            nonce: row.nonce,
+            key_id: row.key_id,
+        };
+        match self.cipher.open(user_id, &sealed) {
+            Ok(secrets) => Ok(Ok(self
+                .kite
+                .client(&secrets.api_key, Secret::new(secrets.access_token)))),
+            Err(e) => Ok(Err(format!("stored broker keys cannot be opened: {e}"))),
+        }
+    }
+
+    /// Updates the Redis copy of the runtime and tells the stop-loss watcher.
+    async fn write_runtime(
+        &self,
+        row: &StrategyRow,
+        date: NaiveDate,
+        position: Position,
+        buy: Option<&str>,
+        sell: Option<&str>,
+    ) {
+        let keys = self.redis.keys();
+        let result: Result<(), StoreError> = async {
+            let mut conn = self.redis.conn().await?;
+            let mut fields: Vec<(&str, String)> = vec![
+                ("position", position.as_str().to_owned()),
+                ("trading_date", date.format("%Y-%m-%d").to_string()),
+            ];
+            if let Some(id) = buy {
+                fields.push(("last_buy_order", id.to_owned()));
+            }
+            if let Some(id) = sell {
+                fields.push(("last_sell_order", id.to_owned()));
+            }
+            redis::pipe()
+                .hset_multiple(keys.runtime(row.id), &fields)
+                .ignore()
+                .publish(keys.position_channel(), row.id.to_string())
+                .ignore()
+                .query_async::<()>(&mut conn)
+                .await
+                .map_err(|e| StoreError::RedisDown(e.to_string()))
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "runtime cache not updated; it is rebuilt from the order log");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leg(event: &str, status: &str, filled: Option<i32>) -> LegRow {
+        LegRow {
+            strategy_id: Uuid::nil(),
+            user_id: Uuid::nil(),
+            event: event.into(),
+            trading_date: NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
+            ledger_key: format!("k:{event}"),
+            broker_tag: "t".into(),
+            broker_order_id: None,
+            status: status.into(),
+            quantity: 10,
+            filled_quantity: filled,
+            tradingsymbol: None,
+            exchange: None,
+            product: None,
+            scheduled_for: Utc::now(),
+        }
+    }
+
+    fn rows(r: &[(&str, &str)]) -> Vec<LegRow> {
+        r.iter().map(|(a, b)| leg(a, b, None)).collect()
+    }
+
+    #[test]
+    fn an_entry_filled_in_part_holds_shares_and_a_missed_one_spends_the_entry() {
+        let partly = day_from_logs(&[leg("BUY", "CANCELLED", Some(4))]);
+        assert_eq!(partly.position, Position::Bought);
+        let unfilled = day_from_logs(&[leg("BUY", "CANCELLED", Some(0))]);
+        assert_eq!(
+            (unfilled.position, unfilled.entry_sent),
+            (Position::None, true)
+        );
+        let missed = day_from_logs(&rows(&[("BUY", "MISSED")]));
+        assert_eq!((missed.position, missed.entry_sent), (Position::None, true));
+        let exit_missed = day_from_logs(&rows(&[("BUY", "COMPLETE"), ("SELL", "MISSED")]));
+        assert_eq!(
+            (exit_missed.position, exit_missed.exit_sent),
+            (Position::Bought, false),
+            "a dropped exit leaves the position guarded and exitable"
+        );
+    }
+
+    #[test]
+    fn the_day_comes_from_the_order_log() {
+        assert_eq!(day_from_logs(&[]).position, Position::None);
+        assert_eq!(
+            day_from_logs(&rows(&[("BUY", "SENDING")])).position,
+            Position::Buying
+        );
+        assert_eq!(
+            day_from_logs(&rows(&[("BUY", "PLACED")])).position,
+            Position::Buying
+        );
+        assert_eq!(
+            day_from_logs(&rows(&[("BUY", "COMPLETE")])).position,
+            Position::Bought
+        );
+        let rejected = day_from_logs(&rows(&[("BUY", "REJECTED")]));
+        assert_eq!(
+            (rejected.position, rejected.entry_sent),
+            (Position::None, true)
+        );
+        assert_eq!(
+            day_from_logs(&rows(&[("BUY", "COMPLETE"), ("STOPLOSS", "PLACED")])).position,
+            Position::Selling
+        );
+        assert_eq!(
+            day_from_logs(&rows(&[("BUY", "COMPLETE"), ("SELL", "COMPLETE")])).position,
+            Position::Sold
+        );
+        assert_eq!(
+            day_from_logs(&rows(&[("BUY", "FAILED")])).position,
+            Position::Failed
+        );
+        assert_eq!(
+            day_from_logs(&rows(&[("BUY", "COMPLETE"), ("SELL", "REJECTED")])).position,
+            Position::Failed
+        );
+    }
+}

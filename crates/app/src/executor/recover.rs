@@ -1,0 +1,48 @@
+//! Missed triggers after a restart or an outage.
+
+use algo_core::{Clock, EventKind, OrderEvent, Position, TradingCalendar};
+use algo_store::ports::OrderQueue;
+use algo_store::postgres::{order_logs, strategies, PgPool};
+use algo_store::StoreError;
+use chrono::{DateTime, Utc};
+
+use super::day_from_logs;
+
+/// Missed triggers after a restart or an outage: a BUY whose window is still open and has no
+/// entry today enters now; an open position whose sell time has passed exits now. Nothing else
+/// is replayed. Returns the events queued.
+pub async fn recover_missed(
+    pg: &PgPool,
+    calendar: &TradingCalendar,
+    clock: &dyn Clock,
+    queue: &dyn OrderQueue,
+) -> Result<Vec<OrderEvent>, StoreError> {
+    let now: DateTime<Utc> = clock.now();
+    let today = TradingCalendar::trading_date(now);
+    let Some(session) = calendar.session(today) else {
+        return Ok(Vec::new());
+    };
+    let time_now = now.with_timezone(&algo_core::IST).time();
+    let mut queued = Vec::new();
+    for row in strategies::all_running(pg).await? {
+        let day = day_from_logs(&order_logs::day(pg, row.id, today).await?);
+        let event = if !day.entry_sent
+            && row.spec.buy_time <= time_now
+            && time_now < row.spec.sell_time
+            && session.contains(time_now)
+        {
+            Some(EventKind::Buy)
+        } else if day.position == Position::Bought && time_now >= row.spec.sell_time {
+            Some(EventKind::Sell)
+        } else {
+            None
+        };
+        if let Some(kind) = event {
+            let e = OrderEvent::new(row.id, kind, today, now);
+            queue.push(&e).await?;
+            tracing::info!(event_type = "missed_trigger_recovered", strategy_id = %row.id, event = %kind, "queued a missed event");
+            queued.push(e);
+        }
+    }
+    Ok(queued)
+}
