@@ -123,3 +123,81 @@ pub async fn get_many(redis: &RedisStore, ids: &[Uuid]) -> Result<Vec<Runtime>, 
     let maps: Vec<HashMap<String, String>> = pipe.query_async(&mut conn).await.map_err(rd)?;
     Ok(maps.into_iter().map(parse).collect())
 }
+
+/// Rebuilds the cache from Postgres when it is missing (a flush, a replaced cache node, a first
+/// start): every running strategy is loaded again with today's position as the order log says,
+/// and the stop-loss watcher is told. Returns how many strategies were restored, `0` when the
+/// cache was there.
+pub async fn ensure(
+    pg: &algo_store::postgres::PgPool,
+    redis: &RedisStore,
+    today: NaiveDate,
+) -> Result<usize, StoreError> {
+    let keys = redis.keys();
+    let mut conn = redis.conn().await?;
+    let built: bool = conn.exists(keys.cache_built()).await.map_err(rd)?;
+    if built {
+        return Ok(0);
+    }
+    let rows = algo_store::postgres::strategies::all_running(pg).await?;
+    for row in &rows {
+        load(redis, row).await?;
+        let legs = algo_store::postgres::order_logs::day(pg, row.id, today).await?;
+        let day = crate::executor::day_from_logs(&legs);
+        let mut fields: Vec<(&str, String)> = vec![
+            ("position", day.position.as_str().to_owned()),
+            ("trading_date", today.format("%Y-%m-%d").to_string()),
+        ];
+        for leg in &legs {
+            let field = if leg.event == "BUY" {
+                "last_buy_order"
+            } else {
+                "last_sell_order"
+            };
+            if let Some(id) = &leg.broker_order_id {
+                fields.push((field, id.clone()));
+            }
+            if leg.event == "BUY" {
+                if let (Some(symbol), Some(exchange)) = (&leg.tradingsymbol, &leg.exchange) {
+                    fields.push(("position_symbol", symbol.clone()));
+                    fields.push(("position_exchange", exchange.clone()));
+                }
+            }
+        }
+        redis::pipe()
+            .hset_multiple(keys.runtime(row.id), &fields)
+            .ignore()
+            .publish(keys.position_channel(), row.id.to_string())
+            .ignore()
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(rd)?;
+    }
+    let _: () = conn.set(keys.cache_built(), "1").await.map_err(rd)?;
+    tracing::warn!(
+        event_type = "cache_rebuilt",
+        strategies = rows.len(),
+        "runtime cache rebuilt from Postgres"
+    );
+    Ok(rows.len())
+}
+
+/// Keeps the cache built: checks every `every` until `shutdown`, and rebuilds it when missing.
+pub async fn keep_built(
+    pg: algo_store::postgres::PgPool,
+    redis: RedisStore,
+    clock: std::sync::Arc<dyn algo_core::Clock>,
+    every: std::time::Duration,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
+    loop {
+        let today = algo_core::TradingCalendar::trading_date(clock.now());
+        if let Err(e) = ensure(&pg, &redis, today).await {
+            tracing::warn!(error = %e, "runtime cache not checked; trying again");
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}

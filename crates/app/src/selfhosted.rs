@@ -31,7 +31,11 @@ pub struct SelfHosted {
     pub shutdown: CancellationToken,
     worker: JoinHandle<()>,
     reconciler: JoinHandle<()>,
+    cache: JoinHandle<()>,
 }
+
+/// How often the runtime cache is checked (and rebuilt from Postgres when it is gone).
+const CACHE_CHECK_EVERY: Duration = Duration::from_secs(1);
 
 /// How often the reconciler looks for orders that are not final yet.
 const RECONCILE_EVERY: Duration = Duration::from_secs(1);
@@ -105,6 +109,13 @@ impl SelfHosted {
             RECONCILE_EVERY,
             shutdown.clone(),
         ));
+        let cache = tokio::spawn(crate::runtime::keep_built(
+            pg.clone(),
+            state.redis.clone(),
+            clock.clone(),
+            CACHE_CHECK_EVERY,
+            shutdown.clone(),
+        ));
         for row in postgres::strategies::all_running(&pg)
             .await
             .map_err(|e| e.to_string())?
@@ -129,6 +140,7 @@ impl SelfHosted {
             shutdown,
             worker,
             reconciler,
+            cache,
         })
     }
 
@@ -138,5 +150,6 @@ impl SelfHosted {
         self.shutdown.cancel();
         let _ = self.worker.await;
         let _ = self.reconciler.await;
+        let _ = self.cache.await;
     }
 }

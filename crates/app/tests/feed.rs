@@ -292,3 +292,141 @@ async fn subscriptions_follow_the_strategies() {
     w.stop.cancel();
     w.system.shutdown().await;
 }
+
+/// Deletes every key of this test's Redis prefix: what a FLUSHALL or a replaced cache node
+/// does to this system, without touching the other tests running beside it.
+async fn flush(redis: &algo_store::redis::RedisStore) {
+    let mut conn = redis.conn().await.expect("redis");
+    let pattern = format!("{}*", redis.keys().prefix());
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(&pattern)
+        .query_async(&mut conn)
+        .await
+        .expect("keys");
+    if !keys.is_empty() {
+        let _: () = redis::cmd("DEL")
+            .arg(&keys)
+            .query_async(&mut conn)
+            .await
+            .expect("del");
+    }
+}
+
+// Issue #15, scenario 5: the cache vanishes mid-day; within 5 s the open position shows again
+// and its stop is armed again from Postgres, and a later stop fires once.
+#[tokio::test]
+async fn a_flushed_cache_is_rebuilt_and_the_stop_armed_again_within_5_s() {
+    let w = world().await;
+    let id = w.bought("TCS", "3400.00").await;
+    w.until("the stop armed", Duration::from_secs(10), |f| {
+        f.health().armed_stops == 1
+    })
+    .await;
+    flush(&w.system.state.redis).await;
+    let flushed = Instant::now();
+    let until = flushed + Duration::from_secs(5);
+    loop {
+        w.feed.sync().await.expect("resync");
+        if w.feed.health().armed_stops == 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "the stop was not armed again within 5 s of the flush"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let runtime = algo_app::runtime::get(&w.system.state.redis, id.parse().expect("uuid"))
+        .await
+        .expect("runtime");
+    assert_eq!(runtime.position, algo_core::Position::Bought);
+    w.price("TCS", "3399.00").await;
+    assert_eq!(w.wait_sells("TCS", 1, Duration::from_secs(5)).await, 1);
+    w.stop.cancel();
+    w.system.shutdown().await;
+}
+
+/// A queue that loses the first event pushed to it, then passes the rest on.
+struct LosesFirst {
+    inner: Arc<dyn algo_store::ports::OrderQueue>,
+    lost: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl algo_store::ports::OrderQueue for LosesFirst {
+    async fn push(&self, event: &OrderEvent) -> Result<(), algo_store::StoreError> {
+        if !self.lost.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Ok(());
+        }
+        self.inner.push(event).await
+    }
+    async fn pop(
+        &self,
+        max: usize,
+        wait: Duration,
+    ) -> Result<Vec<algo_store::ports::Delivery>, algo_store::StoreError> {
+        self.inner.pop(max, wait).await
+    }
+    async fn ack(&self, d: &algo_store::ports::Delivery) -> Result<(), algo_store::StoreError> {
+        self.inner.ack(d).await
+    }
+    async fn nack(&self, d: &algo_store::ports::Delivery) -> Result<(), algo_store::StoreError> {
+        self.inner.nack(d).await
+    }
+    async fn recover(&self) -> Result<usize, algo_store::StoreError> {
+        self.inner.recover().await
+    }
+}
+
+// Issue #15, scenario 13: the STOPLOSS event of a fired stop is lost; the position is still
+// open, so the stop is armed again and the next tick under it exits, once.
+#[tokio::test]
+async fn a_fired_stop_whose_exit_was_lost_is_armed_again() {
+    let w = world().await;
+    w.stop.cancel();
+    let feed = FeedWorker::new(
+        w.system.state.redis.clone(),
+        Arc::new(LosesFirst {
+            inner: w.system.queue.clone(),
+            lost: std::sync::atomic::AtomicBool::new(false),
+        }),
+        Arc::new(SystemClock),
+        algo_kite::KiteHttp::new(&w.sim.base_url, Duration::from_secs(2)).expect("http"),
+        FeedConfig {
+            ws_url: w.sim.ws_url.clone(),
+            api_key: "sim_key".into(),
+            access_token: algo_kite::Secret::new("sim_token"),
+        },
+    );
+    feed.set_rearm_after(Duration::from_millis(500));
+    let stop = CancellationToken::new();
+    tokio::spawn(feed.clone().run(stop.clone()));
+    w.bought("TCS", "3400.00").await;
+    let armed = |f: &FeedWorker| f.health().armed_stops == 1 && f.health().subscribed == 1;
+    let until = Instant::now() + Duration::from_secs(10);
+    while !armed(&feed) {
+        assert!(Instant::now() < until, "armed: {:?}", feed.health());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    w.price("TCS", "3399.00").await;
+    // The first fire is lost; the price stays under the stop and ticks again until the stop,
+    // armed again, fires an exit that arrives.
+    let until = Instant::now() + Duration::from_secs(15);
+    while w.sells("TCS").await == 0 {
+        assert!(
+            Instant::now() < until,
+            "no exit after the lost one: {:?}",
+            feed.health()
+        );
+        w.price("TCS", "3398.00").await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    w.price("TCS", "3397.00").await;
+    assert_eq!(
+        w.wait_sells("TCS", 2, Duration::from_secs(1)).await,
+        1,
+        "one exit"
+    );
+    stop.cancel();
+    w.system.shutdown().await;
+}

@@ -346,3 +346,62 @@ async fn a_buy_outside_the_session_hours_is_not_placed() {
     assert!(s.sim_orders().await.is_empty());
     s.system.shutdown().await;
 }
+
+// 4. Stopped with the position held, edited (another symbol, more shares) and started again the
+// same day: the day's exit still sells what the entry bought, on the entry's symbol.
+#[tokio::test]
+async fn an_edit_between_stop_and_start_does_not_change_what_the_exit_sells() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (id, buy) = buy_now(&s, &token, "TCS").await;
+    assert_eq!(
+        s.system.executor.handle(&buy).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/strategy/stop",
+            Some(&token),
+            Some(json!({ "strategy_id": id })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (buy_time, sell_time) = (ist_in(3600 * 3).await, ist_in(3600 * 3 + 60).await);
+    let (status, body) = s
+        .call(Method::PUT, &format!("/strategy/{id}"), Some(&token), Some(json!({ "symbol": "INFY", "buy_time": buy_time, "sell_time": sell_time, "stop_loss": "1.00", "quantity": 50 })))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/strategy/start",
+            Some(&token),
+            Some(json!({ "strategy_id": id })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let sell = OrderEvent::new(
+        buy.strategy_id,
+        EventKind::Sell,
+        buy.trading_date,
+        Utc::now(),
+    );
+    assert_eq!(
+        s.system.executor.handle(&sell).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    let orders = s.sim_orders().await;
+    let sold: Vec<(&str, i64)> = orders
+        .iter()
+        .filter(|o| o["transaction_type"] == "SELL")
+        .map(|o| {
+            (
+                o["tradingsymbol"].as_str().unwrap_or(""),
+                o["quantity"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(sold, vec![("TCS", 5)], "{orders:?}");
+    s.system.shutdown().await;
+}

@@ -131,7 +131,10 @@ impl Executor {
         } else {
             (None, Some(order.order_id.as_str()))
         };
-        self.write_runtime(row, date, day.position, buy, sell).await;
+        let instrument = (kind.leg() == Leg::Entry)
+            .then_some((order.tradingsymbol.as_str(), order.exchange.as_str()));
+        self.write_runtime(row, date, day.position, buy, sell, instrument)
+            .await;
         let order_id = &order.order_id;
         if status == "COMPLETE" {
             tracing::info!(event_type = "order_filled", user_id = %row.user_id, broker_order_id = %order_id, "order filled");

@@ -402,7 +402,7 @@ impl Executor {
                 } else {
                     Position::Selling
                 };
-                self.write_runtime(row, event.trading_date, sending, None, None)
+                self.write_runtime(row, event.trading_date, sending, None, None, None)
                     .await;
                 let latency = i32::try_from(timing_ms).unwrap_or(i32::MAX);
                 if let Err(e) =
@@ -574,7 +574,7 @@ impl Executor {
         };
         let _ = order_logs::finish(&self.pg, held.key.as_ref(), &last).await;
         let _ = strategies::fail(&self.pg, row.id, &format!("{code}: {message}")).await;
-        self.write_runtime(row, event.trading_date, Position::Failed, None, None)
+        self.write_runtime(row, event.trading_date, Position::Failed, None, None, None)
             .await;
         self.complete(
             held,
@@ -636,6 +636,7 @@ impl Executor {
     }
 
     /// Updates the Redis copy of the runtime and tells the stop-loss watcher.
+    #[allow(clippy::too_many_arguments)] // the runtime hash's fields, each optional
     async fn write_runtime(
         &self,
         row: &StrategyRow,
@@ -643,6 +644,7 @@ impl Executor {
         position: Position,
         buy: Option<&str>,
         sell: Option<&str>,
+        instrument: Option<(&str, &str)>,
     ) {
         let keys = self.redis.keys();
         let result: Result<(), StoreError> = async {
@@ -656,6 +658,12 @@ impl Executor {
             }
             if let Some(id) = sell {
                 fields.push(("last_sell_order", id.to_owned()));
+            }
+            // The position's own instrument: the stop-loss watcher guards it, whatever the
+            // strategy was edited to since.
+            if let Some((symbol, exchange)) = instrument {
+                fields.push(("position_symbol", symbol.to_owned()));
+                fields.push(("position_exchange", exchange.to_owned()));
             }
             redis::pipe()
                 .hset_multiple(keys.runtime(row.id), &fields)

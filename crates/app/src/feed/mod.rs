@@ -128,10 +128,19 @@ pub struct FeedWorker {
     desired: Vec<watch::Sender<Vec<u32>>>,
     fired_tx: mpsc::Sender<Uuid>,
     fired_rx: Mutex<Option<mpsc::Receiver<Uuid>>>,
+    /// Stops that fired: when, and how many times today. One still wanted (its position still
+    /// open) [`REARM_AFTER`] after it fired is armed again: its exit was lost or refused.
+    fired: Mutex<HashMap<Uuid, (Instant, u32)>>,
+    rearm_after_ms: AtomicU64,
     resync: Notify,
     pub stats: Arc<FeedStats>,
     ticks_window: Mutex<(Instant, u64, f64)>,
 }
+
+/// How long after a stop fired it is armed again if its position is still open: the exit it
+/// asked for was dropped (a queue that lost it, an executor that refused it), and the position
+/// must not stay unguarded. The ledger's EXIT key keeps a second fire from a second exit.
+pub const REARM_AFTER: Duration = Duration::from_secs(10);
 
 /// Where the ticker is and whose token it takes.
 #[derive(Debug, Clone)]
@@ -169,10 +178,19 @@ impl FeedWorker {
             desired,
             fired_tx,
             fired_rx: Mutex::new(Some(fired_rx)),
+            fired: Mutex::new(HashMap::new()),
+            rearm_after_ms: AtomicU64::new(REARM_AFTER.as_millis() as u64),
             resync: Notify::new(),
             stats: Arc::new(FeedStats::default()),
             ticks_window: Mutex::new((Instant::now(), 0, 0.0)),
         })
+    }
+
+    /// Sets how long after a stop fired it is armed again while its position stays open
+    /// (default [`REARM_AFTER`]).
+    pub fn set_rearm_after(&self, after: Duration) {
+        self.rearm_after_ms
+            .store(after.as_millis() as u64, Ordering::Relaxed);
     }
 
     /// Handles the ticks of one frame: the hot path.
@@ -196,6 +214,14 @@ impl FeedWorker {
         self.stats
             .ticks
             .fetch_add(ticks.len() as u64, Ordering::Relaxed);
+        if !fired.is_empty() {
+            let now = Instant::now();
+            let mut times = self.fired.lock().unwrap_or_else(|p| p.into_inner());
+            for id in &fired {
+                let count = times.get(id).map_or(0, |(_, n)| *n);
+                times.insert(*id, (now, count + 1));
+            }
+        }
         for id in fired {
             if self.fired_tx.try_send(id).is_err() {
                 tracing::error!(strategy_id = %id, "stop-loss channel full; the resync re-arms it");
@@ -326,9 +352,14 @@ impl FeedWorker {
             if !open {
                 continue;
             }
+            // The position's own instrument first: the strategy may have been edited since.
             let (Some(symbol), Some(exchange), Some(stop)) = (
-                strategy.get("symbol"),
-                strategy.get("exchange"),
+                runtime
+                    .get("position_symbol")
+                    .or_else(|| strategy.get("symbol")),
+                runtime
+                    .get("position_exchange")
+                    .or_else(|| strategy.get("exchange")),
                 strategy.get("stop_loss").and_then(|s| s.parse().ok()),
             ) else {
                 continue;
@@ -358,8 +389,17 @@ impl FeedWorker {
         let tokens: Vec<u32> = {
             let mut book = self.book.lock().unwrap_or_else(|p| p.into_inner());
             let mut watched = self.watched.lock().unwrap_or_else(|p| p.into_inner());
+            let mut fired = self.fired.lock().unwrap_or_else(|p| p.into_inner());
+            let rearm_after = Duration::from_millis(self.rearm_after_ms.load(Ordering::Relaxed));
             for (id, w) in &want {
-                if watched.get(id) != Some(w) {
+                let lost_exit = !book.is_armed(*id)
+                    && fired
+                        .get(id)
+                        .is_some_and(|(at, _)| at.elapsed() >= rearm_after);
+                if lost_exit {
+                    tracing::warn!(event_type = "stoploss_rearmed", strategy_id = %id, "stop fired but the position is still open; armed again");
+                }
+                if watched.get(id) != Some(w) || lost_exit {
                     book.arm(*id, w.token, w.stop_paise);
                 }
             }
@@ -368,6 +408,8 @@ impl FeedWorker {
                     book.disarm(*id);
                 }
             }
+            // A position that closed forgets its fires.
+            fired.retain(|id, _| want.contains_key(id));
             *watched = want;
             let mut tokens: Vec<u32> = watched
                 .values()
@@ -418,12 +460,23 @@ impl FeedWorker {
                 id = rx.recv() => match id { Some(id) => id, None => return },
             };
             let now = self.clock.now();
-            let event = OrderEvent::new(
+            let mut event = OrderEvent::new(
                 id,
                 EventKind::StopLoss,
                 TradingCalendar::trading_date(now),
                 now,
             );
+            // A second fire of the same day needs its own event id, or the queue would drop
+            // it as a duplicate of the lost first one; the EXIT key still allows one exit.
+            let fires = self
+                .fired
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&id)
+                .map_or(1, |(_, n)| *n);
+            if fires > 1 {
+                event.event_id = format!("{}:fire{fires}", event.event_id);
+            }
             let mut delay = Duration::from_millis(20);
             loop {
                 match self.queue.push(&event).await {

@@ -55,6 +55,12 @@ impl Keys {
         format!("{}positions", self.prefix)
     }
 
+    /// Set once the cache has been built from Postgres; its absence (a flush, a new node)
+    /// means the cache must be rebuilt.
+    pub fn cache_built(&self) -> String {
+        format!("{}cache:built", self.prefix)
+    }
+
     /// `queue:orders` list (self-hosted profile).
     pub fn order_queue(&self) -> String {
         format!("{}queue:orders", self.prefix)
