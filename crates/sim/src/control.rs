@@ -4,7 +4,11 @@
 //!   price, broadcasts a tick at once and runs fills.
 //! - `GET /_sim/orders`: every order of every account, with `received_at` (RFC 3339,
 //!   microseconds) and `received_at_us`.
-//! - `POST /_sim/faults {"kind","count","delay_ms"?}`: the next `count` placements fail that way.
+//! - `POST /_sim/faults {"kind","count"?,"delay_ms"?}`: the next `count` requests of the kind's
+//!   target fail that way. Placements: `http_429`, `http_500`, `token_exception`, `timeout`
+//!   (answer held `delay_ms`, default 15 000), `reject`. Order-book lookups (`GET /orders` and
+//!   `GET /orders/{id}`, one queue for both): `orders_http_500`, `orders_http_429`,
+//!   `orders_timeout` (answer held `delay_ms`, default 15 000). Answers `{kind,count,delay_ms}`.
 //! - `POST /_sim/accounts {api_key, api_secret, access_token, user_id?, user_name?}`.
 //! - `POST /_sim/tokens/expire {"access_token"}`: that token answers `TokenException` from now on.
 //! - `POST /_sim/disconnect`: drops every ticker connection.
@@ -85,7 +89,7 @@ pub async fn orders(State(app): State<AppState>) -> Response {
     ok(orders.iter().map(Order::control).collect::<Vec<_>>())
 }
 
-/// The longest a `timeout` fault may hold an answer.
+/// The longest a fault may wait.
 const MAX_DELAY: Duration = Duration::from_secs(600);
 
 #[derive(Deserialize)]
@@ -109,12 +113,13 @@ pub async fn faults(
 ) -> Result<Response, KiteError> {
     let req = body(json)?;
     let kind = FaultKind::parse(&req.kind).ok_or_else(|| {
-        KiteError::input("`kind` must be http_429, http_500, timeout, token_exception or reject.")
+        let kinds: Vec<&str> = FaultKind::ALL.iter().map(|k| k.as_str()).collect();
+        KiteError::input(format!("`kind` must be one of {}.", kinds.join(", ")))
     })?;
     let delay = req
         .delay_ms
         .map(|ms| Duration::from_millis(ms).min(MAX_DELAY))
-        .unwrap_or(Fault::DEFAULT_DELAY);
+        .unwrap_or_else(|| kind.default_delay());
     let count = app
         .exchange
         .inject_fault(Fault { kind, delay }, req.count.unwrap_or(1) as usize);

@@ -185,6 +185,18 @@ impl Exchange {
         queued
     }
 
+    /// The fault the next order-book lookup meets: an error to answer, or how long to hold the
+    /// answer.
+    pub fn lookup_fault(&self) -> Result<Option<Duration>, KiteError> {
+        let fault = self.lock().faults.take_lookup();
+        match fault.map(|f| (f.kind, f.delay)) {
+            Some((FaultKind::OrdersHttp500, _)) => Err(KiteError::server()),
+            Some((FaultKind::OrdersHttp429, _)) => Err(KiteError::too_many_requests()),
+            Some((FaultKind::OrdersTimeout, delay)) => Ok(Some(delay)),
+            _ => Ok(None),
+        }
+    }
+
     /// Places a checked order for `account`, meeting the next queued fault if there is one.
     pub fn place(
         &self,
@@ -194,7 +206,7 @@ impl Exchange {
     ) -> Result<Placed, KiteError> {
         let now = self.now();
         let mut state = self.lock();
-        let fault = state.faults.take_next();
+        let fault = state.faults.take_placement();
         let refusal = match fault.map(|f| f.kind) {
             Some(FaultKind::Http429) => Some(KiteError::too_many_requests()),
             Some(FaultKind::Http500) => Some(KiteError::server()),

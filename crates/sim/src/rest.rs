@@ -194,9 +194,28 @@ fn kite_orders(orders: &[Order]) -> Response {
     ok(orders.iter().map(Order::kite).collect::<Vec<_>>())
 }
 
+/// Meets the next lookup fault: answers its error, or holds the answer for its delay.
+async fn lookup_fault(app: &AppState) -> Result<(), KiteError> {
+    if let Some(hold) = app.exchange.lookup_fault()? {
+        tracing::info!(
+            hold_ms = hold.as_millis() as u64,
+            "holding a lookup answer (orders_timeout fault)"
+        );
+        tokio::select! {
+            _ = tokio::time::sleep(hold) => {}
+            _ = app.stop.cancelled() => {}
+        }
+    }
+    Ok(())
+}
+
 /// `GET /orders`: the account's orders today, oldest first.
-pub async fn orders(State(app): State<AppState>, Authed(account): Authed) -> Response {
-    kite_orders(&app.exchange.orders_of(&account.api_key))
+pub async fn orders(
+    State(app): State<AppState>,
+    Authed(account): Authed,
+) -> Result<Response, KiteError> {
+    lookup_fault(&app).await?;
+    Ok(kite_orders(&app.exchange.orders_of(&account.api_key)))
 }
 
 /// `GET /orders/{order_id}`: every status the order has been in, oldest first.
@@ -205,6 +224,7 @@ pub async fn order_history(
     Authed(account): Authed,
     Path(order_id): Path<String>,
 ) -> Result<Response, KiteError> {
+    lookup_fault(&app).await?;
     app.exchange
         .history(&account.api_key, &order_id)
         .map(|h| kite_orders(&h))

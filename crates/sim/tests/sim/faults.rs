@@ -131,9 +131,71 @@ async fn reset_clears_orders_faults_tokens_and_prices() {
     kite.place_ok(&market("TCS", "BUY", "1")).await;
     set_price(&sim, "TCS", json!(3600)).await;
     fault(&sim, "http_500", 5).await;
+    fault(&sim, "orders_http_500", 5).await;
     control(&sim, "/_sim/reset", json!({})).await;
     assert!(sim_orders(&sim).await.is_empty());
+    kite.get("/orders").await.data();
     let ltp = kite.get("/quote/ltp?i=NSE:TCS").await;
     assert_eq!(ltp.data()["NSE:TCS"]["last_price"], json!(3500));
     kite.place_ok(&market("TCS", "BUY", "1")).await;
+}
+
+#[tokio::test]
+async fn lookup_faults_fail_the_order_book_and_leave_placements_alone() {
+    let sim = frozen_sim().await;
+    let kite = Kite::default_account(&sim);
+    fault(&sim, "orders_http_500", 1).await;
+    fault(&sim, "orders_http_429", 1).await;
+    // Placements do not consume lookup faults.
+    let id = kite.place_ok(&with_tag("look1")).await;
+    let r = kite.get("/orders").await;
+    r.assert_error(500, "GeneralException");
+    let r = kite.get(&format!("/orders/{id}")).await;
+    r.assert_error(429, "NetworkException");
+    assert_eq!(kite.order(&id).await["status"], "COMPLETE", "used up");
+    assert_eq!(
+        kite.get("/orders").await.data().as_array().map(Vec::len),
+        Some(1)
+    );
+    // Placement faults do not fail lookups.
+    fault(&sim, "http_500", 1).await;
+    kite.get("/orders").await.data();
+    kite.place(&with_tag("look2"))
+        .await
+        .assert_error(500, "GeneralException");
+}
+
+#[tokio::test]
+async fn an_orders_timeout_holds_the_lookup_answer() {
+    let sim = frozen_sim().await;
+    let kite = Kite::default_account(&sim);
+    let id = kite.place_ok(&with_tag("slow1")).await;
+    let queued = control(
+        &sim,
+        "/_sim/faults",
+        json!({ "kind": "orders_timeout", "count": 2, "delay_ms": 400 }),
+    )
+    .await;
+    assert_eq!(queued["delay_ms"], 400);
+    let impatient = Kite {
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_millis(100))
+            .build()
+            .expect("client"),
+        ..Kite::default_account(&sim)
+    };
+    let gave_up = impatient
+        .request(reqwest::Method::GET, &format!("/orders/{id}"))
+        .send()
+        .await;
+    assert!(gave_up.is_err_and(|e| e.is_timeout()), "no answer in time");
+    let started = Instant::now();
+    let orders = kite.get("/orders").await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "held for delay_ms"
+    );
+    assert_eq!(orders.data()[0]["order_id"], id.as_str());
+    // Both used up: the next lookup answers at once.
+    kite.get("/orders").await.data();
 }

@@ -87,7 +87,7 @@ impl Kite {
         Self::new(sim, "sim_key", "sim_token")
     }
 
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let mut r = self
             .http
             .request(method, format!("{}{path}", self.base))
