@@ -8,8 +8,9 @@
 //! that cannot fill as soon as it is open is `CANCELLED`. Fills are whole.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::envelope::KiteError;
 use crate::orders::{Order, OrderRequest, OrderType, Side, Status, Validity};
@@ -17,6 +18,8 @@ use crate::orders::{Order, OrderRequest, OrderType, Side, Status, Validity};
 struct Entry {
     order: Order,
     history: Vec<Order>,
+    /// Until then the order is missing from the account's order book (the book lags).
+    visible_at: DateTime<Utc>,
 }
 
 impl Entry {
@@ -78,6 +81,15 @@ pub struct NewOrder {
     pub received_at: DateTime<Utc>,
     /// `Some(message)` when the risk checks refuse it.
     pub rejection: Option<String>,
+    pub handling: Handling,
+}
+
+/// How the exchange handles one order beyond the plain paper rules: the behaviours in force
+/// and the fault it met.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Handling {
+    /// How long the order is missing from the account's order book.
+    pub book_lag: Duration,
 }
 
 /// Every order, by id, with an index of the working ones by instrument.
@@ -117,9 +129,13 @@ impl Book {
             updated_at: new.received_at,
             request: new.request,
         };
+        let lag = TimeDelta::from_std(new.handling.book_lag).unwrap_or(TimeDelta::MAX);
         let mut entry = Entry {
             history: vec![order.clone()],
             order,
+            visible_at: now
+                .checked_add_signed(lag)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
         };
         let mut changes = Vec::new();
         entry.set_status(Status::ValidationPending, None, now);
@@ -196,18 +212,24 @@ impl Book {
         Ok(cancelled)
     }
 
-    /// `api_key`'s orders, oldest first.
-    pub fn of_account<'a>(&'a self, api_key: &'a str) -> impl Iterator<Item = &'a Order> + 'a {
+    /// `api_key`'s orders as its order book shows them at `now`, oldest first.
+    pub fn of_account<'a>(
+        &'a self,
+        api_key: &'a str,
+        now: DateTime<Utc>,
+    ) -> impl Iterator<Item = &'a Order> + 'a {
         self.entries
             .iter()
+            .filter(move |e| e.order.api_key == api_key && e.visible_at <= now)
             .map(|e| &e.order)
-            .filter(move |o| o.api_key == api_key)
     }
 
-    /// Every state an order of `api_key`'s has been in, oldest first.
-    pub fn history(&self, api_key: &str, order_id: &str) -> Option<&[Order]> {
+    /// Every state an order of `api_key`'s has been in, oldest first, once the order book
+    /// shows it.
+    pub fn history(&self, api_key: &str, order_id: &str, now: DateTime<Utc>) -> Option<&[Order]> {
         let entry = &self.entries[*self.by_id.get(order_id)?];
-        (entry.order.api_key == api_key).then_some(entry.history.as_slice())
+        (entry.order.api_key == api_key && entry.visible_at <= now)
+            .then_some(entry.history.as_slice())
     }
 
     /// Every order of every account, oldest first.
@@ -252,13 +274,14 @@ mod tests {
             user_id: "U".into(),
             received_at: Utc::now(),
             rejection: None,
+            handling: Handling::default(),
         };
         let (id, changes) = book.place(new, "250101", last, Utc::now());
         (id, changes.iter().map(|o| o.status).collect())
     }
 
     fn statuses(book: &Book, id: &str) -> Vec<&'static str> {
-        book.history("k", id)
+        book.history("k", id, Utc::now())
             .expect("history")
             .iter()
             .map(|o| o.status.as_str())
@@ -346,7 +369,7 @@ mod tests {
             assert_eq!(statuses(&book, id).last(), Some(&"COMPLETE"));
         }
         assert!(book.working.is_empty(), "no working orders left");
-        assert_eq!(book.of_account("k").count(), 4);
+        assert_eq!(book.of_account("k", Utc::now()).count(), 4);
     }
 
     #[test]
@@ -381,6 +404,7 @@ mod tests {
             user_id: "U".into(),
             received_at: Utc::now(),
             rejection: Some("RMS: no".into()),
+            handling: Handling::default(),
         };
         let (id, changes) = book.place(new, "250101", 150_000, Utc::now());
         assert_eq!(changes.len(), 1);

@@ -12,7 +12,10 @@
 //! - `POST /_sim/accounts {api_key, api_secret, access_token, user_id?, user_name?}`.
 //! - `POST /_sim/tokens/expire {"access_token"}`: that token answers `TokenException` from now on.
 //! - `POST /_sim/disconnect`: drops every ticker connection.
-//! - `POST /_sim/reset`: clears orders, faults and expired tokens; restores start prices.
+//! - `POST /_sim/behaviour {"fill_delay_ms"?,"book_lag_ms"?}`: sets the behaviours named (the
+//!   others stay); `GET /_sim/behaviour` reads them. Both answer `{fill_delay_ms,book_lag_ms}`.
+//! - `POST /_sim/reset`: clears orders, behaviours, faults and expired tokens; restores start
+//!   prices.
 
 use std::time::Duration;
 
@@ -24,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::accounts::Account;
+use crate::behaviour::Behaviour;
 use crate::envelope::{ok, KiteError};
 use crate::faults::{Fault, FaultKind};
 use crate::money::{parse_paise, Rupees};
@@ -128,6 +132,51 @@ pub async fn faults(
         count,
         delay_ms: delay.as_millis() as u64,
     }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BehaviourRequest {
+    fill_delay_ms: Option<u64>,
+    book_lag_ms: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct BehaviourBody {
+    fill_delay_ms: u64,
+    book_lag_ms: u64,
+}
+
+impl From<Behaviour> for BehaviourBody {
+    fn from(b: Behaviour) -> Self {
+        Self {
+            fill_delay_ms: b.fill_delay.as_millis() as u64,
+            book_lag_ms: b.book_lag.as_millis() as u64,
+        }
+    }
+}
+
+/// `POST /_sim/behaviour`: changes the behaviours named in the body.
+pub async fn set_behaviour(
+    State(app): State<AppState>,
+    json: Result<Json<BehaviourRequest>, JsonRejection>,
+) -> Result<Response, KiteError> {
+    let req = body(json)?;
+    let ms = |v: u64| Duration::from_millis(v).min(Behaviour::MAX_DELAY);
+    let behaviour = app.exchange.update_behaviour(|b| {
+        if let Some(v) = req.fill_delay_ms {
+            b.fill_delay = ms(v);
+        }
+        if let Some(v) = req.book_lag_ms {
+            b.book_lag = ms(v);
+        }
+    });
+    Ok(ok(BehaviourBody::from(behaviour)))
+}
+
+/// `GET /_sim/behaviour`.
+pub async fn behaviour(State(app): State<AppState>) -> Response {
+    ok(BehaviourBody::from(app.exchange.behaviour()))
 }
 
 #[derive(Deserialize)]

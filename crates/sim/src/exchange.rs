@@ -17,7 +17,8 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use crate::accounts::{Account, Accounts};
-use crate::book::{Book, NewOrder};
+use crate::behaviour::Behaviour;
+use crate::book::{Book, Handling, NewOrder};
 use crate::envelope::{ErrorType, KiteError};
 use crate::faults::{Fault, FaultKind, Faults};
 use crate::instruments::Instruments;
@@ -52,6 +53,7 @@ const RMS_REJECTION: &str =
 const EVENT_BUFFER: usize = 4096;
 
 struct State {
+    behaviour: Behaviour,
     accounts: Accounts,
     market: Market,
     book: Book,
@@ -91,6 +93,7 @@ impl Exchange {
         let market = Market::new(&instruments, seed, clock.now().timestamp());
         Self {
             state: Mutex::new(State {
+                behaviour: Behaviour::default(),
                 accounts: Accounts::with_default(),
                 market,
                 book: Book::default(),
@@ -197,6 +200,26 @@ impl Exchange {
         }
     }
 
+    /// The behaviours in force.
+    pub fn behaviour(&self) -> Behaviour {
+        self.lock().behaviour
+    }
+
+    /// Changes the behaviours for orders placed from now on; returns them as they now stand.
+    pub fn update_behaviour(&self, change: impl FnOnce(&mut Behaviour)) -> Behaviour {
+        let behaviour = {
+            let mut state = self.lock();
+            change(&mut state.behaviour);
+            state.behaviour
+        };
+        tracing::info!(
+            fill_delay_ms = behaviour.fill_delay.as_millis() as u64,
+            book_lag_ms = behaviour.book_lag.as_millis() as u64,
+            "behaviour set"
+        );
+        behaviour
+    }
+
     /// Places a checked order for `account`, meeting the next queued fault if there is one.
     pub fn place(
         &self,
@@ -227,6 +250,9 @@ impl Exchange {
             user_id: account.user_id.clone(),
             received_at,
             rejection,
+            handling: Handling {
+                book_lag: state.behaviour.book_lag,
+            },
         };
         let (order_id, changes) = state
             .book
@@ -254,16 +280,18 @@ impl Exchange {
         Ok(())
     }
 
-    /// `api_key`'s orders, oldest first.
+    /// `api_key`'s orders as its order book shows them now, oldest first.
     pub fn orders_of(&self, api_key: &str) -> Vec<Order> {
-        self.lock().book.of_account(api_key).cloned().collect()
+        let now = self.now();
+        self.lock().book.of_account(api_key, now).cloned().collect()
     }
 
-    /// Every state an order of `api_key`'s has been in.
+    /// Every state an order of `api_key`'s has been in, once the order book shows it.
     pub fn history(&self, api_key: &str, order_id: &str) -> Option<Vec<Order>> {
+        let now = self.now();
         self.lock()
             .book
-            .history(api_key, order_id)
+            .history(api_key, order_id, now)
             .map(<[Order]>::to_vec)
     }
 
@@ -392,11 +420,12 @@ impl Exchange {
         open
     }
 
-    /// Clears orders, faults, expired tokens and rate limits, and restores start prices
-    /// (broadcast to subscribers). Accounts stay.
+    /// Clears orders, behaviours, faults, expired tokens and rate limits, and restores start
+    /// prices (broadcast to subscribers). Accounts stay.
     pub fn reset(&self) {
         let now = self.now();
         let mut state = self.lock();
+        state.behaviour = Behaviour::default();
         state.book.clear();
         state.faults.clear();
         state.limiter.clear();

@@ -7,7 +7,8 @@
 //! - [`market`]: last prices in paise, the seeded random walk, ticker packets.
 //! - [`orders`]: Kite's order vocabulary, the checked order request, the order's wire shapes.
 //! - `book`: the order book, paper fills and cancellation.
-//! - [`faults`]: failures queued for the next placements.
+//! - [`behaviour`]: standing settings of how orders are treated (slow fills, a lagging book).
+//! - [`faults`]: failures queued for the next placements and order-book lookups.
 //! - `rate_limit`: Kite's per-account order limits.
 //! - `exchange`: all of the above behind one lock, and the events the ticker forwards.
 //! - `rest`: Kite's REST endpoints. `ws`: the ticker. `control`: `/_sim/…`. `router`: the routes.
@@ -18,6 +19,7 @@
 //! user `SIM001`. Start one with [`Sim::serve`], or [`spawn`] in tests.
 
 pub mod accounts;
+pub mod behaviour;
 mod book;
 mod control;
 pub mod envelope;
@@ -44,6 +46,7 @@ use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 pub use accounts::Account;
+pub use behaviour::Behaviour;
 pub use error::SimError;
 pub use faults::{Fault, FaultKind};
 pub use orders::{Order, Status};
@@ -200,6 +203,16 @@ impl Sim {
         self.exchange.inject_fault(fault, count)
     }
 
+    /// The behaviours in force.
+    pub fn behaviour(&self) -> Behaviour {
+        self.exchange.behaviour()
+    }
+
+    /// Sets the behaviours for orders placed from now on, as `POST /_sim/behaviour` does.
+    pub fn set_behaviour(&self, behaviour: Behaviour) {
+        self.exchange.update_behaviour(|b| *b = behaviour);
+    }
+
     /// From now on `access_token` answers 403 `TokenException`.
     pub fn expire_token(&self, access_token: &str) {
         self.exchange.expire_token(access_token);
@@ -210,7 +223,7 @@ impl Sim {
         self.exchange.disconnect_all()
     }
 
-    /// Clears orders, faults and expired tokens, and restores start prices.
+    /// Clears orders, behaviours, faults and expired tokens, and restores start prices.
     pub fn reset(&self) {
         self.exchange.reset();
     }

@@ -40,6 +40,10 @@ pub fn router(state: AppState) -> Router {
         .route("/_sim/price", post(control::price))
         .route("/_sim/orders", get(control::orders))
         .route("/_sim/faults", post(control::faults))
+        .route(
+            "/_sim/behaviour",
+            post(control::set_behaviour).get(control::behaviour),
+        )
         .route("/_sim/accounts", post(control::accounts))
         .route("/_sim/tokens/expire", post(control::expire))
         .route("/_sim/disconnect", post(control::disconnect))

@@ -36,7 +36,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    async fn read(r: reqwest::Response) -> Self {
+    pub async fn read(r: reqwest::Response) -> Self {
         let status = r.status().as_u16();
         let text = r.text().await.expect("a readable body");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);

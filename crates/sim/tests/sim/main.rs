@@ -4,6 +4,7 @@
 #![allow(unused_crate_dependencies)] // integration tests link every dependency of the crate
 
 mod armed;
+mod behaviour;
 mod faults;
 mod helpers;
 mod kite_client;
