@@ -18,7 +18,7 @@ use crate::error::{ErrorEnvelope, KiteError};
 use crate::instruments::Instruments;
 use crate::postback::session_checksum;
 use crate::rate_limit::RateLimiter;
-use crate::types::{Envelope, Ltp, Order, OrderId, OrderRequest, Profile, Session};
+use crate::types::{Envelope, Ltp, Order, OrderId, OrderRequest, Positions, Profile, Session};
 
 /// Kite's production REST root.
 pub const KITE_API_URL: &str = "https://api.kite.trade";
@@ -266,6 +266,12 @@ impl KiteClient {
         ))
         .await?;
         Ok(id.order_id)
+    }
+
+    /// `GET /portfolio/positions`: the account's positions, `net` and `day`.
+    pub async fn positions(&self) -> Result<Positions, KiteError> {
+        self.other.acquire().await;
+        send_json(self.request(Method::GET, "/portfolio/positions")).await
     }
 
     /// `GET /instruments/{exchange}`: the instrument dump (CSV).

@@ -229,6 +229,54 @@ pub fn order_state(status: &str) -> OrderState {
     }
 }
 
+/// One position (an element of `net` or `day` in `GET /portfolio/positions`), e.g.
+/// `{"tradingsymbol":"LEADMINI17DECFUT","exchange":"MCX","instrument_token":53496327,
+///   "product":"NRML","quantity":1,"overnight_quantity":0,"multiplier":1000,
+///   "average_price":161.05,"last_price":161.05,"pnl":0,"buy_quantity":1,"buy_price":161.05,
+///   "sell_quantity":0,"sell_price":0,"day_buy_quantity":1,"day_sell_quantity":0,…}`.
+/// `quantity` is bought minus sold: negative for a short position.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Position {
+    pub tradingsymbol: String,
+    pub exchange: String,
+    #[serde(default)]
+    pub instrument_token: Option<u32>,
+    pub product: String,
+    pub quantity: i64,
+    #[serde(default)]
+    pub overnight_quantity: i64,
+    #[serde(default)]
+    pub multiplier: Decimal,
+    #[serde(default)]
+    pub average_price: Decimal,
+    #[serde(default)]
+    pub last_price: Decimal,
+    #[serde(default)]
+    pub close_price: Decimal,
+    #[serde(default)]
+    pub pnl: Decimal,
+    #[serde(default)]
+    pub buy_quantity: i64,
+    #[serde(default)]
+    pub buy_price: Decimal,
+    #[serde(default)]
+    pub sell_quantity: i64,
+    #[serde(default)]
+    pub sell_price: Decimal,
+    #[serde(default)]
+    pub day_buy_quantity: i64,
+    #[serde(default)]
+    pub day_sell_quantity: i64,
+}
+
+/// `GET /portfolio/positions`: `{"net":[…],"day":[…]}`. `net` is the account's position
+/// including what was carried overnight; `day` is today's trading alone.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Positions {
+    pub net: Vec<Position>,
+    pub day: Vec<Position>,
+}
+
 /// `GET /quote/ltp`: `{"NSE:INFY":{"instrument_token":408065,"last_price":1074.35}}`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Ltp {
