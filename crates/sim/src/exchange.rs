@@ -24,6 +24,7 @@ use crate::faults::{Fault, FaultKind, Faults};
 use crate::instruments::Instruments;
 use crate::market::{Market, Quote};
 use crate::orders::{order_id_date, Order, OrderRequest, Status};
+use crate::positions::{self, Position};
 use crate::rate_limit::OrderRateLimiter;
 
 /// Price changes, as one batch per change (a walk step moves every instrument at once).
@@ -293,6 +294,23 @@ impl Exchange {
             .book
             .history(api_key, order_id, now)
             .map(<[Order]>::to_vec)
+    }
+
+    /// `api_key`'s positions, each with its instrument's last price and previous close; `None`
+    /// if a sum overflows.
+    pub fn positions(&self, api_key: &str) -> Option<Vec<(Position, i64, i64)>> {
+        let state = self.lock();
+        let positions = positions::positions(state.book.all().filter(|o| o.api_key == api_key))?;
+        Some(
+            positions
+                .into_iter()
+                .map(|p| {
+                    let quote = state.market.quote(p.instrument_token);
+                    let (last, close) = quote.map(|q| (q.last, q.close)).unwrap_or((0, 0));
+                    (p, last, close)
+                })
+                .collect(),
+        )
     }
 
     /// Every order of every account, oldest first.

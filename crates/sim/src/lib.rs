@@ -7,6 +7,7 @@
 //! - [`market`]: last prices in paise, the seeded random walk, ticker packets.
 //! - [`orders`]: Kite's order vocabulary, the checked order request, the order's wire shapes.
 //! - `book`: the order book, paper fills and cancellation.
+//! - [`positions`]: positions computed from an account's fills.
 //! - [`behaviour`]: standing settings of how orders are treated (slow fills, a lagging book).
 //! - [`faults`]: failures queued for the next placements and order-book lookups.
 //! - `rate_limit`: Kite's per-account order limits.
@@ -30,6 +31,7 @@ pub mod instruments;
 pub mod market;
 pub mod money;
 pub mod orders;
+pub mod positions;
 mod rate_limit;
 mod rest;
 mod router;

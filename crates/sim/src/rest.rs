@@ -18,6 +18,7 @@ use crate::accounts::Account;
 use crate::envelope::{ok, KiteError};
 use crate::money::Rupees;
 use crate::orders::{kite_time, Order, OrderRequest};
+use crate::positions::KitePositions;
 use crate::router::AppState;
 
 /// When the request arrived. Put it first among a handler's arguments: extractors run in
@@ -244,6 +245,26 @@ pub async fn cancel_order(
     Ok(ok(OrderIdBody {
         order_id: &order_id,
     }))
+}
+
+/// `GET /portfolio/positions`: `{"net":[…],"day":[…]}` from the account's fills (see
+/// [`crate::positions`]), whoever placed the orders.
+pub async fn positions(
+    State(app): State<AppState>,
+    Authed(account): Authed,
+) -> Result<Response, KiteError> {
+    let positions = app.exchange.positions(&account.api_key).ok_or_else(|| {
+        tracing::error!(user_id = %account.user_id, "position sums overflow");
+        KiteError::server()
+    })?;
+    let net = positions
+        .iter()
+        .map(|(p, last, close)| p.kite(*last, *close))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(KiteError::server)?;
+    // Every fill is today's: the day list is the net list.
+    let day = net.clone();
+    Ok(ok(KitePositions { net, day }))
 }
 
 fn csv_response(body: String) -> Response {

@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
             post(rest::place_order).get(rest::order_history),
         )
         .route("/orders/{variety}/{order_id}", delete(rest::cancel_order))
+        .route("/portfolio/positions", get(rest::positions))
         .route("/instruments", get(rest::instruments_all))
         .route("/instruments/{exchange}", get(rest::instruments_of))
         .route("/quote/ltp", get(rest::ltp))

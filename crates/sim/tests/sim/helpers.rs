@@ -379,3 +379,32 @@ pub async fn during_heartbeats(ws: &mut Socket, n: usize) -> Vec<Received> {
     }
     other
 }
+
+/// The Kite REST client (crates/kite) for the default account, as the executor builds it.
+pub fn kite_client(sim: &RunningSim) -> algo_kite::KiteClient {
+    algo_kite::KiteHttp::new(&sim.base_url, Duration::from_secs(5))
+        .expect("a client for the simulator")
+        .client("sim_key", algo_kite::Secret::new("sim_token"))
+}
+
+/// A MARKET order for the Kite client, with automatic market protection.
+pub fn market_request(
+    symbol: &str,
+    side: algo_kite::TransactionType,
+    quantity: u32,
+) -> algo_kite::OrderRequest {
+    algo_kite::OrderRequest {
+        tradingsymbol: symbol.into(),
+        exchange: "NSE".into(),
+        transaction_type: side,
+        order_type: algo_kite::OrderType::Market,
+        quantity,
+        product: "MIS".into(),
+        validity: "DAY".into(),
+        price_paise: None,
+        trigger_price_paise: None,
+        tag: None,
+        market_protection: algo_kite::MarketProtection::Automatic,
+        algo_id: None,
+    }
+}

@@ -10,5 +10,6 @@ mod helpers;
 mod kite_client;
 mod market;
 mod orders;
+mod positions;
 mod session;
 mod ticker;
