@@ -69,3 +69,29 @@ async fn behaviours_are_set_in_process_read_back_and_cleared_by_reset() {
     control(&sim, "/_sim/reset", json!({})).await;
     assert_eq!(sim.sim.behaviour(), Behaviour::default());
 }
+
+#[tokio::test]
+async fn the_kite_client_reads_a_lagging_order_as_definitively_not_found() {
+    let sim = frozen_sim().await;
+    let client = kite_client(&sim);
+    control(&sim, "/_sim/behaviour", json!({ "book_lag_ms": 500 })).await;
+    let id = client
+        .place_order(&market_request("TCS", algo_kite::TransactionType::Buy, 1))
+        .await
+        .expect("placed");
+    let missing = client.order_history(&id).await.expect_err("hidden yet");
+    assert!(missing.is_not_found(), "{missing:?}");
+    assert!(client.orders().await.expect("orders").is_empty());
+    // A failing lookup is not a "not found".
+    control(&sim, "/_sim/faults", json!({ "kind": "orders_http_500" })).await;
+    let failed = client.order_history(&id).await.expect_err("500");
+    assert!(
+        !failed.is_not_found() && failed.is_retryable(),
+        "{failed:?}"
+    );
+    let history = eventually("the order to show up", || async {
+        client.order_history(&id).await.ok()
+    })
+    .await;
+    assert_eq!(history.last().map(|o| o.filled_quantity), Some(1));
+}
