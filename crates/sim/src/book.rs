@@ -1,13 +1,18 @@
 //! The order book: every order with its history, paper fills against the last price, and
 //! cancellation.
 //!
-//! Fills, as a paper exchange: `MARKET` fills at once at the last price. `LIMIT` fills when the
+//! Fills, as a paper exchange: `MARKET` fills at the last price, at once or, with a fill delay,
+//! when the delay is over (it is `OPEN` meanwhile). `LIMIT` fills when the
 //! price crosses (a BUY when last ≤ price, a SELL when last ≥ price), at the last price.
 //! `SL`/`SL-M` wait in `TRIGGER PENDING` until the trigger is crossed (a BUY when last ≥ trigger,
 //! a SELL when last ≤ trigger), then become `OPEN` and fill as `LIMIT`/`MARKET`. An `IOC` order
 //! that cannot fill as soon as it is open is `CANCELLED`. Fills are whole.
+//!
+//! What happens later rather than at once (a slow fill) is a timer: the book keeps them in due
+//! order, and [`Book::run_due`] fires those whose time has come. The exchange runs it before
+//! every read and from a timer task, so a timer fires at its time whether or not anyone looks.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -20,6 +25,23 @@ struct Entry {
     history: Vec<Order>,
     /// Until then the order is missing from the account's order book (the book lags).
     visible_at: DateTime<Utc>,
+    /// A slow fill: until then the order is `OPEN` but does not fill.
+    fill_after: Option<DateTime<Utc>>,
+}
+
+/// What a timer does when it is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Due {
+    /// Runs the order against the last price again (a slow fill's time has come).
+    Work,
+}
+
+/// `now + delay`, saturating.
+fn later(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
+    TimeDelta::from_std(delay)
+        .ok()
+        .and_then(|d| now.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 impl Entry {
@@ -56,6 +78,11 @@ impl Entry {
         if self.order.status != Status::Open || last <= 0 {
             return changes;
         }
+        match self.fill_after {
+            Some(at) if now < at => return changes,
+            Some(_) => self.fill_after = None,
+            None => {}
+        }
         let r = &self.order.request;
         let fills = match r.order_type {
             OrderType::Market | OrderType::SlM => true,
@@ -90,6 +117,8 @@ pub struct NewOrder {
 pub struct Handling {
     /// How long the order is missing from the account's order book.
     pub book_lag: Duration,
+    /// How long a `MARKET` order stays `OPEN` before it fills.
+    pub fill_delay: Duration,
 }
 
 /// Every order, by id, with an index of the working ones by instrument.
@@ -100,6 +129,9 @@ pub struct Book {
     working: HashMap<u32, Vec<usize>>,
     /// Never reset, so an order id is never reused by one simulator.
     sequence: u64,
+    /// By due time (then by when they were set): the entry and what to do.
+    timers: BTreeMap<(DateTime<Utc>, u64), (usize, Due)>,
+    timers_set: u64,
 }
 
 impl Book {
@@ -129,13 +161,14 @@ impl Book {
             updated_at: new.received_at,
             request: new.request,
         };
-        let lag = TimeDelta::from_std(new.handling.book_lag).unwrap_or(TimeDelta::MAX);
+        let handling = new.handling;
+        let slow = order.request.order_type == OrderType::Market && !handling.fill_delay.is_zero();
+        let fill_after = slow.then(|| later(now, handling.fill_delay));
         let mut entry = Entry {
             history: vec![order.clone()],
             order,
-            visible_at: now
-                .checked_add_signed(lag)
-                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+            visible_at: later(now, handling.book_lag),
+            fill_after,
         };
         let mut changes = Vec::new();
         entry.set_status(Status::ValidationPending, None, now);
@@ -158,10 +191,54 @@ impl Book {
         let index = self.entries.len();
         if entry.order.status.is_working() {
             self.working.entry(token).or_default().push(index);
+            if let Some(at) = entry.fill_after {
+                self.set_timer(at, index, Due::Work);
+            }
         }
         self.by_id.insert(order_id.clone(), index);
         self.entries.push(entry);
         (order_id, changes)
+    }
+
+    fn set_timer(&mut self, at: DateTime<Utc>, index: usize, due: Due) {
+        self.timers_set += 1;
+        self.timers.insert((at, self.timers_set), (index, due));
+    }
+
+    /// When the next timer is due.
+    pub fn next_due(&self) -> Option<DateTime<Utc>> {
+        self.timers.first_key_value().map(|((at, _), _)| *at)
+    }
+
+    /// Fires every timer due at `now`, oldest first, pricing orders at `last_of(token)`;
+    /// returns the announced changes.
+    pub fn run_due(&mut self, now: DateTime<Utc>, last_of: impl Fn(u32) -> i64) -> Vec<Order> {
+        let mut changes = Vec::new();
+        while let Some(entry) = self.timers.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let (index, due) = entry.remove();
+            let entry = &mut self.entries[index];
+            let token = entry.order.request.instrument_token;
+            match due {
+                Due::Work => changes.extend(entry.work(last_of(token), now)),
+            }
+            if !entry.order.status.is_working() {
+                self.unlist(token, index);
+            }
+        }
+        changes
+    }
+
+    /// Drops an order that stopped working from the index of working ones.
+    fn unlist(&mut self, token: u32, index: usize) {
+        if let Some(indices) = self.working.get_mut(&token) {
+            indices.retain(|&i| i != index);
+            if indices.is_empty() {
+                self.working.remove(&token);
+            }
+        }
     }
 
     /// Runs the working orders of `token` against a new last price; returns the announced
@@ -206,9 +283,7 @@ impl Book {
         let token = entry.order.request.instrument_token;
         entry.set_status(Status::Cancelled, None, now);
         let cancelled = entry.order.clone();
-        if let Some(indices) = self.working.get_mut(&token) {
-            indices.retain(|&i| i != index);
-        }
+        self.unlist(token, index);
         Ok(cancelled)
     }
 
@@ -237,11 +312,12 @@ impl Book {
         self.entries.iter().map(|e| &e.order)
     }
 
-    /// Forgets every order (ids keep counting up).
+    /// Forgets every order and timer (ids keep counting up).
     pub fn clear(&mut self) {
         self.entries.clear();
         self.by_id.clear();
         self.working.clear();
+        self.timers.clear();
     }
 }
 

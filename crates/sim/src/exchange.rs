@@ -13,7 +13,7 @@ use algo_core::Clock;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, Notify};
 use tokio_util::sync::CancellationToken;
 
 use crate::accounts::{Account, Accounts};
@@ -69,6 +69,8 @@ pub struct Exchange {
     state: Mutex<State>,
     market_events: broadcast::Sender<MarketEvent>,
     order_events: broadcast::Sender<OrderEvent>,
+    /// Woken when a timer may have been set, so the timer task looks at the next due time.
+    timers_changed: Notify,
     /// Cancelled (and replaced) to drop every ticker connection.
     connections: Mutex<CancellationToken>,
     open_connections: AtomicUsize,
@@ -105,6 +107,7 @@ impl Exchange {
             clock,
             market_events: broadcast::channel(EVENT_BUFFER).0,
             order_events: broadcast::channel(EVENT_BUFFER).0,
+            timers_changed: Notify::new(),
             connections: Mutex::new(CancellationToken::new()),
             open_connections: AtomicUsize::new(0),
         }
@@ -230,6 +233,7 @@ impl Exchange {
     ) -> Result<Placed, KiteError> {
         let now = self.now();
         let mut state = self.lock();
+        self.settle(&mut state, now);
         let fault = state.faults.take_placement();
         let refusal = match fault.map(|f| f.kind) {
             Some(FaultKind::Http429) => Some(KiteError::too_many_requests()),
@@ -253,6 +257,7 @@ impl Exchange {
             rejection,
             handling: Handling {
                 book_lag: state.behaviour.book_lag,
+                fill_delay: state.behaviour.fill_delay,
             },
         };
         let (order_id, changes) = state
@@ -265,6 +270,7 @@ impl Exchange {
             "order placed"
         );
         self.publish_orders(&mut state, &changes);
+        self.timers_changed.notify_one();
         let hold = fault
             .filter(|f| f.kind == FaultKind::Timeout)
             .map(|f| f.delay);
@@ -275,6 +281,7 @@ impl Exchange {
     pub fn cancel(&self, account: &Account, order_id: &str) -> Result<(), KiteError> {
         let now = self.now();
         let mut state = self.lock();
+        self.settle(&mut state, now);
         let cancelled = state.book.cancel(&account.api_key, order_id, now)?;
         tracing::info!(order_id, user_id = %account.user_id, "order cancelled");
         self.publish_orders(&mut state, &[cancelled]);
@@ -284,13 +291,17 @@ impl Exchange {
     /// `api_key`'s orders as its order book shows them now, oldest first.
     pub fn orders_of(&self, api_key: &str) -> Vec<Order> {
         let now = self.now();
-        self.lock().book.of_account(api_key, now).cloned().collect()
+        let mut state = self.lock();
+        self.settle(&mut state, now);
+        state.book.of_account(api_key, now).cloned().collect()
     }
 
     /// Every state an order of `api_key`'s has been in, once the order book shows it.
     pub fn history(&self, api_key: &str, order_id: &str) -> Option<Vec<Order>> {
         let now = self.now();
-        self.lock()
+        let mut state = self.lock();
+        self.settle(&mut state, now);
+        state
             .book
             .history(api_key, order_id, now)
             .map(<[Order]>::to_vec)
@@ -299,7 +310,9 @@ impl Exchange {
     /// `api_key`'s positions, each with its instrument's last price and previous close; `None`
     /// if a sum overflows.
     pub fn positions(&self, api_key: &str) -> Option<Vec<(Position, i64, i64)>> {
-        let state = self.lock();
+        let now = self.now();
+        let mut state = self.lock();
+        self.settle(&mut state, now);
         let positions = positions::positions(state.book.all().filter(|o| o.api_key == api_key))?;
         Some(
             positions
@@ -315,7 +328,38 @@ impl Exchange {
 
     /// Every order of every account, oldest first.
     pub fn all_orders(&self) -> Vec<Order> {
-        self.lock().book.all().cloned().collect()
+        let now = self.now();
+        let mut state = self.lock();
+        self.settle(&mut state, now);
+        state.book.all().cloned().collect()
+    }
+
+    // ---- timers ---------------------------------------------------------------------------
+
+    /// Fires the timers due now (slow fills and the like) and announces what they changed.
+    pub fn run_due(&self) {
+        let now = self.now();
+        self.settle(&mut self.lock(), now);
+    }
+
+    fn settle(&self, state: &mut State, now: DateTime<Utc>) {
+        let State { book, market, .. } = state;
+        if book.next_due().is_none_or(|at| at > now) {
+            return;
+        }
+        let changes = book.run_due(now, |token| market.quote(token).map_or(0, |q| q.last));
+        self.publish_orders(state, &changes);
+    }
+
+    /// How long until the next timer is due (zero if one is overdue); `None` without timers.
+    pub fn until_next_due(&self) -> Option<Duration> {
+        let next = self.lock().book.next_due()?;
+        Some((next - self.now()).to_std().unwrap_or(Duration::ZERO))
+    }
+
+    /// Completes when a timer may have been set since the last call.
+    pub async fn timers_changed(&self) {
+        self.timers_changed.notified().await;
     }
 
     /// Records fills as traded volume and sends each change to its account's connections.
@@ -389,6 +433,7 @@ impl Exchange {
 
     /// Runs fills for changed quotes, then broadcasts the quotes (with the volume of the fills).
     fn apply(&self, state: &mut State, quotes: Vec<Quote>, now: DateTime<Utc>) {
+        self.settle(state, now);
         for q in &quotes {
             let changes = state.book.on_price(q.token, q.last, now);
             self.publish_orders(state, &changes);

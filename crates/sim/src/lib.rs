@@ -103,7 +103,9 @@ impl Sim {
     }
 
     /// Every endpoint on one Router: Kite REST, `/ws`, `/_sim/…`. Prices move only when set
-    /// (the walk runs in [`Sim::serve`]); ticker connections end on `/_sim/disconnect`.
+    /// (the walk runs in [`Sim::serve`]); ticker connections end on `/_sim/disconnect`. Timed
+    /// events (slow fills, delayed rejections) fire on the next request after they are due; the
+    /// timer task that fires them on time runs in [`Sim::serve`].
     pub fn router(&self) -> Router {
         self.router_until(CancellationToken::new())
     }
@@ -116,8 +118,9 @@ impl Sim {
         })
     }
 
-    /// Serves on `listener` until `shutdown` completes. Runs the price walk meanwhile; on
-    /// shutdown stops it, ends ticker connections and held answers, and waits for the walk.
+    /// Serves on `listener` until `shutdown` completes. Runs the price walk and the timers
+    /// meanwhile; on shutdown stops them, ends ticker connections and held answers, and waits
+    /// for both tasks.
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
@@ -138,6 +141,10 @@ impl Sim {
                 }
             })
         });
+        let timers = {
+            let (exchange, stop) = (self.exchange.clone(), stop.clone());
+            tokio::spawn(async move { run_timers(&exchange, &stop).await })
+        };
         let addr = listener.local_addr()?;
         tracing::info!(%addr, seed = self.config.seed, "simulated exchange listening");
         // Ticks are small frames that must leave at once: no Nagle delay on accepted sockets.
@@ -159,6 +166,9 @@ impl Sim {
             if let Err(e) = walk.await {
                 tracing::error!(error = %e, "price walk task failed");
             }
+        }
+        if let Err(e) = timers.await {
+            tracing::error!(error = %e, "timer task failed");
         }
         tracing::info!(%addr, "simulated exchange stopped");
         result
@@ -228,6 +238,22 @@ impl Sim {
     /// Clears orders, behaviours, faults and expired tokens, and restores start prices.
     pub fn reset(&self) {
         self.exchange.reset();
+    }
+}
+
+/// Fires the exchange's timers when they are due, until `stop`.
+async fn run_timers(exchange: &Exchange, stop: &CancellationToken) {
+    // A cap on each wait, so a clock that jumps (a test's) is noticed within it.
+    const MAX_WAIT: Duration = Duration::from_secs(1);
+    loop {
+        let wait = exchange
+            .until_next_due()
+            .map_or(MAX_WAIT, |d| d.min(MAX_WAIT));
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = exchange.timers_changed() => {}
+            _ = tokio::time::sleep(wait) => exchange.run_due(),
+        }
     }
 }
 

@@ -95,3 +95,69 @@ async fn the_kite_client_reads_a_lagging_order_as_definitively_not_found() {
     .await;
     assert_eq!(history.last().map(|o| o.filled_quantity), Some(1));
 }
+
+#[tokio::test]
+async fn slow_fills_keep_market_orders_open_for_fill_delay_ms() {
+    let sim = frozen_sim().await;
+    let kite = Kite::default_account(&sim);
+    let mut ws = connect(&sim, "sim_key", "sim_token").await;
+    control(&sim, "/_sim/behaviour", json!({ "fill_delay_ms": 500 })).await;
+    let placed = Instant::now();
+    let id = kite.place_ok(&market("TCS", "BUY", "2")).await;
+    let open = kite.order(&id).await;
+    assert_eq!(
+        (
+            open["status"].as_str(),
+            open["filled_quantity"].as_u64(),
+            open["pending_quantity"].as_u64()
+        ),
+        (Some("OPEN"), Some(0), Some(2))
+    );
+    // A price change inside the delay does not fill it; the fill takes the price at the end.
+    set_price(&sim, "TCS", json!("3510.5")).await;
+    assert_eq!(kite.order(&id).await["status"], "OPEN");
+    // LIMIT orders are not slowed.
+    let limit = kite
+        .place_ok(&order("TCS", "BUY", "LIMIT", "3600", ""))
+        .await;
+    assert_eq!(kite.order(&limit).await["status"], "COMPLETE");
+    // The timer fills it and announces it, with nobody polling the order book.
+    order_update(&mut ws, &id, "OPEN").await;
+    let done = order_update(&mut ws, &id, "COMPLETE").await;
+    assert!(
+        placed.elapsed() >= Duration::from_millis(500),
+        "open for fill_delay_ms"
+    );
+    assert_eq!(
+        (
+            done["filled_quantity"].as_u64(),
+            done["average_price"].clone()
+        ),
+        (Some(2), json!(3510.5))
+    );
+    assert_eq!(kite.statuses(&id).await[3..], ["OPEN", "COMPLETE"]);
+    // Back to immediate fills.
+    control(&sim, "/_sim/behaviour", json!({ "fill_delay_ms": 0 })).await;
+    let fast = kite.place_ok(&market("TCS", "BUY", "1")).await;
+    assert_eq!(kite.order(&fast).await["status"], "COMPLETE");
+}
+
+#[tokio::test]
+async fn a_slow_fill_that_is_cancelled_never_fills() {
+    let sim = frozen_sim().await;
+    let kite = Kite::default_account(&sim);
+    control(&sim, "/_sim/behaviour", json!({ "fill_delay_ms": 200 })).await;
+    let id = kite.place_ok(&market("TCS", "BUY", "2")).await;
+    kite.delete(&format!("/orders/regular/{id}")).await.data();
+    let later = kite.place_ok(&market("TCS", "BUY", "1")).await;
+    // Once the later order has filled, the first one's timer has passed too.
+    eventually("the later order to fill", || async {
+        (kite.order(&later).await["status"] == "COMPLETE").then_some(())
+    })
+    .await;
+    let o = kite.order(&id).await;
+    assert_eq!(
+        (o["status"].as_str(), o["filled_quantity"].as_u64()),
+        (Some("CANCELLED"), Some(0))
+    );
+}

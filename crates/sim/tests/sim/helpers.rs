@@ -354,17 +354,23 @@ pub async fn tick_at(ws: &mut Socket, token: u32, paise: i64) -> (Tick, usize) {
 }
 
 /// Skips messages until an order update for `order_id` with `status` arrives; returns its data.
+/// Fails after [`DEADLINE`] (heartbeats alone would keep it waiting for ever).
 pub async fn order_update(ws: &mut Socket, order_id: &str, status: &str) -> Value {
-    loop {
-        if let Received::Text(v) = receive(ws).await {
-            if v["type"] == "order"
-                && v["data"]["order_id"] == order_id
-                && v["data"]["status"] == status
-            {
-                return v["data"].clone();
+    let wait = async {
+        loop {
+            if let Received::Text(v) = receive(ws).await {
+                if v["type"] == "order"
+                    && v["data"]["order_id"] == order_id
+                    && v["data"]["status"] == status
+                {
+                    return v["data"].clone();
+                }
             }
         }
-    }
+    };
+    tokio::time::timeout(DEADLINE, wait)
+        .await
+        .unwrap_or_else(|_| panic!("no {status} update for order {order_id}"))
 }
 
 /// Counts `n` heartbeats, returning everything else that arrived meanwhile.
