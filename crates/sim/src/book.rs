@@ -8,7 +8,8 @@
 //! a SELL when last ≤ trigger), then become `OPEN` and fill as `LIMIT`/`MARKET`. An `IOC` order
 //! that cannot fill as soon as it is open is `CANCELLED`. Fills are whole.
 //!
-//! What happens later rather than at once (a slow fill) is a timer: the book keeps them in due
+//! What happens later rather than at once (a slow fill, the exchange cancelling the rest of a
+//! partly filled order, a delayed rejection) is a timer: the book keeps them in due
 //! order, and [`Book::run_due`] fires those whose time has come. The exchange runs it before
 //! every read and from a timer task, so a timer fires at its time whether or not anyone looks.
 
@@ -27,6 +28,14 @@ struct Entry {
     visible_at: DateTime<Utc>,
     /// A slow fill: until then the order is `OPEN` but does not fill.
     fill_after: Option<DateTime<Utc>>,
+    /// A `partial_cancel` fault still to play out at the order's fill.
+    partial_cancel: Option<PartialCancel>,
+    /// Partly filled, waiting for the exchange to cancel the rest: fills no more.
+    awaiting_cancel: bool,
+    /// A rejection still to come (delayed `reject`).
+    pending_rejection: Option<String>,
+    /// A timer the entry asks for, set by the book after it ran the entry.
+    wants_timer: Option<(DateTime<Utc>, Due)>,
 }
 
 /// What a timer does when it is due.
@@ -34,7 +43,15 @@ struct Entry {
 enum Due {
     /// Runs the order against the last price again (a slow fill's time has come).
     Work,
+    /// The exchange cancels what is left of a partly filled order.
+    ExchangeCancel,
+    /// A delayed rejection.
+    Reject,
 }
+
+/// The status message of an order the exchange cancelled after a partial fill.
+pub const EXCHANGE_CANCELLED: &str =
+    "Your order has been cancelled by the exchange: the rest of it could not be filled.";
 
 /// `now + delay`, saturating.
 fn later(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
@@ -83,6 +100,9 @@ impl Entry {
             Some(_) => self.fill_after = None,
             None => {}
         }
+        if self.awaiting_cancel {
+            return changes;
+        }
         let r = &self.order.request;
         let fills = match r.order_type {
             OrderType::Market | OrderType::SlM => true,
@@ -90,6 +110,20 @@ impl Entry {
             OrderType::Limit | OrderType::Sl => last >= r.price,
         };
         if fills {
+            if let Some(partial) = self.partial_cancel.take() {
+                let quantity = partial
+                    .filled_quantity
+                    .unwrap_or(r.quantity / 2)
+                    .min(r.quantity.saturating_sub(1));
+                if quantity > 0 {
+                    self.order.filled_quantity = quantity;
+                    self.order.average_price = last;
+                    changes.extend(self.set_status(Status::Open, None, now));
+                }
+                self.awaiting_cancel = true;
+                self.wants_timer = Some((later(now, partial.delay), Due::ExchangeCancel));
+                return changes;
+            }
             self.order.filled_quantity = r.quantity;
             self.order.average_price = last;
             changes.extend(self.set_status(Status::Complete, None, now));
@@ -119,6 +153,17 @@ pub struct Handling {
     pub book_lag: Duration,
     /// How long a `MARKET` order stays `OPEN` before it fills.
     pub fill_delay: Duration,
+    /// How long a rejection waits (in `VALIDATION PENDING`).
+    pub reject_delay: Duration,
+    pub partial_cancel: Option<PartialCancel>,
+}
+
+/// A `partial_cancel` fault: when the order fills, only `filled_quantity` of it does (`None`:
+/// half; never all of it), and `delay` later the exchange cancels the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartialCancel {
+    pub filled_quantity: Option<u32>,
+    pub delay: Duration,
 }
 
 /// Every order, by id, with an index of the working ones by instrument.
@@ -169,11 +214,20 @@ impl Book {
             order,
             visible_at: later(now, handling.book_lag),
             fill_after,
+            partial_cancel: handling.partial_cancel,
+            awaiting_cancel: false,
+            pending_rejection: None,
+            wants_timer: None,
         };
         let mut changes = Vec::new();
         entry.set_status(Status::ValidationPending, None, now);
         if let Some(message) = new.rejection {
-            changes.extend(entry.set_status(Status::Rejected, Some(message), now));
+            if handling.reject_delay.is_zero() {
+                changes.extend(entry.set_status(Status::Rejected, Some(message), now));
+            } else {
+                entry.pending_rejection = Some(message);
+                entry.wants_timer = Some((later(now, handling.reject_delay), Due::Reject));
+            }
         } else {
             entry.set_status(Status::OpenPending, None, now);
             entry.order.exchange_order_id = Some(format!("13{:014}", self.sequence));
@@ -197,7 +251,15 @@ impl Book {
         }
         self.by_id.insert(order_id.clone(), index);
         self.entries.push(entry);
+        self.take_timer(index);
         (order_id, changes)
+    }
+
+    /// Sets the timer an entry asked for while it ran.
+    fn take_timer(&mut self, index: usize) {
+        if let Some((at, due)) = self.entries[index].wants_timer.take() {
+            self.set_timer(at, index, due);
+        }
     }
 
     fn set_timer(&mut self, at: DateTime<Utc>, index: usize, due: Due) {
@@ -223,10 +285,21 @@ impl Book {
             let token = entry.order.request.instrument_token;
             match due {
                 Due::Work => changes.extend(entry.work(last_of(token), now)),
+                Due::ExchangeCancel if entry.order.status.is_working() => {
+                    let message = Some(EXCHANGE_CANCELLED.to_owned());
+                    changes.extend(entry.set_status(Status::Cancelled, message, now));
+                }
+                Due::Reject if entry.order.status == Status::ValidationPending => {
+                    let message = entry.pending_rejection.take();
+                    changes.extend(entry.set_status(Status::Rejected, message, now));
+                }
+                // The order moved on (the client cancelled it) before its timer.
+                Due::ExchangeCancel | Due::Reject => {}
             }
             if !entry.order.status.is_working() {
                 self.unlist(token, index);
             }
+            self.take_timer(index);
         }
         changes
     }
@@ -248,14 +321,21 @@ impl Book {
             return Vec::new();
         };
         let mut changes = Vec::new();
+        let mut asked = Vec::new();
         let entries = &mut self.entries;
         indices.retain(|&i| {
             let entry = &mut entries[i];
             changes.extend(entry.work(last, now));
+            if entry.wants_timer.is_some() {
+                asked.push(i);
+            }
             entry.order.status.is_working()
         });
         if indices.is_empty() {
             self.working.remove(&token);
+        }
+        for i in asked {
+            self.take_timer(i);
         }
         changes
     }

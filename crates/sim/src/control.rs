@@ -6,9 +6,12 @@
 //!   microseconds) and `received_at_us`.
 //! - `POST /_sim/faults {"kind","count"?,"delay_ms"?}`: the next `count` requests of the kind's
 //!   target fail that way. Placements: `http_429`, `http_500`, `token_exception`, `timeout`
-//!   (answer held `delay_ms`, default 15 000), `reject`. Order-book lookups (`GET /orders` and
+//!   (answer held `delay_ms`, default 15 000), `reject` (`REJECTED` after `delay_ms`, default
+//!   0, in `VALIDATION PENDING` meanwhile), `partial_cancel` (fills `filled_quantity`, default
+//!   half, then `CANCELLED` by the exchange `delay_ms` later, default 0). Order-book lookups (`GET /orders` and
 //!   `GET /orders/{id}`, one queue for both): `orders_http_500`, `orders_http_429`,
-//!   `orders_timeout` (answer held `delay_ms`, default 15 000). Answers `{kind,count,delay_ms}`.
+//!   `orders_timeout` (answer held `delay_ms`, default 15 000). Answers
+//!   `{kind,count,delay_ms,filled_quantity?}`.
 //! - `POST /_sim/accounts {api_key, api_secret, access_token, user_id?, user_name?}`.
 //! - `POST /_sim/tokens/expire {"access_token"}`: that token answers `TokenException` from now on.
 //! - `POST /_sim/disconnect`: drops every ticker connection.
@@ -101,6 +104,7 @@ pub struct FaultRequest {
     kind: String,
     count: Option<u32>,
     delay_ms: Option<u64>,
+    filled_quantity: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -108,6 +112,8 @@ struct FaultsQueued<'a> {
     kind: &'a str,
     count: usize,
     delay_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filled_quantity: Option<u32>,
 }
 
 /// `POST /_sim/faults`.
@@ -124,13 +130,22 @@ pub async fn faults(
         .delay_ms
         .map(|ms| Duration::from_millis(ms).min(MAX_DELAY))
         .unwrap_or_else(|| kind.default_delay());
+    let filled_quantity = req
+        .filled_quantity
+        .filter(|_| kind == FaultKind::PartialCancel);
+    let fault = Fault {
+        kind,
+        delay,
+        filled_quantity,
+    };
     let count = app
         .exchange
-        .inject_fault(Fault { kind, delay }, req.count.unwrap_or(1) as usize);
+        .inject_fault(fault, req.count.unwrap_or(1) as usize);
     Ok(ok(FaultsQueued {
         kind: kind.as_str(),
         count,
         delay_ms: delay.as_millis() as u64,
+        filled_quantity,
     }))
 }
 

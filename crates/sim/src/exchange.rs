@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::accounts::{Account, Accounts};
 use crate::behaviour::Behaviour;
-use crate::book::{Book, Handling, NewOrder};
+use crate::book::{Book, Handling, NewOrder, PartialCancel};
 use crate::envelope::{ErrorType, KiteError};
 use crate::faults::{Fault, FaultKind, Faults};
 use crate::instruments::Instruments;
@@ -249,6 +249,15 @@ impl Exchange {
         let last = state.market.quote(token).map(|q| q.last).unwrap_or(0);
         let rejection = (fault.map(|f| f.kind) == Some(FaultKind::Reject))
             .then(|| RMS_REJECTION.replace("{user}", &account.user_id));
+        let reject_delay = fault
+            .filter(|f| f.kind == FaultKind::Reject)
+            .map_or(Duration::ZERO, |f| f.delay);
+        let partial_cancel = fault
+            .filter(|f| f.kind == FaultKind::PartialCancel)
+            .map(|f| PartialCancel {
+                filled_quantity: f.filled_quantity,
+                delay: f.delay,
+            });
         let new = NewOrder {
             request,
             api_key: account.api_key.clone(),
@@ -258,6 +267,8 @@ impl Exchange {
             handling: Handling {
                 book_lag: state.behaviour.book_lag,
                 fill_delay: state.behaviour.fill_delay,
+                reject_delay,
+                partial_cancel,
             },
         };
         let (order_id, changes) = state

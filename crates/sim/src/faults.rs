@@ -17,8 +17,12 @@ pub enum FaultKind {
     Timeout,
     /// 403 `TokenException`; nothing is placed.
     TokenException,
-    /// Accepted with an order id, then `REJECTED` by the risk checks.
+    /// Accepted with an order id, then `REJECTED` by the risk checks: at once, or after the
+    /// delay (in `VALIDATION PENDING` meanwhile).
     Reject,
+    /// Accepted and `OPEN`; when it fills, only part of it does (`filled_quantity`, by default
+    /// half), and after the delay the exchange cancels the rest, keeping what was filled.
+    PartialCancel,
     /// Lookups: 500 `GeneralException` from `GET /orders` or `GET /orders/{id}`.
     OrdersHttp500,
     /// Lookups: 429 `NetworkException` from `GET /orders` or `GET /orders/{id}`.
@@ -39,18 +43,20 @@ pub enum FaultTarget {
 
 impl FaultKind {
     /// Every kind, in the order [`FaultKind::parse`] documents them.
-    pub const ALL: [FaultKind; 8] = [
+    pub const ALL: [FaultKind; 9] = [
         FaultKind::Http429,
         FaultKind::Http500,
         FaultKind::Timeout,
         FaultKind::TokenException,
         FaultKind::Reject,
+        FaultKind::PartialCancel,
         FaultKind::OrdersHttp500,
         FaultKind::OrdersHttp429,
         FaultKind::OrdersTimeout,
     ];
 
-    /// `http_429`, `http_500`, `timeout`, `token_exception`, `reject` (placements);
+    /// `http_429`, `http_500`, `timeout`, `token_exception`, `reject`, `partial_cancel`
+    /// (placements);
     /// `orders_http_500`, `orders_http_429`, `orders_timeout` (lookups).
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == text)
@@ -63,6 +69,7 @@ impl FaultKind {
             FaultKind::Timeout => "timeout",
             FaultKind::TokenException => "token_exception",
             FaultKind::Reject => "reject",
+            FaultKind::PartialCancel => "partial_cancel",
             FaultKind::OrdersHttp500 => "orders_http_500",
             FaultKind::OrdersHttp429 => "orders_http_429",
             FaultKind::OrdersTimeout => "orders_timeout",
@@ -92,8 +99,11 @@ impl FaultKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fault {
     pub kind: FaultKind,
-    /// How long a timeout holds the answer.
+    /// How long a timeout holds the answer, a `reject` waits before rejecting, a
+    /// `partial_cancel` waits after the partial fill before the exchange cancels the rest.
     pub delay: Duration,
+    /// `partial_cancel`: how much fills (at most the quantity less one); `None` for half.
+    pub filled_quantity: Option<u32>,
 }
 
 impl Fault {
@@ -105,6 +115,7 @@ impl Fault {
         Self {
             kind,
             delay: kind.default_delay(),
+            filled_quantity: None,
         }
     }
 }

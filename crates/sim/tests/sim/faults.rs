@@ -199,3 +199,121 @@ async fn an_orders_timeout_holds_the_lookup_answer() {
     // Both used up: the next lookup answers at once.
     kite.get("/orders").await.data();
 }
+
+#[tokio::test]
+async fn a_partial_cancel_fills_part_then_the_exchange_cancels_the_rest() {
+    let sim = frozen_sim().await;
+    let kite = Kite::default_account(&sim);
+    let mut ws = connect(&sim, "sim_key", "sim_token").await;
+    let queued = control(
+        &sim,
+        "/_sim/faults",
+        json!({ "kind": "partial_cancel", "filled_quantity": 2, "delay_ms": 300 }),
+    )
+    .await;
+    assert_eq!(
+        (
+            queued["filled_quantity"].clone(),
+            queued["delay_ms"].clone()
+        ),
+        (json!(2), json!(300))
+    );
+    let placed = Instant::now();
+    let id = kite.place_ok(&market("TCS", "BUY", "5")).await;
+    let part = kite.order(&id).await;
+    assert_eq!(
+        (
+            part["status"].as_str(),
+            part["filled_quantity"].as_u64(),
+            part["pending_quantity"].as_u64(),
+            part["average_price"].clone()
+        ),
+        (Some("OPEN"), Some(2), Some(3), json!(3500))
+    );
+    // It fills no further, even when the price moves.
+    set_price(&sim, "TCS", json!(3490)).await;
+    assert_eq!(kite.order(&id).await["filled_quantity"], 2);
+    // Updates: OPEN, OPEN with the partial fill, CANCELLED with the fill kept.
+    assert_eq!(
+        order_update(&mut ws, &id, "OPEN").await["filled_quantity"],
+        0
+    );
+    assert_eq!(
+        order_update(&mut ws, &id, "OPEN").await["filled_quantity"],
+        2
+    );
+    let cancelled = order_update(&mut ws, &id, "CANCELLED").await;
+    assert!(
+        placed.elapsed() >= Duration::from_millis(300),
+        "cancelled after delay_ms"
+    );
+    assert_eq!(
+        (
+            cancelled["filled_quantity"].as_u64(),
+            cancelled["cancelled_quantity"].as_u64(),
+            cancelled["pending_quantity"].as_u64(),
+            cancelled["average_price"].clone()
+        ),
+        (Some(2), Some(3), Some(0), json!(3500))
+    );
+    assert!(
+        cancelled["status_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("exchange")),
+        "{cancelled}"
+    );
+    assert_eq!(kite.statuses(&id).await[3..], ["OPEN", "OPEN", "CANCELLED"]);
+    // The partial fill is in the position.
+    let positions = kite.get("/portfolio/positions").await;
+    assert_eq!(positions.data()["net"][0]["quantity"], 2);
+    // Only one was queued; a default partial fills half.
+    let next = kite.place_ok(&market("TCS", "BUY", "1")).await;
+    assert_eq!(kite.order(&next).await["status"], "COMPLETE");
+    control(&sim, "/_sim/faults", json!({ "kind": "partial_cancel" })).await;
+    let half = kite.place_ok(&market("TCS", "SELL", "4")).await;
+    let o = eventually("the default partial_cancel to cancel at once", || async {
+        let o = kite.order(&half).await;
+        (o["status"] == "CANCELLED").then_some(o)
+    })
+    .await;
+    assert_eq!(o["filled_quantity"], 2);
+}
+
+#[tokio::test]
+async fn a_delayed_reject_waits_in_validation_then_rejects() {
+    let sim = frozen_sim().await;
+    let kite = Kite::default_account(&sim);
+    let mut ws = connect(&sim, "sim_key", "sim_token").await;
+    control(
+        &sim,
+        "/_sim/faults",
+        json!({ "kind": "reject", "delay_ms": 300 }),
+    )
+    .await;
+    let placed = Instant::now();
+    let id = kite.place_ok(&with_tag("late1")).await;
+    let waiting = kite.order(&id).await;
+    assert_eq!(
+        (
+            waiting["status"].as_str(),
+            waiting["pending_quantity"].as_u64()
+        ),
+        (Some("VALIDATION PENDING"), Some(1))
+    );
+    let rejected = order_update(&mut ws, &id, "REJECTED").await;
+    assert!(
+        placed.elapsed() >= Duration::from_millis(300),
+        "rejected after delay_ms"
+    );
+    assert!(
+        rejected["status_message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("RMS:")),
+        "{rejected}"
+    );
+    assert_eq!(
+        kite.statuses(&id).await,
+        ["PUT ORDER REQ RECEIVED", "VALIDATION PENDING", "REJECTED"]
+    );
+    assert_eq!(kite.order(&id).await["filled_quantity"], 0);
+}
