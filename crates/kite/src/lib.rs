@@ -24,6 +24,6 @@ pub use client::{KiteClient, KiteHttp, Secret, KITE_API_URL};
 pub use error::KiteError;
 pub use instruments::{Instrument, Instruments};
 pub use types::{
-    MarketProtection, Order, OrderRequest, OrderState, OrderType, Position, Positions, Profile,
-    Session, TransactionType,
+    MarketProtection, ModifyRequest, Order, OrderRequest, OrderState, OrderType, Position,
+    Positions, Profile, Session, TransactionType,
 };

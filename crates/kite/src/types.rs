@@ -416,6 +416,47 @@ impl OrderRequest {
     }
 }
 
+/// The fields of a working order to change (`PUT /orders/regular/{order_id}`); `None` leaves
+/// a field as it is. Kite answers `{"order_id":"151220000000000"}` and records `MODIFIED` in
+/// the order's history.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModifyRequest {
+    pub quantity: Option<u32>,
+    pub price_paise: Option<i64>,
+    pub trigger_price_paise: Option<i64>,
+    pub order_type: Option<OrderType>,
+    /// `DAY` or `IOC`.
+    pub validity: Option<String>,
+    /// Sent when given, and Kite needs it when the order becomes `MARKET` or `SL-M`.
+    pub market_protection: Option<MarketProtection>,
+}
+
+impl ModifyRequest {
+    /// The form fields Kite takes, only those given.
+    pub fn form(&self) -> Vec<(&'static str, String)> {
+        let mut form = Vec::new();
+        if let Some(q) = self.quantity {
+            form.push(("quantity", q.to_string()));
+        }
+        if let Some(p) = self.price_paise {
+            form.push(("price", Decimal::from_paise(p).0));
+        }
+        if let Some(p) = self.trigger_price_paise {
+            form.push(("trigger_price", Decimal::from_paise(p).0));
+        }
+        if let Some(t) = self.order_type {
+            form.push(("order_type", t.as_str().into()));
+        }
+        if let Some(v) = &self.validity {
+            form.push(("validity", v.clone()));
+        }
+        if let Some(m) = self.market_protection {
+            form.push(("market_protection", m.wire()));
+        }
+        form
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,6 +471,20 @@ mod tests {
         assert_eq!(d("72.1234"), None, "currency prices are finer than paise");
         assert_eq!(Decimal::from_paise(350_005).as_str(), "3500.05");
         assert_eq!(Decimal::from_paise(5).as_str(), "0.05");
+    }
+
+    #[test]
+    fn a_modification_sends_only_its_fields() {
+        let m = ModifyRequest {
+            quantity: Some(3),
+            price_paise: Some(30_010),
+            ..ModifyRequest::default()
+        };
+        assert_eq!(
+            m.form(),
+            [("quantity", "3".to_owned()), ("price", "300.10".to_owned())]
+        );
+        assert!(ModifyRequest::default().form().is_empty());
     }
 
     #[test]
