@@ -1,5 +1,5 @@
-//! The order book: every order with its history, paper fills against the last price, and
-//! cancellation.
+//! The order book: every order with its history, paper fills against the last price,
+//! modification and cancellation.
 //!
 //! Fills, as a paper exchange: `MARKET` fills at the last price, at once or, with a fill delay,
 //! when the delay is over (it is `OPEN` meanwhile). `LIMIT` fills when the
@@ -204,6 +204,7 @@ impl Book {
             received_at: new.received_at,
             exchange_at: None,
             updated_at: new.received_at,
+            modified: false,
             request: new.request,
         };
         let handling = new.handling;
@@ -365,6 +366,86 @@ impl Book {
         let cancelled = entry.order.clone();
         self.unlist(token, index);
         Ok(cancelled)
+    }
+
+    /// The request of a working order of `api_key`'s.
+    pub fn working_request(
+        &self,
+        api_key: &str,
+        order_id: &str,
+    ) -> Result<&OrderRequest, KiteError> {
+        let entry = &self.entries[self.index_of(api_key, order_id)?];
+        if !entry.order.status.is_working() {
+            return Err(KiteError::input(format!(
+                "Order cannot be modified as it is {}.",
+                entry.order.status.as_str()
+            )));
+        }
+        Ok(&entry.order.request)
+    }
+
+    fn index_of(&self, api_key: &str, order_id: &str) -> Result<usize, KiteError> {
+        self.by_id
+            .get(order_id)
+            .copied()
+            .filter(|&i| self.entries[i].order.api_key == api_key)
+            .ok_or_else(|| KiteError::input("Couldn't find that `order_id`."))
+    }
+
+    /// Modifies a working order of `api_key`'s to `request` (same instrument and side), as
+    /// Kite records it: `MODIFY VALIDATION PENDING`, `MODIFY PENDING`, `MODIFIED`, then `OPEN`
+    /// or `TRIGGER PENDING` again, and runs it against `last`. Returns the announced changes.
+    pub fn modify(
+        &mut self,
+        api_key: &str,
+        order_id: &str,
+        request: OrderRequest,
+        handling: Handling,
+        last: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Order>, KiteError> {
+        let index = self.index_of(api_key, order_id)?;
+        let entry = &mut self.entries[index];
+        if !entry.order.status.is_working() {
+            return Err(KiteError::input(format!(
+                "Order cannot be modified as it is {}.",
+                entry.order.status.as_str()
+            )));
+        }
+        if request.quantity <= entry.order.filled_quantity {
+            return Err(KiteError::input(
+                "Quantity must be more than the filled quantity.",
+            ));
+        }
+        let was = entry.order.status;
+        let old_type = entry.order.request.order_type;
+        let stop = |t: OrderType| matches!(t, OrderType::Sl | OrderType::SlM);
+        entry.set_status(Status::ModifyValidationPending, None, now);
+        entry.set_status(Status::ModifyPending, None, now);
+        entry.order.request = request;
+        entry.order.modified = true;
+        entry.set_status(Status::Modified, None, now);
+        let new_type = entry.order.request.order_type;
+        let next = if stop(new_type) && (was == Status::TriggerPending || !stop(old_type)) {
+            Status::TriggerPending
+        } else {
+            Status::Open
+        };
+        if new_type == OrderType::Market && old_type != OrderType::Market {
+            entry.fill_after =
+                (!handling.fill_delay.is_zero()).then(|| later(now, handling.fill_delay));
+            if let Some(at) = entry.fill_after {
+                entry.wants_timer = Some((at, Due::Work));
+            }
+        }
+        let mut changes: Vec<Order> = entry.set_status(next, None, now).into_iter().collect();
+        changes.extend(entry.work(last, now));
+        let token = entry.order.request.instrument_token;
+        if !entry.order.status.is_working() {
+            self.unlist(token, index);
+        }
+        self.take_timer(index);
+        Ok(changes)
     }
 
     /// `api_key`'s orders as its order book shows them at `now`, oldest first.

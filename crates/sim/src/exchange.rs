@@ -5,6 +5,7 @@
 //! a price change with the fills it causes, a walk step. Events are sent while the lock is held,
 //! so every subscriber sees them in the order the state changed.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -286,6 +287,38 @@ impl Exchange {
             .filter(|f| f.kind == FaultKind::Timeout)
             .map(|f| f.delay);
         Ok(Placed { order_id, hold })
+    }
+
+    /// Modifies a working order of `account`'s with the fields of a `PUT /orders/…` form.
+    pub fn modify(
+        &self,
+        account: &Account,
+        order_id: &str,
+        form: &HashMap<String, String>,
+    ) -> Result<(), KiteError> {
+        let now = self.now();
+        let mut state = self.lock();
+        self.settle(&mut state, now);
+        let request = state
+            .book
+            .working_request(&account.api_key, order_id)?
+            .modified(form, &self.instruments)?;
+        let last = state
+            .market
+            .quote(request.instrument_token)
+            .map_or(0, |q| q.last);
+        let handling = Handling {
+            fill_delay: state.behaviour.fill_delay,
+            ..Handling::default()
+        };
+        let changes =
+            state
+                .book
+                .modify(&account.api_key, order_id, request, handling, last, now)?;
+        tracing::info!(order_id, user_id = %account.user_id, "order modified");
+        self.publish_orders(&mut state, &changes);
+        self.timers_changed.notify_one();
+        Ok(())
     }
 
     /// Cancels a working order of `account`'s.

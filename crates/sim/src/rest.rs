@@ -232,6 +232,25 @@ pub async fn order_history(
         .ok_or_else(|| KiteError::input("Couldn't find that `order_id`."))
 }
 
+/// `PUT /orders/{variety}/{order_id}` (form: any of `quantity`, `price`, `trigger_price`,
+/// `order_type`, `validity`, `market_protection`): modifies a working order; answers
+/// `{"order_id": …}`. Counts against the order rate limits, as Kite's does.
+pub async fn modify_order(
+    State(app): State<AppState>,
+    Authed(account): Authed,
+    Path((variety, order_id)): Path<(String, String)>,
+    form: FormFields,
+) -> Result<Response, KiteError> {
+    app.exchange.check_order_rate(&account.api_key)?;
+    if variety != "regular" {
+        return Err(KiteError::input("Invalid `variety`."));
+    }
+    app.exchange.modify(&account, &order_id, &fields(form)?)?;
+    Ok(ok(OrderIdBody {
+        order_id: &order_id,
+    }))
+}
+
 /// `DELETE /orders/{variety}/{order_id}`.
 pub async fn cancel_order(
     State(app): State<AppState>,

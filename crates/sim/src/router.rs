@@ -32,7 +32,10 @@ pub fn router(state: AppState) -> Router {
             "/orders/{variety_or_id}",
             post(rest::place_order).get(rest::order_history),
         )
-        .route("/orders/{variety}/{order_id}", delete(rest::cancel_order))
+        .route(
+            "/orders/{variety}/{order_id}",
+            delete(rest::cancel_order).put(rest::modify_order),
+        )
         .route("/portfolio/positions", get(rest::positions))
         .route("/instruments", get(rest::instruments_all))
         .route("/instruments/{exchange}", get(rest::instruments_of))

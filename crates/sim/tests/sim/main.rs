@@ -9,6 +9,7 @@ mod faults;
 mod helpers;
 mod kite_client;
 mod market;
+mod modify;
 mod orders;
 mod positions;
 mod session;
