@@ -18,7 +18,9 @@ use crate::error::{ErrorEnvelope, KiteError};
 use crate::instruments::Instruments;
 use crate::postback::session_checksum;
 use crate::rate_limit::RateLimiter;
-use crate::types::{Envelope, Ltp, Order, OrderId, OrderRequest, Profile, Session};
+use crate::types::{
+    Envelope, Ltp, ModifyRequest, Order, OrderId, OrderRequest, Positions, Profile, Session,
+};
 
 /// Kite's production REST root.
 pub const KITE_API_URL: &str = "https://api.kite.trade";
@@ -257,6 +259,25 @@ impl KiteClient {
         send_json(self.request(Method::GET, &format!("/orders/{}", path_segment(order_id)?))).await
     }
 
+    /// `PUT /orders/regular/{order_id}`: changes a working order; the broker's order id. Like
+    /// a placement, an id means *received*: the new state comes from the order's history.
+    pub async fn modify_order(
+        &self,
+        order_id: &str,
+        change: &ModifyRequest,
+    ) -> Result<String, KiteError> {
+        self.orders.acquire().await;
+        let id: OrderId = send_json(
+            self.request(
+                Method::PUT,
+                &format!("/orders/regular/{}", path_segment(order_id)?),
+            )
+            .form(&change.form()),
+        )
+        .await?;
+        Ok(id.order_id)
+    }
+
     /// `DELETE /orders/regular/{order_id}`.
     pub async fn cancel_order(&self, order_id: &str) -> Result<String, KiteError> {
         self.orders.acquire().await;
@@ -266,6 +287,12 @@ impl KiteClient {
         ))
         .await?;
         Ok(id.order_id)
+    }
+
+    /// `GET /portfolio/positions`: the account's positions, `net` and `day`.
+    pub async fn positions(&self) -> Result<Positions, KiteError> {
+        self.other.acquire().await;
+        send_json(self.request(Method::GET, "/portfolio/positions")).await
     }
 
     /// `GET /instruments/{exchange}`: the instrument dump (CSV).

@@ -56,6 +56,24 @@ impl KiteError {
         }
     }
 
+    /// Whether the broker answered, definitively, that it has no such order: Kite's
+    /// "Couldn't find that `order_id`." (400 `InputException`, or 404 `GeneralException`). Only
+    /// this answer lets a caller conclude an order was never placed; a timeout, a 5xx, a 429
+    /// or a missing route ("Route not found") proves nothing.
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            KiteError::Rejected {
+                status: 400 | 404,
+                message,
+                ..
+            } => message
+                .to_ascii_lowercase()
+                .replace('`', "")
+                .contains("couldn't find that order_id"),
+            _ => false,
+        }
+    }
+
     pub fn is_auth(&self) -> bool {
         matches!(self, KiteError::Auth { .. })
     }
@@ -151,5 +169,26 @@ mod tests {
             message: "t".into()
         }
         .is_ambiguous());
+    }
+
+    #[test]
+    fn only_a_definitive_answer_is_not_found() {
+        let e = |status, t: &str, m: &str| KiteError::from_response(status, Some(t), m.into());
+        let missing = "Couldn't find that `order_id`.";
+        assert!(e(400, "InputException", missing).is_not_found());
+        assert!(e(404, "GeneralException", missing).is_not_found());
+        assert!(!e(400, "InputException", missing).is_retryable());
+        for other in [
+            e(404, "GeneralException", "Route not found"),
+            e(400, "InputException", "Invalid `order_id`."),
+            e(500, "GeneralException", missing),
+            e(429, "NetworkException", "Too many requests"),
+            e(403, "TokenException", missing),
+            KiteError::NoAnswer {
+                message: missing.into(),
+            },
+        ] {
+            assert!(!other.is_not_found(), "{other:?}");
+        }
     }
 }

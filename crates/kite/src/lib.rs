@@ -4,7 +4,8 @@
 //! - [`error`]: Kite's error envelope as a typed error: auth, rejected, retryable.
 //! - [`types`]: wire types of the REST API, each with a sample payload.
 //! - [`armed`]: an order ready before its instant, on a connection of its own.
-//! - [`client`]: the REST client (profile, session, orders, instruments) with a rate limiter.
+//! - [`client`]: the REST client (profile, session, orders, positions, instruments) with a rate
+//!   limiter.
 //! - [`instruments`]: the instruments CSV dump, as a symbol ⇄ token map.
 //! - [`postback`]: postback and session checksums.
 //! - [`rate_limit`]: keeps requests within Kite's per-second limits.
@@ -23,5 +24,6 @@ pub use client::{KiteClient, KiteHttp, Secret, KITE_API_URL};
 pub use error::KiteError;
 pub use instruments::{Instrument, Instruments};
 pub use types::{
-    MarketProtection, Order, OrderRequest, OrderState, OrderType, Profile, Session, TransactionType,
+    MarketProtection, ModifyRequest, Order, OrderRequest, OrderState, OrderType, Position,
+    Positions, Profile, Session, TransactionType,
 };

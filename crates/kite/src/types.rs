@@ -229,6 +229,54 @@ pub fn order_state(status: &str) -> OrderState {
     }
 }
 
+/// One position (an element of `net` or `day` in `GET /portfolio/positions`), e.g.
+/// `{"tradingsymbol":"LEADMINI17DECFUT","exchange":"MCX","instrument_token":53496327,
+///   "product":"NRML","quantity":1,"overnight_quantity":0,"multiplier":1000,
+///   "average_price":161.05,"last_price":161.05,"pnl":0,"buy_quantity":1,"buy_price":161.05,
+///   "sell_quantity":0,"sell_price":0,"day_buy_quantity":1,"day_sell_quantity":0,…}`.
+/// `quantity` is bought minus sold: negative for a short position.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Position {
+    pub tradingsymbol: String,
+    pub exchange: String,
+    #[serde(default)]
+    pub instrument_token: Option<u32>,
+    pub product: String,
+    pub quantity: i64,
+    #[serde(default)]
+    pub overnight_quantity: i64,
+    #[serde(default)]
+    pub multiplier: Decimal,
+    #[serde(default)]
+    pub average_price: Decimal,
+    #[serde(default)]
+    pub last_price: Decimal,
+    #[serde(default)]
+    pub close_price: Decimal,
+    #[serde(default)]
+    pub pnl: Decimal,
+    #[serde(default)]
+    pub buy_quantity: i64,
+    #[serde(default)]
+    pub buy_price: Decimal,
+    #[serde(default)]
+    pub sell_quantity: i64,
+    #[serde(default)]
+    pub sell_price: Decimal,
+    #[serde(default)]
+    pub day_buy_quantity: i64,
+    #[serde(default)]
+    pub day_sell_quantity: i64,
+}
+
+/// `GET /portfolio/positions`: `{"net":[…],"day":[…]}`. `net` is the account's position
+/// including what was carried overnight; `day` is today's trading alone.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Positions {
+    pub net: Vec<Position>,
+    pub day: Vec<Position>,
+}
+
 /// `GET /quote/ltp`: `{"NSE:INFY":{"instrument_token":408065,"last_price":1074.35}}`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Ltp {
@@ -368,6 +416,47 @@ impl OrderRequest {
     }
 }
 
+/// The fields of a working order to change (`PUT /orders/regular/{order_id}`); `None` leaves
+/// a field as it is. Kite answers `{"order_id":"151220000000000"}` and records `MODIFIED` in
+/// the order's history.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModifyRequest {
+    pub quantity: Option<u32>,
+    pub price_paise: Option<i64>,
+    pub trigger_price_paise: Option<i64>,
+    pub order_type: Option<OrderType>,
+    /// `DAY` or `IOC`.
+    pub validity: Option<String>,
+    /// Sent when given, and Kite needs it when the order becomes `MARKET` or `SL-M`.
+    pub market_protection: Option<MarketProtection>,
+}
+
+impl ModifyRequest {
+    /// The form fields Kite takes, only those given.
+    pub fn form(&self) -> Vec<(&'static str, String)> {
+        let mut form = Vec::new();
+        if let Some(q) = self.quantity {
+            form.push(("quantity", q.to_string()));
+        }
+        if let Some(p) = self.price_paise {
+            form.push(("price", Decimal::from_paise(p).0));
+        }
+        if let Some(p) = self.trigger_price_paise {
+            form.push(("trigger_price", Decimal::from_paise(p).0));
+        }
+        if let Some(t) = self.order_type {
+            form.push(("order_type", t.as_str().into()));
+        }
+        if let Some(v) = &self.validity {
+            form.push(("validity", v.clone()));
+        }
+        if let Some(m) = self.market_protection {
+            form.push(("market_protection", m.wire()));
+        }
+        form
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -382,6 +471,20 @@ mod tests {
         assert_eq!(d("72.1234"), None, "currency prices are finer than paise");
         assert_eq!(Decimal::from_paise(350_005).as_str(), "3500.05");
         assert_eq!(Decimal::from_paise(5).as_str(), "0.05");
+    }
+
+    #[test]
+    fn a_modification_sends_only_its_fields() {
+        let m = ModifyRequest {
+            quantity: Some(3),
+            price_paise: Some(30_010),
+            ..ModifyRequest::default()
+        };
+        assert_eq!(
+            m.form(),
+            [("quantity", "3".to_owned()), ("price", "300.10".to_owned())]
+        );
+        assert!(ModifyRequest::default().form().is_empty());
     }
 
     #[test]

@@ -4,11 +4,21 @@
 //!   price, broadcasts a tick at once and runs fills.
 //! - `GET /_sim/orders`: every order of every account, with `received_at` (RFC 3339,
 //!   microseconds) and `received_at_us`.
-//! - `POST /_sim/faults {"kind","count","delay_ms"?}`: the next `count` placements fail that way.
+//! - `POST /_sim/faults {"kind","count"?,"delay_ms"?}`: the next `count` requests of the kind's
+//!   target fail that way. Placements: `http_429`, `http_500`, `token_exception`, `timeout`
+//!   (answer held `delay_ms`, default 15 000), `reject` (`REJECTED` after `delay_ms`, default
+//!   0, in `VALIDATION PENDING` meanwhile), `partial_cancel` (fills `filled_quantity`, default
+//!   half, then `CANCELLED` by the exchange `delay_ms` later, default 0). Order-book lookups (`GET /orders` and
+//!   `GET /orders/{id}`, one queue for both): `orders_http_500`, `orders_http_429`,
+//!   `orders_timeout` (answer held `delay_ms`, default 15 000). Answers
+//!   `{kind,count,delay_ms,filled_quantity?}`.
 //! - `POST /_sim/accounts {api_key, api_secret, access_token, user_id?, user_name?}`.
 //! - `POST /_sim/tokens/expire {"access_token"}`: that token answers `TokenException` from now on.
 //! - `POST /_sim/disconnect`: drops every ticker connection.
-//! - `POST /_sim/reset`: clears orders, faults and expired tokens; restores start prices.
+//! - `POST /_sim/behaviour {"fill_delay_ms"?,"book_lag_ms"?}`: sets the behaviours named (the
+//!   others stay); `GET /_sim/behaviour` reads them. Both answer `{fill_delay_ms,book_lag_ms}`.
+//! - `POST /_sim/reset`: clears orders, behaviours, faults and expired tokens; restores start
+//!   prices.
 
 use std::time::Duration;
 
@@ -20,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::accounts::Account;
+use crate::behaviour::Behaviour;
 use crate::envelope::{ok, KiteError};
 use crate::faults::{Fault, FaultKind};
 use crate::money::{parse_paise, Rupees};
@@ -85,7 +96,7 @@ pub async fn orders(State(app): State<AppState>) -> Response {
     ok(orders.iter().map(Order::control).collect::<Vec<_>>())
 }
 
-/// The longest a `timeout` fault may hold an answer.
+/// The longest a fault may wait.
 const MAX_DELAY: Duration = Duration::from_secs(600);
 
 #[derive(Deserialize)]
@@ -93,6 +104,7 @@ pub struct FaultRequest {
     kind: String,
     count: Option<u32>,
     delay_ms: Option<u64>,
+    filled_quantity: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -100,6 +112,8 @@ struct FaultsQueued<'a> {
     kind: &'a str,
     count: usize,
     delay_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filled_quantity: Option<u32>,
 }
 
 /// `POST /_sim/faults`.
@@ -109,20 +123,75 @@ pub async fn faults(
 ) -> Result<Response, KiteError> {
     let req = body(json)?;
     let kind = FaultKind::parse(&req.kind).ok_or_else(|| {
-        KiteError::input("`kind` must be http_429, http_500, timeout, token_exception or reject.")
+        let kinds: Vec<&str> = FaultKind::ALL.iter().map(|k| k.as_str()).collect();
+        KiteError::input(format!("`kind` must be one of {}.", kinds.join(", ")))
     })?;
     let delay = req
         .delay_ms
         .map(|ms| Duration::from_millis(ms).min(MAX_DELAY))
-        .unwrap_or(Fault::DEFAULT_DELAY);
+        .unwrap_or_else(|| kind.default_delay());
+    let filled_quantity = req
+        .filled_quantity
+        .filter(|_| kind == FaultKind::PartialCancel);
+    let fault = Fault {
+        kind,
+        delay,
+        filled_quantity,
+    };
     let count = app
         .exchange
-        .inject_fault(Fault { kind, delay }, req.count.unwrap_or(1) as usize);
+        .inject_fault(fault, req.count.unwrap_or(1) as usize);
     Ok(ok(FaultsQueued {
         kind: kind.as_str(),
         count,
         delay_ms: delay.as_millis() as u64,
+        filled_quantity,
     }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BehaviourRequest {
+    fill_delay_ms: Option<u64>,
+    book_lag_ms: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct BehaviourBody {
+    fill_delay_ms: u64,
+    book_lag_ms: u64,
+}
+
+impl From<Behaviour> for BehaviourBody {
+    fn from(b: Behaviour) -> Self {
+        Self {
+            fill_delay_ms: b.fill_delay.as_millis() as u64,
+            book_lag_ms: b.book_lag.as_millis() as u64,
+        }
+    }
+}
+
+/// `POST /_sim/behaviour`: changes the behaviours named in the body.
+pub async fn set_behaviour(
+    State(app): State<AppState>,
+    json: Result<Json<BehaviourRequest>, JsonRejection>,
+) -> Result<Response, KiteError> {
+    let req = body(json)?;
+    let ms = |v: u64| Duration::from_millis(v).min(Behaviour::MAX_DELAY);
+    let behaviour = app.exchange.update_behaviour(|b| {
+        if let Some(v) = req.fill_delay_ms {
+            b.fill_delay = ms(v);
+        }
+        if let Some(v) = req.book_lag_ms {
+            b.book_lag = ms(v);
+        }
+    });
+    Ok(ok(BehaviourBody::from(behaviour)))
+}
+
+/// `GET /_sim/behaviour`.
+pub async fn behaviour(State(app): State<AppState>) -> Response {
+    ok(BehaviourBody::from(app.exchange.behaviour()))
 }
 
 #[derive(Deserialize)]

@@ -5,6 +5,7 @@
 //! a price change with the fills it causes, a walk step. Events are sent while the lock is held,
 //! so every subscriber sees them in the order the state changed.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -13,16 +14,18 @@ use algo_core::Clock;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, Notify};
 use tokio_util::sync::CancellationToken;
 
 use crate::accounts::{Account, Accounts};
-use crate::book::{Book, NewOrder};
+use crate::behaviour::Behaviour;
+use crate::book::{Book, Handling, NewOrder, PartialCancel};
 use crate::envelope::{ErrorType, KiteError};
 use crate::faults::{Fault, FaultKind, Faults};
 use crate::instruments::Instruments;
 use crate::market::{Market, Quote};
 use crate::orders::{order_id_date, Order, OrderRequest, Status};
+use crate::positions::{self, Position};
 use crate::rate_limit::OrderRateLimiter;
 
 /// Price changes, as one batch per change (a walk step moves every instrument at once).
@@ -52,6 +55,7 @@ const RMS_REJECTION: &str =
 const EVENT_BUFFER: usize = 4096;
 
 struct State {
+    behaviour: Behaviour,
     accounts: Accounts,
     market: Market,
     book: Book,
@@ -66,6 +70,8 @@ pub struct Exchange {
     state: Mutex<State>,
     market_events: broadcast::Sender<MarketEvent>,
     order_events: broadcast::Sender<OrderEvent>,
+    /// Woken when a timer may have been set, so the timer task looks at the next due time.
+    timers_changed: Notify,
     /// Cancelled (and replaced) to drop every ticker connection.
     connections: Mutex<CancellationToken>,
     open_connections: AtomicUsize,
@@ -91,6 +97,7 @@ impl Exchange {
         let market = Market::new(&instruments, seed, clock.now().timestamp());
         Self {
             state: Mutex::new(State {
+                behaviour: Behaviour::default(),
                 accounts: Accounts::with_default(),
                 market,
                 book: Book::default(),
@@ -101,6 +108,7 @@ impl Exchange {
             clock,
             market_events: broadcast::channel(EVENT_BUFFER).0,
             order_events: broadcast::channel(EVENT_BUFFER).0,
+            timers_changed: Notify::new(),
             connections: Mutex::new(CancellationToken::new()),
             open_connections: AtomicUsize::new(0),
         }
@@ -185,6 +193,38 @@ impl Exchange {
         queued
     }
 
+    /// The fault the next order-book lookup meets: an error to answer, or how long to hold the
+    /// answer.
+    pub fn lookup_fault(&self) -> Result<Option<Duration>, KiteError> {
+        let fault = self.lock().faults.take_lookup();
+        match fault.map(|f| (f.kind, f.delay)) {
+            Some((FaultKind::OrdersHttp500, _)) => Err(KiteError::server()),
+            Some((FaultKind::OrdersHttp429, _)) => Err(KiteError::too_many_requests()),
+            Some((FaultKind::OrdersTimeout, delay)) => Ok(Some(delay)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The behaviours in force.
+    pub fn behaviour(&self) -> Behaviour {
+        self.lock().behaviour
+    }
+
+    /// Changes the behaviours for orders placed from now on; returns them as they now stand.
+    pub fn update_behaviour(&self, change: impl FnOnce(&mut Behaviour)) -> Behaviour {
+        let behaviour = {
+            let mut state = self.lock();
+            change(&mut state.behaviour);
+            state.behaviour
+        };
+        tracing::info!(
+            fill_delay_ms = behaviour.fill_delay.as_millis() as u64,
+            book_lag_ms = behaviour.book_lag.as_millis() as u64,
+            "behaviour set"
+        );
+        behaviour
+    }
+
     /// Places a checked order for `account`, meeting the next queued fault if there is one.
     pub fn place(
         &self,
@@ -194,7 +234,8 @@ impl Exchange {
     ) -> Result<Placed, KiteError> {
         let now = self.now();
         let mut state = self.lock();
-        let fault = state.faults.take_next();
+        self.settle(&mut state, now);
+        let fault = state.faults.take_placement();
         let refusal = match fault.map(|f| f.kind) {
             Some(FaultKind::Http429) => Some(KiteError::too_many_requests()),
             Some(FaultKind::Http500) => Some(KiteError::server()),
@@ -209,12 +250,27 @@ impl Exchange {
         let last = state.market.quote(token).map(|q| q.last).unwrap_or(0);
         let rejection = (fault.map(|f| f.kind) == Some(FaultKind::Reject))
             .then(|| RMS_REJECTION.replace("{user}", &account.user_id));
+        let reject_delay = fault
+            .filter(|f| f.kind == FaultKind::Reject)
+            .map_or(Duration::ZERO, |f| f.delay);
+        let partial_cancel = fault
+            .filter(|f| f.kind == FaultKind::PartialCancel)
+            .map(|f| PartialCancel {
+                filled_quantity: f.filled_quantity,
+                delay: f.delay,
+            });
         let new = NewOrder {
             request,
             api_key: account.api_key.clone(),
             user_id: account.user_id.clone(),
             received_at,
             rejection,
+            handling: Handling {
+                book_lag: state.behaviour.book_lag,
+                fill_delay: state.behaviour.fill_delay,
+                reject_delay,
+                partial_cancel,
+            },
         };
         let (order_id, changes) = state
             .book
@@ -226,38 +282,128 @@ impl Exchange {
             "order placed"
         );
         self.publish_orders(&mut state, &changes);
+        self.timers_changed.notify_one();
         let hold = fault
             .filter(|f| f.kind == FaultKind::Timeout)
             .map(|f| f.delay);
         Ok(Placed { order_id, hold })
     }
 
+    /// Modifies a working order of `account`'s with the fields of a `PUT /orders/…` form.
+    pub fn modify(
+        &self,
+        account: &Account,
+        order_id: &str,
+        form: &HashMap<String, String>,
+    ) -> Result<(), KiteError> {
+        let now = self.now();
+        let mut state = self.lock();
+        self.settle(&mut state, now);
+        let request = state
+            .book
+            .working_request(&account.api_key, order_id)?
+            .modified(form, &self.instruments)?;
+        let last = state
+            .market
+            .quote(request.instrument_token)
+            .map_or(0, |q| q.last);
+        let handling = Handling {
+            fill_delay: state.behaviour.fill_delay,
+            ..Handling::default()
+        };
+        let changes =
+            state
+                .book
+                .modify(&account.api_key, order_id, request, handling, last, now)?;
+        tracing::info!(order_id, user_id = %account.user_id, "order modified");
+        self.publish_orders(&mut state, &changes);
+        self.timers_changed.notify_one();
+        Ok(())
+    }
+
     /// Cancels a working order of `account`'s.
     pub fn cancel(&self, account: &Account, order_id: &str) -> Result<(), KiteError> {
         let now = self.now();
         let mut state = self.lock();
+        self.settle(&mut state, now);
         let cancelled = state.book.cancel(&account.api_key, order_id, now)?;
         tracing::info!(order_id, user_id = %account.user_id, "order cancelled");
         self.publish_orders(&mut state, &[cancelled]);
         Ok(())
     }
 
-    /// `api_key`'s orders, oldest first.
+    /// `api_key`'s orders as its order book shows them now, oldest first.
     pub fn orders_of(&self, api_key: &str) -> Vec<Order> {
-        self.lock().book.of_account(api_key).cloned().collect()
+        let now = self.now();
+        let mut state = self.lock();
+        self.settle(&mut state, now);
+        state.book.of_account(api_key, now).cloned().collect()
     }
 
-    /// Every state an order of `api_key`'s has been in.
+    /// Every state an order of `api_key`'s has been in, once the order book shows it.
     pub fn history(&self, api_key: &str, order_id: &str) -> Option<Vec<Order>> {
-        self.lock()
+        let now = self.now();
+        let mut state = self.lock();
+        self.settle(&mut state, now);
+        state
             .book
-            .history(api_key, order_id)
+            .history(api_key, order_id, now)
             .map(<[Order]>::to_vec)
+    }
+
+    /// `api_key`'s positions, each with its instrument's last price and previous close; `None`
+    /// if a sum overflows.
+    pub fn positions(&self, api_key: &str) -> Option<Vec<(Position, i64, i64)>> {
+        let now = self.now();
+        let mut state = self.lock();
+        self.settle(&mut state, now);
+        let positions = positions::positions(state.book.all().filter(|o| o.api_key == api_key))?;
+        Some(
+            positions
+                .into_iter()
+                .map(|p| {
+                    let quote = state.market.quote(p.instrument_token);
+                    let (last, close) = quote.map(|q| (q.last, q.close)).unwrap_or((0, 0));
+                    (p, last, close)
+                })
+                .collect(),
+        )
     }
 
     /// Every order of every account, oldest first.
     pub fn all_orders(&self) -> Vec<Order> {
-        self.lock().book.all().cloned().collect()
+        let now = self.now();
+        let mut state = self.lock();
+        self.settle(&mut state, now);
+        state.book.all().cloned().collect()
+    }
+
+    // ---- timers ---------------------------------------------------------------------------
+
+    /// Fires the timers due now (slow fills and the like) and announces what they changed.
+    pub fn run_due(&self) {
+        let now = self.now();
+        self.settle(&mut self.lock(), now);
+    }
+
+    fn settle(&self, state: &mut State, now: DateTime<Utc>) {
+        let State { book, market, .. } = state;
+        if book.next_due().is_none_or(|at| at > now) {
+            return;
+        }
+        let changes = book.run_due(now, |token| market.quote(token).map_or(0, |q| q.last));
+        self.publish_orders(state, &changes);
+    }
+
+    /// How long until the next timer is due (zero if one is overdue); `None` without timers.
+    pub fn until_next_due(&self) -> Option<Duration> {
+        let next = self.lock().book.next_due()?;
+        Some((next - self.now()).to_std().unwrap_or(Duration::ZERO))
+    }
+
+    /// Completes when a timer may have been set since the last call.
+    pub async fn timers_changed(&self) {
+        self.timers_changed.notified().await;
     }
 
     /// Records fills as traded volume and sends each change to its account's connections.
@@ -331,6 +477,7 @@ impl Exchange {
 
     /// Runs fills for changed quotes, then broadcasts the quotes (with the volume of the fills).
     fn apply(&self, state: &mut State, quotes: Vec<Quote>, now: DateTime<Utc>) {
+        self.settle(state, now);
         for q in &quotes {
             let changes = state.book.on_price(q.token, q.last, now);
             self.publish_orders(state, &changes);
@@ -380,11 +527,12 @@ impl Exchange {
         open
     }
 
-    /// Clears orders, faults, expired tokens and rate limits, and restores start prices
-    /// (broadcast to subscribers). Accounts stay.
+    /// Clears orders, behaviours, faults, expired tokens and rate limits, and restores start
+    /// prices (broadcast to subscribers). Accounts stay.
     pub fn reset(&self) {
         let now = self.now();
         let mut state = self.lock();
+        state.behaviour = Behaviour::default();
         state.book.clear();
         state.faults.clear();
         state.limiter.clear();

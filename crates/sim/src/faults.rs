@@ -1,9 +1,11 @@
-//! Failures the next order placements meet, queued by `POST /_sim/faults`.
+//! Failures queued by `POST /_sim/faults`: for the next order placements, and, separately, for
+//! the next order-book lookups (`GET /orders`, `GET /orders/{id}`), so a test can fail one
+//! without the other.
 
 use std::collections::VecDeque;
 use std::time::Duration;
 
-/// How a placement fails.
+/// How a placement or a lookup fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultKind {
     /// 429 `NetworkException`; nothing is placed.
@@ -15,21 +17,49 @@ pub enum FaultKind {
     Timeout,
     /// 403 `TokenException`; nothing is placed.
     TokenException,
-    /// Accepted with an order id, then `REJECTED` by the risk checks.
+    /// Accepted with an order id, then `REJECTED` by the risk checks: at once, or after the
+    /// delay (in `VALIDATION PENDING` meanwhile).
     Reject,
+    /// Accepted and `OPEN`; when it fills, only part of it does (`filled_quantity`, by default
+    /// half), and after the delay the exchange cancels the rest, keeping what was filled.
+    PartialCancel,
+    /// Lookups: 500 `GeneralException` from `GET /orders` or `GET /orders/{id}`.
+    OrdersHttp500,
+    /// Lookups: 429 `NetworkException` from `GET /orders` or `GET /orders/{id}`.
+    OrdersHttp429,
+    /// Lookups: the answer of `GET /orders` or `GET /orders/{id}` is held back for the delay
+    /// (then sent, as it stands by then).
+    OrdersTimeout,
+}
+
+/// What a fault is consumed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultTarget {
+    /// `POST /orders/{variety}`.
+    Placement,
+    /// `GET /orders` and `GET /orders/{id}`.
+    Lookup,
 }
 
 impl FaultKind {
-    /// `http_429`, `http_500`, `timeout`, `token_exception` or `reject`.
+    /// Every kind, in the order [`FaultKind::parse`] documents them.
+    pub const ALL: [FaultKind; 9] = [
+        FaultKind::Http429,
+        FaultKind::Http500,
+        FaultKind::Timeout,
+        FaultKind::TokenException,
+        FaultKind::Reject,
+        FaultKind::PartialCancel,
+        FaultKind::OrdersHttp500,
+        FaultKind::OrdersHttp429,
+        FaultKind::OrdersTimeout,
+    ];
+
+    /// `http_429`, `http_500`, `timeout`, `token_exception`, `reject`, `partial_cancel`
+    /// (placements);
+    /// `orders_http_500`, `orders_http_429`, `orders_timeout` (lookups).
     pub fn parse(text: &str) -> Option<Self> {
-        Some(match text {
-            "http_429" => FaultKind::Http429,
-            "http_500" => FaultKind::Http500,
-            "timeout" => FaultKind::Timeout,
-            "token_exception" => FaultKind::TokenException,
-            "reject" => FaultKind::Reject,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +69,28 @@ impl FaultKind {
             FaultKind::Timeout => "timeout",
             FaultKind::TokenException => "token_exception",
             FaultKind::Reject => "reject",
+            FaultKind::PartialCancel => "partial_cancel",
+            FaultKind::OrdersHttp500 => "orders_http_500",
+            FaultKind::OrdersHttp429 => "orders_http_429",
+            FaultKind::OrdersTimeout => "orders_timeout",
+        }
+    }
+
+    pub fn target(self) -> FaultTarget {
+        match self {
+            FaultKind::OrdersHttp500 | FaultKind::OrdersHttp429 | FaultKind::OrdersTimeout => {
+                FaultTarget::Lookup
+            }
+            _ => FaultTarget::Placement,
+        }
+    }
+
+    /// The delay when none is given: a timeout holds its answer [`Fault::DEFAULT_DELAY`];
+    /// everything else happens at once.
+    pub fn default_delay(self) -> Duration {
+        match self {
+            FaultKind::Timeout | FaultKind::OrdersTimeout => Fault::DEFAULT_DELAY,
+            _ => Duration::ZERO,
         }
     }
 }
@@ -47,48 +99,72 @@ impl FaultKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fault {
     pub kind: FaultKind,
-    /// How long a `Timeout` holds the answer.
+    /// How long a timeout holds the answer, a `reject` waits before rejecting, a
+    /// `partial_cancel` waits after the partial fill before the exchange cancels the rest.
     pub delay: Duration,
+    /// `partial_cancel`: how much fills (at most the quantity less one); `None` for half.
+    pub filled_quantity: Option<u32>,
 }
 
 impl Fault {
-    /// The delay a `timeout` fault holds its answer for unless told otherwise.
+    /// The delay a timeout holds its answer for unless told otherwise.
     pub const DEFAULT_DELAY: Duration = Duration::from_millis(15_000);
+
+    /// A fault of `kind` with its default delay.
+    pub fn new(kind: FaultKind) -> Self {
+        Self {
+            kind,
+            delay: kind.default_delay(),
+            filled_quantity: None,
+        }
+    }
 }
 
-/// The queue, consumed one fault per valid placement, first in first out.
+/// The two queues, each consumed one fault per request it targets, first in first out.
 #[derive(Debug, Default)]
 pub struct Faults {
-    queue: VecDeque<Fault>,
+    placements: VecDeque<Fault>,
+    lookups: VecDeque<Fault>,
 }
 
 impl Faults {
-    /// At most this many faults wait at once.
+    /// At most this many faults wait at once, per queue.
     pub const MAX_QUEUED: usize = 10_000;
 
-    /// Queues `count` copies of `fault` (up to [`Self::MAX_QUEUED`] in all); returns how many
-    /// were queued.
+    /// Queues `count` copies of `fault` on its target's queue (up to [`Self::MAX_QUEUED`]
+    /// there); returns how many were queued.
     pub fn push(&mut self, fault: Fault, count: usize) -> usize {
-        let room = Self::MAX_QUEUED.saturating_sub(self.queue.len());
+        let queue = match fault.kind.target() {
+            FaultTarget::Placement => &mut self.placements,
+            FaultTarget::Lookup => &mut self.lookups,
+        };
+        let room = Self::MAX_QUEUED.saturating_sub(queue.len());
         let n = count.min(room);
-        self.queue.extend(std::iter::repeat_n(fault, n));
+        queue.extend(std::iter::repeat_n(fault, n));
         n
     }
 
-    pub fn take_next(&mut self) -> Option<Fault> {
-        self.queue.pop_front()
+    /// The fault the next valid placement meets.
+    pub fn take_placement(&mut self) -> Option<Fault> {
+        self.placements.pop_front()
+    }
+
+    /// The fault the next order-book lookup meets.
+    pub fn take_lookup(&mut self) -> Option<Fault> {
+        self.lookups.pop_front()
     }
 
     pub fn clear(&mut self) {
-        self.queue.clear();
+        self.placements.clear();
+        self.lookups.clear();
     }
 
     pub fn len(&self) -> usize {
-        self.queue.len()
+        self.placements.len() + self.lookups.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.queue.is_empty()
+        self.len() == 0
     }
 }
 
@@ -98,27 +174,30 @@ mod tests {
 
     #[test]
     fn kinds_round_trip_and_queue_in_order() {
-        for k in [
-            "http_429",
-            "http_500",
-            "timeout",
-            "token_exception",
-            "reject",
-        ] {
-            assert_eq!(FaultKind::parse(k).map(FaultKind::as_str), Some(k));
+        for k in FaultKind::ALL {
+            assert_eq!(FaultKind::parse(k.as_str()), Some(k));
         }
         assert_eq!(FaultKind::parse("boom"), None);
         let mut faults = Faults::default();
-        let f = |kind| Fault {
-            kind,
-            delay: Fault::DEFAULT_DELAY,
-        };
+        let f = Fault::new;
         assert_eq!(faults.push(f(FaultKind::Http429), 2), 2);
+        faults.push(f(FaultKind::OrdersHttp500), 1);
         faults.push(f(FaultKind::Reject), 1);
-        assert_eq!(faults.take_next().map(|f| f.kind), Some(FaultKind::Http429));
-        assert_eq!(faults.take_next().map(|f| f.kind), Some(FaultKind::Http429));
-        assert_eq!(faults.take_next().map(|f| f.kind), Some(FaultKind::Reject));
-        assert_eq!(faults.take_next(), None);
+        assert_eq!(faults.len(), 4);
+        let next = |q: &mut Faults| q.take_placement().map(|f| f.kind);
+        assert_eq!(next(&mut faults), Some(FaultKind::Http429));
+        assert_eq!(next(&mut faults), Some(FaultKind::Http429));
+        assert_eq!(
+            next(&mut faults),
+            Some(FaultKind::Reject),
+            "lookups queue apart"
+        );
+        assert_eq!(faults.take_placement(), None);
+        assert_eq!(
+            faults.take_lookup().map(|f| f.kind),
+            Some(FaultKind::OrdersHttp500)
+        );
+        assert_eq!(faults.take_lookup(), None);
         assert_eq!(
             faults.push(f(FaultKind::Http500), usize::MAX),
             Faults::MAX_QUEUED

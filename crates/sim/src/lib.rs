@@ -7,7 +7,9 @@
 //! - [`market`]: last prices in paise, the seeded random walk, ticker packets.
 //! - [`orders`]: Kite's order vocabulary, the checked order request, the order's wire shapes.
 //! - `book`: the order book, paper fills and cancellation.
-//! - [`faults`]: failures queued for the next placements.
+//! - [`positions`]: positions computed from an account's fills.
+//! - [`behaviour`]: standing settings of how orders are treated (slow fills, a lagging book).
+//! - [`faults`]: failures queued for the next placements and order-book lookups.
 //! - `rate_limit`: Kite's per-account order limits.
 //! - `exchange`: all of the above behind one lock, and the events the ticker forwards.
 //! - `rest`: Kite's REST endpoints. `ws`: the ticker. `control`: `/_sim/…`. `router`: the routes.
@@ -18,6 +20,7 @@
 //! user `SIM001`. Start one with [`Sim::serve`], or [`spawn`] in tests.
 
 pub mod accounts;
+pub mod behaviour;
 mod book;
 mod control;
 pub mod envelope;
@@ -28,6 +31,7 @@ pub mod instruments;
 pub mod market;
 pub mod money;
 pub mod orders;
+pub mod positions;
 mod rate_limit;
 mod rest;
 mod router;
@@ -44,6 +48,7 @@ use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 pub use accounts::Account;
+pub use behaviour::Behaviour;
 pub use error::SimError;
 pub use faults::{Fault, FaultKind};
 pub use orders::{Order, Status};
@@ -98,7 +103,9 @@ impl Sim {
     }
 
     /// Every endpoint on one Router: Kite REST, `/ws`, `/_sim/…`. Prices move only when set
-    /// (the walk runs in [`Sim::serve`]); ticker connections end on `/_sim/disconnect`.
+    /// (the walk runs in [`Sim::serve`]); ticker connections end on `/_sim/disconnect`. Timed
+    /// events (slow fills, delayed rejections) fire on the next request after they are due; the
+    /// timer task that fires them on time runs in [`Sim::serve`].
     pub fn router(&self) -> Router {
         self.router_until(CancellationToken::new())
     }
@@ -111,8 +118,9 @@ impl Sim {
         })
     }
 
-    /// Serves on `listener` until `shutdown` completes. Runs the price walk meanwhile; on
-    /// shutdown stops it, ends ticker connections and held answers, and waits for the walk.
+    /// Serves on `listener` until `shutdown` completes. Runs the price walk and the timers
+    /// meanwhile; on shutdown stops them, ends ticker connections and held answers, and waits
+    /// for both tasks.
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
@@ -133,6 +141,10 @@ impl Sim {
                 }
             })
         });
+        let timers = {
+            let (exchange, stop) = (self.exchange.clone(), stop.clone());
+            tokio::spawn(async move { run_timers(&exchange, &stop).await })
+        };
         let addr = listener.local_addr()?;
         tracing::info!(%addr, seed = self.config.seed, "simulated exchange listening");
         // Ticks are small frames that must leave at once: no Nagle delay on accepted sockets.
@@ -154,6 +166,9 @@ impl Sim {
             if let Err(e) = walk.await {
                 tracing::error!(error = %e, "price walk task failed");
             }
+        }
+        if let Err(e) = timers.await {
+            tracing::error!(error = %e, "timer task failed");
         }
         tracing::info!(%addr, "simulated exchange stopped");
         result
@@ -200,6 +215,16 @@ impl Sim {
         self.exchange.inject_fault(fault, count)
     }
 
+    /// The behaviours in force.
+    pub fn behaviour(&self) -> Behaviour {
+        self.exchange.behaviour()
+    }
+
+    /// Sets the behaviours for orders placed from now on, as `POST /_sim/behaviour` does.
+    pub fn set_behaviour(&self, behaviour: Behaviour) {
+        self.exchange.update_behaviour(|b| *b = behaviour);
+    }
+
     /// From now on `access_token` answers 403 `TokenException`.
     pub fn expire_token(&self, access_token: &str) {
         self.exchange.expire_token(access_token);
@@ -210,9 +235,25 @@ impl Sim {
         self.exchange.disconnect_all()
     }
 
-    /// Clears orders, faults and expired tokens, and restores start prices.
+    /// Clears orders, behaviours, faults and expired tokens, and restores start prices.
     pub fn reset(&self) {
         self.exchange.reset();
+    }
+}
+
+/// Fires the exchange's timers when they are due, until `stop`.
+async fn run_timers(exchange: &Exchange, stop: &CancellationToken) {
+    // A cap on each wait, so a clock that jumps (a test's) is noticed within it.
+    const MAX_WAIT: Duration = Duration::from_secs(1);
+    loop {
+        let wait = exchange
+            .until_next_due()
+            .map_or(MAX_WAIT, |d| d.min(MAX_WAIT));
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = exchange.timers_changed() => {}
+            _ = tokio::time::sleep(wait) => exchange.run_due(),
+        }
     }
 }
 

@@ -65,6 +65,9 @@ wire_enum!(
         Complete => "COMPLETE",
         Rejected => "REJECTED",
         Cancelled => "CANCELLED",
+        ModifyValidationPending => "MODIFY VALIDATION PENDING",
+        ModifyPending => "MODIFY PENDING",
+        Modified => "MODIFIED",
     }
 );
 
@@ -125,7 +128,53 @@ pub struct OrderRequest {
     pub market_protection: i32,
 }
 
+/// The fields `PUT /orders/{variety}/{order_id}` may change.
+pub const MODIFIABLE: [&str; 6] = [
+    "quantity",
+    "price",
+    "trigger_price",
+    "order_type",
+    "validity",
+    "market_protection",
+];
+
 impl OrderRequest {
+    /// This request with a modify form's fields applied, checked by Kite's placement rules
+    /// (so a modification cannot make an order Kite would not have placed).
+    pub fn modified(
+        &self,
+        form: &HashMap<String, String>,
+        instruments: &Instruments,
+    ) -> Result<Self, KiteError> {
+        let mut merged: HashMap<String, String> = [
+            ("exchange", self.exchange.clone()),
+            ("tradingsymbol", self.tradingsymbol.clone()),
+            (
+                "transaction_type",
+                self.transaction_type.as_str().to_owned(),
+            ),
+            ("order_type", self.order_type.as_str().to_owned()),
+            ("product", self.product.as_str().to_owned()),
+            ("validity", self.validity.as_str().to_owned()),
+            ("quantity", self.quantity.to_string()),
+            ("price", rupee_text(self.price)),
+            ("trigger_price", rupee_text(self.trigger_price)),
+            ("market_protection", self.market_protection.to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        if let Some(tag) = &self.tag {
+            merged.insert("tag".into(), tag.clone());
+        }
+        for key in MODIFIABLE {
+            if let Some(v) = form.get(key).filter(|v| !v.trim().is_empty()) {
+                merged.insert(key.to_owned(), v.clone());
+            }
+        }
+        Self::parse(&merged, instruments)
+    }
+
     /// Checks a `POST /orders/regular` form as Kite does; every refusal is a 400
     /// `InputException` with Kite's wording where Kite's is known.
     pub fn parse(
@@ -247,6 +296,8 @@ pub struct Order {
     pub exchange_at: Option<DateTime<Utc>>,
     /// When its status last changed.
     pub updated_at: DateTime<Utc>,
+    /// Whether it was ever modified.
+    pub modified: bool,
 }
 
 /// Kite's wall-clock times: IST without an offset (`2021-05-31 09:18:57`).
@@ -298,7 +349,7 @@ impl Order {
                 .map(|_| kite_time(self.updated_at)),
             exchange_timestamp: self.exchange_at.map(kite_time),
             variety: "regular",
-            modified: false,
+            modified: self.modified,
             exchange: &r.exchange,
             tradingsymbol: &r.tradingsymbol,
             instrument_token: r.instrument_token,

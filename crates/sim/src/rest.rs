@@ -18,6 +18,7 @@ use crate::accounts::Account;
 use crate::envelope::{ok, KiteError};
 use crate::money::Rupees;
 use crate::orders::{kite_time, Order, OrderRequest};
+use crate::positions::KitePositions;
 use crate::router::AppState;
 
 /// When the request arrived. Put it first among a handler's arguments: extractors run in
@@ -194,9 +195,28 @@ fn kite_orders(orders: &[Order]) -> Response {
     ok(orders.iter().map(Order::kite).collect::<Vec<_>>())
 }
 
+/// Meets the next lookup fault: answers its error, or holds the answer for its delay.
+async fn lookup_fault(app: &AppState) -> Result<(), KiteError> {
+    if let Some(hold) = app.exchange.lookup_fault()? {
+        tracing::info!(
+            hold_ms = hold.as_millis() as u64,
+            "holding a lookup answer (orders_timeout fault)"
+        );
+        tokio::select! {
+            _ = tokio::time::sleep(hold) => {}
+            _ = app.stop.cancelled() => {}
+        }
+    }
+    Ok(())
+}
+
 /// `GET /orders`: the account's orders today, oldest first.
-pub async fn orders(State(app): State<AppState>, Authed(account): Authed) -> Response {
-    kite_orders(&app.exchange.orders_of(&account.api_key))
+pub async fn orders(
+    State(app): State<AppState>,
+    Authed(account): Authed,
+) -> Result<Response, KiteError> {
+    lookup_fault(&app).await?;
+    Ok(kite_orders(&app.exchange.orders_of(&account.api_key)))
 }
 
 /// `GET /orders/{order_id}`: every status the order has been in, oldest first.
@@ -205,10 +225,30 @@ pub async fn order_history(
     Authed(account): Authed,
     Path(order_id): Path<String>,
 ) -> Result<Response, KiteError> {
+    lookup_fault(&app).await?;
     app.exchange
         .history(&account.api_key, &order_id)
         .map(|h| kite_orders(&h))
         .ok_or_else(|| KiteError::input("Couldn't find that `order_id`."))
+}
+
+/// `PUT /orders/{variety}/{order_id}` (form: any of `quantity`, `price`, `trigger_price`,
+/// `order_type`, `validity`, `market_protection`): modifies a working order; answers
+/// `{"order_id": …}`. Counts against the order rate limits, as Kite's does.
+pub async fn modify_order(
+    State(app): State<AppState>,
+    Authed(account): Authed,
+    Path((variety, order_id)): Path<(String, String)>,
+    form: FormFields,
+) -> Result<Response, KiteError> {
+    app.exchange.check_order_rate(&account.api_key)?;
+    if variety != "regular" {
+        return Err(KiteError::input("Invalid `variety`."));
+    }
+    app.exchange.modify(&account, &order_id, &fields(form)?)?;
+    Ok(ok(OrderIdBody {
+        order_id: &order_id,
+    }))
 }
 
 /// `DELETE /orders/{variety}/{order_id}`.
@@ -224,6 +264,26 @@ pub async fn cancel_order(
     Ok(ok(OrderIdBody {
         order_id: &order_id,
     }))
+}
+
+/// `GET /portfolio/positions`: `{"net":[…],"day":[…]}` from the account's fills (see
+/// [`crate::positions`]), whoever placed the orders.
+pub async fn positions(
+    State(app): State<AppState>,
+    Authed(account): Authed,
+) -> Result<Response, KiteError> {
+    let positions = app.exchange.positions(&account.api_key).ok_or_else(|| {
+        tracing::error!(user_id = %account.user_id, "position sums overflow");
+        KiteError::server()
+    })?;
+    let net = positions
+        .iter()
+        .map(|(p, last, close)| p.kite(*last, *close))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(KiteError::server)?;
+    // Every fill is today's: the day list is the net list.
+    let day = net.clone();
+    Ok(ok(KitePositions { net, day }))
 }
 
 fn csv_response(body: String) -> Response {

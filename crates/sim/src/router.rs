@@ -32,7 +32,11 @@ pub fn router(state: AppState) -> Router {
             "/orders/{variety_or_id}",
             post(rest::place_order).get(rest::order_history),
         )
-        .route("/orders/{variety}/{order_id}", delete(rest::cancel_order))
+        .route(
+            "/orders/{variety}/{order_id}",
+            delete(rest::cancel_order).put(rest::modify_order),
+        )
+        .route("/portfolio/positions", get(rest::positions))
         .route("/instruments", get(rest::instruments_all))
         .route("/instruments/{exchange}", get(rest::instruments_of))
         .route("/quote/ltp", get(rest::ltp))
@@ -40,6 +44,10 @@ pub fn router(state: AppState) -> Router {
         .route("/_sim/price", post(control::price))
         .route("/_sim/orders", get(control::orders))
         .route("/_sim/faults", post(control::faults))
+        .route(
+            "/_sim/behaviour",
+            post(control::set_behaviour).get(control::behaviour),
+        )
         .route("/_sim/accounts", post(control::accounts))
         .route("/_sim/tokens/expire", post(control::expire))
         .route("/_sim/disconnect", post(control::disconnect))

@@ -131,9 +131,189 @@ async fn reset_clears_orders_faults_tokens_and_prices() {
     kite.place_ok(&market("TCS", "BUY", "1")).await;
     set_price(&sim, "TCS", json!(3600)).await;
     fault(&sim, "http_500", 5).await;
+    fault(&sim, "orders_http_500", 5).await;
     control(&sim, "/_sim/reset", json!({})).await;
     assert!(sim_orders(&sim).await.is_empty());
+    kite.get("/orders").await.data();
     let ltp = kite.get("/quote/ltp?i=NSE:TCS").await;
     assert_eq!(ltp.data()["NSE:TCS"]["last_price"], json!(3500));
     kite.place_ok(&market("TCS", "BUY", "1")).await;
+}
+
+#[tokio::test]
+async fn lookup_faults_fail_the_order_book_and_leave_placements_alone() {
+    let sim = frozen_sim().await;
+    let kite = Kite::default_account(&sim);
+    fault(&sim, "orders_http_500", 1).await;
+    fault(&sim, "orders_http_429", 1).await;
+    // Placements do not consume lookup faults.
+    let id = kite.place_ok(&with_tag("look1")).await;
+    let r = kite.get("/orders").await;
+    r.assert_error(500, "GeneralException");
+    let r = kite.get(&format!("/orders/{id}")).await;
+    r.assert_error(429, "NetworkException");
+    assert_eq!(kite.order(&id).await["status"], "COMPLETE", "used up");
+    assert_eq!(
+        kite.get("/orders").await.data().as_array().map(Vec::len),
+        Some(1)
+    );
+    // Placement faults do not fail lookups.
+    fault(&sim, "http_500", 1).await;
+    kite.get("/orders").await.data();
+    kite.place(&with_tag("look2"))
+        .await
+        .assert_error(500, "GeneralException");
+}
+
+#[tokio::test]
+async fn an_orders_timeout_holds_the_lookup_answer() {
+    let sim = frozen_sim().await;
+    let kite = Kite::default_account(&sim);
+    let id = kite.place_ok(&with_tag("slow1")).await;
+    let queued = control(
+        &sim,
+        "/_sim/faults",
+        json!({ "kind": "orders_timeout", "count": 2, "delay_ms": 400 }),
+    )
+    .await;
+    assert_eq!(queued["delay_ms"], 400);
+    let impatient = Kite {
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_millis(100))
+            .build()
+            .expect("client"),
+        ..Kite::default_account(&sim)
+    };
+    let gave_up = impatient
+        .request(reqwest::Method::GET, &format!("/orders/{id}"))
+        .send()
+        .await;
+    assert!(gave_up.is_err_and(|e| e.is_timeout()), "no answer in time");
+    let started = Instant::now();
+    let orders = kite.get("/orders").await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "held for delay_ms"
+    );
+    assert_eq!(orders.data()[0]["order_id"], id.as_str());
+    // Both used up: the next lookup answers at once.
+    kite.get("/orders").await.data();
+}
+
+#[tokio::test]
+async fn a_partial_cancel_fills_part_then_the_exchange_cancels_the_rest() {
+    let sim = frozen_sim().await;
+    let kite = Kite::default_account(&sim);
+    let mut ws = connect(&sim, "sim_key", "sim_token").await;
+    let queued = control(
+        &sim,
+        "/_sim/faults",
+        json!({ "kind": "partial_cancel", "filled_quantity": 2, "delay_ms": 300 }),
+    )
+    .await;
+    assert_eq!(
+        (
+            queued["filled_quantity"].clone(),
+            queued["delay_ms"].clone()
+        ),
+        (json!(2), json!(300))
+    );
+    let placed = Instant::now();
+    let id = kite.place_ok(&market("TCS", "BUY", "5")).await;
+    let part = kite.order(&id).await;
+    assert_eq!(
+        (
+            part["status"].as_str(),
+            part["filled_quantity"].as_u64(),
+            part["pending_quantity"].as_u64(),
+            part["average_price"].clone()
+        ),
+        (Some("OPEN"), Some(2), Some(3), json!(3500))
+    );
+    // It fills no further, even when the price moves.
+    set_price(&sim, "TCS", json!(3490)).await;
+    assert_eq!(kite.order(&id).await["filled_quantity"], 2);
+    // Updates: OPEN, OPEN with the partial fill, CANCELLED with the fill kept.
+    assert_eq!(
+        order_update(&mut ws, &id, "OPEN").await["filled_quantity"],
+        0
+    );
+    assert_eq!(
+        order_update(&mut ws, &id, "OPEN").await["filled_quantity"],
+        2
+    );
+    let cancelled = order_update(&mut ws, &id, "CANCELLED").await;
+    assert!(
+        placed.elapsed() >= Duration::from_millis(300),
+        "cancelled after delay_ms"
+    );
+    assert_eq!(
+        (
+            cancelled["filled_quantity"].as_u64(),
+            cancelled["cancelled_quantity"].as_u64(),
+            cancelled["pending_quantity"].as_u64(),
+            cancelled["average_price"].clone()
+        ),
+        (Some(2), Some(3), Some(0), json!(3500))
+    );
+    assert!(
+        cancelled["status_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("exchange")),
+        "{cancelled}"
+    );
+    assert_eq!(kite.statuses(&id).await[3..], ["OPEN", "OPEN", "CANCELLED"]);
+    // The partial fill is in the position.
+    let positions = kite.get("/portfolio/positions").await;
+    assert_eq!(positions.data()["net"][0]["quantity"], 2);
+    // Only one was queued; a default partial fills half.
+    let next = kite.place_ok(&market("TCS", "BUY", "1")).await;
+    assert_eq!(kite.order(&next).await["status"], "COMPLETE");
+    control(&sim, "/_sim/faults", json!({ "kind": "partial_cancel" })).await;
+    let half = kite.place_ok(&market("TCS", "SELL", "4")).await;
+    let o = eventually("the default partial_cancel to cancel at once", || async {
+        let o = kite.order(&half).await;
+        (o["status"] == "CANCELLED").then_some(o)
+    })
+    .await;
+    assert_eq!(o["filled_quantity"], 2);
+}
+
+#[tokio::test]
+async fn a_delayed_reject_waits_in_validation_then_rejects() {
+    let sim = frozen_sim().await;
+    let kite = Kite::default_account(&sim);
+    let mut ws = connect(&sim, "sim_key", "sim_token").await;
+    control(
+        &sim,
+        "/_sim/faults",
+        json!({ "kind": "reject", "delay_ms": 300 }),
+    )
+    .await;
+    let placed = Instant::now();
+    let id = kite.place_ok(&with_tag("late1")).await;
+    let waiting = kite.order(&id).await;
+    assert_eq!(
+        (
+            waiting["status"].as_str(),
+            waiting["pending_quantity"].as_u64()
+        ),
+        (Some("VALIDATION PENDING"), Some(1))
+    );
+    let rejected = order_update(&mut ws, &id, "REJECTED").await;
+    assert!(
+        placed.elapsed() >= Duration::from_millis(300),
+        "rejected after delay_ms"
+    );
+    assert!(
+        rejected["status_message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("RMS:")),
+        "{rejected}"
+    );
+    assert_eq!(
+        kite.statuses(&id).await,
+        ["PUT ORDER REQ RECEIVED", "VALIDATION PENDING", "REJECTED"]
+    );
+    assert_eq!(kite.order(&id).await["filled_quantity"], 0);
 }

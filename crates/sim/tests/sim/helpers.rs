@@ -36,7 +36,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    async fn read(r: reqwest::Response) -> Self {
+    pub async fn read(r: reqwest::Response) -> Self {
         let status = r.status().as_u16();
         let text = r.text().await.expect("a readable body");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
@@ -87,7 +87,7 @@ impl Kite {
         Self::new(sim, "sim_key", "sim_token")
     }
 
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let mut r = self
             .http
             .request(method, format!("{}{path}", self.base))
@@ -354,17 +354,23 @@ pub async fn tick_at(ws: &mut Socket, token: u32, paise: i64) -> (Tick, usize) {
 }
 
 /// Skips messages until an order update for `order_id` with `status` arrives; returns its data.
+/// Fails after [`DEADLINE`] (heartbeats alone would keep it waiting for ever).
 pub async fn order_update(ws: &mut Socket, order_id: &str, status: &str) -> Value {
-    loop {
-        if let Received::Text(v) = receive(ws).await {
-            if v["type"] == "order"
-                && v["data"]["order_id"] == order_id
-                && v["data"]["status"] == status
-            {
-                return v["data"].clone();
+    let wait = async {
+        loop {
+            if let Received::Text(v) = receive(ws).await {
+                if v["type"] == "order"
+                    && v["data"]["order_id"] == order_id
+                    && v["data"]["status"] == status
+                {
+                    return v["data"].clone();
+                }
             }
         }
-    }
+    };
+    tokio::time::timeout(DEADLINE, wait)
+        .await
+        .unwrap_or_else(|_| panic!("no {status} update for order {order_id}"))
 }
 
 /// Counts `n` heartbeats, returning everything else that arrived meanwhile.
@@ -378,4 +384,33 @@ pub async fn during_heartbeats(ws: &mut Socket, n: usize) -> Vec<Received> {
         }
     }
     other
+}
+
+/// The Kite REST client (crates/kite) for the default account, as the executor builds it.
+pub fn kite_client(sim: &RunningSim) -> algo_kite::KiteClient {
+    algo_kite::KiteHttp::new(&sim.base_url, Duration::from_secs(5))
+        .expect("a client for the simulator")
+        .client("sim_key", algo_kite::Secret::new("sim_token"))
+}
+
+/// A MARKET order for the Kite client, with automatic market protection.
+pub fn market_request(
+    symbol: &str,
+    side: algo_kite::TransactionType,
+    quantity: u32,
+) -> algo_kite::OrderRequest {
+    algo_kite::OrderRequest {
+        tradingsymbol: symbol.into(),
+        exchange: "NSE".into(),
+        transaction_type: side,
+        order_type: algo_kite::OrderType::Market,
+        quantity,
+        product: "MIS".into(),
+        validity: "DAY".into(),
+        price_paise: None,
+        trigger_price_paise: None,
+        tag: None,
+        market_protection: algo_kite::MarketProtection::Automatic,
+        algo_id: None,
+    }
 }

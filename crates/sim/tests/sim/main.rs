@@ -4,10 +4,13 @@
 #![allow(unused_crate_dependencies)] // integration tests link every dependency of the crate
 
 mod armed;
+mod behaviour;
 mod faults;
 mod helpers;
 mod kite_client;
 mod market;
+mod modify;
 mod orders;
+mod positions;
 mod session;
 mod ticker;
