@@ -405,3 +405,220 @@ async fn an_edit_between_stop_and_start_does_not_change_what_the_exit_sells() {
     assert_eq!(sold, vec![("TCS", 5)], "{orders:?}");
     s.system.shutdown().await;
 }
+
+async fn sim_post(s: &System, path: &str, body: Value) {
+    let r = s
+        .http
+        .post(format!("{}{path}", s.sim.base_url))
+        .json(&body)
+        .send()
+        .await
+        .expect("sim");
+    assert!(r.status().is_success(), "{path}: {}", r.status());
+}
+
+// 2. The placement's answer is lost, and the lookups by tag that follow fail (500s): a failed
+// lookup never leads to a second order.
+#[tokio::test]
+async fn a_failed_lookup_after_a_lost_answer_never_places_again() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (id, event) = buy_now(&s, &token, "TCS").await;
+    sim_post(
+        &s,
+        "/_sim/faults",
+        json!({ "kind": "timeout", "count": 1, "delay_ms": 4000 }),
+    )
+    .await;
+    sim_post(
+        &s,
+        "/_sim/faults",
+        json!({ "kind": "orders_http_500", "count": 4 }),
+    )
+    .await;
+    let handled = s.system.executor.handle(&event).await;
+    assert_eq!(handled, Handled::Done("order COMPLETE".into()));
+    assert_eq!(side(&s.sim_orders().await, "BUY"), 1, "placed once");
+    assert_eq!(s.status(&token, &id).await["position"], "bought");
+    s.system.shutdown().await;
+}
+
+// 2. The same lost answer while the broker's order book lags: an empty book right after the
+// send is not a definitive "no such order".
+#[tokio::test]
+async fn an_order_book_that_lags_is_not_taken_for_no_such_order() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (_, event) = buy_now(&s, &token, "INFY").await;
+    sim_post(&s, "/_sim/behaviour", json!({ "book_lag_ms": 2500 })).await;
+    sim_post(
+        &s,
+        "/_sim/faults",
+        json!({ "kind": "timeout", "count": 1, "delay_ms": 4000 }),
+    )
+    .await;
+    let handled = s.system.executor.handle(&event).await;
+    assert_eq!(handled, Handled::Done("order COMPLETE".into()));
+    assert_eq!(side(&s.sim_orders().await, "BUY"), 1, "placed once");
+    s.system.shutdown().await;
+}
+
+// 3. A fill slower than the executor follows: the reconciler follows it to the end, and the
+// position is held (and exitable), not left `buying` for ever.
+#[tokio::test]
+async fn a_slow_fill_is_followed_to_the_end_by_the_reconciler() {
+    let config = ExecutorConfig {
+        fill_timeout: Duration::from_millis(500),
+        ..fast()
+    };
+    let s = start(CalendarKind::AlwaysOpen, config).await;
+    let token = s.trader().await;
+    let (id, event) = buy_now(&s, &token, "SBIN").await;
+    sim_post(&s, "/_sim/behaviour", json!({ "fill_delay_ms": 2500 })).await;
+    let handled = s.system.executor.handle(&event).await;
+    assert!(
+        matches!(&handled, Handled::Done(why) if why.contains("reconciler")),
+        "{handled:?}"
+    );
+    let status = s
+        .wait_status(&token, &id, Duration::from_secs(15), |v| {
+            v["position"] == "bought"
+        })
+        .await;
+    assert_eq!(status["position"], "bought", "{status}");
+    let log = order_log(&s, &token, &id).await;
+    assert_eq!(log[0]["status"], "COMPLETE", "{log:?}");
+    s.system.shutdown().await;
+}
+
+// 3. A partial fill that ends CANCELLED holds shares: the position shows bought, and the exit
+// sells the filled quantity, not the strategy's.
+#[tokio::test]
+async fn a_partial_fill_then_cancel_holds_the_filled_shares_and_the_exit_sells_them() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (id, event) = buy_now(&s, &token, "TCS").await;
+    sim_post(
+        &s,
+        "/_sim/faults",
+        json!({ "kind": "partial_cancel", "count": 1, "filled_quantity": 2, "delay_ms": 300 }),
+    )
+    .await;
+    let handled = s.system.executor.handle(&event).await;
+    assert_eq!(handled, Handled::Done("order CANCELLED".into()));
+    assert_eq!(s.status(&token, &id).await["position"], "bought");
+    let sell = OrderEvent::new(
+        event.strategy_id,
+        EventKind::Sell,
+        event.trading_date,
+        Utc::now(),
+    );
+    assert_eq!(
+        s.system.executor.handle(&sell).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    let orders = s.sim_orders().await;
+    let sold: Vec<i64> = orders
+        .iter()
+        .filter(|o| o["transaction_type"] == "SELL")
+        .map(|o| o["quantity"].as_i64().unwrap_or(0))
+        .collect();
+    assert_eq!(sold, vec![2], "{orders:?}");
+    s.system.shutdown().await;
+}
+
+// 10. The trader sold by hand in the Kite app: the timed exit finds the broker flat and sells
+// nothing (no short), and says so.
+#[tokio::test]
+async fn an_exit_after_a_sale_by_hand_sells_nothing() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (id, event) = buy_now(&s, &token, "TCS").await;
+    assert_eq!(
+        s.system.executor.handle(&event).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    let kite = algo_kite::KiteHttp::new(&s.sim.base_url, Duration::from_secs(2)).expect("http");
+    let by_hand = kite.client("sim_key", algo_kite::Secret::new("sim_token"));
+    by_hand
+        .place_order(&algo_kite::OrderRequest {
+            tradingsymbol: "TCS".into(),
+            exchange: "NSE".into(),
+            transaction_type: algo_kite::TransactionType::Sell,
+            order_type: algo_kite::OrderType::Market,
+            quantity: 5,
+            product: "MIS".into(),
+            validity: "DAY".into(),
+            price_paise: None,
+            trigger_price_paise: None,
+            tag: None,
+            market_protection: algo_kite::MarketProtection::Automatic,
+            algo_id: None,
+        })
+        .await
+        .expect("sold by hand");
+    let sell = OrderEvent::new(
+        event.strategy_id,
+        EventKind::Sell,
+        event.trading_date,
+        Utc::now(),
+    );
+    let handled = s.system.executor.handle(&sell).await;
+    assert!(
+        matches!(&handled, Handled::Done(why) if why.contains("closed outside")),
+        "{handled:?}"
+    );
+    assert_eq!(
+        side(&s.sim_orders().await, "SELL"),
+        1,
+        "only the trader's own sale"
+    );
+    let log = order_log(&s, &token, &id).await;
+    assert_eq!(log[0]["status"], "CLOSED_OUTSIDE", "{log:?}");
+    assert_ne!(s.status(&token, &id).await["position"], "bought");
+    s.system.shutdown().await;
+}
+
+// 9. Postgres refuses the final status write while the fill is followed: the leg is not
+// reported done with the record stale; the redelivery records it, and the exit still happens.
+#[tokio::test]
+async fn a_postgres_failure_while_recording_the_fill_is_recovered_on_redelivery() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (id, event) = buy_now(&s, &token, "TCS").await;
+    let pg = s.system.state.pg.clone();
+    // A blip that refuses exactly the write of the final status.
+    sqlx::query(
+        "ALTER TABLE order_logs ADD CONSTRAINT blip CHECK (status <> 'COMPLETE') NOT VALID",
+    )
+    .execute(&pg)
+    .await
+    .expect("blip on");
+    let first = s.system.executor.handle(&event).await;
+    sqlx::query("ALTER TABLE order_logs DROP CONSTRAINT blip")
+        .execute(&pg)
+        .await
+        .expect("blip off");
+    if let Handled::Retry(_) = first {
+        // The queue would deliver it again.
+        assert_eq!(
+            s.system.executor.handle(&event).await,
+            Handled::Done("order COMPLETE".into())
+        );
+    }
+    assert_eq!(side(&s.sim_orders().await, "BUY"), 1);
+    let log = order_log(&s, &token, &id).await;
+    assert_eq!(log[0]["status"], "COMPLETE", "{log:?}");
+    let sell = OrderEvent::new(
+        event.strategy_id,
+        EventKind::Sell,
+        event.trading_date,
+        Utc::now(),
+    );
+    assert_eq!(
+        s.system.executor.handle(&sell).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    assert_eq!(side(&s.sim_orders().await, "SELL"), 1);
+    s.system.shutdown().await;
+}

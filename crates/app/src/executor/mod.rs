@@ -95,7 +95,7 @@ impl Default for ExecutorConfig {
             fill_timeout: Duration::from_secs(15),
             poll_interval: Duration::from_millis(200),
             arm_lead: Duration::from_secs(1),
-            book_settle: Duration::from_secs(2),
+            book_settle: Duration::from_secs(5),
             resolve_timeout: Duration::from_secs(20),
             market_protection: MarketProtection::Automatic,
             algo_id: None,
@@ -142,6 +142,8 @@ pub fn day_from_logs(rows: &[LegRow]) -> Day {
             // A dropped entry spends the day's entry; a dropped exit changes nothing.
             "MISSED" if kind.leg() == Leg::Exit => continue,
             "MISSED" => Some(Outcome::Rejected),
+            // Sold outside the app: flat, with nothing sold by us.
+            "CLOSED_OUTSIDE" => Some(Outcome::Filled),
             status => Some(leg_outcome(kind, status, row.filled_quantity.unwrap_or(0))),
         };
         if let Ok(next) = day.step(kind, Outcome::Placing) {
@@ -292,7 +294,13 @@ impl Executor {
                         let instant = self.clock.now().max(event.scheduled_for);
                         if let Err(why) = self.entry_window(row, event.trading_date, instant) {
                             return self
-                                .finish_unsent(held, "MISSED", &format!("missed: {why}"))
+                                .finish_unsent(
+                                    ctx,
+                                    event,
+                                    held,
+                                    "MISSED",
+                                    &format!("missed: {why}"),
+                                )
                                 .await;
                         }
                     }
@@ -345,6 +353,32 @@ impl Executor {
             }
         }
 
+        // An exit never sells more than the broker says is held (the trader may have sold by
+        // hand in the Kite app); a position already closed is recorded, never shorted.
+        let mut spec = spec;
+        if event.event.leg() == Leg::Exit {
+            match self.held_at_broker(&client, &spec).await {
+                Some(0) => {
+                    return self
+                        .finish_unsent(ctx, event, held,
+                            "CLOSED_OUTSIDE",
+                            "the broker shows no open position: it was closed outside the app, so nothing was sold",
+                        )
+                        .await;
+                }
+                Some(net) if net < spec.quantity => {
+                    tracing::warn!(
+                        event_type = "exit_reduced",
+                        filled = spec.quantity,
+                        held = net,
+                        "the broker holds fewer shares than were bought; selling what it holds"
+                    );
+                    spec.quantity = net;
+                }
+                _ => {}
+            }
+        }
+
         // On time: an early event waits for its instant, then only the order goes out.
         let early = (event.scheduled_for - self.clock.now())
             .to_std()
@@ -369,6 +403,8 @@ impl Executor {
                 Ok(_) => {
                     return self
                         .finish_unsent(
+                            ctx,
+                            event,
                             held,
                             "MISSED",
                             "strategy not running: stopped before the order's instant",
@@ -438,6 +474,35 @@ impl Executor {
         handled
     }
 
+    /// The long quantity the broker's net positions hold of the leg's instrument and product;
+    /// `None` when they cannot be read in a few tries (the exit then sells what was filled:
+    /// holding a stop-loss exit back for the positions endpoint would cost more).
+    async fn held_at_broker(&self, client: &KiteClient, spec: &OrderSpec) -> Option<u32> {
+        for attempt in 1..=self.config.tries {
+            match client.positions().await {
+                Ok(positions) => {
+                    let net: i64 = positions
+                        .net
+                        .iter()
+                        .filter(|p| {
+                            p.tradingsymbol == spec.tradingsymbol
+                                && p.exchange == spec.exchange
+                                && p.product == spec.product
+                        })
+                        .map(|p| p.quantity)
+                        .sum();
+                    return Some(u32::try_from(net.max(0)).unwrap_or(u32::MAX));
+                }
+                Err(e) => {
+                    tracing::warn!(attempt, error = %e, "positions unavailable");
+                    tokio::time::sleep(self.config.backoff).await;
+                }
+            }
+        }
+        tracing::warn!("the broker's positions could not be read; exiting the filled quantity");
+        None
+    }
+
     /// Writes the leg of an order found at the broker with no leg recorded, and follows it.
     async fn adopt(
         &self,
@@ -482,8 +547,16 @@ impl Executor {
         .await
     }
 
-    /// Ends a leg that sent nothing (`MISSED`), completing its claim.
-    async fn finish_unsent(&self, held: &Held, status: &str, reason: &str) -> Handled {
+    /// Ends a leg that sent nothing (`MISSED`, `CLOSED_OUTSIDE`), completing its claim, and
+    /// refreshes the Redis copy of the day.
+    async fn finish_unsent(
+        &self,
+        ctx: &LegContext,
+        event: &OrderEvent,
+        held: &Held,
+        status: &str,
+        reason: &str,
+    ) -> Handled {
         let last = Final {
             status,
             average_price_paise: None,
@@ -496,6 +569,11 @@ impl Executor {
             return retry(e);
         }
         tracing::warn!(event_type = "event_missed", %reason, "nothing sent");
+        if let Ok(legs) = order_logs::day(&self.pg, ctx.row.id, event.trading_date).await {
+            let position = day_from_logs(&legs).position;
+            self.write_runtime(&ctx.row, event.trading_date, position, None, None, None)
+                .await;
+        }
         self.complete(held, &json!({ "status": status, "message": reason }))
             .await;
         Handled::Done(reason.to_owned())

@@ -123,6 +123,10 @@ impl Executor {
     /// Where a leg an earlier worker left in flight stands at the broker: by its order id when
     /// one was recorded, else by its tag.
     pub(super) async fn resolve(&self, client: &KiteClient, leg: &LegRow) -> Lookup {
+        if leg.status == "SENDING" && self.clock.now() < leg.scheduled_for {
+            // Died while waiting for the instant: an order is never sent before it.
+            return Lookup::Absent;
+        }
         let Some(order_id) = &leg.broker_order_id else {
             // The earlier owner may have sent it until its lease ran out, which was before this
             // claim: give the book its settle time from now.

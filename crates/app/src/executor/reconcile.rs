@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 use super::Executor;
 
 /// A leg this young may still be followed by its executor; the reconciler leaves it alone.
-const GRACE: Duration = Duration::from_secs(5);
+const GRACE: Duration = Duration::from_secs(1);
 
 /// Pause between two broker requests of one pass.
 const PACE: Duration = Duration::from_millis(150);
