@@ -2,6 +2,8 @@
 //!
 //! - `algo dev`: everything in one process: the simulated exchange, migrations, the API, the
 //!   timers, the executor, the stop-loss watcher, a demo user with the broker connected.
+//! - `algo serve`: the same against real Kite (`ALGO_KITE_URL`, `ALGO_KITE_WS_URL`), for a
+//!   trader's own server with a static IP: no simulator, no demo user, no development secrets.
 //! - `algo sim`: the simulated Kite exchange alone.
 //! - `algo demo`: a scripted session against a running `algo dev`.
 //! - `algo migrate`: apply the SQL migrations and exit.
@@ -57,6 +59,20 @@ enum Command {
         sim_port: u16,
         /// Trading calendar: `always-open` (default in dev) or `nse`.
         #[arg(long, env = "ALGO_CALENDAR", default_value = "always-open")]
+        calendar: String,
+    },
+    /// Run the whole system against real Kite (or any Kite at ALGO_KITE_URL): the API, timers,
+    /// executor, reconciler and stop-loss watcher in one process. Needs ALGO_JWT_SECRET,
+    /// ALGO_BROKER_KEY, and the market-data login ALGO_KITE_API_KEY / ALGO_KITE_ACCESS_TOKEN.
+    Serve {
+        /// API port.
+        #[arg(long, default_value_t = 8080, env = "ALGO_PORT")]
+        port: u16,
+        /// Address to listen on (put a TLS proxy in front of it for the phone).
+        #[arg(long, default_value = "127.0.0.1", env = "ALGO_BIND")]
+        bind: std::net::IpAddr,
+        /// Trading calendar: `nse` (default) or `always-open`.
+        #[arg(long, env = "ALGO_CALENDAR", default_value = "nse")]
         calendar: String,
     },
     /// Run the simulated Kite exchange alone.
@@ -166,6 +182,15 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
             Ok(())
         }
+        Command::Serve {
+            port,
+            bind,
+            calendar,
+        } => {
+            let calendar =
+                CalendarKind::parse(&calendar).context("--calendar must be nse or always-open")?;
+            serve(calendar, SocketAddr::new(bind, port)).await
+        }
         Command::Dev {
             port,
             sim_port,
@@ -174,15 +199,7 @@ async fn main() -> anyhow::Result<()> {
             let calendar =
                 CalendarKind::parse(&calendar).context("--calendar must be nse or always-open")?;
             let mut config = Config::from_env(Profile::SelfHosted, calendar)?;
-            config.calendar = calendar;
-            config.rules = match calendar {
-                CalendarKind::Nse => algo_core::StrategyRules {
-                    max_quantity: config.rules.max_quantity,
-                    mis_cutoff: config.rules.mis_cutoff,
-                    ..algo_core::StrategyRules::nse()
-                },
-                CalendarKind::AlwaysOpen => algo_core::StrategyRules::always_open(),
-            };
+            rules_for(&mut config, calendar);
             dev(config, port, sim_port).await
         }
     }
@@ -255,9 +272,71 @@ async fn demo_user(app: &axum::Router) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What `algo serve` needs from the environment, with no development fallback for any of it.
+const SERVE_REQUIRED: [(&str, &str); 4] = [
+    (
+        "ALGO_JWT_SECRET",
+        "at least 32 random bytes, e.g. `openssl rand -base64 48`",
+    ),
+    (
+        "ALGO_BROKER_KEY",
+        "base64 of 32 random bytes, e.g. `openssl rand -base64 32`",
+    ),
+    (
+        "ALGO_KITE_API_KEY",
+        "the api_key of your Kite Connect app (market data for stop-losses)",
+    ),
+    (
+        "ALGO_KITE_ACCESS_TOKEN",
+        "today's access token of that app's login (market data)",
+    ),
+];
+
+fn rules_for(config: &mut Config, calendar: CalendarKind) {
+    config.calendar = calendar;
+    config.rules = match calendar {
+        CalendarKind::Nse => algo_core::StrategyRules {
+            max_quantity: config.rules.max_quantity,
+            mis_cutoff: config.rules.mis_cutoff,
+            ..algo_core::StrategyRules::nse()
+        },
+        CalendarKind::AlwaysOpen => algo_core::StrategyRules::always_open(),
+    };
+}
+
+async fn serve(calendar: CalendarKind, addr: SocketAddr) -> anyhow::Result<()> {
+    let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let missing: Vec<String> = SERVE_REQUIRED
+        .iter()
+        .filter(|(k, _)| get(k).is_none())
+        .map(|(k, how)| format!("  {k}: {how}"))
+        .collect();
+    anyhow::ensure!(
+        missing.is_empty(),
+        "algo serve trades real money and uses no development defaults; set:\n{}",
+        missing.join("\n")
+    );
+    let mut config = Config::from_env(Profile::SelfHosted, calendar)?;
+    rules_for(&mut config, calendar);
+    config.kite_url = get("ALGO_KITE_URL").unwrap_or_else(|| "https://api.kite.trade".into());
+    let ws_url = get("ALGO_KITE_WS_URL").unwrap_or_else(|| "wss://ws.kite.trade".into());
+    let feed = FeedConfig {
+        ws_url,
+        api_key: config.kite_api_key.clone(),
+        access_token: algo_kite::Secret::new(
+            String::from_utf8_lossy(&config.kite_access_token.0).into_owned(),
+        ),
+    };
+    let executor = ExecutorConfig {
+        algo_id: get("ALGO_ALGO_ID"),
+        ..ExecutorConfig::default()
+    };
+    run(config, feed, executor, addr, false).await
+}
+
 async fn dev(mut config: Config, port: u16, sim_port: u16) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
-    println!("[1/5] simulated exchange");
+    println!("[0/5] simulated exchange");
     let sim_addr = SocketAddr::from(([127, 0, 0, 1], sim_port));
     let sim_listener = algo_sim::listen(sim_addr)
         .with_context(|| format!("binding the simulated exchange to {sim_addr}"))?;
@@ -266,7 +345,29 @@ async fn dev(mut config: Config, port: u16, sim_port: u16) -> anyhow::Result<()>
             .serve(sim_listener, shutdown.clone().cancelled_owned()),
     );
     config.kite_url = format!("http://{sim_addr}");
-    println!("[2/5] database (migrations)");
+    let feed = FeedConfig {
+        ws_url: format!("ws://{sim_addr}/ws"),
+        api_key: "sim_key".into(),
+        access_token: algo_kite::Secret::new("sim_token"),
+    };
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let result = run(config, feed, ExecutorConfig::default(), addr, true).await;
+    shutdown.cancel();
+    let _ = sim_task.await;
+    result
+}
+
+/// The system in one process until Ctrl-C or SIGTERM: database, cache, timers, executor,
+/// reconciler, stop-loss watcher and the API; with `demo`, the demo user too.
+async fn run(
+    config: Config,
+    feed_config: FeedConfig,
+    executor: ExecutorConfig,
+    addr: SocketAddr,
+    demo: bool,
+) -> anyhow::Result<()> {
+    let shutdown = CancellationToken::new();
+    println!("[1/5] database (migrations)");
     let pg = prepare_database(&config).await?;
     let redis = RedisStore::new(
         &config.redis_url,
@@ -276,37 +377,41 @@ async fn dev(mut config: Config, port: u16, sim_port: u16) -> anyhow::Result<()>
     if let Err(e) = redis.ping().await {
         tracing::warn!(error = %e, "redis is not answering yet; /health reports REDIS_DOWN until it does");
     }
-    println!("[3/5] timers, queue and executor");
-    let system = SelfHosted::start(&config, pg, redis.clone(), ExecutorConfig::default())
+    println!("[2/5] timers, queue, executor and reconciler");
+    let system = SelfHosted::start(&config, pg, redis.clone(), executor)
         .await
         .map_err(anyhow::Error::msg)?;
-    println!("[4/5] stop-loss watcher");
+    println!("[3/5] stop-loss watcher");
+    let ws_url = feed_config.ws_url.clone();
     let feed = FeedWorker::new(
         redis,
         system.queue.clone(),
         Arc::new(SystemClock),
         algo_kite::KiteHttp::new(&config.kite_url, config.kite_timeout)?,
-        FeedConfig {
-            ws_url: format!("ws://{sim_addr}/ws"),
-            api_key: "sim_key".into(),
-            access_token: algo_kite::Secret::new("sim_token"),
-        },
+        feed_config,
     );
     let feed_task = tokio::spawn(feed.run(shutdown.clone()));
     let app = router(system.state.clone());
-    println!("[5/5] demo user");
-    demo_user(&app).await?;
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    if demo {
+        println!("[4/5] demo user");
+        demo_user(&app).await?;
+    } else {
+        println!("[4/5] no demo user (register through the API)");
+    }
+    println!("[5/5] API");
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;
     println!();
-    println!("  algo dev is up");
+    println!("  algo {} is up", if demo { "dev" } else { "serve" });
     println!("  API                 http://{addr}   (health: /health, OpenAPI: /openapi.json)");
     println!(
-        "  simulated exchange  http://{sim_addr}   (ticker ws://{sim_addr}/ws, control /_sim/…)"
+        "  broker              {}   (ticker {ws_url})",
+        config.kite_url
     );
-    println!("  demo login          {DEMO_EMAIL} / {DEMO_PASSWORD}  (broker connected: sim_key / sim_token)");
+    if demo {
+        println!("  demo login          {DEMO_EMAIL} / {DEMO_PASSWORD}  (broker connected: sim_key / sim_token)");
+    }
     println!(
         "  calendar            {} {}",
         config.calendar.as_str(),
@@ -316,9 +421,11 @@ async fn dev(mut config: Config, port: u16, sim_port: u16) -> anyhow::Result<()>
             "(NSE sessions and holidays)"
         }
     );
-    println!(
-        "  try next            algo demo   (in another terminal: buys, then a stop-loss exit)"
-    );
+    if demo {
+        println!(
+            "  try next            algo demo   (in another terminal: buys, then a stop-loss exit)"
+        );
+    }
     println!("  Ctrl-C stops everything cleanly");
     println!();
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
@@ -326,14 +433,35 @@ async fn dev(mut config: Config, port: u16, sim_port: u16) -> anyhow::Result<()>
     });
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+            stop_signal().await;
             tracing::info!("shutting down: no new requests, finishing orders in flight");
         })
         .await?;
     system.shutdown().await;
     shutdown.cancel();
     let _ = feed_task.await;
-    let _ = sim_task.await;
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (what a service manager sends).
+async fn stop_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
 }
