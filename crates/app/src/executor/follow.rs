@@ -70,6 +70,9 @@ impl Executor {
                 .record_final(row, kind, date, held.key.as_ref(), &order)
                 .await
             {
+                Ok(_) if self.crash_after_recording() => {
+                    return super::crashed(super::Step::Recorded);
+                }
                 Ok(recorded) => {
                     self.complete(held, &recorded.raw).await;
                     return Handled::Done(format!("order {}", recorded.status));
@@ -84,6 +87,10 @@ impl Executor {
         // Nothing is completed: the redelivery finds the leg open and resumes it by order id.
         self.release(held).await;
         Handled::Retry("the order's final status could not be recorded".into())
+    }
+
+    fn crash_after_recording(&self) -> bool {
+        self.config.crash_after == Some(super::Step::Recorded)
     }
 
     /// Records `order`'s final status on the leg `ledger_key`: the order log, then the Redis

@@ -84,6 +84,34 @@ pub struct ExecutorConfig {
     pub resolve_timeout: Duration,
     pub market_protection: MarketProtection,
     pub algo_id: Option<String>,
+    /// For crash tests only: stop dead right after this step, as a SIGKILL there would
+    /// (nothing more is written, nothing released; the claim's renewals stop).
+    pub crash_after: Option<Step>,
+}
+
+/// The steps of a leg after which a worker can die, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step {
+    /// The ledger key and the strategy lock are held.
+    Claimed,
+    /// The leg's `SENDING` row is written.
+    SendingWritten,
+    /// The order went to the broker (its answer, if any, not yet recorded).
+    Sent,
+    /// The leg is `PLACED` with the broker's order id.
+    PlacedWritten,
+    /// The order log has the final status; the ledger is not completed yet.
+    Recorded,
+}
+
+impl Step {
+    pub const ALL: [Step; 5] = [
+        Step::Claimed,
+        Step::SendingWritten,
+        Step::Sent,
+        Step::PlacedWritten,
+        Step::Recorded,
+    ];
 }
 
 impl Default for ExecutorConfig {
@@ -99,6 +127,7 @@ impl Default for ExecutorConfig {
             resolve_timeout: Duration::from_secs(20),
             market_protection: MarketProtection::Automatic,
             algo_id: None,
+            crash_after: None,
         }
     }
 }
@@ -158,6 +187,11 @@ pub fn day_from_logs(rows: &[LegRow]) -> Day {
     day
 }
 
+/// What a test's crash at `step` returns: the worker is gone, the event unacknowledged.
+fn crashed(step: Step) -> Handled {
+    Handled::Retry(format!("crashed after {step:?}"))
+}
+
 fn retry(e: StoreError) -> Handled {
     Handled::Retry(e.to_string())
 }
@@ -193,6 +227,9 @@ impl Executor {
             Ok(held) => held,
             Err(handled) => return handled,
         };
+        if self.crashes_after(Step::Claimed) {
+            return crashed(Step::Claimed);
+        }
         self.execute(&ctx, event, &held).await
     }
 
@@ -351,6 +388,9 @@ impl Executor {
                 self.release(held).await;
                 return retry(e);
             }
+            if self.crashes_after(Step::SendingWritten) {
+                return crashed(Step::SendingWritten);
+            }
         }
 
         // An exit never sells more than the broker says is held (the trader may have sold by
@@ -419,6 +459,7 @@ impl Executor {
             .await;
         let placed_at = self.clock.now();
         let handled = match placement {
+            Placement::Placed(_) if self.crashes_after(Step::Sent) => crashed(Step::Sent),
             Placement::Placed(order_id) => {
                 let timing_ms = (placed_at - event.scheduled_for).num_milliseconds();
                 tracing::info!(
@@ -447,6 +488,9 @@ impl Executor {
                 {
                     tracing::error!(error = %e, "order placed but its log could not be updated");
                 }
+                if self.crashes_after(Step::PlacedWritten) {
+                    return crashed(Step::PlacedWritten);
+                }
                 self.follow(
                     &client,
                     row,
@@ -472,6 +516,10 @@ impl Executor {
         // Its connection closes only now, after the other orders of its instant went out.
         drop(armed);
         handled
+    }
+
+    fn crashes_after(&self, step: Step) -> bool {
+        self.config.crash_after == Some(step)
     }
 
     /// The long quantity the broker's net positions hold of the leg's instrument and product;
