@@ -13,3 +13,5 @@ ALTER TABLE order_logs ADD COLUMN exchange text;
 ALTER TABLE order_logs ADD COLUMN product text;
 -- The reconciler's work list: legs not yet final.
 CREATE INDEX order_logs_open_idx ON order_logs (trading_date) WHERE status IN ('SENDING', 'PLACED');
+-- Postbacks find their leg by the broker's order id.
+CREATE INDEX order_logs_broker_order_idx ON order_logs (broker_order_id) WHERE broker_order_id IS NOT NULL;

@@ -622,3 +622,61 @@ async fn a_postgres_failure_while_recording_the_fill_is_recovered_on_redelivery(
     assert_eq!(side(&s.sim_orders().await, "SELL"), 1);
     s.system.shutdown().await;
 }
+
+// The broker's postback of an order nobody follows any more (its worker died after placing
+// it) records its fill; a postback with a bad checksum changes nothing.
+#[tokio::test]
+async fn a_postback_with_its_checksum_records_the_fill_and_a_forged_one_is_refused() {
+    let config = ExecutorConfig {
+        fill_timeout: Duration::from_secs(120),
+        ..fast()
+    };
+    let s = start(CalendarKind::AlwaysOpen, config.clone()).await;
+    let token = s.trader().await;
+    let (id, event) = buy_now(&s, &token, "TCS").await;
+    sim_post(&s, "/_sim/behaviour", json!({ "fill_delay_ms": 500 })).await;
+    let mut dying = clone_executor(&s);
+    dying.config = ExecutorConfig {
+        crash_after: Some(algo_app::executor::Step::PlacedWritten),
+        ..config
+    };
+    assert!(matches!(dying.handle(&event).await, Handled::Retry(_)));
+    let kite = algo_kite::KiteHttp::new(&s.sim.base_url, Duration::from_secs(2)).expect("http");
+    let client = kite.client("sim_key", algo_kite::Secret::new("sim_token"));
+    let order_id = s.sim_orders().await[0]["order_id"]
+        .as_str()
+        .expect("order id")
+        .to_owned();
+    let mut filled = None;
+    for _ in 0..50 {
+        let history = client.order_history(&order_id).await.expect("history");
+        if history.last().is_some_and(|o| o.status == "COMPLETE") {
+            filled = history.last().cloned();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let filled = filled.expect("the exchange filled it");
+    let stamp = filled.order_timestamp.clone().expect("timestamp");
+    assert_eq!(s.status(&token, &id).await["position"], "buying");
+    let forged = json!({ "order_id": order_id, "order_timestamp": stamp, "checksum": "0".repeat(64), "status": "COMPLETE" });
+    let (status, body) = s
+        .call(Method::POST, "/broker/postback", None, Some(forged))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(s.status(&token, &id).await["position"], "buying");
+    let stranger = json!({ "order_id": "999", "order_timestamp": stamp, "checksum": "x" });
+    let (status, _) = s
+        .call(Method::POST, "/broker/postback", None, Some(stranger))
+        .await;
+    assert_eq!(status, StatusCode::OK, "not ours: acknowledged, ignored");
+    let checksum = algo_kite::postback::checksum(&order_id, &stamp, "sim_secret");
+    let genuine = json!({ "order_id": order_id, "order_timestamp": stamp, "checksum": checksum, "status": "COMPLETE", "filled_quantity": 5 });
+    let (status, body) = s
+        .call(Method::POST, "/broker/postback", None, Some(genuine))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(s.status(&token, &id).await["position"], "bought");
+    assert_eq!(order_log(&s, &token, &id).await[0]["status"], "COMPLETE");
+    s.system.shutdown().await;
+}

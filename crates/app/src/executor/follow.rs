@@ -15,6 +15,8 @@ use algo_kite::types::{Order, OrderState};
 use algo_kite::KiteClient;
 use algo_store::postgres::order_logs::{self, Final};
 use algo_store::postgres::strategies::{self, StrategyRow};
+use algo_store::postgres::PgPool;
+use algo_store::redis::RedisStore;
 use algo_store::StoreError;
 use chrono::NaiveDate;
 use serde_json::json;
@@ -93,9 +95,7 @@ impl Executor {
         self.config.crash_after == Some(super::Step::Recorded)
     }
 
-    /// Records `order`'s final status on the leg `ledger_key`: the order log, then the Redis
-    /// copy of the runtime; a refused exit fails the strategy, loudly. A leg already final is
-    /// left as it is (the reconciler and the executor may both reach here).
+    /// Records `order`'s final status on the leg `ledger_key` (see [`record_final`]).
     pub async fn record_final(
         &self,
         row: &StrategyRow,
@@ -104,67 +104,82 @@ impl Executor {
         ledger_key: &str,
         order: &Order,
     ) -> Result<Recorded, StoreError> {
-        let status = match order.state() {
-            OrderState::Complete => "COMPLETE",
-            OrderState::Cancelled => "CANCELLED",
-            _ => "REJECTED",
-        };
-        let filled = i32::try_from(order.filled_quantity).unwrap_or(i32::MAX);
-        let avg = order.average_price.paise().filter(|p| *p > 0);
-        let raw = json!({ "order_id": order.order_id, "status": order.status, "status_message": order.status_message,
-            "filled_quantity": order.filled_quantity, "average_price": order.average_price.as_str() });
-        order_logs::finish(
-            &self.pg,
-            ledger_key,
-            &Final {
-                status,
-                average_price_paise: avg,
-                filled_quantity: Some(filled),
-                message: order.status_message.as_deref(),
-                raw_response: Some(&raw),
-            },
-        )
-        .await?;
-        let outcome = leg_outcome(kind, status, filled);
-        let day = match order_logs::day(&self.pg, row.id, date).await {
-            Ok(rows) => day_from_logs(&rows),
-            Err(_) => Day::default()
-                .step(kind, Outcome::Placing)
-                .and_then(|d| d.step(kind, outcome))
-                .unwrap_or_default(),
-        };
-        let (buy, sell) = if kind.leg() == Leg::Entry {
-            (Some(order.order_id.as_str()), None)
-        } else {
-            (None, Some(order.order_id.as_str()))
-        };
-        let instrument = (kind.leg() == Leg::Entry)
-            .then_some((order.tradingsymbol.as_str(), order.exchange.as_str()));
-        self.write_runtime(row, date, day.position, buy, sell, instrument)
-            .await;
-        let order_id = &order.order_id;
-        if status == "COMPLETE" {
-            tracing::info!(event_type = "order_filled", user_id = %row.user_id, broker_order_id = %order_id, "order filled");
-        } else {
-            let why = order
-                .status_message
-                .clone()
-                .unwrap_or_else(|| format!("the broker {}", status.to_lowercase()));
-            tracing::warn!(event_type = "order_rejected", user_id = %row.user_id, broker_order_id = %order_id,
-                filled_quantity = filled, reason = %why, "order not filled");
-            if kind.leg() == Leg::Exit {
-                let reason = format!("ORDER_FAILED: the exit was {} by the broker ({why}); the position may still be open", status.to_lowercase());
-                strategies::fail(&self.pg, row.id, &reason).await?;
-            } else if day.position == Position::Bought {
-                tracing::warn!(
-                    event_type = "entry_partly_filled",
-                    filled_quantity = filled,
-                    "the entry filled in part; the exit sells what was filled"
-                );
-            }
-        }
-        Ok(Recorded { status, raw })
+        record_final(&self.pg, &self.redis, row, kind, date, ledger_key, order).await
     }
+}
+
+/// Records `order`'s final status on the leg `ledger_key`: the order log, then the Redis
+/// copy of the runtime; a refused exit fails the strategy, loudly. A leg already final is
+/// left as it is (the reconciler and the executor may both reach here).
+#[allow(clippy::too_many_arguments)] // the leg's identity, spelled out
+pub async fn record_final(
+    pg: &PgPool,
+    redis: &RedisStore,
+    row: &StrategyRow,
+    kind: EventKind,
+    date: NaiveDate,
+    ledger_key: &str,
+    order: &Order,
+) -> Result<Recorded, StoreError> {
+    let status = match order.state() {
+        OrderState::Complete => "COMPLETE",
+        OrderState::Cancelled => "CANCELLED",
+        _ => "REJECTED",
+    };
+    let filled = i32::try_from(order.filled_quantity).unwrap_or(i32::MAX);
+    let avg = order.average_price.paise().filter(|p| *p > 0);
+    let raw = json!({ "order_id": order.order_id, "status": order.status, "status_message": order.status_message,
+        "filled_quantity": order.filled_quantity, "average_price": order.average_price.as_str() });
+    order_logs::finish(
+        pg,
+        ledger_key,
+        &Final {
+            status,
+            average_price_paise: avg,
+            filled_quantity: Some(filled),
+            message: order.status_message.as_deref(),
+            raw_response: Some(&raw),
+        },
+    )
+    .await?;
+    let outcome = leg_outcome(kind, status, filled);
+    let day = match order_logs::day(pg, row.id, date).await {
+        Ok(rows) => day_from_logs(&rows),
+        Err(_) => Day::default()
+            .step(kind, Outcome::Placing)
+            .and_then(|d| d.step(kind, outcome))
+            .unwrap_or_default(),
+    };
+    let (buy, sell) = if kind.leg() == Leg::Entry {
+        (Some(order.order_id.as_str()), None)
+    } else {
+        (None, Some(order.order_id.as_str()))
+    };
+    let instrument = (kind.leg() == Leg::Entry)
+        .then_some((order.tradingsymbol.as_str(), order.exchange.as_str()));
+    super::write_runtime(redis, row, date, day.position, buy, sell, instrument).await;
+    let order_id = &order.order_id;
+    if status == "COMPLETE" {
+        tracing::info!(event_type = "order_filled", user_id = %row.user_id, broker_order_id = %order_id, "order filled");
+    } else {
+        let why = order
+            .status_message
+            .clone()
+            .unwrap_or_else(|| format!("the broker {}", status.to_lowercase()));
+        tracing::warn!(event_type = "order_rejected", user_id = %row.user_id, broker_order_id = %order_id,
+            filled_quantity = filled, reason = %why, "order not filled");
+        if kind.leg() == Leg::Exit {
+            let reason = format!("ORDER_FAILED: the exit was {} by the broker ({why}); the position may still be open", status.to_lowercase());
+            strategies::fail(pg, row.id, &reason).await?;
+        } else if day.position == Position::Bought {
+            tracing::warn!(
+                event_type = "entry_partly_filled",
+                filled_quantity = filled,
+                "the entry filled in part; the exit sells what was filled"
+            );
+        }
+    }
+    Ok(Recorded { status, raw })
 }
 
 /// What a final status means for the day: an entry that filled even in part holds shares.

@@ -54,7 +54,7 @@ use claim::Held;
 use gate::LegContext;
 use place::{Lookup, Placement};
 
-pub use follow::{leg_outcome, Recorded};
+pub use follow::{leg_outcome, record_final, Recorded};
 pub use gate::ENTRY_CUTOFF;
 pub use recover::recover_missed;
 
@@ -761,7 +761,7 @@ impl Executor {
         }
     }
 
-    /// Updates the Redis copy of the runtime and tells the stop-loss watcher.
+    /// Updates the Redis copy of the runtime (see [`write_runtime`]).
     #[allow(clippy::too_many_arguments)] // the runtime hash's fields, each optional
     async fn write_runtime(
         &self,
@@ -772,38 +772,52 @@ impl Executor {
         sell: Option<&str>,
         instrument: Option<(&str, &str)>,
     ) {
-        let keys = self.redis.keys();
-        let result: Result<(), StoreError> = async {
-            let mut conn = self.redis.conn().await?;
-            let mut fields: Vec<(&str, String)> = vec![
-                ("position", position.as_str().to_owned()),
-                ("trading_date", date.format("%Y-%m-%d").to_string()),
-            ];
-            if let Some(id) = buy {
-                fields.push(("last_buy_order", id.to_owned()));
-            }
-            if let Some(id) = sell {
-                fields.push(("last_sell_order", id.to_owned()));
-            }
-            // The position's own instrument: the stop-loss watcher guards it, whatever the
-            // strategy was edited to since.
-            if let Some((symbol, exchange)) = instrument {
-                fields.push(("position_symbol", symbol.to_owned()));
-                fields.push(("position_exchange", exchange.to_owned()));
-            }
-            redis::pipe()
-                .hset_multiple(keys.runtime(row.id), &fields)
-                .ignore()
-                .publish(keys.position_channel(), row.id.to_string())
-                .ignore()
-                .query_async::<()>(&mut conn)
-                .await
-                .map_err(|e| StoreError::RedisDown(e.to_string()))
+        write_runtime(&self.redis, row, date, position, buy, sell, instrument).await
+    }
+}
+
+/// Updates the Redis copy of the runtime and tells the stop-loss watcher.
+#[allow(clippy::too_many_arguments)] // the runtime hash's fields, each optional
+pub async fn write_runtime(
+    redis: &RedisStore,
+    row: &StrategyRow,
+    date: NaiveDate,
+    position: Position,
+    buy: Option<&str>,
+    sell: Option<&str>,
+    instrument: Option<(&str, &str)>,
+) {
+    let keys = redis.keys();
+    let result: Result<(), StoreError> = async {
+        let mut conn = redis.conn().await?;
+        let mut fields: Vec<(&str, String)> = vec![
+            ("position", position.as_str().to_owned()),
+            ("trading_date", date.format("%Y-%m-%d").to_string()),
+        ];
+        if let Some(id) = buy {
+            fields.push(("last_buy_order", id.to_owned()));
         }
-        .await;
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "runtime cache not updated; it is rebuilt from the order log");
+        if let Some(id) = sell {
+            fields.push(("last_sell_order", id.to_owned()));
         }
+        // The position's own instrument: the stop-loss watcher guards it, whatever the
+        // strategy was edited to since.
+        if let Some((symbol, exchange)) = instrument {
+            fields.push(("position_symbol", symbol.to_owned()));
+            fields.push(("position_exchange", exchange.to_owned()));
+        }
+        redis::pipe()
+            .hset_multiple(keys.runtime(row.id), &fields)
+            .ignore()
+            .publish(keys.position_channel(), row.id.to_string())
+            .ignore()
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(|e| StoreError::RedisDown(e.to_string()))
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "runtime cache not updated; it is rebuilt from the order log");
     }
 }
 

@@ -1,6 +1,6 @@
 //! The HTTP surface: one Router for API Gateway (through `lambda_http`) and for local runs.
 //!
-//! One file per area: [`auth`], [`broker`], [`strategies`], [`health`]; [`error`] maps every
+//! One file per area: [`auth`], [`broker`], [`postback`], [`strategies`], [`health`]; [`error`] maps every
 //! failure to HTTP in one place and [`extract`] turns requests into typed input.
 
 mod auth;
@@ -10,6 +10,7 @@ pub mod error;
 mod extract;
 mod health;
 pub mod openapi;
+mod postback;
 mod strategies;
 
 use std::sync::Arc;
@@ -135,6 +136,8 @@ pub fn router(state: AppState) -> Router {
         .route("/broker/connect", post(broker::connect))
         .route("/broker/status", get(broker::status))
         .route("/broker", axum::routing::delete(broker::disconnect))
+        // Kite's, not the app's: outside the OpenAPI document the app is typed against.
+        .route("/broker/postback", post(postback::postback))
         .route("/strategy/create", post(strategies::create))
         .route("/strategies", get(strategies::list))
         .route("/strategy/start", post(strategies::start))

@@ -274,6 +274,21 @@ pub async fn day(
     Ok(rows.into_iter().map(leg).collect())
 }
 
+/// The leg whose order the broker numbered `broker_order_id`, if it is one of ours.
+pub async fn by_broker_order(
+    pool: &PgPool,
+    broker_order_id: &str,
+) -> Result<Option<LegRow>, StoreError> {
+    let row: Option<LegTuple> = sqlx::query_as(&format!(
+        "SELECT {LEG_COLUMNS} FROM order_logs WHERE broker_order_id = $1 LIMIT 1"
+    ))
+    .bind(broker_order_id)
+    .fetch_optional(pool)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(row.map(leg))
+}
+
 /// Every leg of `trading_date` (or earlier) the broker took but that is not final yet: the
 /// reconciler's work list, oldest first.
 pub async fn placed_not_final(pool: &PgPool, up_to: NaiveDate) -> Result<Vec<LegRow>, StoreError> {
