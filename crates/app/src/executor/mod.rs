@@ -848,6 +848,57 @@ mod tests {
         r.iter().map(|(a, b)| leg(a, b, None)).collect()
     }
 
+    fn final_status() -> impl proptest::strategy::Strategy<Value = &'static str> {
+        proptest::sample::select(vec!["COMPLETE", "REJECTED", "CANCELLED", "FAILED"])
+    }
+
+    proptest::proptest! {
+        /// The day's position agrees with the sum of the broker's fills: shares are held (the
+        /// position is open, or failed and flagged for a human) exactly when the entry filled
+        /// more than the exit, and an exit is only ever sized to what the entry filled.
+        #[test]
+        fn the_position_is_the_sum_of_the_fills(
+            quantity in 1i32..500,
+            entry_status in final_status(),
+            entry_part in 0.0f64..1.0,
+            exit in proptest::option::of((final_status(), 0.0f64..1.0)),
+        ) {
+            let entry_filled = match entry_status {
+                "COMPLETE" => quantity,
+                "FAILED" => 0,
+                _ => (f64::from(quantity) * entry_part) as i32,
+            };
+            let mut legs = vec![leg("BUY", entry_status, Some(entry_filled))];
+            let mut exit_filled = 0;
+            if let Some((status, part)) = exit {
+                if entry_filled > 0 && entry_status != "FAILED" {
+                    exit_filled = match status {
+                        "COMPLETE" => entry_filled,
+                        "FAILED" => 0,
+                        _ => (f64::from(entry_filled) * part) as i32,
+                    };
+                    legs.push(leg("SELL", status, Some(exit_filled)));
+                }
+            }
+            let day = day_from_logs(&legs);
+            let held = entry_filled - exit_filled;
+            proptest::prop_assert!(held >= 0);
+            if entry_status == "FAILED" {
+                proptest::prop_assert_eq!(day.position, Position::Failed);
+            } else if held > 0 {
+                proptest::prop_assert!(
+                    matches!(day.position, Position::Bought | Position::Failed),
+                    "{} held but {:?}", held, day.position
+                );
+            } else {
+                proptest::prop_assert!(
+                    matches!(day.position, Position::None | Position::Sold),
+                    "flat but {:?}", day.position
+                );
+            }
+        }
+    }
+
     #[test]
     fn an_entry_filled_in_part_holds_shares_and_a_missed_one_spends_the_entry() {
         let partly = day_from_logs(&[leg("BUY", "CANCELLED", Some(4))]);
