@@ -22,6 +22,12 @@ use uuid::Uuid;
 
 use super::{retry, Executor, Handled};
 
+/// Renewals keep out of this window around a leg's instant (at most a tenth of the lease each
+/// side): the lease outlasts two renewal periods plus the window, so skipping one renewal never
+/// lets it run out.
+const QUIET_BEFORE: Duration = Duration::from_millis(300);
+const QUIET_AFTER: Duration = Duration::from_millis(500);
+
 /// A claimed leg: its ledger key, the owner name this handling uses, the strategy lock, and the
 /// task that renews both. Dropping it stops the renewals (the lease then runs out by itself).
 pub struct Held {
@@ -50,7 +56,14 @@ impl Drop for Held {
 
 impl Executor {
     /// Claims the event's leg and the strategy's lock, and starts renewing both.
-    pub(super) async fn claim(&self, key: &LedgerKey, strategy_id: Uuid) -> Result<Held, Handled> {
+    /// Renewals skip the moments around `instant` (when a burst of orders goes out), so they
+    /// do not compete with the orders for the cores and the database.
+    pub(super) async fn claim(
+        &self,
+        key: &LedgerKey,
+        strategy_id: Uuid,
+        instant: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Held, Handled> {
         // One owner name per handling: two deliveries of one event in the same process are
         // two claimants, and only one of them wins.
         let owner = format!("{}/{}", self.owner, Uuid::new_v4().simple());
@@ -85,7 +98,10 @@ impl Executor {
             fenced: Arc::new(AtomicBool::new(false)),
             stop: CancellationToken::new(),
         };
+        let until_instant = (instant - self.clock.now()).to_std().unwrap_or_default();
+        let quiet = Instant::now() + until_instant;
         tokio::spawn(renew(
+            quiet,
             self.ledger.clone(),
             self.redis.clone(),
             held.key.clone(),
@@ -128,6 +144,7 @@ impl Executor {
 
 #[allow(clippy::too_many_arguments)] // one task's whole state, passed once
 async fn renew(
+    instant: Instant,
     ledger: Arc<dyn Ledger>,
     redis: RedisStore,
     key: LedgerKey,
@@ -139,11 +156,20 @@ async fn renew(
     stop: CancellationToken,
 ) {
     let every = lease / 3;
+    let (before, after) = (QUIET_BEFORE.min(lease / 10), QUIET_AFTER.min(lease / 10));
+    let (quiet_from, quiet_to) = (
+        instant.checked_sub(before).unwrap_or(instant),
+        instant + after,
+    );
     let mut renewed = Instant::now();
     loop {
+        let mut next = Instant::now() + every;
+        if next >= quiet_from && next < quiet_to {
+            next = quiet_to;
+        }
         tokio::select! {
             _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(every) => {}
+            _ = tokio::time::sleep_until(next.into()) => {}
         }
         match ledger.renew(&key, &owner, lease).await {
             Ok(true) => renewed = Instant::now(),
@@ -159,7 +185,7 @@ async fn renew(
         }
         // Unable to renew for most of a lease: another worker may take the leg over at any
         // moment, so this one must not send.
-        if renewed.elapsed() > every * 2 {
+        if renewed.elapsed() > every * 2 + before + after {
             fenced.store(true, Ordering::Release);
         }
     }

@@ -132,6 +132,9 @@ impl Default for ExecutorConfig {
     }
 }
 
+/// How long before its instant an order's strategy status is read for the last time.
+const STATUS_CHECK_LEAD: chrono::TimeDelta = chrono::TimeDelta::milliseconds(150);
+
 /// Closer to the instant than this, an order goes through the pool's warm connections.
 const ARM_AT_LEAST: Duration = Duration::from_millis(100);
 
@@ -187,6 +190,40 @@ pub fn day_from_logs(rows: &[LegRow]) -> Day {
     day
 }
 
+/// The long quantity the broker's net positions hold of the leg's instrument and product;
+/// `None` when they cannot be read in `tries` (the exit then sells what was filled: holding a
+/// stop-loss exit back for the positions endpoint would cost more).
+async fn held_at_broker(
+    client: KiteClient,
+    spec: OrderSpec,
+    tries: u32,
+    backoff: Duration,
+) -> Option<u32> {
+    for attempt in 1..=tries {
+        match client.positions().await {
+            Ok(positions) => {
+                let net: i64 = positions
+                    .net
+                    .iter()
+                    .filter(|p| {
+                        p.tradingsymbol == spec.tradingsymbol
+                            && p.exchange == spec.exchange
+                            && p.product == spec.product
+                    })
+                    .map(|p| p.quantity)
+                    .sum();
+                return Some(u32::try_from(net.max(0)).unwrap_or(u32::MAX));
+            }
+            Err(e) => {
+                tracing::warn!(attempt, error = %e, "positions unavailable");
+                tokio::time::sleep(backoff).await;
+            }
+        }
+    }
+    tracing::warn!("the broker's positions could not be read; exiting the filled quantity");
+    None
+}
+
 /// What a test's crash at `step` returns: the worker is gone, the event unacknowledged.
 fn crashed(step: Step) -> Handled {
     Handled::Retry(format!("crashed after {step:?}"))
@@ -223,7 +260,7 @@ impl Executor {
             // waits out its early delivery exits at once, and the SELL then finds the leg done.
             self.wait_until(event.scheduled_for).await;
         }
-        let held = match self.claim(&key, ctx.row.id).await {
+        let held = match self.claim(&key, ctx.row.id, event.scheduled_for).await {
             Ok(held) => held,
             Err(handled) => return handled,
         };
@@ -295,6 +332,15 @@ impl Executor {
             .await;
             return Handled::Done("nothing to exit".into());
         }
+        // An exit's look at the broker's positions runs while the leg is resumed or begun.
+        let positions = (event.event.leg() == Leg::Exit).then(|| {
+            tokio::spawn(held_at_broker(
+                client.clone(),
+                spec.clone(),
+                self.config.tries,
+                self.config.backoff,
+            ))
+        });
         if let Some(own) = &ctx.own {
             // An earlier worker left this leg in flight: the broker says where it stands.
             match self.resolve(&client, own).await {
@@ -396,8 +442,8 @@ impl Executor {
         // An exit never sells more than the broker says is held (the trader may have sold by
         // hand in the Kite app); a position already closed is recorded, never shorted.
         let mut spec = spec;
-        if event.event.leg() == Leg::Exit {
-            match self.held_at_broker(&client, &spec).await {
+        if let Some(positions) = positions {
+            match positions.await.ok().flatten() {
                 Some(0) => {
                     return self
                         .finish_unsent(ctx, event, held,
@@ -433,11 +479,16 @@ impl Executor {
             }
         }
         let request = self.order_request(&spec, event, &tag);
+        // Only an event that waits for its instant can see the strategy stopped meanwhile.
+        let waits = event.scheduled_for - self.clock.now() > STATUS_CHECK_LEAD;
         let mut armed = self.arm(&client, &request, event.scheduled_for).await;
-        self.wait_until(event.scheduled_for).await;
+        // The last look at the strategy's status, just before the instant: a thousand orders
+        // due at one second read it in the moments before, not in the moment itself.
+        self.wait_until(event.scheduled_for - STATUS_CHECK_LEAD)
+            .await;
         // Stopped while it waited: nothing goes out. A read that fails lets it go: it was
         // running a moment ago.
-        if !event.is_manual_exit() {
+        if waits && !event.is_manual_exit() {
             match strategies::status_of(&self.pg, row.id).await {
                 Ok(Some(Status::Running)) | Err(_) => {}
                 Ok(_) => {
@@ -453,6 +504,7 @@ impl Executor {
                 }
             }
         }
+        self.wait_until(event.scheduled_for).await;
         let started = Instant::now();
         let placement = self
             .place(&client, &request, &tag, armed.as_mut(), held)
@@ -520,35 +572,6 @@ impl Executor {
 
     fn crashes_after(&self, step: Step) -> bool {
         self.config.crash_after == Some(step)
-    }
-
-    /// The long quantity the broker's net positions hold of the leg's instrument and product;
-    /// `None` when they cannot be read in a few tries (the exit then sells what was filled:
-    /// holding a stop-loss exit back for the positions endpoint would cost more).
-    async fn held_at_broker(&self, client: &KiteClient, spec: &OrderSpec) -> Option<u32> {
-        for attempt in 1..=self.config.tries {
-            match client.positions().await {
-                Ok(positions) => {
-                    let net: i64 = positions
-                        .net
-                        .iter()
-                        .filter(|p| {
-                            p.tradingsymbol == spec.tradingsymbol
-                                && p.exchange == spec.exchange
-                                && p.product == spec.product
-                        })
-                        .map(|p| p.quantity)
-                        .sum();
-                    return Some(u32::try_from(net.max(0)).unwrap_or(u32::MAX));
-                }
-                Err(e) => {
-                    tracing::warn!(attempt, error = %e, "positions unavailable");
-                    tokio::time::sleep(self.config.backoff).await;
-                }
-            }
-        }
-        tracing::warn!("the broker's positions could not be read; exiting the filled quantity");
-        None
     }
 
     /// Writes the leg of an order found at the broker with no leg recorded, and follows it.
