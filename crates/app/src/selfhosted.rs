@@ -83,6 +83,17 @@ impl SelfHosted {
             .as_slice()
             .try_into()
             .map_err(|_| "broker key must be 32 bytes".to_owned())?;
+        // One executor process per self-hosted deployment: every other claim in the ledger is a
+        // dead predecessor's, and a restart takes them over at once instead of after their
+        // leases.
+        let owner = format!("dev-{}", uuid::Uuid::new_v4());
+        match ledger.fence_others(&format!("{owner}/")).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(claims = n, "took over the claims of the previous run"),
+            Err(e) => {
+                tracing::warn!(error = %e, "previous run's claims not fenced; they expire by themselves")
+            }
+        }
         let executor = Arc::new(Executor {
             pg: pg.clone(),
             redis,
@@ -92,7 +103,7 @@ impl SelfHosted {
             cipher: BrokerCipher::new(&key, config.broker_key_id.clone()),
             calendar: calendar.clone(),
             clock: clock.clone(),
-            owner: format!("dev-{}", uuid::Uuid::new_v4()),
+            owner,
             config: executor_config,
         });
         let shutdown = CancellationToken::new();

@@ -680,3 +680,69 @@ async fn a_postback_with_its_checksum_records_the_fill_and_a_forged_one_is_refus
     assert_eq!(order_log(&s, &token, &id).await[0]["status"], "COMPLETE");
     s.system.shutdown().await;
 }
+
+// 6. A restart of the process takes its dead predecessor's claims over at once, not after
+// their leases: here a lease of a minute.
+#[tokio::test]
+async fn a_restart_takes_the_dead_processs_legs_over_at_once() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (_, event) = buy_now(&s, &token, "TCS").await;
+    dead_worker(&s, &event, Duration::from_secs(60), false).await;
+    s.system.queue.push(&event).await.expect("push");
+    let s = s.restart().await;
+    let orders = s
+        .wait_orders(Duration::from_secs(15), |o| side(o, "BUY") >= 1)
+        .await;
+    assert_eq!(
+        side(&orders, "BUY"),
+        1,
+        "placed once, long before the lease ran out"
+    );
+    s.system.shutdown().await;
+}
+
+// 8. Stopped with "exit the position" while the BUY is in flight (its fill is slow): the exit
+// waits for the fill and then sells, instead of being dropped with the shares held.
+#[tokio::test]
+async fn a_stop_with_exit_while_the_buy_is_in_flight_sells_once_it_fills() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (id, event) = buy_now(&s, &token, "INFY").await;
+    sim_post(&s, "/_sim/behaviour", json!({ "fill_delay_ms": 1500 })).await;
+    let executor = s.system.executor.clone();
+    let buying = tokio::spawn(async move { executor.handle(&event).await });
+    let placed = s
+        .wait_orders(Duration::from_secs(5), |o| side(o, "BUY") >= 1)
+        .await;
+    assert_eq!(side(&placed, "BUY"), 1);
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/strategy/stop",
+            Some(&token),
+            Some(json!({ "strategy_id": id, "exit_position": true })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["exit_requested"], true, "{body}");
+    assert_eq!(
+        buying.await.expect("task"),
+        Handled::Done("order COMPLETE".into())
+    );
+    let orders = s
+        .wait_orders(Duration::from_secs(10), |o| side(o, "SELL") >= 1)
+        .await;
+    assert_eq!(
+        (side(&orders, "BUY"), side(&orders, "SELL")),
+        (1, 1),
+        "{orders:?}"
+    );
+    let status = s
+        .wait_status(&token, &id, Duration::from_secs(5), |v| {
+            v["position"] == "sold"
+        })
+        .await;
+    assert_eq!(status["position"], "sold", "{status}");
+    s.system.shutdown().await;
+}

@@ -4,11 +4,12 @@
 //! event for another trading date (yesterday's BUY still queued, a dead-letter redrive), a
 //! strategy that is not running (a manual exit excepted), a leg already final, a step the day's
 //! position refuses, and a BUY outside its entry window (the session closed, or less than a
-//! minute before the sell time). A leg that is in flight (`SENDING` or `PLACED`: an earlier
+//! minute before the sell time). An exit while the entry is in flight is handed back until the
+//! entry is final. A leg that is in flight (`SENDING` or `PLACED`: an earlier
 //! worker died) is never refused as "already sent": it is resumed from the broker.
 
 use algo_core::position::Outcome;
-use algo_core::{EventKind, OrderEvent, TradingCalendar, IST};
+use algo_core::{EventKind, Leg, OrderEvent, TradingCalendar, IST};
 use algo_store::postgres::order_logs::{self, LegRow, NewOrderLog};
 use algo_store::postgres::strategies::{self, Status, StrategyRow};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -74,6 +75,14 @@ impl Executor {
             // In flight: resumed from the broker, whatever the day's position says.
             Some(_) => {}
             None => {
+                // An exit while the day's entry is still in flight (a crash took its worker, its
+                // fill is slow) waits for it: dropped now, it would leave the position open.
+                let entry_open = legs.iter().any(|l| l.event == "BUY" && l.is_open());
+                if event.event.leg() == Leg::Exit && entry_open {
+                    return Err(Handled::Retry(
+                        "the entry is still in flight; the exit waits for it".into(),
+                    ));
+                }
                 if let Err(rejection) = day_from_logs(&legs).step(event.event, Outcome::Placing) {
                     tracing::info!(event_type = "event_dropped", reason = %rejection, "dropped");
                     return Err(Handled::Done(rejection.to_string()));

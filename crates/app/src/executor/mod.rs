@@ -123,7 +123,7 @@ impl Default for ExecutorConfig {
             fill_timeout: Duration::from_secs(15),
             poll_interval: Duration::from_millis(200),
             arm_lead: Duration::from_secs(1),
-            book_settle: Duration::from_secs(5),
+            book_settle: Duration::from_secs(3),
             resolve_timeout: Duration::from_secs(20),
             market_protection: MarketProtection::Automatic,
             algo_id: None,

@@ -377,7 +377,9 @@ pub async fn stop(
     // The position as the order log says it is today (Redis is only a copy).
     let today = TradingCalendar::trading_date(state.clock.now());
     let day = crate::executor::day_from_logs(&order_logs::day(&state.pg, row.id, today).await?);
-    let exit_requested = body.exit_position && day.position == Position::Bought;
+    // An entry still in flight may yet fill: its exit is queued too, and waits for it.
+    let exit_requested =
+        body.exit_position && matches!(day.position, Position::Bought | Position::Buying);
     if exit_requested {
         let exit = algo_core::OrderEvent::manual_exit(row.id, today, state.clock.now());
         state.queue.push(&exit).await?;

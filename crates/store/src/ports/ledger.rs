@@ -61,6 +61,16 @@ pub trait Ledger: Send + Sync + 'static {
         owner: &str,
         lease: Duration,
     ) -> Result<bool, StoreError>;
+    /// Ends the leases of every in-progress claim whose owner does not start with `live`, so
+    /// they can be taken over at once; returns how many. Only for a deployment with a single
+    /// executor process (self-hosted), which calls it at start-up: every other owner is a dead
+    /// predecessor. A claimant that is somehow still alive loses its next renewal and sends
+    /// nothing more, and the taker-over looks its order up by tag before placing. Adapters of
+    /// deployments with concurrent executors (Lambda) keep the default, which fences nothing.
+    async fn fence_others(&self, live: &str) -> Result<u64, StoreError> {
+        let _ = live;
+        Ok(0)
+    }
     /// Gives up an in-progress claim (nothing reached the broker), so a later delivery may try.
     async fn release(&self, key: &LedgerKey, owner: &str) -> Result<(), StoreError>;
     async fn get(&self, key: &LedgerKey) -> Result<Option<LedgerRecord>, StoreError>;

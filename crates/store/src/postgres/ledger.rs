@@ -103,6 +103,18 @@ impl Ledger for PgLedger {
         Ok(renewed.rows_affected() == 1)
     }
 
+    async fn fence_others(&self, live: &str) -> Result<u64, StoreError> {
+        let fenced = sqlx::query(
+            "UPDATE idempotency SET lease_until = now(), updated_at = now()
+             WHERE state = 'IN_PROGRESS' AND lease_until > now() AND left(owner, length($1)) <> $1",
+        )
+        .bind(live)
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        Ok(fenced.rows_affected())
+    }
+
     async fn release(&self, key: &LedgerKey, owner: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM idempotency WHERE ledger_key = $1 AND owner = $2 AND state = 'IN_PROGRESS'")
             .bind(key.as_ref())

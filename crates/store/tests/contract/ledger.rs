@@ -192,6 +192,32 @@ async fn postgres_ledger_keeps_the_contract() {
     contract(Arc::new(PgLedger::new(pool))).await;
 }
 
+// The self-hosted ledger's start-up fence: a restarted process takes its dead predecessor's
+// claims over at once, and its own live claims are untouched.
+#[tokio::test]
+async fn a_postgres_ledger_fences_a_dead_predecessors_claims_at_once() {
+    let (pool, _) = testing::fresh_database().await.expect("database");
+    let ledger = PgLedger::new(pool);
+    let (dead, mine) = (key(), key());
+    ledger.claim(&dead, "run-1/a", LONG).await.expect("claim");
+    ledger.claim(&mine, "run-2/b", LONG).await.expect("claim");
+    assert_eq!(ledger.fence_others("run-2/").await.expect("fence"), 1);
+    assert_eq!(
+        ledger.claim(&dead, "run-2/c", LONG).await.expect("claim"),
+        Claim::Acquired { resumed: true },
+        "taken over with no wait for the lease"
+    );
+    assert!(
+        !ledger.renew(&dead, "run-1/a", LONG).await.expect("renew"),
+        "the predecessor is fenced"
+    );
+    assert_eq!(
+        ledger.claim(&mine, "run-2/d", LONG).await.expect("claim"),
+        Claim::Busy,
+        "the live process's own claim stands"
+    );
+}
+
 #[tokio::test]
 async fn dynamodb_ledger_keeps_the_contract() {
     let config = aws_env::config().await;
