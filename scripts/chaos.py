@@ -38,10 +38,12 @@ from datetime import datetime, timedelta, timezone
 IST = timezone(timedelta(hours=5, minutes=30))
 
 STRATEGIES = 12
-# Seconds from set-up to the first buy; buys every 3-4 s after it; each sell 15-20 s after its buy.
+# Seconds from set-up to the first buy; buys every 3-4 s after it; each sell 25-30 s after its buy
+# (a BUY is placed only until half its hold before the sell time, so a takeover after a kill
+# must fit in 12-15 s; real holds are minutes to hours, with a full minute of room).
 FIRST_BUY_IN = 20
 BUY_GAPS = (3, 4)
-HOLD = (15, 20)
+HOLD = (25, 30)
 # Kills every 7-12 s from just before the first buy to just after the last sell.
 KILL_GAP = (7.0, 12.0)
 MIN_KILL_GAP = 5.0

@@ -94,6 +94,9 @@ impl SelfHosted {
                 tracing::warn!(error = %e, "previous run's claims not fenced; they expire by themselves")
             }
         }
+        if let Err(e) = executor::clear_locks(&redis).await {
+            tracing::warn!(error = %e, "previous run's strategy locks not cleared; they expire by themselves");
+        }
         let executor = Arc::new(Executor {
             pg: pg.clone(),
             redis,

@@ -689,6 +689,17 @@ async fn a_restart_takes_the_dead_processs_legs_over_at_once() {
     let token = s.trader().await;
     let (_, event) = buy_now(&s, &token, "TCS").await;
     dead_worker(&s, &event, Duration::from_secs(60), false).await;
+    // The dead process also held the strategy's lock.
+    let redis = s.system.state.redis.clone();
+    let mut conn = redis.conn().await.expect("redis");
+    let _: () = redis::cmd("SET")
+        .arg(redis.keys().lock(event.strategy_id))
+        .arg("dead-process")
+        .arg("PX")
+        .arg(60_000)
+        .query_async(&mut conn)
+        .await
+        .expect("lock");
     s.system.queue.push(&event).await.expect("push");
     let s = s.restart().await;
     let orders = s

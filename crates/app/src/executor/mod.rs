@@ -23,6 +23,7 @@
 //! edited since.
 
 mod claim;
+pub use claim::clear_locks;
 mod follow;
 mod gate;
 mod place;
