@@ -41,17 +41,6 @@ fn worker(s: &System, crash_after: Option<Step>) -> Executor {
     e
 }
 
-async fn sim_post(s: &System, path: &str, body: Value) {
-    let r = s
-        .http
-        .post(format!("{}{path}", s.sim.base_url))
-        .json(&body)
-        .send()
-        .await
-        .expect("sim");
-    assert!(r.status().is_success(), "{path}: {}", r.status());
-}
-
 async fn net_position(s: &System, symbol: &str) -> i64 {
     let v: Value = s
         .http
@@ -89,11 +78,11 @@ async fn one_leg(s: &System, event: &OrderEvent, step: Step, broker: Broker) {
     match broker {
         Broker::Accepts => {}
         Broker::LosesRequest => {
-            sim_post(s, "/_sim/faults", json!({ "kind": "http_500", "count": 1 })).await
+            s.sim_post("/_sim/faults", json!({ "kind": "http_500", "count": 1 }))
+                .await
         }
         Broker::LosesAnswer => {
-            sim_post(
-                s,
+            s.sim_post(
                 "/_sim/faults",
                 json!({ "kind": "timeout", "count": 1, "delay_ms": 3000 }),
             )

@@ -336,26 +336,13 @@ async fn a_crash_after_the_broker_call_then_redelivery_places_nothing_more() {
         .await
         .expect("claim");
     assert!(matches!(claim, algo_store::ports::Claim::Acquired { .. }));
-    let kite = algo_kite::KiteHttp::new(&s.sim.base_url, Duration::from_secs(2)).expect("http");
-    let client = kite.client("sim_key", algo_kite::Secret::new("sim_token"));
-    let order = algo_kite::OrderRequest {
-        tradingsymbol: "TCS".into(),
-        exchange: "NSE".into(),
-        transaction_type: algo_kite::TransactionType::Buy,
-        order_type: algo_kite::OrderType::Market,
-        quantity: 5,
-        product: "MIS".into(),
-        validity: "DAY".into(),
-        price_paise: None,
-        trigger_price_paise: None,
-        tag: Some(key.broker_tag()),
-        market_protection: algo_kite::MarketProtection::Automatic,
-        algo_id: None,
-    };
-    client
-        .place_order(&order)
-        .await
-        .expect("the dead worker's order");
+    s.place_by_hand(
+        "TCS",
+        algo_kite::TransactionType::Buy,
+        5,
+        Some(key.broker_tag()),
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(20)).await;
     // Redelivery: the lease has run out, the new owner finds the order by its tag.
     assert_eq!(

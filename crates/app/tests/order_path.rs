@@ -55,25 +55,13 @@ async fn dead_worker(s: &System, event: &OrderEvent, lease: Duration, placed: bo
     .await
     .expect("sending row");
     if placed {
-        let kite = algo_kite::KiteHttp::new(&s.sim.base_url, Duration::from_secs(2)).expect("http");
-        let client = kite.client("sim_key", algo_kite::Secret::new("sim_token"));
-        client
-            .place_order(&algo_kite::OrderRequest {
-                tradingsymbol: row.spec.symbol.to_string(),
-                exchange: "NSE".into(),
-                transaction_type: algo_kite::TransactionType::Buy,
-                order_type: algo_kite::OrderType::Market,
-                quantity: row.spec.quantity,
-                product: "MIS".into(),
-                validity: "DAY".into(),
-                price_paise: None,
-                trigger_price_paise: None,
-                tag: Some(tag),
-                market_protection: algo_kite::MarketProtection::Automatic,
-                algo_id: None,
-            })
-            .await
-            .expect("the dead worker's order");
+        s.place_by_hand(
+            row.spec.symbol.as_ref(),
+            algo_kite::TransactionType::Buy,
+            row.spec.quantity,
+            Some(tag),
+        )
+        .await;
     }
 }
 
@@ -144,14 +132,8 @@ async fn a_crash_after_the_order_went_out_resolves_the_leg_from_the_broker() {
     );
     assert_eq!(s.status(&token, &id).await["position"], "bought");
     // The position can be exited: the exit is not refused as "already sent".
-    let sell = OrderEvent::new(
-        event.strategy_id,
-        EventKind::Sell,
-        event.trading_date,
-        Utc::now(),
-    );
     assert_eq!(
-        s.system.executor.handle(&sell).await,
+        s.sell_now(&event).await,
         Handled::Done("order COMPLETE".into())
     );
     assert_eq!(side(&s.sim_orders().await, "SELL"), 1);
@@ -381,14 +363,8 @@ async fn an_edit_between_stop_and_start_does_not_change_what_the_exit_sells() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let sell = OrderEvent::new(
-        buy.strategy_id,
-        EventKind::Sell,
-        buy.trading_date,
-        Utc::now(),
-    );
     assert_eq!(
-        s.system.executor.handle(&sell).await,
+        s.sell_now(&buy).await,
         Handled::Done("order COMPLETE".into())
     );
     let orders = s.sim_orders().await;
@@ -406,17 +382,6 @@ async fn an_edit_between_stop_and_start_does_not_change_what_the_exit_sells() {
     s.system.shutdown().await;
 }
 
-async fn sim_post(s: &System, path: &str, body: Value) {
-    let r = s
-        .http
-        .post(format!("{}{path}", s.sim.base_url))
-        .json(&body)
-        .send()
-        .await
-        .expect("sim");
-    assert!(r.status().is_success(), "{path}: {}", r.status());
-}
-
 // 2. The placement's answer is lost, and the lookups by tag that follow fail (500s): a failed
 // lookup never leads to a second order.
 #[tokio::test]
@@ -424,14 +389,12 @@ async fn a_failed_lookup_after_a_lost_answer_never_places_again() {
     let s = start(CalendarKind::AlwaysOpen, fast()).await;
     let token = s.trader().await;
     let (id, event) = buy_now(&s, &token, "TCS").await;
-    sim_post(
-        &s,
+    s.sim_post(
         "/_sim/faults",
         json!({ "kind": "timeout", "count": 1, "delay_ms": 4000 }),
     )
     .await;
-    sim_post(
-        &s,
+    s.sim_post(
         "/_sim/faults",
         json!({ "kind": "orders_http_500", "count": 4 }),
     )
@@ -450,9 +413,9 @@ async fn an_order_book_that_lags_is_not_taken_for_no_such_order() {
     let s = start(CalendarKind::AlwaysOpen, fast()).await;
     let token = s.trader().await;
     let (_, event) = buy_now(&s, &token, "INFY").await;
-    sim_post(&s, "/_sim/behaviour", json!({ "book_lag_ms": 2500 })).await;
-    sim_post(
-        &s,
+    s.sim_post("/_sim/behaviour", json!({ "book_lag_ms": 2500 }))
+        .await;
+    s.sim_post(
         "/_sim/faults",
         json!({ "kind": "timeout", "count": 1, "delay_ms": 4000 }),
     )
@@ -474,7 +437,8 @@ async fn a_slow_fill_is_followed_to_the_end_by_the_reconciler() {
     let s = start(CalendarKind::AlwaysOpen, config).await;
     let token = s.trader().await;
     let (id, event) = buy_now(&s, &token, "SBIN").await;
-    sim_post(&s, "/_sim/behaviour", json!({ "fill_delay_ms": 2500 })).await;
+    s.sim_post("/_sim/behaviour", json!({ "fill_delay_ms": 2500 }))
+        .await;
     let handled = s.system.executor.handle(&event).await;
     assert!(
         matches!(&handled, Handled::Done(why) if why.contains("reconciler")),
@@ -498,8 +462,7 @@ async fn a_partial_fill_then_cancel_holds_the_filled_shares_and_the_exit_sells_t
     let s = start(CalendarKind::AlwaysOpen, fast()).await;
     let token = s.trader().await;
     let (id, event) = buy_now(&s, &token, "TCS").await;
-    sim_post(
-        &s,
+    s.sim_post(
         "/_sim/faults",
         json!({ "kind": "partial_cancel", "count": 1, "filled_quantity": 2, "delay_ms": 300 }),
     )
@@ -507,14 +470,8 @@ async fn a_partial_fill_then_cancel_holds_the_filled_shares_and_the_exit_sells_t
     let handled = s.system.executor.handle(&event).await;
     assert_eq!(handled, Handled::Done("order CANCELLED".into()));
     assert_eq!(s.status(&token, &id).await["position"], "bought");
-    let sell = OrderEvent::new(
-        event.strategy_id,
-        EventKind::Sell,
-        event.trading_date,
-        Utc::now(),
-    );
     assert_eq!(
-        s.system.executor.handle(&sell).await,
+        s.sell_now(&event).await,
         Handled::Done("order COMPLETE".into())
     );
     let orders = s.sim_orders().await;
@@ -538,32 +495,9 @@ async fn an_exit_after_a_sale_by_hand_sells_nothing() {
         s.system.executor.handle(&event).await,
         Handled::Done("order COMPLETE".into())
     );
-    let kite = algo_kite::KiteHttp::new(&s.sim.base_url, Duration::from_secs(2)).expect("http");
-    let by_hand = kite.client("sim_key", algo_kite::Secret::new("sim_token"));
-    by_hand
-        .place_order(&algo_kite::OrderRequest {
-            tradingsymbol: "TCS".into(),
-            exchange: "NSE".into(),
-            transaction_type: algo_kite::TransactionType::Sell,
-            order_type: algo_kite::OrderType::Market,
-            quantity: 5,
-            product: "MIS".into(),
-            validity: "DAY".into(),
-            price_paise: None,
-            trigger_price_paise: None,
-            tag: None,
-            market_protection: algo_kite::MarketProtection::Automatic,
-            algo_id: None,
-        })
-        .await
-        .expect("sold by hand");
-    let sell = OrderEvent::new(
-        event.strategy_id,
-        EventKind::Sell,
-        event.trading_date,
-        Utc::now(),
-    );
-    let handled = s.system.executor.handle(&sell).await;
+    s.place_by_hand("TCS", algo_kite::TransactionType::Sell, 5, None)
+        .await;
+    let handled = s.sell_now(&event).await;
     assert!(
         matches!(&handled, Handled::Done(why) if why.contains("closed outside")),
         "{handled:?}"
@@ -609,14 +543,8 @@ async fn a_postgres_failure_while_recording_the_fill_is_recovered_on_redelivery(
     assert_eq!(side(&s.sim_orders().await, "BUY"), 1);
     let log = order_log(&s, &token, &id).await;
     assert_eq!(log[0]["status"], "COMPLETE", "{log:?}");
-    let sell = OrderEvent::new(
-        event.strategy_id,
-        EventKind::Sell,
-        event.trading_date,
-        Utc::now(),
-    );
     assert_eq!(
-        s.system.executor.handle(&sell).await,
+        s.sell_now(&event).await,
         Handled::Done("order COMPLETE".into())
     );
     assert_eq!(side(&s.sim_orders().await, "SELL"), 1);
@@ -634,7 +562,8 @@ async fn a_postback_with_its_checksum_records_the_fill_and_a_forged_one_is_refus
     let s = start(CalendarKind::AlwaysOpen, config.clone()).await;
     let token = s.trader().await;
     let (id, event) = buy_now(&s, &token, "TCS").await;
-    sim_post(&s, "/_sim/behaviour", json!({ "fill_delay_ms": 500 })).await;
+    s.sim_post("/_sim/behaviour", json!({ "fill_delay_ms": 500 }))
+        .await;
     let mut dying = clone_executor(&s);
     dying.config = ExecutorConfig {
         crash_after: Some(algo_app::executor::Step::PlacedWritten),
@@ -720,7 +649,8 @@ async fn a_stop_with_exit_while_the_buy_is_in_flight_sells_once_it_fills() {
     let s = start(CalendarKind::AlwaysOpen, fast()).await;
     let token = s.trader().await;
     let (id, event) = buy_now(&s, &token, "INFY").await;
-    sim_post(&s, "/_sim/behaviour", json!({ "fill_delay_ms": 1500 })).await;
+    s.sim_post("/_sim/behaviour", json!({ "fill_delay_ms": 1500 }))
+        .await;
     let executor = s.system.executor.clone();
     let buying = tokio::spawn(async move { executor.handle(&event).await });
     let placed = s

@@ -234,6 +234,29 @@ fn retry(e: StoreError) -> Handled {
     Handled::Retry(e.to_string())
 }
 
+/// The order log row a leg starts with.
+fn leg_log<'a>(
+    row: &StrategyRow,
+    event: &'a OrderEvent,
+    key: &'a str,
+    tag: &'a str,
+    spec: &'a OrderSpec,
+) -> NewOrderLog<'a> {
+    NewOrderLog {
+        strategy_id: row.id,
+        user_id: row.user_id,
+        event: event.event.as_str(),
+        trading_date: event.trading_date,
+        ledger_key: key,
+        broker_tag: tag,
+        quantity: i32::try_from(spec.quantity.max(1)).unwrap_or(i32::MAX),
+        scheduled_for: event.scheduled_for,
+        tradingsymbol: &spec.tradingsymbol,
+        exchange: &spec.exchange,
+        product: &spec.product,
+    }
+}
+
 /// The instrument, product and quantity a leg's order is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct OrderSpec {
@@ -418,19 +441,7 @@ impl Executor {
                     }
                 }
             }
-            let new_log = NewOrderLog {
-                strategy_id: row.id,
-                user_id: row.user_id,
-                event: event.event.as_str(),
-                trading_date: event.trading_date,
-                ledger_key: held.key.as_ref(),
-                broker_tag: &tag,
-                quantity: spec.quantity as i32,
-                scheduled_for: event.scheduled_for,
-                tradingsymbol: &spec.tradingsymbol,
-                exchange: &spec.exchange,
-                product: &spec.product,
-            };
+            let new_log = leg_log(row, event, held.key.as_ref(), &tag, &spec);
             if let Err(e) = order_logs::begin(&self.pg, &new_log).await {
                 self.release(held).await;
                 return retry(e);
@@ -586,19 +597,7 @@ impl Executor {
         order_id: &str,
     ) -> Handled {
         let tag = held.key.broker_tag();
-        let log = NewOrderLog {
-            strategy_id: ctx.row.id,
-            user_id: ctx.row.user_id,
-            event: event.event.as_str(),
-            trading_date: event.trading_date,
-            ledger_key: held.key.as_ref(),
-            broker_tag: &tag,
-            quantity: spec.quantity as i32,
-            scheduled_for: event.scheduled_for,
-            tradingsymbol: &spec.tradingsymbol,
-            exchange: &spec.exchange,
-            product: &spec.product,
-        };
+        let log = leg_log(&ctx.row, event, held.key.as_ref(), &tag, spec);
         let written = async {
             order_logs::begin(&self.pg, &log).await?;
             order_logs::placed(&self.pg, held.key.as_ref(), order_id, self.clock.now(), 0).await
@@ -701,19 +700,7 @@ impl Executor {
         tracing::error!(event_type = "order_failed", user_id = %row.user_id, error.code = code, reason = %message, "order failed");
         let tag = held.key.broker_tag();
         let spec = self.order_spec(ctx, event);
-        let log = NewOrderLog {
-            strategy_id: row.id,
-            user_id: row.user_id,
-            event: event.event.as_str(),
-            trading_date: event.trading_date,
-            ledger_key: held.key.as_ref(),
-            broker_tag: &tag,
-            quantity: spec.quantity.max(1) as i32,
-            scheduled_for: event.scheduled_for,
-            tradingsymbol: &spec.tradingsymbol,
-            exchange: &spec.exchange,
-            product: &spec.product,
-        };
+        let log = leg_log(row, event, held.key.as_ref(), &tag, &spec);
         let _ = order_logs::begin(&self.pg, &log).await;
         let last = Final {
             status: "FAILED",

@@ -212,6 +212,61 @@ impl System {
     }
 }
 
+impl System {
+    /// POSTs `body` to the simulator's `path` (`/_sim/faults`, `/_sim/behaviour`, …).
+    pub async fn sim_post(&self, path: &str, body: Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.sim.base_url))
+            .json(&body)
+            .send()
+            .await
+            .expect("sim");
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+    }
+
+    /// An order placed on the simulator's default account directly, as a trader in the Kite
+    /// app (or a worker that died before recording it) would; returns its order id.
+    pub async fn place_by_hand(
+        &self,
+        symbol: &str,
+        side: algo_kite::TransactionType,
+        quantity: u32,
+        tag: Option<String>,
+    ) -> String {
+        let kite =
+            algo_kite::KiteHttp::new(&self.sim.base_url, Duration::from_secs(2)).expect("http");
+        kite.client("sim_key", algo_kite::Secret::new("sim_token"))
+            .place_order(&algo_kite::OrderRequest {
+                tradingsymbol: symbol.into(),
+                exchange: "NSE".into(),
+                transaction_type: side,
+                order_type: algo_kite::OrderType::Market,
+                quantity,
+                product: "MIS".into(),
+                validity: "DAY".into(),
+                price_paise: None,
+                trigger_price_paise: None,
+                tag,
+                market_protection: algo_kite::MarketProtection::Automatic,
+                algo_id: None,
+            })
+            .await
+            .expect("an order placed by hand")
+    }
+
+    /// The SELL of `buy`'s strategy and day, due now, handled by the system's executor.
+    pub async fn sell_now(&self, buy: &OrderEvent) -> algo_app::executor::Handled {
+        let sell = OrderEvent::new(
+            buy.strategy_id,
+            EventKind::Sell,
+            buy.trading_date,
+            Utc::now(),
+        );
+        self.system.executor.handle(&sell).await
+    }
+}
+
 pub fn side(orders: &[Value], side: &str) -> usize {
     orders
         .iter()
