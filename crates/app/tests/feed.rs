@@ -296,14 +296,12 @@ async fn subscriptions_follow_the_strategies() {
 /// Deletes every key of this test's Redis prefix: what a FLUSHALL or a replaced cache node
 /// does to this system, without touching the other tests running beside it.
 async fn flush(redis: &algo_store::redis::RedisStore) {
-    let mut conn = redis.conn().await.expect("redis");
-    let pattern = format!("{}*", redis.keys().prefix());
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(&pattern)
-        .query_async(&mut conn)
+    let keys = redis
+        .scan_keys(&format!("{}*", redis.keys().prefix()))
         .await
-        .expect("keys");
+        .expect("scan");
     if !keys.is_empty() {
+        let mut conn = redis.conn().await.expect("redis");
         let _: () = redis::cmd("DEL")
             .arg(&keys)
             .query_async(&mut conn)

@@ -194,34 +194,18 @@ async fn renew(
 /// Deletes every strategy lock: for a self-hosted process at start-up, whose dead predecessor's
 /// locks would otherwise hold its legs for up to a lease. Returns how many.
 pub async fn clear_locks(redis: &RedisStore) -> Result<usize, StoreError> {
-    let mut conn = redis.conn().await?;
-    let pattern = format!("{}runtime:*:lock", redis.keys().prefix());
-    let rd = |e: redis::RedisError| StoreError::RedisDown(e.to_string());
-    let mut cursor: u64 = 0;
-    let mut cleared = 0;
-    loop {
-        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(&pattern)
-            .arg("COUNT")
-            .arg(1000)
+    let locks = redis
+        .scan_keys(&format!("{}runtime:*:lock", redis.keys().prefix()))
+        .await?;
+    if !locks.is_empty() {
+        let mut conn = redis.conn().await?;
+        let _: () = redis::cmd("DEL")
+            .arg(&locks)
             .query_async(&mut conn)
             .await
-            .map_err(rd)?;
-        if !keys.is_empty() {
-            cleared += keys.len();
-            let _: () = redis::cmd("DEL")
-                .arg(&keys)
-                .query_async(&mut conn)
-                .await
-                .map_err(rd)?;
-        }
-        if next == 0 {
-            return Ok(cleared);
-        }
-        cursor = next;
+            .map_err(|e| StoreError::RedisDown(e.to_string()))?;
     }
+    Ok(locks.len())
 }
 
 async fn lock(redis: &RedisStore, id: Uuid, hold: Duration) -> Result<Option<String>, StoreError> {

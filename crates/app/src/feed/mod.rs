@@ -296,25 +296,10 @@ impl FeedWorker {
         let keys = self.redis.keys();
         let mut conn = self.redis.conn().await?;
         let rd = |e: redis::RedisError| StoreError::RedisDown(e.to_string());
-        let pattern = format!("{}symbol:*:strategies", keys.prefix());
-        let mut sets: Vec<String> = Vec::new();
-        let mut cursor: u64 = 0;
-        loop {
-            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(&pattern)
-                .arg("COUNT")
-                .arg(1000)
-                .query_async(&mut conn)
-                .await
-                .map_err(rd)?;
-            sets.extend(keys);
-            if next == 0 {
-                break;
-            }
-            cursor = next;
-        }
+        let sets = self
+            .redis
+            .scan_keys(&format!("{}symbol:*:strategies", keys.prefix()))
+            .await?;
         let mut ids: HashSet<Uuid> = HashSet::new();
         for set in sets {
             let members: Vec<String> = conn.smembers(&set).await.map_err(rd)?;

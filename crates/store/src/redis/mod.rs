@@ -109,6 +109,30 @@ impl RedisStore {
     }
 
     /// A connection (cheap to clone), connecting on first use.
+    /// Every key matching `pattern` (a `SCAN MATCH` glob, prefix included), without blocking
+    /// the server as `KEYS` would.
+    pub async fn scan_keys(&self, pattern: &str) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.conn().await?;
+        let mut found = Vec::new();
+        let mut cursor: u64 = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(pattern)
+                .arg("COUNT")
+                .arg(1000)
+                .query_async(&mut conn)
+                .await
+                .map_err(|e| StoreError::RedisDown(e.to_string()))?;
+            found.extend(keys);
+            if next == 0 {
+                return Ok(found);
+            }
+            cursor = next;
+        }
+    }
+
     pub async fn conn(&self) -> Result<ConnectionManager, StoreError> {
         let conn = self
             .conn
