@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use algo_core::{Clock, SystemClock, TradingCalendar};
-use algo_kite::KiteHttp;
+use algo_kite::{BrokerSessions, KiteHttp};
 use algo_store::ports::{Ledger, OrderQueue, Scheduler};
 use algo_store::postgres::ledger::PgLedger;
 use algo_store::postgres::{self, PgPool};
@@ -34,6 +34,29 @@ pub struct SelfHosted {
     cache: JoinHandle<()>,
 }
 
+/// The ports the self-hosted system runs on, one adapter each.
+pub struct Adapters {
+    pub queue: Arc<dyn OrderQueue>,
+    pub ledger: Arc<dyn Ledger>,
+    pub broker: Arc<dyn BrokerSessions>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Adapters {
+    /// The Redis queue, the Postgres ledger, Kite's REST API at `config.kite_url`, the system
+    /// clock.
+    pub fn self_hosted(config: &Config, pg: &PgPool, redis: &RedisStore) -> Result<Self, String> {
+        Ok(Self {
+            queue: Arc::new(RedisQueue::new(redis.clone())),
+            ledger: Arc::new(PgLedger::new(pg.clone())),
+            broker: Arc::new(
+                KiteHttp::new(&config.kite_url, config.kite_timeout).map_err(|e| e.to_string())?,
+            ),
+            clock: Arc::new(SystemClock),
+        })
+    }
+}
+
 /// How often the runtime cache is checked (and rebuilt from Postgres when it is gone).
 const CACHE_CHECK_EVERY: Duration = Duration::from_secs(1);
 
@@ -42,41 +65,46 @@ const RECONCILE_EVERY: Duration = Duration::from_secs(1);
 
 impl SelfHosted {
     /// Starts the timers, the worker and recovery on stores that are already migrated, with the
-    /// self-hosted queue (Redis list) and ledger (Postgres).
+    /// self-hosted adapters (see [`Adapters::self_hosted`]).
     pub async fn start(
         config: &Config,
         pg: PgPool,
         redis: RedisStore,
         executor_config: ExecutorConfig,
     ) -> Result<Self, String> {
-        let queue: Arc<dyn OrderQueue> = Arc::new(RedisQueue::new(redis.clone()));
-        let ledger: Arc<dyn Ledger> = Arc::new(PgLedger::new(pg.clone()));
-        Self::start_with(config, pg, redis, executor_config, queue, ledger).await
+        let adapters = Adapters::self_hosted(config, &pg, &redis)?;
+        Self::start_with(config, pg, redis, executor_config, adapters).await
     }
 
-    /// The same with any queue and ledger adapter (the AWS ones in tests on the emulator).
+    /// The same with any adapters: the AWS queue and ledger on the emulator, the simulator in
+    /// process as the broker, a clock a test controls.
     pub async fn start_with(
         config: &Config,
         pg: PgPool,
         redis: RedisStore,
         executor_config: ExecutorConfig,
-        queue: Arc<dyn OrderQueue>,
-        ledger: Arc<dyn Ledger>,
+        adapters: Adapters,
     ) -> Result<Self, String> {
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let Adapters {
+            queue,
+            ledger,
+            broker,
+            clock,
+        } = adapters;
         let calendar = Arc::new(TradingCalendar::new(config.calendar));
         let scheduler = Arc::new(LocalScheduler::new(
             queue.clone(),
             calendar.clone(),
             clock.clone(),
         ));
-        let state = AppState::new(
+        let mut state = AppState::new(
             config,
             pg.clone(),
             redis.clone(),
             scheduler.clone(),
             queue.clone(),
         )?;
+        state.clock = clock.clone();
         let key: [u8; 32] = config
             .broker_key
             .0
@@ -101,8 +129,7 @@ impl SelfHosted {
             pg: pg.clone(),
             redis,
             ledger,
-            kite: KiteHttp::new(&config.kite_url, config.kite_timeout)
-                .map_err(|e| e.to_string())?,
+            broker,
             cipher: BrokerCipher::new(&key, config.broker_key_id.clone()),
             calendar: calendar.clone(),
             clock: clock.clone(),

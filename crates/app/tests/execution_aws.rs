@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use algo_app::config::{Config, Profile};
 use algo_app::executor::ExecutorConfig;
-use algo_app::selfhosted::SelfHosted;
+use algo_app::selfhosted::{Adapters, SelfHosted};
 use algo_core::{CalendarKind, IST};
 use algo_store::aws::dynamodb::DynamoLedger;
 use algo_store::aws::sqs::SqsQueue;
@@ -53,16 +53,14 @@ async fn a_timed_buy_and_sell_through_sqs_fifo_and_the_dynamodb_ledger() {
         poll_interval: Duration::from_millis(50),
         ..Default::default()
     };
-    let system = SelfHosted::start_with(
-        &config,
-        pg,
-        redis,
-        exec,
-        Arc::new(SqsQueue::new(&sdk, queue_url)),
-        Arc::new(DynamoLedger::new(&sdk, table)),
-    )
-    .await
-    .expect("system");
+    let adapters = Adapters {
+        queue: Arc::new(SqsQueue::new(&sdk, queue_url)),
+        ledger: Arc::new(DynamoLedger::new(&sdk, table)),
+        ..Adapters::self_hosted(&config, &pg, &redis).expect("adapters")
+    };
+    let system = SelfHosted::start_with(&config, pg, redis, exec, adapters)
+        .await
+        .expect("system");
 
     let (_, body) = post(
         &system,

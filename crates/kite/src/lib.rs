@@ -3,6 +3,7 @@
 //! - [`ticker`]: the ticker WebSocket's binary frames and text messages (decode and encode).
 //! - [`error`]: Kite's error envelope as a typed error: auth, rejected, retryable.
 //! - [`types`]: wire types of the REST API, each with a sample payload.
+//! - [`broker`]: the [`Broker`] port the order path talks to, and its Kite adapter.
 //! - [`armed`]: an order ready before its instant, on a connection of its own.
 //! - [`client`]: the REST client (profile, session, orders, positions, instruments) with a rate
 //!   limiter.
@@ -11,6 +12,7 @@
 //! - [`rate_limit`]: keeps requests within Kite's per-second limits.
 
 pub mod armed;
+pub mod broker;
 pub mod client;
 pub mod error;
 pub mod instruments;
@@ -20,6 +22,7 @@ pub mod ticker;
 pub mod types;
 
 pub use armed::ArmedOrder;
+pub use broker::{Broker, BrokerSessions, PreparedOrder};
 pub use client::{KiteClient, KiteHttp, Secret, KITE_API_URL};
 pub use error::KiteError;
 pub use instruments::{Instrument, Instruments};

@@ -13,6 +13,7 @@
 //! - `rate_limit`: Kite's per-account order limits.
 //! - `exchange`: all of the above behind one lock, and the events the ticker forwards.
 //! - `rest`: Kite's REST endpoints. `ws`: the ticker. `control`: `/_sim/…`. `router`: the routes.
+//! - [`broker`]: the exchange as an in-process [`algo_kite::Broker`], for tests of the order path.
 //! - [`envelope`]: Kite's success and error envelopes. [`money`]: paise in, rupees out, exactly.
 //! - [`error`]: errors of this in-process API.
 //!
@@ -22,6 +23,7 @@
 pub mod accounts;
 pub mod behaviour;
 mod book;
+pub mod broker;
 mod control;
 pub mod envelope;
 pub mod error;
@@ -49,6 +51,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use accounts::Account;
 pub use behaviour::Behaviour;
+pub use broker::{InProcessBroker, InProcessSessions};
 pub use error::SimError;
 pub use faults::{Fault, FaultKind};
 pub use orders::{Order, Status};
@@ -203,6 +206,12 @@ impl Sim {
     /// One step of the random walk, now.
     pub fn walk_once(&self) {
         self.exchange.walk();
+    }
+
+    /// Sessions on this exchange in process, with no HTTP: a [`algo_kite::BrokerSessions`]
+    /// whose answers are lost after `timeout`, as a client's would be.
+    pub fn sessions(&self, timeout: Duration) -> InProcessSessions {
+        InProcessSessions::new(self.exchange.clone(), timeout)
     }
 
     /// Adds (or replaces) an account.

@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::accounts::Account;
 use crate::envelope::{ok, KiteError};
+use crate::exchange::Exchange;
 use crate::money::Rupees;
 use crate::orders::{kite_time, Order, OrderRequest};
 use crate::positions::KitePositions;
@@ -272,7 +273,15 @@ pub async fn positions(
     State(app): State<AppState>,
     Authed(account): Authed,
 ) -> Result<Response, KiteError> {
-    let positions = app.exchange.positions(&account.api_key).ok_or_else(|| {
+    Ok(ok(positions_data(&app.exchange, &account)?))
+}
+
+/// The data of `GET /portfolio/positions` for `account`, as Kite spells it.
+pub(crate) fn positions_data(
+    exchange: &Exchange,
+    account: &Account,
+) -> Result<serde_json::Value, KiteError> {
+    let positions = exchange.positions(&account.api_key).ok_or_else(|| {
         tracing::error!(user_id = %account.user_id, "position sums overflow");
         KiteError::server()
     })?;
@@ -283,7 +292,7 @@ pub async fn positions(
         .ok_or_else(KiteError::server)?;
     // Every fill is today's: the day list is the net list.
     let day = net.clone();
-    Ok(ok(KitePositions { net, day }))
+    serde_json::to_value(KitePositions { net, day }).map_err(|_| KiteError::server())
 }
 
 fn csv_response(body: String) -> Response {

@@ -47,7 +47,7 @@ pub async fn build() -> anyhow::Result<Executor> {
         )
         .context("REDIS_URL")?,
         ledger: Arc::new(DynamoLedger::new(&sdk, aws.ledger_table)),
-        kite: KiteHttp::new(&config.kite_url, config.kite_timeout)?,
+        broker: Arc::new(KiteHttp::new(&config.kite_url, config.kite_timeout)?),
         cipher: algo_app::broker::crypto::BrokerCipher::new(&key, config.broker_key_id.clone()),
         calendar: Arc::new(TradingCalendar::new(config.calendar)),
         clock: Arc::new(SystemClock),

@@ -18,8 +18,10 @@ async fn executor() -> Executor {
         pg,
         redis: testing::fresh_redis().expect("redis"),
         ledger: Arc::new(DynamoLedger::new(&sdk, table)),
-        kite: algo_kite::KiteHttp::new("http://127.0.0.1:1", std::time::Duration::from_secs(1))
-            .expect("http"),
+        broker: Arc::new(
+            algo_kite::KiteHttp::new("http://127.0.0.1:1", std::time::Duration::from_secs(1))
+                .expect("http"),
+        ),
         cipher: algo_app::broker::crypto::BrokerCipher::new(&[1u8; 32], "test"),
         calendar: Arc::new(TradingCalendar::new(CalendarKind::AlwaysOpen)),
         clock: Arc::new(SystemClock),

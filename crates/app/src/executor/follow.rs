@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use algo_core::position::{Day, Outcome};
 use algo_core::{EventKind, Leg, Position};
 use algo_kite::types::{Order, OrderState};
-use algo_kite::KiteClient;
+use algo_kite::Broker;
 use algo_store::postgres::order_logs::{self, Final};
 use algo_store::postgres::strategies::{self, StrategyRow};
 use algo_store::postgres::PgPool;
@@ -36,7 +36,7 @@ pub struct Recorded {
 impl Executor {
     pub(super) async fn follow(
         &self,
-        client: &KiteClient,
+        client: &dyn Broker,
         row: &StrategyRow,
         kind: EventKind,
         date: NaiveDate,

@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 use algo_core::position::{Day, Outcome};
 use algo_core::{Clock, EventKind, Leg, OrderEvent, Position, TradingCalendar};
 use algo_kite::{
-    ArmedOrder, KiteClient, KiteHttp, MarketProtection, OrderRequest, OrderType, Secret,
+    Broker, BrokerSessions, MarketProtection, OrderRequest, OrderType, PreparedOrder, Secret,
     TransactionType,
 };
 use algo_store::ports::Ledger;
@@ -154,7 +154,8 @@ pub struct Executor {
     pub pg: PgPool,
     pub redis: RedisStore,
     pub ledger: Arc<dyn Ledger>,
-    pub kite: KiteHttp,
+    /// Opens a trader's broker session: Kite's REST API, or the simulator in process.
+    pub broker: Arc<dyn BrokerSessions>,
     pub cipher: BrokerCipher,
     pub calendar: Arc<TradingCalendar>,
     pub clock: Arc<dyn Clock>,
@@ -195,7 +196,7 @@ pub fn day_from_logs(rows: &[LegRow]) -> Day {
 /// `None` when they cannot be read in `tries` (the exit then sells what was filled: holding a
 /// stop-loss exit back for the positions endpoint would cost more).
 async fn held_at_broker(
-    client: KiteClient,
+    client: Arc<dyn Broker>,
     spec: OrderSpec,
     tries: u32,
     backoff: Duration,
@@ -367,7 +368,7 @@ impl Executor {
         });
         if let Some(own) = &ctx.own {
             // An earlier worker left this leg in flight: the broker says where it stands.
-            match self.resolve(&client, own).await {
+            match self.resolve(&*client, own).await {
                 Lookup::Found(order_id) => {
                     tracing::warn!(event_type = "leg_resumed", broker_order_id = %order_id, "found the earlier worker's order; following it");
                     if let Err(e) = order_logs::placed(
@@ -383,7 +384,7 @@ impl Executor {
                     }
                     return self
                         .follow(
-                            &client,
+                            &*client,
                             row,
                             event.event,
                             event.trading_date,
@@ -424,12 +425,12 @@ impl Executor {
             if held.resumed {
                 // A dead owner's claim with no leg written: it should not have reached the
                 // broker, but the book says so before anything is placed.
-                match self.look_up(&client, &tag, Instant::now()).await {
+                match self.look_up(&*client, &tag, Instant::now()).await {
                     Lookup::Absent => {}
                     Lookup::Found(order_id) => {
                         tracing::warn!(event_type = "leg_resumed", broker_order_id = %order_id, "found an order of a dead owner; following it");
                         return self
-                            .adopt(&client, ctx, event, held, &spec, &order_id)
+                            .adopt(&*client, ctx, event, held, &spec, &order_id)
                             .await;
                     }
                     Lookup::AuthFailed(message) => {
@@ -484,7 +485,7 @@ impl Executor {
         if early > Duration::from_millis(300) {
             // Check the token while there is time (an expired one fails the leg now, not at the
             // instant), which also leaves a warm connection in the pool for following the order.
-            if let Err(e) = client.profile().await {
+            if let Err(e) = client.check_session().await {
                 if e.is_auth() {
                     return self.auth_failed(ctx, event, held, &e.to_string()).await;
                 }
@@ -493,7 +494,7 @@ impl Executor {
         let request = self.order_request(&spec, event, &tag);
         // Only an event that waits for its instant can see the strategy stopped meanwhile.
         let waits = event.scheduled_for - self.clock.now() > STATUS_CHECK_LEAD;
-        let mut armed = self.arm(&client, &request, event.scheduled_for).await;
+        let mut armed = self.arm(&*client, &request, event.scheduled_for).await;
         // The last look at the strategy's status, just before the instant: a thousand orders
         // due at one second read it in the moments before, not in the moment itself.
         self.wait_until(event.scheduled_for - STATUS_CHECK_LEAD)
@@ -519,7 +520,7 @@ impl Executor {
         self.wait_until(event.scheduled_for).await;
         let started = Instant::now();
         let placement = self
-            .place(&client, &request, &tag, armed.as_mut(), held)
+            .place(&*client, &request, &tag, armed.as_mut(), held)
             .await;
         let placed_at = self.clock.now();
         let handled = match placement {
@@ -556,7 +557,7 @@ impl Executor {
                     return crashed(Step::PlacedWritten);
                 }
                 self.follow(
-                    &client,
+                    &*client,
                     row,
                     event.event,
                     event.trading_date,
@@ -589,7 +590,7 @@ impl Executor {
     /// Writes the leg of an order found at the broker with no leg recorded, and follows it.
     async fn adopt(
         &self,
-        client: &KiteClient,
+        client: &dyn Broker,
         ctx: &LegContext,
         event: &OrderEvent,
         held: &Held,
@@ -726,10 +727,10 @@ impl Executor {
     /// usual way.
     async fn arm(
         &self,
-        client: &KiteClient,
+        client: &dyn Broker,
         request: &OrderRequest,
         scheduled_for: DateTime<Utc>,
-    ) -> Option<ArmedOrder> {
+    ) -> Option<Box<dyn PreparedOrder>> {
         let early = (scheduled_for - self.clock.now()).to_std().ok()?;
         if self.config.arm_lead.is_zero() || early < ARM_AT_LEAST {
             return None;
@@ -739,7 +740,7 @@ impl Executor {
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
-        match client.arm_order(request).await {
+        match client.prepare_order(request).await {
             Ok(armed) => Some(armed),
             Err(e) => {
                 tracing::warn!(error = %e, "could not arm the order; it goes through the pool");
@@ -749,7 +750,10 @@ impl Executor {
     }
 
     /// The user's broker client, or why there is none.
-    async fn credentials(&self, user_id: Uuid) -> Result<Result<KiteClient, String>, StoreError> {
+    pub(crate) async fn credentials(
+        &self,
+        user_id: Uuid,
+    ) -> Result<Result<Arc<dyn Broker>, String>, StoreError> {
         let Some(row) = broker_keys::get(&self.pg, user_id).await? else {
             return Ok(Err("the broker is not connected".into()));
         };
@@ -766,8 +770,8 @@ impl Executor {
         };
         match self.cipher.open(user_id, &sealed) {
             Ok(secrets) => Ok(Ok(self
-                .kite
-                .client(&secrets.api_key, Secret::new(secrets.access_token)))),
+                .broker
+                .session(&secrets.api_key, Secret::new(secrets.access_token)))),
             Err(e) => Ok(Err(format!("stored broker keys cannot be opened: {e}"))),
         }
     }

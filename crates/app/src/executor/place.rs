@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use algo_kite::{ArmedOrder, KiteClient, KiteError, OrderRequest};
+use algo_kite::{Broker, KiteError, OrderRequest, PreparedOrder};
 use algo_store::postgres::order_logs::LegRow;
 
 use super::claim::Held;
@@ -43,10 +43,10 @@ impl Executor {
     /// failure, places again only when the book definitively lacks it.
     pub(super) async fn place(
         &self,
-        client: &KiteClient,
+        client: &dyn Broker,
         request: &OrderRequest,
         tag: &str,
-        mut armed: Option<&mut ArmedOrder>,
+        mut armed: Option<&mut Box<dyn PreparedOrder>>,
         held: &Held,
     ) -> Placement {
         let mut last: Option<KiteError> = None;
@@ -98,7 +98,7 @@ impl Executor {
     /// Looks the order up by `tag` in the broker's book. `Absent` only when the book answered
     /// without it at least `book_settle` after `sent_at` (the last moment it could have been
     /// sent); failed lookups are tried again until `resolve_timeout`, then `Unknown`.
-    pub(super) async fn look_up(&self, client: &KiteClient, tag: &str, sent_at: Instant) -> Lookup {
+    pub(super) async fn look_up(&self, client: &dyn Broker, tag: &str, sent_at: Instant) -> Lookup {
         let deadline = Instant::now() + self.config.resolve_timeout;
         let mut pause = self.config.poll_interval;
         loop {
@@ -122,7 +122,7 @@ impl Executor {
 
     /// Where a leg an earlier worker left in flight stands at the broker: by its order id when
     /// one was recorded, else by its tag.
-    pub(super) async fn resolve(&self, client: &KiteClient, leg: &LegRow) -> Lookup {
+    pub(super) async fn resolve(&self, client: &dyn Broker, leg: &LegRow) -> Lookup {
         if leg.status == "SENDING" && self.clock.now() < leg.scheduled_for {
             // Died while waiting for the instant: an order is never sent before it.
             return Lookup::Absent;

@@ -326,7 +326,7 @@ pub fn clone_executor(s: &System) -> algo_app::executor::Executor {
         pg: e.pg.clone(),
         redis: e.redis.clone(),
         ledger: e.ledger.clone(),
-        kite: e.kite.clone(),
+        broker: e.broker.clone(),
         cipher: e.cipher.clone(),
         calendar: e.calendar.clone(),
         clock: e.clock.clone(),

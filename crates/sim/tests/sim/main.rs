@@ -5,6 +5,7 @@
 
 mod armed;
 mod behaviour;
+mod broker_contract;
 mod faults;
 mod helpers;
 mod kite_client;
