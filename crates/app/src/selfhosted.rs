@@ -11,6 +11,7 @@ use algo_store::postgres::ledger::PgLedger;
 use algo_store::postgres::{self, PgPool};
 use algo_store::redis::queue::RedisQueue;
 use algo_store::redis::RedisStore;
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -28,6 +29,9 @@ pub struct SelfHosted {
     pub scheduler: Arc<LocalScheduler>,
     pub worker_health: Arc<WorkerHealth>,
     pub executor: Arc<Executor>,
+    /// Ids of orders the ticker reports final, for the reconciler (hand it to the stop-loss
+    /// watcher: [`crate::feed::FeedWorker::forward_order_updates`]).
+    pub order_updates: mpsc::Sender<String>,
     pub shutdown: CancellationToken,
     worker: JoinHandle<()>,
     reconciler: JoinHandle<()>,
@@ -60,8 +64,9 @@ impl Adapters {
 /// How often the runtime cache is checked (and rebuilt from Postgres when it is gone).
 const CACHE_CHECK_EVERY: Duration = Duration::from_secs(1);
 
-/// How often the reconciler looks for orders that are not final yet.
-const RECONCILE_EVERY: Duration = Duration::from_secs(1);
+/// Order updates waiting for the reconciler before the ticker's are dropped (the poll still
+/// follows those orders).
+const ORDER_UPDATES_BUFFER: usize = 1024;
 
 impl SelfHosted {
     /// Starts the timers, the worker and recovery on stores that are already migrated, with the
@@ -145,9 +150,11 @@ impl SelfHosted {
             shutdown.clone(),
             Duration::from_secs(10),
         ));
+        let (order_updates, updates) = mpsc::channel(ORDER_UPDATES_BUFFER);
         let reconciler = tokio::spawn(executor::reconcile::run(
             executor.clone(),
-            RECONCILE_EVERY,
+            executor.config.reconcile_every,
+            updates,
             shutdown.clone(),
         ));
         let cache = tokio::spawn(crate::runtime::keep_built(
@@ -178,6 +185,7 @@ impl SelfHosted {
             scheduler,
             worker_health,
             executor,
+            order_updates,
             shutdown,
             worker,
             reconciler,

@@ -38,6 +38,15 @@ async fn post(
 }
 
 async fn world() -> World {
+    world_with(ExecutorConfig {
+        backoff: Duration::from_millis(50),
+        poll_interval: Duration::from_millis(20),
+        ..Default::default()
+    })
+    .await
+}
+
+async fn world_with(exec: ExecutorConfig) -> World {
     let sim = algo_sim::spawn(algo_sim::SimConfig {
         walk_interval: None,
         ..Default::default()
@@ -52,11 +61,6 @@ async fn world() -> World {
         CalendarKind::AlwaysOpen,
     )
     .expect("config");
-    let exec = ExecutorConfig {
-        backoff: Duration::from_millis(50),
-        poll_interval: Duration::from_millis(20),
-        ..Default::default()
-    };
     let system = SelfHosted::start(&config, pg, redis.clone(), exec)
         .await
         .expect("system");
@@ -71,6 +75,7 @@ async fn world() -> World {
             access_token: algo_kite::Secret::new("sim_token"),
         },
     );
+    feed.forward_order_updates(system.order_updates.clone());
     let stop = CancellationToken::new();
     tokio::spawn(feed.clone().run(stop.clone()));
     let (_, body) = post(&system, "/auth/register", None, json!({ "email": format!("{}@example.com", uuid::Uuid::new_v4().simple()), "password": "long enough pw" })).await;
@@ -96,6 +101,16 @@ async fn world() -> World {
 impl World {
     /// A running strategy on `symbol` with its stop at `stop`, bought now.
     async fn bought(&self, symbol: &str, stop: &str) -> String {
+        let (id, buy) = self.started(symbol, stop, 1).await;
+        assert_eq!(
+            self.system.executor.handle(&buy).await,
+            Handled::Done("order COMPLETE".into())
+        );
+        id
+    }
+
+    /// A running strategy on `symbol` with its stop at `stop`, and the BUY that enters it now.
+    async fn started(&self, symbol: &str, stop: &str, quantity: u32) -> (String, OrderEvent) {
         let now = Utc::now().with_timezone(&IST);
         let far = |m: i64| {
             (now + chrono::Duration::minutes(m))
@@ -106,7 +121,7 @@ impl World {
             &self.system,
             "/strategy/create",
             Some(&self.token),
-            json!({ "symbol": symbol, "buy_time": far(120), "sell_time": far(121), "stop_loss": stop, "quantity": 1 }),
+            json!({ "symbol": symbol, "buy_time": far(120), "sell_time": far(121), "stop_loss": stop, "quantity": quantity }),
         )
         .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -125,11 +140,7 @@ impl World {
             TradingCalendar::trading_date(Utc::now()),
             Utc::now(),
         );
-        assert_eq!(
-            self.system.executor.handle(&buy).await,
-            Handled::Done("order COMPLETE".into())
-        );
-        id
+        (id, buy)
     }
 
     async fn until(&self, what: &str, deadline: Duration, cond: impl Fn(&FeedWorker) -> bool) {
@@ -426,5 +437,51 @@ async fn a_fired_stop_whose_exit_was_lost_is_armed_again() {
         "one exit"
     );
     stop.cancel();
+    w.system.shutdown().await;
+}
+
+// Scenario 3 (slow fills), over the ticker: the executor stops following an entry after its
+// fill timeout and the reconciler's poll is an hour away, so only the order update the ticker
+// sends when the order fills can record it. Red before the watcher handed updates on: the leg
+// stayed `buying`.
+#[tokio::test]
+async fn a_slow_fill_is_recorded_from_the_tickers_order_update() {
+    let w = world_with(ExecutorConfig {
+        backoff: Duration::from_millis(50),
+        poll_interval: Duration::from_millis(20),
+        fill_timeout: Duration::from_millis(300),
+        reconcile_every: Duration::from_secs(3600),
+        ..Default::default()
+    })
+    .await;
+    w.until("the ticker connected", Duration::from_secs(10), |f| {
+        f.health().connections >= 1
+    })
+    .await;
+    let (id, buy) = w.started("TCS", "3000.00", 2).await;
+    let r = w
+        .http
+        .post(format!("{}/_sim/behaviour", w.sim.base_url))
+        .json(&json!({ "fill_delay_ms": 1500 }))
+        .send()
+        .await
+        .expect("sim");
+    assert!(r.status().is_success());
+    let handled = w.system.executor.handle(&buy).await;
+    assert!(
+        matches!(&handled, Handled::Done(m) if m.contains("the reconciler follows it")),
+        "handed to the reconciler: {handled:?}"
+    );
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, status) =
+            support::get_json(&w.system.state, &format!("/strategy/status/{id}"), &w.token).await;
+        if status["position"] == "bought" {
+            break;
+        }
+        assert!(Instant::now() < until, "never recorded: {status}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    w.stop.cancel();
     w.system.shutdown().await;
 }

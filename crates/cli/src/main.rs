@@ -390,6 +390,7 @@ async fn run(
         algo_kite::KiteHttp::new(&config.kite_url, config.kite_timeout)?,
         feed_config,
     );
+    feed.forward_order_updates(system.order_updates.clone());
     let feed_task = tokio::spawn(feed.run(shutdown.clone()));
     let app = router(system.state.clone());
     if demo {

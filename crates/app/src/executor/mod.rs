@@ -83,6 +83,8 @@ pub struct ExecutorConfig {
     /// How long a lookup after an ambiguous failure keeps trying before the event is handed
     /// back with its leg left `SENDING` (never placed again on a guess).
     pub resolve_timeout: Duration,
+    /// How often the reconciler polls the orders that are not final yet (self-hosted).
+    pub reconcile_every: Duration,
     pub market_protection: MarketProtection,
     pub algo_id: Option<String>,
     /// For crash tests only: stop dead right after this step, as a SIGKILL there would
@@ -126,6 +128,7 @@ impl Default for ExecutorConfig {
             arm_lead: Duration::from_secs(1),
             book_settle: Duration::from_secs(3),
             resolve_timeout: Duration::from_secs(20),
+            reconcile_every: Duration::from_secs(1),
             market_protection: MarketProtection::Automatic,
             algo_id: None,
             crash_after: None,

@@ -6,15 +6,18 @@
 //! runtime and the stop-loss watcher.
 //!
 //! It polls the broker's order history, one order at a time, well inside Kite's limit of 10
-//! requests a second for a deployment of one trader.
+//! requests a second for a deployment of one trader; an order update on the ticker (or a
+//! postback) makes it follow that order at once instead of at the next poll.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use algo_core::{EventKind, TradingCalendar};
 use algo_kite::types::OrderState;
-use algo_store::postgres::{order_logs, strategies};
+use algo_store::postgres::order_logs::{self, LegRow};
+use algo_store::postgres::strategies;
 use algo_store::StoreError;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::Executor;
@@ -25,6 +28,17 @@ const GRACE: Duration = Duration::from_secs(1);
 /// Pause between two broker requests of one pass.
 const PACE: Duration = Duration::from_millis(150);
 
+/// What following one leg came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// The broker's final status is recorded now.
+    Recorded,
+    /// Not final at the broker yet, or not ours, or already recorded.
+    Nothing,
+    /// The broker could not be asked (no session, a failed request): the next pass tries.
+    Unavailable,
+}
+
 impl Executor {
     /// One pass over the legs placed and not final; returns how many became final.
     pub async fn reconcile_once(&self) -> Result<usize, StoreError> {
@@ -34,53 +48,87 @@ impl Executor {
             .unwrap_or(chrono::Duration::MAX);
         let mut settled = 0;
         for leg in order_logs::placed_not_final(&self.pg, today).await? {
-            let (Some(order_id), Some(kind)) = (&leg.broker_order_id, EventKind::parse(&leg.event))
-            else {
-                continue;
-            };
             if now - leg.scheduled_for < young {
                 continue;
             }
-            let client = match self.credentials(leg.user_id).await? {
-                Ok(client) => client,
-                Err(reason) => {
-                    tracing::debug!(%reason, broker_order_id = %order_id, "cannot follow the order now");
-                    continue;
-                }
-            };
-            let history = match client.order_history(order_id).await {
-                Ok(history) => history,
-                Err(e) => {
-                    tracing::warn!(error = %e, broker_order_id = %order_id, "order history unavailable; trying again next pass");
-                    continue;
-                }
-            };
+            match self.settle(&leg).await? {
+                Settled::Recorded => settled += 1,
+                Settled::Nothing => {}
+                Settled::Unavailable => continue,
+            }
             tokio::time::sleep(PACE).await;
-            let Some(last) = history.last().filter(|o| o.state() != OrderState::Pending) else {
-                continue;
-            };
-            let Some(row) = strategies::get_for_executor(&self.pg, leg.strategy_id).await? else {
-                continue;
-            };
-            let recorded = self
-                .record_final(&row, kind, leg.trading_date, &leg.ledger_key, last)
-                .await?;
-            tracing::info!(event_type = "order_reconciled", broker_order_id = %order_id, status = recorded.status, "followed to its final status");
-            settled += 1;
         }
         Ok(settled)
     }
+
+    /// Follows the leg of the broker's order `order_id` now (the ticker said it is final):
+    /// asks the broker for its history and records what it says. An order that is not ours, or
+    /// whose leg is already final, changes nothing.
+    pub async fn settle_order(&self, order_id: &str) -> Result<Settled, StoreError> {
+        match order_logs::by_broker_order(&self.pg, order_id).await? {
+            Some(leg) if leg.is_open() => self.settle(&leg).await,
+            _ => Ok(Settled::Nothing),
+        }
+    }
+
+    /// Asks the broker where the leg's order stands and records it if it is final, through the
+    /// same step as the executor ([`Executor::record_final`]).
+    async fn settle(&self, leg: &LegRow) -> Result<Settled, StoreError> {
+        let (Some(order_id), Some(kind)) = (&leg.broker_order_id, EventKind::parse(&leg.event))
+        else {
+            return Ok(Settled::Nothing);
+        };
+        let client = match self.credentials(leg.user_id).await? {
+            Ok(client) => client,
+            Err(reason) => {
+                tracing::debug!(%reason, broker_order_id = %order_id, "cannot follow the order now");
+                return Ok(Settled::Unavailable);
+            }
+        };
+        let history = match client.order_history(order_id).await {
+            Ok(history) => history,
+            Err(e) => {
+                tracing::warn!(error = %e, broker_order_id = %order_id, "order history unavailable; trying again next pass");
+                return Ok(Settled::Unavailable);
+            }
+        };
+        let Some(last) = history.last().filter(|o| o.state() != OrderState::Pending) else {
+            return Ok(Settled::Nothing);
+        };
+        let Some(row) = strategies::get_for_executor(&self.pg, leg.strategy_id).await? else {
+            return Ok(Settled::Nothing);
+        };
+        let recorded = self
+            .record_final(&row, kind, leg.trading_date, &leg.ledger_key, last)
+            .await?;
+        tracing::info!(event_type = "order_reconciled", broker_order_id = %order_id, status = recorded.status, "followed to its final status");
+        Ok(Settled::Recorded)
+    }
 }
 
-/// Runs [`Executor::reconcile_once`] every `every` until `shutdown`.
-pub async fn run(executor: Arc<Executor>, every: Duration, shutdown: CancellationToken) {
+/// Runs [`Executor::reconcile_once`] every `every`, and [`Executor::settle_order`] for each
+/// order id `updates` brings (the ticker's order updates), until `shutdown`.
+pub async fn run(
+    executor: Arc<Executor>,
+    every: Duration,
+    mut updates: mpsc::Receiver<String>,
+    shutdown: CancellationToken,
+) {
+    let mut next_pass = tokio::time::Instant::now();
     loop {
-        if let Err(e) = executor.reconcile_once().await {
-            tracing::warn!(error = %e, "reconciler pass failed; trying again");
-        }
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(every) => {}
+            Some(order_id) = updates.recv() => {
+                if let Err(e) = executor.settle_order(&order_id).await {
+                    tracing::warn!(error = %e, broker_order_id = %order_id, "order update not recorded; the poll follows it");
+                }
+            }
+            _ = tokio::time::sleep_until(next_pass) => {
+                if let Err(e) = executor.reconcile_once().await {
+                    tracing::warn!(error = %e, "reconciler pass failed; trying again");
+                }
+                next_pass = tokio::time::Instant::now() + every;
+            }
         }
     }
 }

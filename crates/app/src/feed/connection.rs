@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use algo_kite::ticker::{decode_frame_into, ClientRequest, Mode, ServerMessage, Tick};
+use algo_kite::ticker::{decode_frame_into, ClientRequest, Mode, OrderUpdate, ServerMessage, Tick};
 use futures_util::{SinkExt, StreamExt};
 use rand::Rng;
 use tokio::sync::watch;
@@ -25,6 +25,10 @@ pub const SILENCE: Duration = Duration::from_secs(5);
 
 /// Receives the ticks of each frame; called on the connection's task, so keep it quick.
 pub type TickSink = Arc<dyn Fn(&[Tick]) + Send + Sync>;
+
+/// Receives the order updates of the token's account (Kite sends them on the ticker as text
+/// messages); `None` for a connection whose updates another connection already hands on.
+pub type OrderSink = Option<Arc<dyn Fn(OrderUpdate) + Send + Sync>>;
 
 fn backoff(attempt: u32) -> Duration {
     let base = Duration::from_secs(2)
@@ -40,6 +44,7 @@ pub async fn run(
     url: String,
     mut desired: watch::Receiver<Vec<u32>>,
     sink: TickSink,
+    orders: OrderSink,
     stats: Arc<FeedStats>,
     shutdown: CancellationToken,
 ) {
@@ -120,8 +125,15 @@ pub async fn run(
                     }
                     Ok(Some(Ok(Message::Text(text)))) => {
                         stats.touch();
-                        if let Ok(ServerMessage::Error(message)) = ServerMessage::parse(text.as_str()) {
-                            tracing::warn!(message = %message, "ticker error message");
+                        match ServerMessage::parse(text.as_str()) {
+                            Ok(ServerMessage::Error(message)) => tracing::warn!(message = %message, "ticker error message"),
+                            Ok(ServerMessage::Order(update)) => {
+                                if let Some(orders) = &orders {
+                                    orders(update);
+                                }
+                            }
+                            Ok(_) => {}
+                            Err(e) => tracing::debug!(error = %e, "unreadable ticker text message ignored"),
                         }
                     }
                     Ok(Some(Ok(Message::Close(_)))) | Ok(None) => alive = false,

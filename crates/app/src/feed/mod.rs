@@ -133,6 +133,8 @@ pub struct FeedWorker {
     fired: Mutex<HashMap<Uuid, (Instant, u32)>>,
     rearm_after_ms: AtomicU64,
     resync: Notify,
+    /// Where the ids of orders that reached a final status on the ticker go (the reconciler).
+    order_updates: Mutex<Option<mpsc::Sender<String>>>,
     pub stats: Arc<FeedStats>,
     ticks_window: Mutex<(Instant, u64, f64)>,
 }
@@ -181,6 +183,7 @@ impl FeedWorker {
             fired: Mutex::new(HashMap::new()),
             rearm_after_ms: AtomicU64::new(REARM_AFTER.as_millis() as u64),
             resync: Notify::new(),
+            order_updates: Mutex::new(None),
             stats: Arc::new(FeedStats::default()),
             ticks_window: Mutex::new((Instant::now(), 0, 0.0)),
         })
@@ -191,6 +194,13 @@ impl FeedWorker {
     pub fn set_rearm_after(&self, after: Duration) {
         self.rearm_after_ms
             .store(after.as_millis() as u64, Ordering::Relaxed);
+    }
+
+    /// Hands the ids of the account's orders that the ticker reports final (`COMPLETE`,
+    /// `REJECTED`, `CANCELLED`) to `to`: the reconciler records them at once rather than at its
+    /// next poll. Set it before [`FeedWorker::run`].
+    pub fn forward_order_updates(&self, to: mpsc::Sender<String>) {
+        *self.order_updates.lock().unwrap_or_else(|p| p.into_inner()) = Some(to);
     }
 
     /// Handles the ticks of one frame: the hot path.
@@ -241,11 +251,31 @@ impl FeedWorker {
         for (index, desired) in self.desired.iter().enumerate() {
             let me = self.clone();
             let sink: connection::TickSink = Arc::new(move |ticks| me.on_ticks(ticks));
+            // Every connection of the account receives its order updates: one hands them on.
+            let forward = self
+                .order_updates
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+                .filter(|_| index == 0);
+            let orders: connection::OrderSink = forward.map(|to| {
+                Arc::new(move |update: algo_kite::ticker::OrderUpdate| {
+                    let last = algo_kite::types::order_state(&update.status);
+                    if last == algo_kite::types::OrderState::Pending {
+                        return;
+                    }
+                    tracing::debug!(broker_order_id = %update.order_id, status = %update.status, "order update on the ticker");
+                    if to.try_send(update.order_id).is_err() {
+                        tracing::warn!("order updates channel full; the reconciler's poll follows the order");
+                    }
+                }) as Arc<dyn Fn(algo_kite::ticker::OrderUpdate) + Send + Sync>
+            });
             tasks.push(tokio::spawn(connection::run(
                 index,
                 url.clone(),
                 desired.subscribe(),
                 sink,
+                orders,
                 self.stats.clone(),
                 shutdown.clone(),
             )));

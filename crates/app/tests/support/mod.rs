@@ -165,12 +165,26 @@ pub async fn post_json(
     token: Option<&str>,
     body: Value,
 ) -> (StatusCode, Value) {
-    let mut req = Request::post(path).header("content-type", "application/json");
+    let req = Request::post(path).header("content-type", "application/json");
+    send_json(state, req, token, Body::from(body.to_string())).await
+}
+
+/// GETs a path of the Router of `state` as a signed-in user.
+pub async fn get_json(state: &AppState, path: &str, token: &str) -> (StatusCode, Value) {
+    send_json(state, Request::get(path), Some(token), Body::empty()).await
+}
+
+async fn send_json(
+    state: &AppState,
+    mut req: axum::http::request::Builder,
+    token: Option<&str>,
+    body: Body,
+) -> (StatusCode, Value) {
     if let Some(t) = token {
         req = req.header("authorization", format!("Bearer {t}"));
     }
     let response = router(state.clone())
-        .oneshot(req.body(Body::from(body.to_string())).expect("request"))
+        .oneshot(req.body(body).expect("request"))
         .await
         .expect("response");
     let status = response.status();
