@@ -35,13 +35,13 @@ fn config(crash_after: Option<Step>) -> ExecutorConfig {
     }
 }
 
-fn worker(s: &System, crash_after: Option<Step>) -> Executor {
+fn worker(s: &TestSystem, crash_after: Option<Step>) -> Executor {
     let mut e = clone_executor(s);
     e.config = config(crash_after);
     e
 }
 
-async fn net_position(s: &System, symbol: &str) -> i64 {
+async fn net_position(s: &TestSystem, symbol: &str) -> i64 {
     let v: Value = s
         .http
         .get(format!("{}/portfolio/positions", s.sim.base_url))
@@ -74,7 +74,7 @@ async fn redeliver(healthy: &Executor, event: &OrderEvent) -> Handled {
     }
 }
 
-async fn one_leg(s: &System, event: &OrderEvent, step: Step, broker: Broker) {
+async fn one_leg(s: &TestSystem, event: &OrderEvent, step: Step, broker: Broker) {
     match broker {
         Broker::Accepts => {}
         Broker::LosesRequest => {

@@ -8,7 +8,6 @@ mod support;
 use std::time::Duration;
 
 use algo_app::executor::{ExecutorConfig, Handled};
-use algo_app::selfhosted::SelfHosted;
 use algo_core::{CalendarKind, EventKind, OrderEvent, TradingCalendar};
 use axum::http::{Method, StatusCode};
 use chrono::Utc;
@@ -484,17 +483,11 @@ async fn a_sell_time_that_passed_while_down_exits_at_once_on_restart() {
     })
     .await;
     // Down before the sell time, back after it.
-    let (pg, redis) = (s.system.state.pg.clone(), s.system.state.redis.clone());
-    let System {
-        sim,
-        system,
-        http,
-        config,
-    } = s;
-    system.shutdown().await;
+    let down = s.stopped().await;
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let while_down: Value = http
-        .get(format!("{}/_sim/orders", sim.base_url))
+    let while_down: Value = down
+        .http
+        .get(format!("{}/_sim/orders", down.sim.base_url))
         .send()
         .await
         .expect("sim")
@@ -503,15 +496,7 @@ async fn a_sell_time_that_passed_while_down_exits_at_once_on_restart() {
         .expect("json");
     let while_down = while_down["data"].as_array().cloned().unwrap_or_default();
     assert_eq!(side(&while_down, "SELL"), 0, "nothing sold while down");
-    let system = SelfHosted::start(&config, pg, redis, fast())
-        .await
-        .expect("restarted");
-    let s = System {
-        sim,
-        system,
-        http,
-        config,
-    };
+    let s = down.start().await;
     let orders = s
         .wait_orders(Duration::from_secs(10), |o| side(o, "SELL") >= 1)
         .await;

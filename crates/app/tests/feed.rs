@@ -5,15 +5,15 @@
 
 mod support;
 
+use support::system::TestSystem;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use algo_app::config::{Config, Profile};
 use algo_app::executor::{ExecutorConfig, Handled};
 use algo_app::feed::{FeedConfig, FeedWorker};
 use algo_app::selfhosted::SelfHosted;
-use algo_core::{CalendarKind, EventKind, OrderEvent, SystemClock, TradingCalendar, IST};
-use algo_store::testing;
+use algo_core::{EventKind, OrderEvent, SystemClock, TradingCalendar, IST};
 use axum::http::StatusCode;
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -47,53 +47,19 @@ async fn world() -> World {
 }
 
 async fn world_with(exec: ExecutorConfig) -> World {
-    let sim = algo_sim::spawn(algo_sim::SimConfig {
-        walk_interval: None,
-        ..Default::default()
-    })
-    .await;
-    let (pg, _) = testing::fresh_database().await.expect("database");
-    let redis = testing::fresh_redis().expect("redis");
-    let url = sim.base_url.clone();
-    let config = Config::from_lookup(
-        move |k| (k == "ALGO_KITE_URL").then(|| url.clone()),
-        Profile::SelfHosted,
-        CalendarKind::AlwaysOpen,
-    )
-    .expect("config");
-    let system = SelfHosted::start(&config, pg, redis.clone(), exec)
-        .await
-        .expect("system");
-    let feed = FeedWorker::new(
-        redis,
-        system.queue.clone(),
-        Arc::new(SystemClock),
-        algo_kite::KiteHttp::new(&sim.base_url, Duration::from_secs(2)).expect("http"),
-        FeedConfig {
-            ws_url: sim.ws_url.clone(),
-            api_key: "sim_key".into(),
-            access_token: algo_kite::Secret::new("sim_token"),
-        },
-    );
-    feed.forward_order_updates(system.order_updates.clone());
-    let stop = CancellationToken::new();
-    tokio::spawn(feed.clone().run(stop.clone()));
-    let (_, body) = post(&system, "/auth/register", None, json!({ "email": format!("{}@example.com", uuid::Uuid::new_v4().simple()), "password": "long enough pw" })).await;
-    let token = body["access_token"].as_str().expect("token").to_owned();
-    let (status, _) = post(
-        &system,
-        "/broker/connect",
-        Some(&token),
-        json!({ "api_key": "sim_key", "secret_key": "sim_secret", "access_token": "sim_token" }),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let s = TestSystem::builder()
+        .executor(exec)
+        .with_feed()
+        .start()
+        .await;
+    let token = s.trader().await;
+    let feed = s.feed.clone().expect("built with the watcher");
     World {
-        sim,
-        system,
         feed,
-        stop,
-        http: reqwest::Client::new(),
+        stop: s.feed_stop.clone(),
+        sim: s.sim,
+        system: s.system,
+        http: s.http,
         token,
     }
 }

@@ -21,7 +21,7 @@ use support::system::*;
 
 /// What a worker that died mid-leg left behind: its claim (with `lease` left on it) and the
 /// leg's `SENDING` row, and, when `placed`, the order itself at the exchange.
-async fn dead_worker(s: &System, event: &OrderEvent, lease: Duration, placed: bool) {
+async fn dead_worker(s: &TestSystem, event: &OrderEvent, lease: Duration, placed: bool) {
     let key = event.ledger_key();
     let claim = s
         .system
@@ -83,7 +83,7 @@ where
     }
 }
 
-async fn order_log(s: &System, token: &str, id: &str) -> Vec<Value> {
+async fn order_log(s: &TestSystem, token: &str, id: &str) -> Vec<Value> {
     let (status, log) = s
         .call(
             Method::GET,

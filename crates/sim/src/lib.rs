@@ -332,12 +332,17 @@ pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpList
 ///
 /// Panics when no loopback port can be bound: a test cannot run without one.
 pub async fn spawn(config: SimConfig) -> RunningSim {
+    spawn_with_clock(config, Arc::new(SystemClock)).await
+}
+
+/// The same with "now" (receive times, order timestamps, the trading day) from `clock`.
+pub async fn spawn_with_clock(config: SimConfig, clock: Arc<dyn Clock>) -> RunningSim {
     let listener = listen(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
         .expect("a test machine can bind an ephemeral loopback port");
     let addr = listener
         .local_addr()
         .expect("a bound listener has an address");
-    let sim = Sim::new(config);
+    let sim = Sim::with_clock(config, clock);
     let (stop, server) = serve_in_background(&sim, listener);
     RunningSim {
         base_url: format!("http://{addr}"),

@@ -1,63 +1,195 @@
 //! The whole self-hosted system (API, timers, Redis queue, executor, stop-loss watcher) on a
 //! fresh database and Redis prefix, against a simulated exchange over real HTTP.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use algo_app::config::{Config, Profile};
 use algo_app::executor::ExecutorConfig;
+use algo_app::feed::{FeedConfig, FeedWorker};
 use algo_app::router;
-use algo_app::selfhosted::SelfHosted;
-use algo_core::{CalendarKind, EventKind, OrderEvent, TradingCalendar, IST};
+use algo_app::selfhosted::{Adapters, SelfHosted};
+use algo_core::{CalendarKind, Clock, EventKind, OrderEvent, TradingCalendar, IST};
+use algo_store::ports::{Ledger, OrderQueue};
 use algo_store::testing;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use chrono::{Timelike, Utc};
 use serde_json::{json, Value};
+use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
-pub struct System {
+pub struct TestSystem {
     pub sim: algo_sim::RunningSim,
     pub system: SelfHosted,
     pub http: reqwest::Client,
     pub config: Config,
+    /// The stop-loss watcher on the simulator's ticker, when built [`Builder::with_feed`].
+    pub feed: Option<Arc<FeedWorker>>,
+    /// Stops the watcher.
+    pub feed_stop: CancellationToken,
+    built: Builder,
 }
 
-pub async fn start(calendar: CalendarKind, executor: ExecutorConfig) -> System {
-    // The system's logs go with a failing test's output (the harness shows them only then).
-    let _ = tracing_subscriber::fmt()
-        .with_test_writer()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ALGO_TEST_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .try_init();
-    let sim = algo_sim::spawn(algo_sim::SimConfig {
-        walk_interval: None,
-        ..Default::default()
-    })
-    .await;
-    let (pg, _) = testing::fresh_database().await.expect("database");
-    let redis = testing::fresh_redis().expect("redis");
-    let url = sim.base_url.clone();
-    let config = Config::from_lookup(
-        move |k| match k {
-            "ALGO_KITE_URL" => Some(url.clone()),
-            "ALGO_KITE_TIMEOUT_MS" => Some("1500".into()),
-            _ => None,
-        },
-        Profile::SelfHosted,
-        calendar,
-    )
-    .expect("config");
-    let system = SelfHosted::start(&config, pg, redis, executor)
-        .await
-        .expect("self-hosted system");
-    System {
-        sim,
-        system,
-        http: reqwest::Client::new(),
-        config,
+/// The one way tests assemble the system: `TestSystem::builder()…start().await`.
+#[derive(Clone)]
+pub struct Builder {
+    calendar: CalendarKind,
+    executor: ExecutorConfig,
+    in_process: bool,
+    clock: Option<Arc<dyn Clock>>,
+    feed: bool,
+    queue: Option<Arc<dyn OrderQueue>>,
+    ledger: Option<Arc<dyn Ledger>>,
+}
+
+impl TestSystem {
+    /// Always open, [`fast`] executor settings, the simulator over HTTP, the system clock, no
+    /// stop-loss watcher, the self-hosted queue and ledger.
+    pub fn builder() -> Builder {
+        Builder {
+            calendar: CalendarKind::AlwaysOpen,
+            executor: fast(),
+            in_process: false,
+            clock: None,
+            feed: false,
+            queue: None,
+            ledger: None,
+        }
     }
+}
+
+impl Builder {
+    pub fn calendar(mut self, calendar: CalendarKind) -> Self {
+        self.calendar = calendar;
+        self
+    }
+
+    pub fn executor(mut self, executor: ExecutorConfig) -> Self {
+        self.executor = executor;
+        self
+    }
+
+    /// The executor talks to the simulator in process ([`algo_sim::InProcessBroker`]) instead of
+    /// over HTTP; the API and the watcher still use HTTP and the WebSocket.
+    pub fn in_process_broker(mut self) -> Self {
+        self.in_process = true;
+        self
+    }
+
+    /// One clock for the API, the timers, the executor, the cache rebuild and the watcher.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Runs the stop-loss watcher on the simulator's ticker, handing order updates on.
+    pub fn with_feed(mut self) -> Self {
+        self.feed = true;
+        self
+    }
+
+    /// Another queue and ledger (the AWS adapters on the emulator).
+    pub fn queue_and_ledger(mut self, queue: Arc<dyn OrderQueue>, ledger: Arc<dyn Ledger>) -> Self {
+        self.queue = Some(queue);
+        self.ledger = Some(ledger);
+        self
+    }
+
+    pub async fn start(self) -> TestSystem {
+        // The system's logs go with a failing test's output (the harness shows them only then).
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_env("ALGO_TEST_LOG")
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            )
+            .try_init();
+        let sim = algo_sim::spawn_with_clock(
+            algo_sim::SimConfig {
+                walk_interval: None,
+                ..Default::default()
+            },
+            self.clock
+                .clone()
+                .unwrap_or_else(|| Arc::new(algo_core::SystemClock)),
+        )
+        .await;
+        let (pg, _) = testing::fresh_database().await.expect("database");
+        let redis = testing::fresh_redis().expect("redis");
+        let url = sim.base_url.clone();
+        let config = Config::from_lookup(
+            move |k| match k {
+                "ALGO_KITE_URL" => Some(url.clone()),
+                "ALGO_KITE_TIMEOUT_MS" => Some("1500".into()),
+                _ => None,
+            },
+            Profile::SelfHosted,
+            self.calendar,
+        )
+        .expect("config");
+        self.assemble(sim, config, pg, redis).await
+    }
+
+    async fn assemble(
+        self,
+        sim: algo_sim::RunningSim,
+        config: Config,
+        pg: algo_store::postgres::PgPool,
+        redis: algo_store::redis::RedisStore,
+    ) -> TestSystem {
+        let mut adapters = Adapters::self_hosted(&config, &pg, &redis).expect("adapters");
+        if self.in_process {
+            adapters.broker = Arc::new(sim.sim.sessions(config.kite_timeout));
+        }
+        if let Some(clock) = &self.clock {
+            adapters.clock = clock.clone();
+        }
+        if let (Some(queue), Some(ledger)) = (&self.queue, &self.ledger) {
+            adapters.queue = queue.clone();
+            adapters.ledger = ledger.clone();
+        }
+        let clock = adapters.clock.clone();
+        let system =
+            SelfHosted::start_with(&config, pg, redis.clone(), self.executor.clone(), adapters)
+                .await
+                .expect("self-hosted system");
+        let feed_stop = CancellationToken::new();
+        let feed = self.feed.then(|| {
+            let feed = FeedWorker::new(
+                redis,
+                system.queue.clone(),
+                clock,
+                algo_kite::KiteHttp::new(&sim.base_url, Duration::from_secs(2)).expect("http"),
+                FeedConfig {
+                    ws_url: sim.ws_url.clone(),
+                    api_key: "sim_key".into(),
+                    access_token: algo_kite::Secret::new("sim_token"),
+                },
+            );
+            feed.forward_order_updates(system.order_updates.clone());
+            tokio::spawn(feed.clone().run(feed_stop.clone()));
+            feed
+        });
+        TestSystem {
+            sim,
+            system,
+            http: reqwest::Client::new(),
+            config,
+            feed,
+            feed_stop,
+            built: self,
+        }
+    }
+}
+
+/// The self-hosted system on the simulator with `executor`'s settings.
+pub async fn start(calendar: CalendarKind, executor: ExecutorConfig) -> TestSystem {
+    TestSystem::builder()
+        .calendar(calendar)
+        .executor(executor)
+        .start()
+        .await
 }
 
 pub fn fast() -> ExecutorConfig {
@@ -68,7 +200,7 @@ pub fn fast() -> ExecutorConfig {
     }
 }
 
-impl System {
+impl TestSystem {
     pub async fn call(
         &self,
         method: Method,
@@ -212,7 +344,7 @@ impl System {
     }
 }
 
-impl System {
+impl TestSystem {
     /// POSTs `body` to the simulator's `path` (`/_sim/faults`, `/_sim/behaviour`, …).
     pub async fn sim_post(&self, path: &str, body: Value) {
         let r = self
@@ -289,13 +421,13 @@ pub async fn ist_in(secs: i64) -> String {
 }
 
 /// A BUY event for a running strategy, due now.
-pub async fn buy_now(s: &System, token: &str, symbol: &str) -> (String, OrderEvent) {
+pub async fn buy_now(s: &TestSystem, token: &str, symbol: &str) -> (String, OrderEvent) {
     buy_in(s, token, symbol, Duration::ZERO).await
 }
 
 /// A BUY event for a running strategy, due `ahead` from now (an early delivery).
 pub async fn buy_in(
-    s: &System,
+    s: &TestSystem,
     token: &str,
     symbol: &str,
     ahead: Duration,
@@ -320,7 +452,7 @@ pub fn received_at_us(orders: &[Value]) -> Vec<i64> {
         .collect()
 }
 
-pub fn clone_executor(s: &System) -> algo_app::executor::Executor {
+pub fn clone_executor(s: &TestSystem) -> algo_app::executor::Executor {
     let e = &s.system.executor;
     algo_app::executor::Executor {
         pg: e.pg.clone(),
@@ -335,22 +467,62 @@ pub fn clone_executor(s: &System) -> algo_app::executor::Executor {
     }
 }
 
-impl System {
-    /// The process stops (timers and worker with it) and starts again on the same stores.
-    pub async fn restart(self) -> System {
+/// A system whose process is down: the simulator still answers.
+pub struct Stopped {
+    pub sim: algo_sim::RunningSim,
+    pub http: reqwest::Client,
+    config: Config,
+    built: Builder,
+    pg: algo_store::postgres::PgPool,
+    redis: algo_store::redis::RedisStore,
+}
+
+impl Stopped {
+    /// The process starts again on the same stores, built as before.
+    pub async fn start(self) -> TestSystem {
+        let mut s = self
+            .built
+            .assemble(self.sim, self.config, self.pg, self.redis)
+            .await;
+        s.http = self.http;
+        s
+    }
+}
+
+impl TestSystem {
+    /// The process stops (timers, worker and watcher with it) and starts again on the same
+    /// stores and simulator, built as before.
+    pub async fn restart(self) -> TestSystem {
         let (pg, redis) = (
             self.system.state.pg.clone(),
             self.system.state.redis.clone(),
         );
+        self.feed_stop.cancel();
         self.system.shutdown().await;
-        let system = SelfHosted::start(&self.config, pg, redis, fast())
-            .await
-            .expect("restarted system");
-        System {
+        self.built.assemble(self.sim, self.config, pg, redis).await
+    }
+
+    /// The process stops; the simulator and the stores stay, for [`Stopped::start`].
+    pub async fn stopped(self) -> Stopped {
+        let (pg, redis) = (
+            self.system.state.pg.clone(),
+            self.system.state.redis.clone(),
+        );
+        self.feed_stop.cancel();
+        self.system.shutdown().await;
+        Stopped {
             sim: self.sim,
-            system,
             http: self.http,
             config: self.config,
+            built: self.built,
+            pg,
+            redis,
         }
+    }
+
+    /// Shuts everything down, waiting for the tasks.
+    pub async fn shutdown(self) {
+        self.feed_stop.cancel();
+        self.system.shutdown().await;
     }
 }
