@@ -5,10 +5,11 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use algo_app::executor::{ExecutorConfig, Handled};
-use algo_core::{CalendarKind, EventKind, OrderEvent, TradingCalendar};
+use algo_core::{CalendarKind, EventKind, OffsetClock, OrderEvent, TradingCalendar};
 use axum::http::{Method, StatusCode};
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -512,4 +513,99 @@ async fn a_sell_time_that_passed_while_down_exits_at_once_on_restart() {
         "sold"
     );
     s.system.shutdown().await;
+}
+
+/// An IST wall time on a date, as an instant.
+fn ist(date: (i32, u32, u32), time: (u32, u32, u32)) -> chrono::DateTime<Utc> {
+    let day = chrono::NaiveDate::from_ymd_opt(date.0, date.1, date.2).expect("date");
+    let at = day.and_hms_opt(time.0, time.1, time.2).expect("time");
+    at.and_local_timezone(algo_core::IST)
+        .single()
+        .expect("IST has no gaps")
+        .with_timezone(&Utc)
+}
+
+// The second day, on the NSE calendar and one injected clock (API, timers, executor, the
+// simulator's own "now"), with the executor on the simulator in process: Monday's BUY and SELL
+// go out once each; the process restarts overnight; on Tuesday the same strategy buys and sells
+// once more, under Tuesday's ledger keys, and the day's status is Tuesday's.
+#[tokio::test]
+async fn the_second_day_trades_again_once_each() {
+    let clock = Arc::new(OffsetClock::at(ist((2026, 12, 7), (9, 29, 54))));
+    let s = TestSystem::builder()
+        .calendar(CalendarKind::Nse)
+        .clock(clock.clone())
+        .in_process_broker()
+        .start()
+        .await;
+    let token = s.trader().await;
+    let id = s.running(&token, "TCS", "09:30:00", "09:30:06").await;
+    let orders = s
+        .wait_orders(Duration::from_secs(20), |o| side(o, "SELL") >= 1)
+        .await;
+    assert_eq!(
+        (side(&orders, "BUY"), side(&orders, "SELL")),
+        (1, 1),
+        "{orders:?}"
+    );
+    let monday = s
+        .wait_status(&token, &id, Duration::from_secs(5), |v| {
+            v["position"] == "sold"
+        })
+        .await;
+    assert_eq!(monday["position"], "sold", "{monday}");
+    assert!(
+        monday["next_action"]["at"]
+            .as_str()
+            .is_some_and(|at| at.starts_with("2026-12-08T04:00:00")),
+        "Tuesday's BUY is next: {monday}"
+    );
+
+    let down = s.stopped().await;
+    clock.set(ist((2026, 12, 8), (9, 29, 54)));
+    let s = down.start().await;
+    let fresh = s.status(&token, &id).await;
+    assert_eq!(fresh["position"], "none", "a new day starts flat: {fresh}");
+    let orders = s
+        .wait_orders(Duration::from_secs(20), |o| side(o, "SELL") >= 2)
+        .await;
+    assert_eq!(
+        (side(&orders, "BUY"), side(&orders, "SELL")),
+        (2, 2),
+        "{orders:?}"
+    );
+    let tuesday = s
+        .wait_status(&token, &id, Duration::from_secs(5), |v| {
+            v["position"] == "sold"
+        })
+        .await;
+    assert_eq!(tuesday["position"], "sold", "{tuesday}");
+    let (_, log) = s
+        .call(
+            Method::GET,
+            &format!("/strategy/{id}/orders"),
+            Some(&token),
+            None,
+        )
+        .await;
+    let days: Vec<(&str, &str)> = log["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .map(|o| {
+            let day = o["scheduled_for"].as_str().and_then(|at| at.get(..10));
+            (day.unwrap_or(""), o["event"].as_str().unwrap_or(""))
+        })
+        .collect();
+    assert_eq!(
+        days,
+        vec![
+            ("2026-12-08", "SELL"),
+            ("2026-12-08", "BUY"),
+            ("2026-12-07", "SELL"),
+            ("2026-12-07", "BUY")
+        ],
+        "{log}"
+    );
+    s.shutdown().await;
 }

@@ -453,10 +453,17 @@ pub async fn status(
             status: None,
             at,
         });
+    // A day that ended flat is over: the next trading day starts with no position. A position
+    // still open from an earlier day (an exit that failed) stays shown until it is dealt with.
+    let today = TradingCalendar::trading_date(state.clock.now());
+    let position = match rt.position {
+        Position::Sold if rt.trading_date != Some(today) => Position::None,
+        position => position,
+    };
     Ok(Json(StrategyStatus {
         strategy_id: row.id,
         status: row.status.as_str().into(),
-        position: rt.position.as_str().into(),
+        position: position.as_str().into(),
         last_action,
         last_price: rt
             .last_price_paise
