@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use algo_core::{Clock, SystemClock, TradingCalendar};
 use algo_kite::{BrokerSessions, KiteHttp};
-use algo_store::ports::{Ledger, OrderQueue, Scheduler};
+use algo_store::ports::{Ledger, OrderLog, OrderQueue, Scheduler};
 use algo_store::postgres::ledger::PgLedger;
+use algo_store::postgres::order_logs::PgOrderLog;
 use algo_store::postgres::{self, PgPool};
 use algo_store::redis::queue::RedisQueue;
 use algo_store::redis::RedisStore;
@@ -42,17 +43,19 @@ pub struct SelfHosted {
 pub struct Adapters {
     pub queue: Arc<dyn OrderQueue>,
     pub ledger: Arc<dyn Ledger>,
+    pub orders: Arc<dyn OrderLog>,
     pub broker: Arc<dyn BrokerSessions>,
     pub clock: Arc<dyn Clock>,
 }
 
 impl Adapters {
-    /// The Redis queue, the Postgres ledger, Kite's REST API at `config.kite_url`, the system
+    /// The Redis queue, the Postgres ledger and order log, Kite's REST API at `config.kite_url`, the system
     /// clock.
     pub fn self_hosted(config: &Config, pg: &PgPool, redis: &RedisStore) -> Result<Self, String> {
         Ok(Self {
             queue: Arc::new(RedisQueue::new(redis.clone())),
             ledger: Arc::new(PgLedger::new(pg.clone())),
+            orders: Arc::new(PgOrderLog::new(pg.clone())),
             broker: Arc::new(
                 KiteHttp::new(&config.kite_url, config.kite_timeout).map_err(|e| e.to_string())?,
             ),
@@ -93,6 +96,7 @@ impl SelfHosted {
         let Adapters {
             queue,
             ledger,
+            orders,
             broker,
             clock,
         } = adapters;
@@ -132,6 +136,7 @@ impl SelfHosted {
         }
         let executor = Arc::new(Executor {
             pg: pg.clone(),
+            orders,
             redis,
             ledger,
             broker,

@@ -2,7 +2,8 @@
 //!
 //! - [`postgres`]: the system of record (connection pool, migrations, health).
 //! - [`redis`]: runtime state and locks (connection, key prefixes, health).
-//! - [`ports`]: the queue and ledger ports.
+//! - [`ports`]: the queue, scheduler, ledger and order-log ports.
+//! - [`memory`]: in-memory fakes of the ledger and the order log, held to the same contracts.
 //! - [`aws`] (feature `aws`): SQS queue, DynamoDB ledger, EventBridge Scheduler.
 //! - [`testing`]: throw-away databases and key prefixes for tests.
 //! - [`tls`]: what encrypted connections need (`rediss://`, `sslmode=require`).
@@ -12,6 +13,7 @@ pub mod aws;
 #[cfg(test)]
 use algo_store as _; // the crate's own tests enable its `aws` feature through this
 
+pub mod memory;
 pub mod ports;
 pub mod postgres;
 pub mod redis;

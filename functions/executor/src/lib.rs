@@ -39,6 +39,7 @@ pub async fn build() -> anyhow::Result<Executor> {
         .await
         .context("applying migrations")?;
     Ok(Executor {
+        orders: Arc::new(postgres::order_logs::PgOrderLog::new(pg.clone())),
         pg,
         redis: RedisStore::new(
             &config.redis_url,

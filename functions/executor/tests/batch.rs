@@ -15,6 +15,9 @@ async fn executor() -> Executor {
     let sdk = testing::aws::config().await;
     let table = testing::aws::ledger_table(&sdk).await;
     Executor {
+        orders: Arc::new(algo_store::postgres::order_logs::PgOrderLog::new(
+            pg.clone(),
+        )),
         pg,
         redis: testing::fresh_redis().expect("redis"),
         ledger: Arc::new(DynamoLedger::new(&sdk, table)),

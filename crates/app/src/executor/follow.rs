@@ -13,7 +13,7 @@ use algo_core::position::{Day, Outcome};
 use algo_core::{EventKind, Leg, Position};
 use algo_kite::types::{Order, OrderState};
 use algo_kite::Broker;
-use algo_store::postgres::order_logs::{self, Final};
+use algo_store::ports::{Final, OrderLog};
 use algo_store::postgres::strategies::{self, StrategyRow};
 use algo_store::postgres::PgPool;
 use algo_store::redis::RedisStore;
@@ -104,7 +104,17 @@ impl Executor {
         ledger_key: &str,
         order: &Order,
     ) -> Result<Recorded, StoreError> {
-        record_final(&self.pg, &self.redis, row, kind, date, ledger_key, order).await
+        record_final(
+            &self.pg,
+            self.orders.as_ref(),
+            &self.redis,
+            row,
+            kind,
+            date,
+            ledger_key,
+            order,
+        )
+        .await
     }
 }
 
@@ -114,6 +124,7 @@ impl Executor {
 #[allow(clippy::too_many_arguments)] // the leg's identity, spelled out
 pub async fn record_final(
     pg: &PgPool,
+    orders: &dyn OrderLog,
     redis: &RedisStore,
     row: &StrategyRow,
     kind: EventKind,
@@ -130,20 +141,20 @@ pub async fn record_final(
     let avg = order.average_price.paise().filter(|p| *p > 0);
     let raw = json!({ "order_id": order.order_id, "status": order.status, "status_message": order.status_message,
         "filled_quantity": order.filled_quantity, "average_price": order.average_price.as_str() });
-    order_logs::finish(
-        pg,
-        ledger_key,
-        &Final {
-            status,
-            average_price_paise: avg,
-            filled_quantity: Some(filled),
-            message: order.status_message.as_deref(),
-            raw_response: Some(&raw),
-        },
-    )
-    .await?;
+    orders
+        .finish(
+            ledger_key,
+            &Final {
+                status,
+                average_price_paise: avg,
+                filled_quantity: Some(filled),
+                message: order.status_message.as_deref(),
+                raw_response: Some(&raw),
+            },
+        )
+        .await?;
     let outcome = leg_outcome(kind, status, filled);
-    let day = match order_logs::day(pg, row.id, date).await {
+    let day = match orders.day(row.id, date).await {
         Ok(rows) => day_from_logs(&rows),
         Err(_) => Day::default()
             .step(kind, Outcome::Placing)

@@ -10,7 +10,7 @@
 
 use algo_core::position::Outcome;
 use algo_core::{EventKind, Leg, OrderEvent, TradingCalendar, IST};
-use algo_store::postgres::order_logs::{self, LegRow, NewOrderLog};
+use algo_store::ports::{LegRow, NewOrderLog};
 use algo_store::postgres::strategies::{self, Status, StrategyRow};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -63,7 +63,9 @@ impl Executor {
             );
             return Err(Handled::Done("strategy not running".into()));
         }
-        let legs = order_logs::day(&self.pg, row.id, event.trading_date)
+        let legs = self
+            .orders
+            .day(row.id, event.trading_date)
             .await
             .map_err(retry)?;
         let key = event.ledger_key();
@@ -153,7 +155,7 @@ impl Executor {
             exchange: row.spec.exchange.as_str(),
             product: row.spec.product.as_str(),
         };
-        if let Err(e) = order_logs::missed(&self.pg, &log, reason).await {
+        if let Err(e) = self.orders.missed(&log, reason).await {
             return retry(e);
         }
         tracing::warn!(event_type = "event_missed", %reason, "event dropped");

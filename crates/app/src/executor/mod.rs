@@ -39,8 +39,8 @@ use algo_kite::{
     Broker, BrokerSessions, MarketProtection, OrderRequest, OrderType, PreparedOrder, Secret,
     TransactionType,
 };
-use algo_store::ports::Ledger;
-use algo_store::postgres::order_logs::{self, Final, LegRow, NewOrderLog};
+use algo_store::ports::{Final, LegRow, NewOrderLog};
+use algo_store::ports::{Ledger, OrderLog};
 use algo_store::postgres::strategies::{self, Status, StrategyRow};
 use algo_store::postgres::{broker_keys, PgPool};
 use algo_store::redis::RedisStore;
@@ -155,6 +155,8 @@ pub enum Handled {
 /// The executor and everything it talks to.
 pub struct Executor {
     pub pg: PgPool,
+    /// The record of every leg (Postgres; the in-memory fake in tests).
+    pub orders: Arc<dyn OrderLog>,
     pub redis: RedisStore,
     pub ledger: Arc<dyn Ledger>,
     /// Opens a trader's broker session: Kite's REST API, or the simulator in process.
@@ -374,14 +376,10 @@ impl Executor {
             match self.resolve(&*client, own).await {
                 Lookup::Found(order_id) => {
                     tracing::warn!(event_type = "leg_resumed", broker_order_id = %order_id, "found the earlier worker's order; following it");
-                    if let Err(e) = order_logs::placed(
-                        &self.pg,
-                        held.key.as_ref(),
-                        &order_id,
-                        self.clock.now(),
-                        0,
-                    )
-                    .await
+                    if let Err(e) = self
+                        .orders
+                        .placed(held.key.as_ref(), &order_id, self.clock.now(), 0)
+                        .await
                     {
                         tracing::warn!(error = %e, "order log not marked placed yet");
                     }
@@ -446,7 +444,7 @@ impl Executor {
                 }
             }
             let new_log = leg_log(row, event, held.key.as_ref(), &tag, &spec);
-            if let Err(e) = order_logs::begin(&self.pg, &new_log).await {
+            if let Err(e) = self.orders.begin(&new_log).await {
                 self.release(held).await;
                 return retry(e);
             }
@@ -550,9 +548,10 @@ impl Executor {
                 self.write_runtime(row, event.trading_date, sending, None, None, None)
                     .await;
                 let latency = i32::try_from(timing_ms).unwrap_or(i32::MAX);
-                if let Err(e) =
-                    order_logs::placed(&self.pg, held.key.as_ref(), &order_id, placed_at, latency)
-                        .await
+                if let Err(e) = self
+                    .orders
+                    .placed(held.key.as_ref(), &order_id, placed_at, latency)
+                    .await
                 {
                     tracing::error!(error = %e, "order placed but its log could not be updated");
                 }
@@ -603,8 +602,10 @@ impl Executor {
         let tag = held.key.broker_tag();
         let log = leg_log(&ctx.row, event, held.key.as_ref(), &tag, spec);
         let written = async {
-            order_logs::begin(&self.pg, &log).await?;
-            order_logs::placed(&self.pg, held.key.as_ref(), order_id, self.clock.now(), 0).await
+            self.orders.begin(&log).await?;
+            self.orders
+                .placed(held.key.as_ref(), order_id, self.clock.now(), 0)
+                .await
         }
         .await;
         if let Err(e) = written {
@@ -639,12 +640,12 @@ impl Executor {
             message: Some(reason),
             raw_response: None,
         };
-        if let Err(e) = order_logs::finish(&self.pg, held.key.as_ref(), &last).await {
+        if let Err(e) = self.orders.finish(held.key.as_ref(), &last).await {
             self.release(held).await;
             return retry(e);
         }
         tracing::warn!(event_type = "event_missed", %reason, "nothing sent");
-        if let Ok(legs) = order_logs::day(&self.pg, ctx.row.id, event.trading_date).await {
+        if let Ok(legs) = self.orders.day(ctx.row.id, event.trading_date).await {
             let position = day_from_logs(&legs).position;
             self.write_runtime(&ctx.row, event.trading_date, position, None, None, None)
                 .await;
@@ -705,7 +706,7 @@ impl Executor {
         let tag = held.key.broker_tag();
         let spec = self.order_spec(ctx, event);
         let log = leg_log(row, event, held.key.as_ref(), &tag, &spec);
-        let _ = order_logs::begin(&self.pg, &log).await;
+        let _ = self.orders.begin(&log).await;
         let last = Final {
             status: "FAILED",
             average_price_paise: None,
@@ -713,7 +714,7 @@ impl Executor {
             message: Some(message),
             raw_response: None,
         };
-        let _ = order_logs::finish(&self.pg, held.key.as_ref(), &last).await;
+        let _ = self.orders.finish(held.key.as_ref(), &last).await;
         let _ = strategies::fail(&self.pg, row.id, &format!("{code}: {message}")).await;
         self.write_runtime(row, event.trading_date, Position::Failed, None, None, None)
             .await;

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use algo_core::{EventKind, TradingCalendar};
 use algo_kite::types::OrderState;
-use algo_store::postgres::order_logs::{self, LegRow};
+use algo_store::ports::LegRow;
 use algo_store::postgres::strategies;
 use algo_store::StoreError;
 use tokio::sync::mpsc;
@@ -47,7 +47,7 @@ impl Executor {
         let young = chrono::Duration::from_std(self.config.fill_timeout + GRACE)
             .unwrap_or(chrono::Duration::MAX);
         let mut settled = 0;
-        for leg in order_logs::placed_not_final(&self.pg, today).await? {
+        for leg in self.orders.placed_not_final(today).await? {
             if now - leg.scheduled_for < young {
                 continue;
             }
@@ -65,7 +65,7 @@ impl Executor {
     /// asks the broker for its history and records what it says. An order that is not ours, or
     /// whose leg is already final, changes nothing.
     pub async fn settle_order(&self, order_id: &str) -> Result<Settled, StoreError> {
-        match order_logs::by_broker_order(&self.pg, order_id).await? {
+        match self.orders.by_broker_order(order_id).await? {
             Some(leg) if leg.is_open() => self.settle(&leg).await,
             _ => Ok(Settled::Nothing),
         }

@@ -92,6 +92,7 @@ pub async fn postback(
     };
     let recorded = crate::executor::record_final(
         &state.pg,
+        &order_logs::PgOrderLog::new(state.pg.clone()),
         &state.redis,
         &row,
         kind,

@@ -456,6 +456,7 @@ pub fn clone_executor(s: &TestSystem) -> algo_app::executor::Executor {
     let e = &s.system.executor;
     algo_app::executor::Executor {
         pg: e.pg.clone(),
+        orders: e.orders.clone(),
         redis: e.redis.clone(),
         ledger: e.ledger.clone(),
         broker: e.broker.clone(),

@@ -4,6 +4,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use async_trait::async_trait;
+
+use crate::ports::OrderLog;
+pub use crate::ports::{Final, LegRow, NewOrderLog};
 use crate::StoreError;
 
 /// One order of a strategy, as the user sees it in the log.
@@ -76,23 +80,6 @@ pub async fn list(
         .collect())
 }
 
-/// The first write of a leg, before the broker is called.
-#[derive(Debug, Clone)]
-pub struct NewOrderLog<'a> {
-    pub strategy_id: Uuid,
-    pub user_id: Uuid,
-    pub event: &'a str,
-    pub trading_date: NaiveDate,
-    pub ledger_key: &'a str,
-    pub broker_tag: &'a str,
-    pub quantity: i32,
-    pub scheduled_for: DateTime<Utc>,
-    /// The instrument and product the order is for (an exit's are its entry's).
-    pub tradingsymbol: &'a str,
-    pub exchange: &'a str,
-    pub product: &'a str,
-}
-
 /// Writes the leg's row as `SENDING`; a row already there (an earlier owner crashed) is kept.
 pub async fn begin(pool: &PgPool, log: &NewOrderLog<'_>) -> Result<(), StoreError> {
     insert(pool, log, "SENDING", None).await
@@ -158,18 +145,6 @@ pub async fn placed(
     Ok(())
 }
 
-/// What the broker finally did with a leg's order.
-#[derive(Debug, Clone, Copy)]
-pub struct Final<'a> {
-    /// `COMPLETE`, `REJECTED`, `CANCELLED` or `FAILED`.
-    pub status: &'a str,
-    pub average_price_paise: Option<i64>,
-    /// What the broker filled; `None` when nothing reached it.
-    pub filled_quantity: Option<i32>,
-    pub message: Option<&'a str>,
-    pub raw_response: Option<&'a serde_json::Value>,
-}
-
 /// The leg's final state. Only a leg not yet final changes: a late, second writer (the
 /// reconciler and the executor following the same order) cannot overwrite the first.
 pub async fn finish(pool: &PgPool, ledger_key: &str, last: &Final<'_>) -> Result<(), StoreError> {
@@ -188,32 +163,6 @@ pub async fn finish(pool: &PgPool, ledger_key: &str, last: &Final<'_>) -> Result
     .await
     .map_err(StoreError::from_sqlx)?;
     Ok(())
-}
-
-/// One leg of a strategy-day, as the executor and the reconciler read it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LegRow {
-    pub strategy_id: Uuid,
-    pub user_id: Uuid,
-    pub event: String,
-    pub trading_date: NaiveDate,
-    pub ledger_key: String,
-    pub broker_tag: String,
-    pub broker_order_id: Option<String>,
-    pub status: String,
-    pub quantity: i32,
-    pub filled_quantity: Option<i32>,
-    pub tradingsymbol: Option<String>,
-    pub exchange: Option<String>,
-    pub product: Option<String>,
-    pub scheduled_for: DateTime<Utc>,
-}
-
-impl LegRow {
-    /// `SENDING` or `PLACED`: the broker may still act on it.
-    pub fn is_open(&self) -> bool {
-        matches!(self.status.as_str(), "SENDING" | "PLACED")
-    }
 }
 
 type LegTuple = (
@@ -302,4 +251,64 @@ pub async fn placed_not_final(pool: &PgPool, up_to: NaiveDate) -> Result<Vec<Leg
     .await
     .map_err(StoreError::from_sqlx)?;
     Ok(rows.into_iter().map(leg).collect())
+}
+
+/// The [`OrderLog`] port on Postgres: the system of record.
+#[derive(Clone)]
+pub struct PgOrderLog {
+    pool: PgPool,
+}
+
+impl PgOrderLog {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+#[async_trait]
+impl OrderLog for PgOrderLog {
+    async fn begin(&self, log: &NewOrderLog<'_>) -> Result<(), StoreError> {
+        begin(&self.pool, log).await
+    }
+
+    async fn missed(&self, log: &NewOrderLog<'_>, reason: &str) -> Result<(), StoreError> {
+        missed(&self.pool, log, reason).await
+    }
+
+    async fn placed(
+        &self,
+        ledger_key: &str,
+        broker_order_id: &str,
+        placed_at: DateTime<Utc>,
+        latency_ms: i32,
+    ) -> Result<(), StoreError> {
+        placed(
+            &self.pool,
+            ledger_key,
+            broker_order_id,
+            placed_at,
+            latency_ms,
+        )
+        .await
+    }
+
+    async fn finish(&self, ledger_key: &str, last: &Final<'_>) -> Result<(), StoreError> {
+        finish(&self.pool, ledger_key, last).await
+    }
+
+    async fn day(
+        &self,
+        strategy_id: Uuid,
+        trading_date: NaiveDate,
+    ) -> Result<Vec<LegRow>, StoreError> {
+        day(&self.pool, strategy_id, trading_date).await
+    }
+
+    async fn by_broker_order(&self, broker_order_id: &str) -> Result<Option<LegRow>, StoreError> {
+        by_broker_order(&self.pool, broker_order_id).await
+    }
+
+    async fn placed_not_final(&self, up_to: NaiveDate) -> Result<Vec<LegRow>, StoreError> {
+        placed_not_final(&self.pool, up_to).await
+    }
 }

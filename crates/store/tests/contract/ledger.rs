@@ -1,10 +1,11 @@
-//! The ledger contract, against Postgres and DynamoDB.
+//! The ledger contract, against Postgres, DynamoDB and the in-memory fake.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use algo_core::{LedgerKey, Leg};
 use algo_store::aws::dynamodb::DynamoLedger;
+use algo_store::memory::MemoryLedger;
 use algo_store::ports::{Claim, Ledger, LedgerState};
 use algo_store::postgres::ledger::PgLedger;
 use algo_store::testing;
@@ -192,12 +193,14 @@ async fn postgres_ledger_keeps_the_contract() {
     contract(Arc::new(PgLedger::new(pool))).await;
 }
 
+#[tokio::test]
+async fn the_in_memory_ledger_keeps_the_contract() {
+    contract(Arc::new(MemoryLedger::new())).await;
+}
+
 // The self-hosted ledger's start-up fence: a restarted process takes its dead predecessor's
 // claims over at once, and its own live claims are untouched.
-#[tokio::test]
-async fn a_postgres_ledger_fences_a_dead_predecessors_claims_at_once() {
-    let (pool, _) = testing::fresh_database().await.expect("database");
-    let ledger = PgLedger::new(pool);
+async fn fences_a_dead_predecessors_claims_at_once(ledger: &dyn Ledger) {
     let (dead, mine) = (key(), key());
     ledger.claim(&dead, "run-1/a", LONG).await.expect("claim");
     ledger.claim(&mine, "run-2/b", LONG).await.expect("claim");
@@ -216,6 +219,17 @@ async fn a_postgres_ledger_fences_a_dead_predecessors_claims_at_once() {
         Claim::Busy,
         "the live process's own claim stands"
     );
+}
+
+#[tokio::test]
+async fn a_postgres_ledger_fences_a_dead_predecessors_claims_at_once() {
+    let (pool, _) = testing::fresh_database().await.expect("database");
+    fences_a_dead_predecessors_claims_at_once(&PgLedger::new(pool)).await;
+}
+
+#[tokio::test]
+async fn the_in_memory_ledger_fences_a_dead_predecessors_claims_at_once() {
+    fences_a_dead_predecessors_claims_at_once(&MemoryLedger::new()).await;
 }
 
 #[tokio::test]

@@ -5,5 +5,6 @@
 mod aws_env;
 mod eventbridge;
 mod ledger;
+mod order_log;
 mod queue;
 mod secrets;

@@ -1,0 +1,281 @@
+//! In-memory fakes of the ports, for tests that need no database: each keeps the same
+//! contract as its real adapters (the suites in `tests/contract/` run against both), so a test
+//! on a fake says something about the system.
+//!
+//! - [`MemoryOrderLog`]: the order log ([`OrderLog`]).
+//! - [`MemoryLedger`]: the idempotency ledger ([`Ledger`]), leases on the monotonic clock.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use algo_core::LedgerKey;
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use crate::ports::{
+    Claim, Final, Ledger, LedgerRecord, LedgerState, LegRow, NewOrderLog, OrderLog,
+};
+use crate::StoreError;
+
+/// A leg and the order it was begun in.
+#[derive(Debug, Clone)]
+struct Stored {
+    seq: u64,
+    leg: LegRow,
+}
+
+/// The order log in memory.
+#[derive(Debug, Default)]
+pub struct MemoryOrderLog {
+    rows: Mutex<(u64, HashMap<String, Stored>)>,
+}
+
+impl MemoryOrderLog {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn insert(&self, log: &NewOrderLog<'_>, status: &str) {
+        let mut guard = self.rows.lock().unwrap_or_else(|p| p.into_inner());
+        let (seq, rows) = &mut *guard;
+        if rows.contains_key(log.ledger_key) {
+            return;
+        }
+        *seq += 1;
+        rows.insert(
+            log.ledger_key.to_owned(),
+            Stored {
+                seq: *seq,
+                leg: LegRow {
+                    strategy_id: log.strategy_id,
+                    user_id: log.user_id,
+                    event: log.event.to_owned(),
+                    trading_date: log.trading_date,
+                    ledger_key: log.ledger_key.to_owned(),
+                    broker_tag: log.broker_tag.to_owned(),
+                    broker_order_id: None,
+                    status: status.to_owned(),
+                    quantity: log.quantity,
+                    filled_quantity: None,
+                    tradingsymbol: Some(log.tradingsymbol.to_owned()),
+                    exchange: Some(log.exchange.to_owned()),
+                    product: Some(log.product.to_owned()),
+                    scheduled_for: log.scheduled_for,
+                },
+            },
+        );
+    }
+
+    /// Changes the leg of `ledger_key` if it is not final yet.
+    fn update_open(&self, ledger_key: &str, change: impl FnOnce(&mut LegRow)) {
+        let mut guard = self.rows.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(stored) = guard.1.get_mut(ledger_key) {
+            if stored.leg.is_open() {
+                change(&mut stored.leg);
+            }
+        }
+    }
+
+    fn select(&self, keep: impl Fn(&LegRow) -> bool) -> Vec<Stored> {
+        let guard = self.rows.lock().unwrap_or_else(|p| p.into_inner());
+        let mut found: Vec<Stored> = guard.1.values().filter(|s| keep(&s.leg)).cloned().collect();
+        found.sort_by_key(|s| s.seq);
+        found
+    }
+}
+
+#[async_trait]
+impl OrderLog for MemoryOrderLog {
+    async fn begin(&self, log: &NewOrderLog<'_>) -> Result<(), StoreError> {
+        self.insert(log, "SENDING");
+        Ok(())
+    }
+
+    async fn missed(&self, log: &NewOrderLog<'_>, _reason: &str) -> Result<(), StoreError> {
+        self.insert(log, "MISSED");
+        Ok(())
+    }
+
+    async fn placed(
+        &self,
+        ledger_key: &str,
+        broker_order_id: &str,
+        _placed_at: DateTime<Utc>,
+        _latency_ms: i32,
+    ) -> Result<(), StoreError> {
+        self.update_open(ledger_key, |leg| {
+            leg.status = "PLACED".into();
+            leg.broker_order_id = Some(broker_order_id.to_owned());
+        });
+        Ok(())
+    }
+
+    async fn finish(&self, ledger_key: &str, last: &Final<'_>) -> Result<(), StoreError> {
+        self.update_open(ledger_key, |leg| {
+            leg.status = last.status.to_owned();
+            leg.filled_quantity = last.filled_quantity;
+        });
+        Ok(())
+    }
+
+    async fn day(
+        &self,
+        strategy_id: Uuid,
+        trading_date: NaiveDate,
+    ) -> Result<Vec<LegRow>, StoreError> {
+        let mut legs =
+            self.select(|l| l.strategy_id == strategy_id && l.trading_date == trading_date);
+        // Entry first, then as begun (stable).
+        legs.sort_by_key(|s| s.leg.event != "BUY");
+        Ok(legs.into_iter().map(|s| s.leg).collect())
+    }
+
+    async fn by_broker_order(&self, broker_order_id: &str) -> Result<Option<LegRow>, StoreError> {
+        Ok(self
+            .select(|l| l.broker_order_id.as_deref() == Some(broker_order_id))
+            .into_iter()
+            .next()
+            .map(|s| s.leg))
+    }
+
+    async fn placed_not_final(&self, up_to: NaiveDate) -> Result<Vec<LegRow>, StoreError> {
+        Ok(self
+            .select(|l| {
+                l.status == "PLACED" && l.broker_order_id.is_some() && l.trading_date <= up_to
+            })
+            .into_iter()
+            .take(500)
+            .map(|s| s.leg)
+            .collect())
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    state: LedgerState,
+    owner: String,
+    lease_until: Instant,
+    result: Option<serde_json::Value>,
+}
+
+/// The idempotency ledger in memory.
+#[derive(Debug, Default)]
+pub struct MemoryLedger {
+    keys: Mutex<HashMap<String, Entry>>,
+}
+
+impl MemoryLedger {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, Entry>) -> T) -> T {
+        f(&mut self.keys.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+fn live_owner(entry: &Entry, owner: &str) -> bool {
+    entry.state == LedgerState::InProgress && entry.owner == owner
+}
+
+#[async_trait]
+impl Ledger for MemoryLedger {
+    async fn claim(
+        &self,
+        key: &LedgerKey,
+        owner: &str,
+        lease: Duration,
+    ) -> Result<Claim, StoreError> {
+        let now = Instant::now();
+        Ok(self.with(|keys| match keys.get_mut(key.as_ref()) {
+            None => {
+                keys.insert(
+                    key.as_ref().to_owned(),
+                    Entry {
+                        state: LedgerState::InProgress,
+                        owner: owner.to_owned(),
+                        lease_until: now + lease,
+                        result: None,
+                    },
+                );
+                Claim::Acquired { resumed: false }
+            }
+            Some(e) if e.state == LedgerState::Completed => Claim::Completed(e.result.clone()),
+            Some(e) if e.lease_until < now => {
+                e.owner = owner.to_owned();
+                e.lease_until = now + lease;
+                Claim::Acquired { resumed: true }
+            }
+            Some(_) => Claim::Busy,
+        }))
+    }
+
+    async fn complete(
+        &self,
+        key: &LedgerKey,
+        owner: &str,
+        result: &serde_json::Value,
+    ) -> Result<bool, StoreError> {
+        Ok(self.with(|keys| match keys.get_mut(key.as_ref()) {
+            Some(e) if live_owner(e, owner) => {
+                e.state = LedgerState::Completed;
+                e.result = Some(result.clone());
+                true
+            }
+            _ => false,
+        }))
+    }
+
+    async fn renew(
+        &self,
+        key: &LedgerKey,
+        owner: &str,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        Ok(self.with(|keys| match keys.get_mut(key.as_ref()) {
+            Some(e) if live_owner(e, owner) => {
+                e.lease_until = Instant::now() + lease;
+                true
+            }
+            _ => false,
+        }))
+    }
+
+    async fn fence_others(&self, live: &str) -> Result<u64, StoreError> {
+        let now = Instant::now();
+        Ok(self.with(|keys| {
+            let mut fenced = 0;
+            for e in keys.values_mut() {
+                if e.state == LedgerState::InProgress
+                    && e.lease_until > now
+                    && !e.owner.starts_with(live)
+                {
+                    e.lease_until = now;
+                    fenced += 1;
+                }
+            }
+            fenced
+        }))
+    }
+
+    async fn release(&self, key: &LedgerKey, owner: &str) -> Result<(), StoreError> {
+        self.with(|keys| {
+            if keys.get(key.as_ref()).is_some_and(|e| live_owner(e, owner)) {
+                keys.remove(key.as_ref());
+            }
+        });
+        Ok(())
+    }
+
+    async fn get(&self, key: &LedgerKey) -> Result<Option<LedgerRecord>, StoreError> {
+        Ok(self.with(|keys| {
+            keys.get(key.as_ref()).map(|e| LedgerRecord {
+                state: e.state,
+                owner: e.owner.clone(),
+                result: e.result.clone(),
+            })
+        }))
+    }
+}

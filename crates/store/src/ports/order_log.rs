@@ -1,0 +1,100 @@
+//! The order log as the order path uses it: one row per leg per trading day, keyed by the
+//! ledger key, recording what was asked of the broker and what it answered.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// The first write of a leg, before the broker is called.
+#[derive(Debug, Clone)]
+pub struct NewOrderLog<'a> {
+    pub strategy_id: Uuid,
+    pub user_id: Uuid,
+    pub event: &'a str,
+    pub trading_date: NaiveDate,
+    pub ledger_key: &'a str,
+    pub broker_tag: &'a str,
+    pub quantity: i32,
+    pub scheduled_for: DateTime<Utc>,
+    /// The instrument and product the order is for (an exit's are its entry's).
+    pub tradingsymbol: &'a str,
+    pub exchange: &'a str,
+    pub product: &'a str,
+}
+
+/// What the broker finally did with a leg's order.
+#[derive(Debug, Clone, Copy)]
+pub struct Final<'a> {
+    /// `COMPLETE`, `REJECTED`, `CANCELLED` or `FAILED`.
+    pub status: &'a str,
+    pub average_price_paise: Option<i64>,
+    /// What the broker filled; `None` when nothing reached it.
+    pub filled_quantity: Option<i32>,
+    pub message: Option<&'a str>,
+    pub raw_response: Option<&'a serde_json::Value>,
+}
+
+/// One leg of a strategy-day, as the executor and the reconciler read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegRow {
+    pub strategy_id: Uuid,
+    pub user_id: Uuid,
+    pub event: String,
+    pub trading_date: NaiveDate,
+    pub ledger_key: String,
+    pub broker_tag: String,
+    pub broker_order_id: Option<String>,
+    pub status: String,
+    pub quantity: i32,
+    pub filled_quantity: Option<i32>,
+    pub tradingsymbol: Option<String>,
+    pub exchange: Option<String>,
+    pub product: Option<String>,
+    pub scheduled_for: DateTime<Utc>,
+}
+
+impl LegRow {
+    /// `SENDING` or `PLACED`: the broker may still act on it.
+    pub fn is_open(&self) -> bool {
+        matches!(self.status.as_str(), "SENDING" | "PLACED")
+    }
+}
+
+/// The record of every leg. Adapters: Postgres (`postgres::order_logs::PgOrderLog`) and the
+/// in-memory fake (`memory::MemoryOrderLog`), held to one contract suite
+/// (`tests/contract/order_log.rs`).
+///
+/// The contract: a leg's first row wins (a second `begin` or `missed` for its ledger key
+/// changes nothing); only a leg that is not final (`SENDING`, `PLACED`) moves on, so a late
+/// second writer cannot overwrite a final status; `day` lists a strategy-day's legs entry
+/// first, then in the order they were begun.
+#[async_trait]
+pub trait OrderLog: Send + Sync + 'static {
+    /// Writes the leg's row as `SENDING`, before the broker is called.
+    async fn begin(&self, log: &NewOrderLog<'_>) -> Result<(), StoreError>;
+    /// Records an event dropped before it reached the broker, as `MISSED` with the reason.
+    async fn missed(&self, log: &NewOrderLog<'_>, reason: &str) -> Result<(), StoreError>;
+    /// The broker took the order: `PLACED` with its id.
+    async fn placed(
+        &self,
+        ledger_key: &str,
+        broker_order_id: &str,
+        placed_at: DateTime<Utc>,
+        latency_ms: i32,
+    ) -> Result<(), StoreError>;
+    /// The leg's final state; a leg already final is left as it is.
+    async fn finish(&self, ledger_key: &str, last: &Final<'_>) -> Result<(), StoreError>;
+    /// The legs of one strategy-day, entry first.
+    async fn day(
+        &self,
+        strategy_id: Uuid,
+        trading_date: NaiveDate,
+    ) -> Result<Vec<LegRow>, StoreError>;
+    /// The leg whose order the broker numbered `broker_order_id`, if it is one of ours.
+    async fn by_broker_order(&self, broker_order_id: &str) -> Result<Option<LegRow>, StoreError>;
+    /// Every leg up to `up_to` that the broker took and that is not final: the reconciler's
+    /// work list, oldest first (at most 500).
+    async fn placed_not_final(&self, up_to: NaiveDate) -> Result<Vec<LegRow>, StoreError>;
+}

@@ -1,0 +1,254 @@
+//! The order-log contract, against Postgres and the in-memory fake: a leg's first row wins, only
+//! a leg that is not final moves on, a day lists its entry first, and the reconciler's list holds
+//! exactly the placed legs that are not final.
+
+use algo_store::memory::MemoryOrderLog;
+use algo_store::ports::{Final, NewOrderLog, OrderLog};
+use algo_store::postgres::order_logs::PgOrderLog;
+use algo_store::postgres::PgPool;
+use algo_store::testing;
+use chrono::{NaiveDate, TimeZone, Utc};
+use uuid::Uuid;
+
+fn date(day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 12, day).expect("date")
+}
+
+/// A strategy's identity; the Postgres adapter needs its rows to exist (foreign keys).
+#[derive(Clone, Copy)]
+struct Owner {
+    user_id: Uuid,
+    strategy_id: Uuid,
+}
+
+fn leg<'a>(
+    owner: Owner,
+    event: &'a str,
+    day: NaiveDate,
+    key: &'a str,
+    quantity: i32,
+) -> NewOrderLog<'a> {
+    NewOrderLog {
+        strategy_id: owner.strategy_id,
+        user_id: owner.user_id,
+        event,
+        trading_date: day,
+        ledger_key: key,
+        broker_tag: "tag",
+        quantity,
+        scheduled_for: Utc
+            .with_ymd_and_hms(2026, 12, 1, 4, 0, 0)
+            .single()
+            .expect("instant"),
+        tradingsymbol: "TCS",
+        exchange: "NSE",
+        product: "MIS",
+    }
+}
+
+fn finished(status: &str, filled: Option<i32>) -> Final<'_> {
+    Final {
+        status,
+        average_price_paise: Some(350_000),
+        filled_quantity: filled,
+        message: None,
+        raw_response: None,
+    }
+}
+
+fn unique(name: &str) -> String {
+    format!("{name}:{}", Uuid::new_v4().simple())
+}
+
+async fn the_first_row_of_a_leg_wins(log: &dyn OrderLog, owner: Owner) {
+    let key = unique("first");
+    log.begin(&leg(owner, "BUY", date(1), &key, 5))
+        .await
+        .expect("begin");
+    log.begin(&leg(owner, "BUY", date(1), &key, 9))
+        .await
+        .expect("begin again");
+    log.missed(&leg(owner, "BUY", date(1), &key, 9), "late")
+        .await
+        .expect("missed");
+    let day = log.day(owner.strategy_id, date(1)).await.expect("day");
+    assert_eq!(day.len(), 1);
+    assert_eq!((day[0].status.as_str(), day[0].quantity), ("SENDING", 5));
+    assert_eq!(day[0].tradingsymbol.as_deref(), Some("TCS"));
+    assert!(day[0].is_open());
+}
+
+async fn a_final_leg_stays_final(log: &dyn OrderLog, owner: Owner) {
+    let key = unique("final");
+    log.begin(&leg(owner, "BUY", date(2), &key, 10))
+        .await
+        .expect("begin");
+    let at = Utc::now();
+    log.placed(&key, "order-1", at, 3).await.expect("placed");
+    let placed = log
+        .by_broker_order("order-1")
+        .await
+        .expect("find")
+        .expect("ours");
+    assert_eq!(
+        (placed.status.as_str(), placed.ledger_key.as_str()),
+        ("PLACED", key.as_str())
+    );
+    log.finish(&key, &finished("CANCELLED", Some(4)))
+        .await
+        .expect("finish");
+    log.finish(&key, &finished("COMPLETE", Some(10)))
+        .await
+        .expect("a late second writer");
+    log.placed(&key, "order-2", at, 3)
+        .await
+        .expect("placed after final");
+    let day = log.day(owner.strategy_id, date(2)).await.expect("day");
+    assert_eq!(day.len(), 1);
+    assert_eq!(
+        (
+            day[0].status.as_str(),
+            day[0].filled_quantity,
+            day[0].broker_order_id.as_deref()
+        ),
+        ("CANCELLED", Some(4), Some("order-1"))
+    );
+    assert!(!day[0].is_open());
+    assert!(log
+        .by_broker_order("order-2")
+        .await
+        .expect("find")
+        .is_none());
+}
+
+async fn a_missed_leg_is_final(log: &dyn OrderLog, owner: Owner) {
+    let key = unique("missed");
+    log.missed(&leg(owner, "BUY", date(3), &key, 1), "outside the window")
+        .await
+        .expect("missed");
+    log.begin(&leg(owner, "BUY", date(3), &key, 1))
+        .await
+        .expect("begin after");
+    log.placed(&key, "order-3", Utc::now(), 1)
+        .await
+        .expect("placed after");
+    let day = log.day(owner.strategy_id, date(3)).await.expect("day");
+    assert_eq!(day[0].status, "MISSED");
+    assert_eq!(day[0].broker_order_id, None);
+}
+
+async fn a_day_lists_its_entry_first_and_only_its_own(
+    log: &dyn OrderLog,
+    owner: Owner,
+    other: Owner,
+) {
+    let (sell, buy, stop) = (unique("sell"), unique("buy"), unique("stop"));
+    log.begin(&leg(owner, "SELL", date(4), &sell, 1))
+        .await
+        .expect("begin");
+    log.begin(&leg(owner, "BUY", date(4), &buy, 1))
+        .await
+        .expect("begin");
+    log.begin(&leg(owner, "STOPLOSS", date(4), &stop, 1))
+        .await
+        .expect("begin");
+    log.begin(&leg(owner, "BUY", date(5), &unique("tomorrow"), 1))
+        .await
+        .expect("begin");
+    log.begin(&leg(other, "BUY", date(4), &unique("other"), 1))
+        .await
+        .expect("begin");
+    let events: Vec<String> = log
+        .day(owner.strategy_id, date(4))
+        .await
+        .expect("day")
+        .into_iter()
+        .map(|l| l.event)
+        .collect();
+    assert_eq!(events, vec!["BUY", "SELL", "STOPLOSS"]);
+}
+
+async fn the_reconcilers_list_is_the_placed_legs_not_final(log: &dyn OrderLog, owner: Owner) {
+    let keys: Vec<String> = (0..4).map(|i| unique(&format!("r{i}"))).collect();
+    for (i, key) in keys.iter().enumerate() {
+        let day = if i == 3 { date(9) } else { date(6) };
+        log.begin(&leg(owner, "BUY", day, key, 1))
+            .await
+            .expect("begin");
+    }
+    let ids: Vec<String> = (0..4).map(|_| unique("order")).collect();
+    for (key, id) in keys.iter().zip(&ids).skip(1) {
+        log.placed(key, id, Utc::now(), 1).await.expect("placed");
+    }
+    log.finish(&keys[2], &finished("COMPLETE", Some(1)))
+        .await
+        .expect("finish");
+    // keys[0]: SENDING (no order id); keys[1]: PLACED; keys[2]: final; keys[3]: PLACED, later day.
+    let listed: Vec<String> = log
+        .placed_not_final(date(8))
+        .await
+        .expect("list")
+        .into_iter()
+        .filter(|l| keys.contains(&l.ledger_key))
+        .map(|l| l.ledger_key)
+        .collect();
+    assert_eq!(listed, vec![keys[1].clone()]);
+    let later: Vec<String> = log
+        .placed_not_final(date(9))
+        .await
+        .expect("list")
+        .into_iter()
+        .filter(|l| keys.contains(&l.ledger_key))
+        .map(|l| l.ledger_key)
+        .collect();
+    assert_eq!(
+        later,
+        vec![keys[1].clone(), keys[3].clone()],
+        "oldest first"
+    );
+}
+
+async fn contract(log: &dyn OrderLog, owner: Owner, other: Owner) {
+    the_first_row_of_a_leg_wins(log, owner).await;
+    a_final_leg_stays_final(log, owner).await;
+    a_missed_leg_is_final(log, owner).await;
+    a_day_lists_its_entry_first_and_only_its_own(log, owner, other).await;
+    the_reconcilers_list_is_the_placed_legs_not_final(log, owner).await;
+}
+
+/// A user and a strategy in `pool`, for the order log's foreign keys.
+async fn owner_in(pool: &PgPool) -> Owner {
+    let owner = Owner {
+        user_id: Uuid::new_v4(),
+        strategy_id: Uuid::new_v4(),
+    };
+    let email = format!("{}@example.com", owner.user_id.simple());
+    algo_store::postgres::users::insert(pool, owner.user_id, &email, "hash")
+        .await
+        .expect("user");
+    sqlx::query(
+        "INSERT INTO strategies (id, user_id, symbol, buy_time, sell_time, stop_loss_paise, quantity) VALUES ($1, $2, 'TCS', '09:30', '15:10', 350000, 1)",
+    )
+    .bind(owner.strategy_id)
+    .bind(owner.user_id)
+    .execute(pool)
+    .await
+    .expect("strategy");
+    owner
+}
+
+#[tokio::test]
+async fn the_postgres_order_log_keeps_the_contract() {
+    let (pool, _) = testing::fresh_database().await.expect("database");
+    let (owner, other) = (owner_in(&pool).await, owner_in(&pool).await);
+    contract(&PgOrderLog::new(pool), owner, other).await;
+}
+
+#[tokio::test]
+async fn the_in_memory_order_log_keeps_the_contract() {
+    let ids = || Owner {
+        user_id: Uuid::new_v4(),
+        strategy_id: Uuid::new_v4(),
+    };
+    contract(&MemoryOrderLog::new(), ids(), ids()).await;
+}
