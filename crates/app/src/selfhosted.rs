@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use algo_core::{Clock, SystemClock, TradingCalendar};
 use algo_kite::{BrokerSessions, KiteHttp};
-use algo_store::ports::{Ledger, OrderLog, OrderQueue, Scheduler};
+use algo_store::ports::{Ledger, OrderLog, OrderQueue, Scheduler, StrategyLocks};
 use algo_store::postgres::ledger::PgLedger;
 use algo_store::postgres::order_logs::PgOrderLog;
 use algo_store::postgres::{self, PgPool};
+use algo_store::redis::locks::RedisLocks;
 use algo_store::redis::queue::RedisQueue;
 use algo_store::redis::RedisStore;
 use tokio::sync::mpsc;
@@ -43,6 +44,7 @@ pub struct SelfHosted {
 pub struct Adapters {
     pub queue: Arc<dyn OrderQueue>,
     pub ledger: Arc<dyn Ledger>,
+    pub locks: Arc<dyn StrategyLocks>,
     pub orders: Arc<dyn OrderLog>,
     pub broker: Arc<dyn BrokerSessions>,
     pub clock: Arc<dyn Clock>,
@@ -55,6 +57,7 @@ impl Adapters {
         Ok(Self {
             queue: Arc::new(RedisQueue::new(redis.clone())),
             ledger: Arc::new(PgLedger::new(pg.clone())),
+            locks: Arc::new(RedisLocks::new(redis.clone())),
             orders: Arc::new(PgOrderLog::new(pg.clone())),
             broker: Arc::new(
                 KiteHttp::new(&config.kite_url, config.kite_timeout).map_err(|e| e.to_string())?,
@@ -96,6 +99,7 @@ impl SelfHosted {
         let Adapters {
             queue,
             ledger,
+            locks,
             orders,
             broker,
             clock,
@@ -131,7 +135,7 @@ impl SelfHosted {
                 tracing::warn!(error = %e, "previous run's claims not fenced; they expire by themselves")
             }
         }
-        if let Err(e) = executor::clear_locks(&redis).await {
+        if let Err(e) = locks.clear_all().await {
             tracing::warn!(error = %e, "previous run's strategy locks not cleared; they expire by themselves");
         }
         let executor = Arc::new(Executor {
@@ -139,6 +143,7 @@ impl SelfHosted {
             orders,
             redis,
             ledger,
+            locks,
             broker,
             cipher: BrokerCipher::new(&key, config.broker_key_id.clone()),
             calendar: calendar.clone(),

@@ -4,6 +4,7 @@
 //!
 //! - [`MemoryOrderLog`]: the order log ([`OrderLog`]).
 //! - [`MemoryLedger`]: the idempotency ledger ([`Ledger`]), leases on the monotonic clock.
+//! - [`MemoryLocks`]: strategy locks ([`StrategyLocks`]).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -15,7 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::ports::{
-    Claim, Final, Ledger, LedgerRecord, LedgerState, LegRow, NewOrderLog, OrderLog,
+    Claim, Final, Ledger, LedgerRecord, LedgerState, LegRow, NewOrderLog, OrderLog, StrategyLocks,
 };
 use crate::StoreError;
 
@@ -276,6 +277,75 @@ impl Ledger for MemoryLedger {
                 owner: e.owner.clone(),
                 result: e.result.clone(),
             })
+        }))
+    }
+}
+
+/// Strategy locks in memory: a token and the instant its hold runs out.
+#[derive(Debug, Default)]
+pub struct MemoryLocks {
+    held: Mutex<HashMap<Uuid, (String, Instant)>>,
+}
+
+impl MemoryLocks {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut HashMap<Uuid, (String, Instant)>) -> T) -> T {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        held.retain(|_, (_, until)| *until > now);
+        f(&mut held)
+    }
+}
+
+#[async_trait]
+impl StrategyLocks for MemoryLocks {
+    async fn try_lock(
+        &self,
+        strategy_id: Uuid,
+        hold: Duration,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(self.with(|held| {
+            if held.contains_key(&strategy_id) {
+                return None;
+            }
+            let token = Uuid::new_v4().to_string();
+            held.insert(strategy_id, (token.clone(), Instant::now() + hold));
+            Some(token)
+        }))
+    }
+
+    async fn extend(
+        &self,
+        strategy_id: Uuid,
+        token: &str,
+        hold: Duration,
+    ) -> Result<bool, StoreError> {
+        Ok(self.with(|held| match held.get_mut(&strategy_id) {
+            Some((t, until)) if t == token => {
+                *until = Instant::now() + hold;
+                true
+            }
+            _ => false,
+        }))
+    }
+
+    async fn unlock(&self, strategy_id: Uuid, token: &str) -> Result<(), StoreError> {
+        self.with(|held| {
+            if held.get(&strategy_id).is_some_and(|(t, _)| t == token) {
+                held.remove(&strategy_id);
+            }
+        });
+        Ok(())
+    }
+
+    async fn clear_all(&self) -> Result<usize, StoreError> {
+        Ok(self.with(|held| {
+            let n = held.len();
+            held.clear();
+            n
         }))
     }
 }

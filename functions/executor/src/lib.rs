@@ -38,15 +38,17 @@ pub async fn build() -> anyhow::Result<Executor> {
     postgres::migrate(&pg)
         .await
         .context("applying migrations")?;
+    let redis = RedisStore::new(
+        &config.redis_url,
+        config.redis_prefix.clone(),
+        config.store_timeout,
+    )
+    .context("REDIS_URL")?;
     Ok(Executor {
         orders: Arc::new(postgres::order_logs::PgOrderLog::new(pg.clone())),
         pg,
-        redis: RedisStore::new(
-            &config.redis_url,
-            config.redis_prefix.clone(),
-            config.store_timeout,
-        )
-        .context("REDIS_URL")?,
+        locks: Arc::new(algo_store::redis::locks::RedisLocks::new(redis.clone())),
+        redis,
         ledger: Arc::new(DynamoLedger::new(&sdk, aws.ledger_table)),
         broker: Arc::new(KiteHttp::new(&config.kite_url, config.kite_timeout)?),
         cipher: algo_app::broker::crypto::BrokerCipher::new(&key, config.broker_key_id.clone()),

@@ -14,12 +14,14 @@ async fn executor() -> Executor {
     let (pg, _) = testing::fresh_database().await.expect("database");
     let sdk = testing::aws::config().await;
     let table = testing::aws::ledger_table(&sdk).await;
+    let redis = testing::fresh_redis().expect("redis");
     Executor {
         orders: Arc::new(algo_store::postgres::order_logs::PgOrderLog::new(
             pg.clone(),
         )),
         pg,
-        redis: testing::fresh_redis().expect("redis"),
+        locks: Arc::new(algo_store::redis::locks::RedisLocks::new(redis.clone())),
+        redis,
         ledger: Arc::new(DynamoLedger::new(&sdk, table)),
         broker: Arc::new(
             algo_kite::KiteHttp::new("http://127.0.0.1:1", std::time::Duration::from_secs(1))

@@ -1,7 +1,7 @@
 //! Step 2, the claim: one owner per leg, on a short lease renewed while it works.
 //!
 //! The ledger key is claimed for [`ExecutorConfig::lease`](super::ExecutorConfig::lease) (5 s by
-//! default) and renewed every third of it, together with the strategy's Redis lock, so a worker
+//! default) and renewed every third of it, together with the strategy's lock ([`StrategyLocks`]), so a worker
 //! that dies (SIGKILL, OOM, a Lambda timeout) leaves a claim that another takes over within
 //! seconds. A claim that could not be renewed in time is *fenced*: its worker sends nothing more
 //! to the broker and hands the event back, since another may own the leg by now.
@@ -14,8 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use algo_core::LedgerKey;
-use algo_store::ports::{Claim, Ledger};
-use algo_store::redis::RedisStore;
+use algo_store::ports::{Claim, Ledger, StrategyLocks};
 use algo_store::StoreError;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -27,6 +26,9 @@ use super::{retry, Executor, Handled};
 /// lets it run out.
 const QUIET_BEFORE: Duration = Duration::from_millis(300);
 const QUIET_AFTER: Duration = Duration::from_millis(500);
+
+/// How long a claim waits for another worker to let the strategy's lock go.
+const LOCK_WAIT: Duration = Duration::from_secs(5);
 
 /// A claimed leg: its ledger key, the owner name this handling uses, the strategy lock, and the
 /// task that renews both. Dropping it stops the renewals (the lease then runs out by itself).
@@ -78,7 +80,7 @@ impl Executor {
             }
             Err(e) => return Err(retry(e)),
         };
-        let lock_token = match lock(&self.redis, strategy_id, lease).await {
+        let lock_token = match lock(self.locks.as_ref(), strategy_id, lease).await {
             Ok(Some(token)) => token,
             Ok(None) => {
                 let _ = self.ledger.release(key, &owner).await;
@@ -103,7 +105,7 @@ impl Executor {
         tokio::spawn(renew(
             quiet,
             self.ledger.clone(),
-            self.redis.clone(),
+            self.locks.clone(),
             held.key.clone(),
             held.owner.clone(),
             strategy_id,
@@ -136,7 +138,7 @@ impl Executor {
     }
 
     async fn unlock(&self, held: &Held) {
-        if let Err(e) = unlock(&self.redis, held.strategy_id, &held.lock_token).await {
+        if let Err(e) = self.locks.unlock(held.strategy_id, &held.lock_token).await {
             tracing::warn!(error = %e, "lock release failed; it expires by itself");
         }
     }
@@ -146,7 +148,7 @@ impl Executor {
 async fn renew(
     instant: Instant,
     ledger: Arc<dyn Ledger>,
-    redis: RedisStore,
+    locks: Arc<dyn StrategyLocks>,
     key: LedgerKey,
     owner: String,
     strategy_id: Uuid,
@@ -180,8 +182,12 @@ async fn renew(
             }
             Err(e) => tracing::warn!(error = %e, "claim not renewed; trying again"),
         }
-        if let Err(e) = extend_lock(&redis, strategy_id, &lock_token, lease).await {
-            tracing::warn!(error = %e, "strategy lock not renewed");
+        match locks.extend(strategy_id, &lock_token, lease).await {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
+                "strategy lock lost (it ran out); the ledger's claim still holds the leg"
+            ),
+            Err(e) => tracing::warn!(error = %e, "strategy lock not renewed"),
         }
         // Unable to renew for most of a lease: another worker may take the leg over at any
         // moment, so this one must not send.
@@ -191,39 +197,15 @@ async fn renew(
     }
 }
 
-/// Deletes every strategy lock: for a self-hosted process at start-up, whose dead predecessor's
-/// locks would otherwise hold its legs for up to a lease. Returns how many.
-pub async fn clear_locks(redis: &RedisStore) -> Result<usize, StoreError> {
-    let locks = redis
-        .scan_keys(&format!("{}runtime:*:lock", redis.keys().prefix()))
-        .await?;
-    if !locks.is_empty() {
-        let mut conn = redis.conn().await?;
-        let _: () = redis::cmd("DEL")
-            .arg(&locks)
-            .query_async(&mut conn)
-            .await
-            .map_err(|e| StoreError::RedisDown(e.to_string()))?;
-    }
-    Ok(locks.len())
-}
-
-async fn lock(redis: &RedisStore, id: Uuid, hold: Duration) -> Result<Option<String>, StoreError> {
-    let token = Uuid::new_v4().to_string();
-    let key = redis.keys().lock(id);
-    let mut conn = redis.conn().await?;
-    let until = Instant::now() + Duration::from_secs(5);
+/// Takes the strategy's lock, waiting up to [`LOCK_WAIT`] for another worker to let it go.
+async fn lock(
+    locks: &dyn StrategyLocks,
+    id: Uuid,
+    hold: Duration,
+) -> Result<Option<String>, StoreError> {
+    let until = Instant::now() + LOCK_WAIT;
     loop {
-        let ok: Option<String> = redis::cmd("SET")
-            .arg(&key)
-            .arg(&token)
-            .arg("NX")
-            .arg("PX")
-            .arg(hold.as_millis() as u64)
-            .query_async(&mut conn)
-            .await
-            .map_err(|e| StoreError::RedisDown(e.to_string()))?;
-        if ok.is_some() {
+        if let Some(token) = locks.try_lock(id, hold).await? {
             return Ok(Some(token));
         }
         if Instant::now() >= until {
@@ -231,38 +213,4 @@ async fn lock(redis: &RedisStore, id: Uuid, hold: Duration) -> Result<Option<Str
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-async fn extend_lock(
-    redis: &RedisStore,
-    id: Uuid,
-    token: &str,
-    hold: Duration,
-) -> Result<(), StoreError> {
-    let mut conn = redis.conn().await?;
-    let script = redis::Script::new(
-        r"if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
-    );
-    let _: i32 = script
-        .key(redis.keys().lock(id))
-        .arg(token)
-        .arg(hold.as_millis() as u64)
-        .invoke_async(&mut conn)
-        .await
-        .map_err(|e| StoreError::RedisDown(e.to_string()))?;
-    Ok(())
-}
-
-async fn unlock(redis: &RedisStore, id: Uuid, token: &str) -> Result<(), StoreError> {
-    let mut conn = redis.conn().await?;
-    let script = redis::Script::new(
-        r"if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
-    );
-    let _: i32 = script
-        .key(redis.keys().lock(id))
-        .arg(token)
-        .invoke_async(&mut conn)
-        .await
-        .map_err(|e| StoreError::RedisDown(e.to_string()))?;
-    Ok(())
 }

@@ -23,7 +23,6 @@
 //! edited since.
 
 mod claim;
-pub use claim::clear_locks;
 mod follow;
 mod gate;
 mod place;
@@ -40,7 +39,7 @@ use algo_kite::{
     TransactionType,
 };
 use algo_store::ports::{Final, LegRow, NewOrderLog};
-use algo_store::ports::{Ledger, OrderLog};
+use algo_store::ports::{Ledger, OrderLog, StrategyLocks};
 use algo_store::postgres::strategies::{self, Status, StrategyRow};
 use algo_store::postgres::{broker_keys, PgPool};
 use algo_store::redis::RedisStore;
@@ -159,6 +158,8 @@ pub struct Executor {
     pub orders: Arc<dyn OrderLog>,
     pub redis: RedisStore,
     pub ledger: Arc<dyn Ledger>,
+    /// One worker per strategy at a time (Redis; the in-memory fake in tests).
+    pub locks: Arc<dyn StrategyLocks>,
     /// Opens a trader's broker session: Kite's REST API, or the simulator in process.
     pub broker: Arc<dyn BrokerSessions>,
     pub cipher: BrokerCipher,

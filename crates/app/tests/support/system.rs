@@ -459,6 +459,7 @@ pub fn clone_executor(s: &TestSystem) -> algo_app::executor::Executor {
         orders: e.orders.clone(),
         redis: e.redis.clone(),
         ledger: e.ledger.clone(),
+        locks: e.locks.clone(),
         broker: e.broker.clone(),
         cipher: e.cipher.clone(),
         calendar: e.calendar.clone(),

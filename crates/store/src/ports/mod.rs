@@ -3,17 +3,20 @@
 //! - [`OrderQueue`]: order events waiting for the executor (Redis list | SQS FIFO).
 //! - [`Scheduler`]: a running strategy's timers (in-process | EventBridge Scheduler).
 //! - [`Ledger`]: the idempotency ledger, one record per ledger key (Postgres | DynamoDB).
+//! - [`StrategyLocks`]: one worker per strategy at a time, on a renewed lease (Redis).
 //! - [`OrderLog`]: the record of every leg, what was asked and what the broker answered
 //!   (Postgres).
 //!
 //! Each has an in-memory fake in [`crate::memory`], held to the same contract suite.
 
 mod ledger;
+mod locks;
 mod order_log;
 mod queue;
 mod scheduler;
 
 pub use ledger::{Claim, Ledger, LedgerRecord, LedgerState};
+pub use locks::StrategyLocks;
 pub use order_log::{Final, LegRow, NewOrderLog, OrderLog};
 pub use queue::{Delivery, OrderQueue};
 pub use scheduler::Scheduler;

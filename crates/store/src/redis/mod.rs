@@ -3,6 +3,7 @@
 //! Every key goes through [`Keys`], which puts the configured prefix in front, so tests (and
 //! several deployments on one server) never see each other's keys.
 
+pub mod locks;
 pub mod queue;
 
 use std::sync::Arc;

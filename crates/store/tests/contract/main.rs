@@ -5,6 +5,7 @@
 mod aws_env;
 mod eventbridge;
 mod ledger;
+mod locks;
 mod order_log;
 mod queue;
 mod secrets;
