@@ -4,22 +4,16 @@
 use std::collections::HashMap;
 
 use algo_core::Position;
+use algo_store::ports::{RuntimeCache, RuntimeUpdate};
 use algo_store::postgres::strategies::StrategyRow;
+use algo_store::redis::runtime::{parse_runtime, RedisRuntime};
 use algo_store::redis::RedisStore;
 use algo_store::StoreError;
 use chrono::NaiveDate;
 use redis::AsyncCommands;
 use uuid::Uuid;
 
-/// What the status endpoint shows of a strategy's day.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Runtime {
-    pub position: Position,
-    pub trading_date: Option<NaiveDate>,
-    pub last_price_paise: Option<i64>,
-    pub last_buy_order: Option<String>,
-    pub last_sell_order: Option<String>,
-}
+pub use algo_store::ports::Runtime;
 
 fn rd(e: redis::RedisError) -> StoreError {
     StoreError::RedisDown(e.to_string())
@@ -88,26 +82,11 @@ pub async fn forget(redis: &RedisStore, id: Uuid, symbol: &str) -> Result<(), St
         .map_err(rd)
 }
 
-fn parse(map: HashMap<String, String>) -> Runtime {
-    Runtime {
-        position: map
-            .get("position")
-            .and_then(|p| Position::parse(p))
-            .unwrap_or_default(),
-        trading_date: map
-            .get("trading_date")
-            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
-        last_price_paise: map.get("last_price").and_then(|p| p.parse().ok()),
-        last_buy_order: map.get("last_buy_order").cloned(),
-        last_sell_order: map.get("last_sell_order").cloned(),
-    }
-}
-
 /// The runtime of one strategy (empty when it never ran).
 pub async fn get(redis: &RedisStore, id: Uuid) -> Result<Runtime, StoreError> {
     let mut conn = redis.conn().await?;
     let map: HashMap<String, String> = conn.hgetall(redis.keys().runtime(id)).await.map_err(rd)?;
-    Ok(parse(map))
+    Ok(parse_runtime(map))
 }
 
 /// The runtimes of many strategies in one round trip.
@@ -121,7 +100,7 @@ pub async fn get_many(redis: &RedisStore, ids: &[Uuid]) -> Result<Vec<Runtime>, 
         pipe.hgetall(redis.keys().runtime(id));
     }
     let maps: Vec<HashMap<String, String>> = pipe.query_async(&mut conn).await.map_err(rd)?;
-    Ok(maps.into_iter().map(parse).collect())
+    Ok(maps.into_iter().map(parse_runtime).collect())
 }
 
 /// Rebuilds the cache from Postgres when it is missing (a flush, a replaced cache node, a first
@@ -140,38 +119,24 @@ pub async fn ensure(
         return Ok(0);
     }
     let rows = algo_store::postgres::strategies::all_running(pg).await?;
+    let cache = RedisRuntime::new(redis.clone());
     for row in &rows {
         load(redis, row).await?;
         let legs = algo_store::postgres::order_logs::day(pg, row.id, today).await?;
         let day = crate::executor::day_from_logs(&legs);
-        let mut fields: Vec<(&str, String)> = vec![
-            ("position", day.position.as_str().to_owned()),
-            ("trading_date", today.format("%Y-%m-%d").to_string()),
-        ];
-        for leg in &legs {
-            let field = if leg.event == "BUY" {
-                "last_buy_order"
-            } else {
-                "last_sell_order"
-            };
-            if let Some(id) = &leg.broker_order_id {
-                fields.push((field, id.clone()));
-            }
-            if leg.event == "BUY" {
-                if let (Some(symbol), Some(exchange)) = (&leg.tradingsymbol, &leg.exchange) {
-                    fields.push(("position_symbol", symbol.clone()));
-                    fields.push(("position_exchange", exchange.clone()));
-                }
-            }
-        }
-        redis::pipe()
-            .hset_multiple(keys.runtime(row.id), &fields)
-            .ignore()
-            .publish(keys.position_channel(), row.id.to_string())
-            .ignore()
-            .query_async::<()>(&mut conn)
-            .await
-            .map_err(rd)?;
+        let entry = legs.iter().find(|l| l.event == "BUY");
+        let exit = legs
+            .iter()
+            .rev()
+            .find(|l| l.event != "BUY" && l.broker_order_id.is_some());
+        let update = RuntimeUpdate {
+            position: day.position,
+            trading_date: today,
+            buy_order: entry.and_then(|l| l.broker_order_id.as_deref()),
+            sell_order: exit.and_then(|l| l.broker_order_id.as_deref()),
+            instrument: entry.and_then(|l| l.tradingsymbol.as_deref().zip(l.exchange.as_deref())),
+        };
+        cache.record(row.id, &update).await?;
     }
     let _: () = conn.set(keys.cache_built(), "1").await.map_err(rd)?;
     tracing::warn!(

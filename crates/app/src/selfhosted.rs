@@ -6,12 +6,16 @@ use std::time::Duration;
 
 use algo_core::{Clock, SystemClock, TradingCalendar};
 use algo_kite::{BrokerSessions, KiteHttp};
-use algo_store::ports::{Ledger, OrderLog, OrderQueue, Scheduler, StrategyLocks};
+use algo_store::ports::{
+    Ledger, OrderLog, OrderQueue, RuntimeCache, Scheduler, StrategyLocks, StrategyRepo,
+};
 use algo_store::postgres::ledger::PgLedger;
 use algo_store::postgres::order_logs::PgOrderLog;
+use algo_store::postgres::strategies::PgStrategies;
 use algo_store::postgres::{self, PgPool};
 use algo_store::redis::locks::RedisLocks;
 use algo_store::redis::queue::RedisQueue;
+use algo_store::redis::runtime::RedisRuntime;
 use algo_store::redis::RedisStore;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -46,6 +50,8 @@ pub struct Adapters {
     pub ledger: Arc<dyn Ledger>,
     pub locks: Arc<dyn StrategyLocks>,
     pub orders: Arc<dyn OrderLog>,
+    pub strategies: Arc<dyn StrategyRepo>,
+    pub runtime: Arc<dyn RuntimeCache>,
     pub broker: Arc<dyn BrokerSessions>,
     pub clock: Arc<dyn Clock>,
 }
@@ -59,6 +65,8 @@ impl Adapters {
             ledger: Arc::new(PgLedger::new(pg.clone())),
             locks: Arc::new(RedisLocks::new(redis.clone())),
             orders: Arc::new(PgOrderLog::new(pg.clone())),
+            strategies: Arc::new(PgStrategies::new(pg.clone())),
+            runtime: Arc::new(RedisRuntime::new(redis.clone())),
             broker: Arc::new(
                 KiteHttp::new(&config.kite_url, config.kite_timeout).map_err(|e| e.to_string())?,
             ),
@@ -101,6 +109,8 @@ impl SelfHosted {
             ledger,
             locks,
             orders,
+            strategies,
+            runtime,
             broker,
             clock,
         } = adapters;
@@ -141,7 +151,8 @@ impl SelfHosted {
         let executor = Arc::new(Executor {
             pg: pg.clone(),
             orders,
-            redis,
+            strategies,
+            runtime,
             ledger,
             locks,
             broker,

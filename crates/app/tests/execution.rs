@@ -365,7 +365,7 @@ async fn with_redis_down_the_event_is_handed_back_and_placed_once_it_is_up() {
         algo_store::redis::RedisStore::new("redis://127.0.0.1:1", "x:", Duration::from_millis(200))
             .expect("client");
     broken.locks = Arc::new(algo_store::redis::locks::RedisLocks::new(dead.clone()));
-    broken.redis = dead;
+    broken.runtime = Arc::new(algo_store::redis::runtime::RedisRuntime::new(dead));
     assert!(matches!(broken.handle(&event).await, Handled::Retry(_)));
     assert!(
         s.sim_orders().await.is_empty(),

@@ -5,6 +5,8 @@
 //! - [`MemoryOrderLog`]: the order log ([`OrderLog`]).
 //! - [`MemoryLedger`]: the idempotency ledger ([`Ledger`]), leases on the monotonic clock.
 //! - [`MemoryLocks`]: strategy locks ([`StrategyLocks`]).
+//! - [`MemoryRuntime`]: the runtime cache ([`RuntimeCache`]).
+//! - [`MemoryStrategies`]: strategies as the order path reads them ([`StrategyRepo`]).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -16,7 +18,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::ports::{
-    Claim, Final, Ledger, LedgerRecord, LedgerState, LegRow, NewOrderLog, OrderLog, StrategyLocks,
+    Claim, Final, Ledger, LedgerRecord, LedgerState, LegRow, NewOrderLog, OrderLog, Runtime,
+    RuntimeCache, RuntimeUpdate, Status, StrategyLocks, StrategyRepo, StrategyRow,
 };
 use crate::StoreError;
 
@@ -347,5 +350,103 @@ impl StrategyLocks for MemoryLocks {
             held.clear();
             n
         }))
+    }
+}
+
+/// Strategies in memory; a test puts them in with [`MemoryStrategies::put`].
+#[derive(Debug, Default)]
+pub struct MemoryStrategies {
+    rows: Mutex<HashMap<Uuid, StrategyRow>>,
+}
+
+impl MemoryStrategies {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds or replaces a strategy.
+    pub fn put(&self, row: StrategyRow) {
+        self.rows
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(row.id, row);
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut HashMap<Uuid, StrategyRow>) -> T) -> T {
+        f(&mut self.rows.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+#[async_trait]
+impl StrategyRepo for MemoryStrategies {
+    async fn get(&self, id: Uuid) -> Result<Option<StrategyRow>, StoreError> {
+        Ok(self.with(|rows| rows.get(&id).cloned()))
+    }
+
+    async fn status_of(&self, id: Uuid) -> Result<Option<Status>, StoreError> {
+        Ok(self.with(|rows| rows.get(&id).map(|r| r.status)))
+    }
+
+    async fn fail(&self, id: Uuid, reason: &str) -> Result<(), StoreError> {
+        self.with(|rows| {
+            if let Some(row) = rows.get_mut(&id) {
+                row.status = Status::Failed;
+                row.failure_reason = Some(reason.to_owned());
+                row.updated_at = Utc::now();
+            }
+        });
+        Ok(())
+    }
+
+    async fn all_running(&self) -> Result<Vec<StrategyRow>, StoreError> {
+        Ok(self.with(|rows| {
+            rows.values()
+                .filter(|r| r.status == Status::Running)
+                .cloned()
+                .collect()
+        }))
+    }
+}
+
+/// The runtime cache in memory.
+#[derive(Debug, Default)]
+pub struct MemoryRuntime {
+    runtimes: Mutex<HashMap<Uuid, Runtime>>,
+}
+
+impl MemoryRuntime {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[async_trait]
+impl RuntimeCache for MemoryRuntime {
+    async fn record(
+        &self,
+        strategy_id: Uuid,
+        update: &RuntimeUpdate<'_>,
+    ) -> Result<(), StoreError> {
+        let mut runtimes = self.runtimes.lock().unwrap_or_else(|p| p.into_inner());
+        let runtime = runtimes.entry(strategy_id).or_default();
+        runtime.position = update.position;
+        runtime.trading_date = Some(update.trading_date);
+        if let Some(id) = update.buy_order {
+            runtime.last_buy_order = Some(id.to_owned());
+        }
+        if let Some(id) = update.sell_order {
+            runtime.last_sell_order = Some(id.to_owned());
+        }
+        Ok(())
+    }
+
+    async fn get(&self, strategy_id: Uuid) -> Result<Runtime, StoreError> {
+        Ok(self
+            .runtimes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&strategy_id)
+            .cloned()
+            .unwrap_or_default())
     }
 }

@@ -45,10 +45,13 @@ pub async fn build() -> anyhow::Result<Executor> {
     )
     .context("REDIS_URL")?;
     Ok(Executor {
+        strategies: Arc::new(algo_store::postgres::strategies::PgStrategies::new(
+            pg.clone(),
+        )),
         orders: Arc::new(postgres::order_logs::PgOrderLog::new(pg.clone())),
         pg,
         locks: Arc::new(algo_store::redis::locks::RedisLocks::new(redis.clone())),
-        redis,
+        runtime: Arc::new(algo_store::redis::runtime::RedisRuntime::new(redis)),
         ledger: Arc::new(DynamoLedger::new(&sdk, aws.ledger_table)),
         broker: Arc::new(KiteHttp::new(&config.kite_url, config.kite_timeout)?),
         cipher: algo_app::broker::crypto::BrokerCipher::new(&key, config.broker_key_id.clone()),

@@ -16,12 +16,15 @@ async fn executor() -> Executor {
     let table = testing::aws::ledger_table(&sdk).await;
     let redis = testing::fresh_redis().expect("redis");
     Executor {
+        strategies: Arc::new(algo_store::postgres::strategies::PgStrategies::new(
+            pg.clone(),
+        )),
         orders: Arc::new(algo_store::postgres::order_logs::PgOrderLog::new(
             pg.clone(),
         )),
         pg,
         locks: Arc::new(algo_store::redis::locks::RedisLocks::new(redis.clone())),
-        redis,
+        runtime: Arc::new(algo_store::redis::runtime::RedisRuntime::new(redis)),
         ledger: Arc::new(DynamoLedger::new(&sdk, table)),
         broker: Arc::new(
             algo_kite::KiteHttp::new("http://127.0.0.1:1", std::time::Duration::from_secs(1))

@@ -13,10 +13,8 @@ use algo_core::position::{Day, Outcome};
 use algo_core::{EventKind, Leg, Position};
 use algo_kite::types::{Order, OrderState};
 use algo_kite::Broker;
-use algo_store::ports::{Final, OrderLog};
-use algo_store::postgres::strategies::{self, StrategyRow};
-use algo_store::postgres::PgPool;
-use algo_store::redis::RedisStore;
+use algo_store::ports::{Final, OrderLog, RuntimeCache};
+use algo_store::ports::{StrategyRepo, StrategyRow};
 use algo_store::StoreError;
 use chrono::NaiveDate;
 use serde_json::json;
@@ -105,9 +103,9 @@ impl Executor {
         order: &Order,
     ) -> Result<Recorded, StoreError> {
         record_final(
-            &self.pg,
+            self.strategies.as_ref(),
             self.orders.as_ref(),
-            &self.redis,
+            self.runtime.as_ref(),
             row,
             kind,
             date,
@@ -123,9 +121,9 @@ impl Executor {
 /// left as it is (the reconciler and the executor may both reach here).
 #[allow(clippy::too_many_arguments)] // the leg's identity, spelled out
 pub async fn record_final(
-    pg: &PgPool,
+    strategies: &dyn StrategyRepo,
     orders: &dyn OrderLog,
-    redis: &RedisStore,
+    runtime: &dyn RuntimeCache,
     row: &StrategyRow,
     kind: EventKind,
     date: NaiveDate,
@@ -168,7 +166,7 @@ pub async fn record_final(
     };
     let instrument = (kind.leg() == Leg::Entry)
         .then_some((order.tradingsymbol.as_str(), order.exchange.as_str()));
-    super::write_runtime(redis, row, date, day.position, buy, sell, instrument).await;
+    super::write_runtime(runtime, row, date, day.position, buy, sell, instrument).await;
     let order_id = &order.order_id;
     if status == "COMPLETE" {
         tracing::info!(event_type = "order_filled", user_id = %row.user_id, broker_order_id = %order_id, "order filled");
@@ -181,7 +179,7 @@ pub async fn record_final(
             filled_quantity = filled, reason = %why, "order not filled");
         if kind.leg() == Leg::Exit {
             let reason = format!("ORDER_FAILED: the exit was {} by the broker ({why}); the position may still be open", status.to_lowercase());
-            strategies::fail(pg, row.id, &reason).await?;
+            strategies.fail(row.id, &reason).await?;
         } else if day.position == Position::Bought {
             tracing::warn!(
                 event_type = "entry_partly_filled",

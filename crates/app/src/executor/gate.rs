@@ -11,7 +11,7 @@
 use algo_core::position::Outcome;
 use algo_core::{EventKind, Leg, OrderEvent, TradingCalendar, IST};
 use algo_store::ports::{LegRow, NewOrderLog};
-use algo_store::postgres::strategies::{self, Status, StrategyRow};
+use algo_store::ports::{Status, StrategyRow};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{day_from_logs, retry, Executor, Handled};
@@ -42,7 +42,7 @@ impl Executor {
             );
             return Err(Handled::Done("not a trading day".into()));
         }
-        let row = match strategies::get_for_executor(&self.pg, event.strategy_id).await {
+        let row = match self.strategies.get(event.strategy_id).await {
             Ok(Some(row)) => row,
             Ok(None) => return Err(Handled::Done("strategy deleted".into())),
             Err(e) => return Err(retry(e)),

@@ -14,7 +14,7 @@
 //!    tagged with the ledger key's hash. Only a definitive "no such order" allows a placement.
 //! 4. [`follow`]: the order to `COMPLETE`, `REJECTED` or `CANCELLED`; past the fill timeout the
 //!    [`reconcile`]r takes over, with no give-up deadline. Then the record: the order log (with
-//!    the filled quantity), the Redis copy, the ledger.
+//!    the filled quantity), the runtime cache, the ledger.
 //! 5. [`recover`]: missed triggers after a restart.
 //!
 //! The day's position is derived from the order log in Postgres (the record); Redis holds the
@@ -39,10 +39,9 @@ use algo_kite::{
     TransactionType,
 };
 use algo_store::ports::{Final, LegRow, NewOrderLog};
-use algo_store::ports::{Ledger, OrderLog, StrategyLocks};
-use algo_store::postgres::strategies::{self, Status, StrategyRow};
+use algo_store::ports::{Ledger, OrderLog, RuntimeCache, RuntimeUpdate, StrategyLocks};
+use algo_store::ports::{Status, StrategyRepo, StrategyRow};
 use algo_store::postgres::{broker_keys, PgPool};
-use algo_store::redis::RedisStore;
 use algo_store::StoreError;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
@@ -154,9 +153,12 @@ pub enum Handled {
 /// The executor and everything it talks to.
 pub struct Executor {
     pub pg: PgPool,
+    /// Strategies as the order path reads them (Postgres; the in-memory fake in tests).
+    pub strategies: Arc<dyn StrategyRepo>,
     /// The record of every leg (Postgres; the in-memory fake in tests).
     pub orders: Arc<dyn OrderLog>,
-    pub redis: RedisStore,
+    /// Each strategy's position today, for the status endpoint and the stop-loss watcher.
+    pub runtime: Arc<dyn RuntimeCache>,
     pub ledger: Arc<dyn Ledger>,
     /// One worker per strategy at a time (Redis; the in-memory fake in tests).
     pub locks: Arc<dyn StrategyLocks>,
@@ -504,7 +506,7 @@ impl Executor {
         // Stopped while it waited: nothing goes out. A read that fails lets it go: it was
         // running a moment ago.
         if waits && !event.is_manual_exit() {
-            match strategies::status_of(&self.pg, row.id).await {
+            match self.strategies.status_of(row.id).await {
                 Ok(Some(Status::Running)) | Err(_) => {}
                 Ok(_) => {
                     return self
@@ -625,7 +627,7 @@ impl Executor {
     }
 
     /// Ends a leg that sent nothing (`MISSED`, `CLOSED_OUTSIDE`), completing its claim, and
-    /// refreshes the Redis copy of the day.
+    /// refreshes the cached runtime of the day.
     async fn finish_unsent(
         &self,
         ctx: &LegContext,
@@ -716,7 +718,10 @@ impl Executor {
             raw_response: None,
         };
         let _ = self.orders.finish(held.key.as_ref(), &last).await;
-        let _ = strategies::fail(&self.pg, row.id, &format!("{code}: {message}")).await;
+        let _ = self
+            .strategies
+            .fail(row.id, &format!("{code}: {message}"))
+            .await;
         self.write_runtime(row, event.trading_date, Position::Failed, None, None, None)
             .await;
         self.complete(
@@ -781,7 +786,7 @@ impl Executor {
         }
     }
 
-    /// Updates the Redis copy of the runtime (see [`write_runtime`]).
+    /// Updates the cached runtime (see [`write_runtime`]).
     #[allow(clippy::too_many_arguments)] // the runtime hash's fields, each optional
     async fn write_runtime(
         &self,
@@ -792,14 +797,24 @@ impl Executor {
         sell: Option<&str>,
         instrument: Option<(&str, &str)>,
     ) {
-        write_runtime(&self.redis, row, date, position, buy, sell, instrument).await
+        write_runtime(
+            self.runtime.as_ref(),
+            row,
+            date,
+            position,
+            buy,
+            sell,
+            instrument,
+        )
+        .await
     }
 }
 
-/// Updates the Redis copy of the runtime and tells the stop-loss watcher.
+/// Updates the cached runtime (the Redis adapter also tells the stop-loss watcher). A cache
+/// that cannot be written is only logged: it is rebuilt from the order log.
 #[allow(clippy::too_many_arguments)] // the runtime hash's fields, each optional
 pub async fn write_runtime(
-    redis: &RedisStore,
+    runtime: &dyn RuntimeCache,
     row: &StrategyRow,
     date: NaiveDate,
     position: Position,
@@ -807,36 +822,14 @@ pub async fn write_runtime(
     sell: Option<&str>,
     instrument: Option<(&str, &str)>,
 ) {
-    let keys = redis.keys();
-    let result: Result<(), StoreError> = async {
-        let mut conn = redis.conn().await?;
-        let mut fields: Vec<(&str, String)> = vec![
-            ("position", position.as_str().to_owned()),
-            ("trading_date", date.format("%Y-%m-%d").to_string()),
-        ];
-        if let Some(id) = buy {
-            fields.push(("last_buy_order", id.to_owned()));
-        }
-        if let Some(id) = sell {
-            fields.push(("last_sell_order", id.to_owned()));
-        }
-        // The position's own instrument: the stop-loss watcher guards it, whatever the
-        // strategy was edited to since.
-        if let Some((symbol, exchange)) = instrument {
-            fields.push(("position_symbol", symbol.to_owned()));
-            fields.push(("position_exchange", exchange.to_owned()));
-        }
-        redis::pipe()
-            .hset_multiple(keys.runtime(row.id), &fields)
-            .ignore()
-            .publish(keys.position_channel(), row.id.to_string())
-            .ignore()
-            .query_async::<()>(&mut conn)
-            .await
-            .map_err(|e| StoreError::RedisDown(e.to_string()))
-    }
-    .await;
-    if let Err(e) = result {
+    let update = RuntimeUpdate {
+        position,
+        trading_date: date,
+        buy_order: buy,
+        sell_order: sell,
+        instrument,
+    };
+    if let Err(e) = runtime.record(row.id, &update).await {
         tracing::warn!(error = %e, "runtime cache not updated; it is rebuilt from the order log");
     }
 }

@@ -15,7 +15,6 @@ use std::time::Duration;
 use algo_core::{EventKind, TradingCalendar};
 use algo_kite::types::OrderState;
 use algo_store::ports::LegRow;
-use algo_store::postgres::strategies;
 use algo_store::StoreError;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -95,7 +94,7 @@ impl Executor {
         let Some(last) = history.last().filter(|o| o.state() != OrderState::Pending) else {
             return Ok(Settled::Nothing);
         };
-        let Some(row) = strategies::get_for_executor(&self.pg, leg.strategy_id).await? else {
+        let Some(row) = self.strategies.get(leg.strategy_id).await? else {
             return Ok(Settled::Nothing);
         };
         let recorded = self

@@ -91,9 +91,9 @@ pub async fn postback(
         return Ok(StatusCode::OK);
     };
     let recorded = crate::executor::record_final(
-        &state.pg,
+        &strategies::PgStrategies::new(state.pg.clone()),
         &order_logs::PgOrderLog::new(state.pg.clone()),
-        &state.redis,
+        &algo_store::redis::runtime::RedisRuntime::new(state.redis.clone()),
         &row,
         kind,
         leg.trading_date,

@@ -457,7 +457,8 @@ pub fn clone_executor(s: &TestSystem) -> algo_app::executor::Executor {
     algo_app::executor::Executor {
         pg: e.pg.clone(),
         orders: e.orders.clone(),
-        redis: e.redis.clone(),
+        strategies: e.strategies.clone(),
+        runtime: e.runtime.clone(),
         ledger: e.ledger.clone(),
         locks: e.locks.clone(),
         broker: e.broker.clone(),

@@ -4,6 +4,9 @@
 //! - [`Scheduler`]: a running strategy's timers (in-process | EventBridge Scheduler).
 //! - [`Ledger`]: the idempotency ledger, one record per ledger key (Postgres | DynamoDB).
 //! - [`StrategyLocks`]: one worker per strategy at a time, on a renewed lease (Redis).
+//! - [`StrategyRepo`]: strategies as the order path reads them (Postgres).
+//! - [`RuntimeCache`]: each strategy's position today, a cache rebuilt from the order log
+//!   (Redis).
 //! - [`OrderLog`]: the record of every leg, what was asked and what the broker answered
 //!   (Postgres).
 //!
@@ -13,10 +16,14 @@ mod ledger;
 mod locks;
 mod order_log;
 mod queue;
+mod runtime;
 mod scheduler;
+mod strategies;
 
 pub use ledger::{Claim, Ledger, LedgerRecord, LedgerState};
 pub use locks::StrategyLocks;
 pub use order_log::{Final, LegRow, NewOrderLog, OrderLog};
 pub use queue::{Delivery, OrderQueue};
+pub use runtime::{Runtime, RuntimeCache, RuntimeUpdate};
 pub use scheduler::Scheduler;
+pub use strategies::{Status, StrategyRepo, StrategyRow};

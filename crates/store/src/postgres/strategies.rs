@@ -6,53 +6,11 @@ use chrono::{DateTime, NaiveTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
+use async_trait::async_trait;
+
+use crate::ports::StrategyRepo;
+pub use crate::ports::{Status, StrategyRow};
 use crate::StoreError;
-
-/// `created`, `running`, `stopped` or `failed`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Created,
-    Running,
-    Stopped,
-    Failed,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Created => "created",
-            Status::Running => "running",
-            Status::Stopped => "stopped",
-            Status::Failed => "failed",
-        }
-    }
-
-    fn parse(text: &str) -> Result<Self, StoreError> {
-        Ok(match text {
-            "created" => Status::Created,
-            "running" => Status::Running,
-            "stopped" => Status::Stopped,
-            "failed" => Status::Failed,
-            other => {
-                return Err(StoreError::DbDown(format!(
-                    "unknown strategy status {other:?}"
-                )))
-            }
-        })
-    }
-}
-
-/// A stored strategy.
-#[derive(Debug, Clone)]
-pub struct StrategyRow {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub spec: StrategySpec,
-    pub status: Status,
-    pub failure_reason: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
 
 /// What a write found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -336,4 +294,35 @@ pub async fn set_status(
         .await
         .map_err(StoreError::from_sqlx)?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The [`StrategyRepo`] port on Postgres.
+#[derive(Clone)]
+pub struct PgStrategies {
+    pool: PgPool,
+}
+
+impl PgStrategies {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+#[async_trait]
+impl StrategyRepo for PgStrategies {
+    async fn get(&self, id: Uuid) -> Result<Option<StrategyRow>, StoreError> {
+        get_for_executor(&self.pool, id).await
+    }
+
+    async fn status_of(&self, id: Uuid) -> Result<Option<Status>, StoreError> {
+        status_of(&self.pool, id).await
+    }
+
+    async fn fail(&self, id: Uuid, reason: &str) -> Result<(), StoreError> {
+        fail(&self.pool, id, reason).await
+    }
+
+    async fn all_running(&self) -> Result<Vec<StrategyRow>, StoreError> {
+        all_running(&self.pool).await
+    }
 }

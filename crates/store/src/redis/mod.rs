@@ -5,6 +5,7 @@
 
 pub mod locks;
 pub mod queue;
+pub mod runtime;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -8,4 +8,6 @@ mod ledger;
 mod locks;
 mod order_log;
 mod queue;
+mod runtime;
 mod secrets;
+mod strategies;
