@@ -7,8 +7,9 @@ use std::time::Duration;
 use algo_core::{Clock, SystemClock, TradingCalendar};
 use algo_kite::{BrokerSessions, KiteHttp};
 use algo_store::ports::{
-    Ledger, OrderLog, OrderQueue, RuntimeCache, Scheduler, StrategyLocks, StrategyRepo,
+    BrokerKeys, Ledger, OrderLog, OrderQueue, RuntimeCache, Scheduler, StrategyLocks, StrategyRepo,
 };
+use algo_store::postgres::broker_keys::PgBrokerKeys;
 use algo_store::postgres::ledger::PgLedger;
 use algo_store::postgres::order_logs::PgOrderLog;
 use algo_store::postgres::strategies::PgStrategies;
@@ -52,6 +53,7 @@ pub struct Adapters {
     pub orders: Arc<dyn OrderLog>,
     pub strategies: Arc<dyn StrategyRepo>,
     pub runtime: Arc<dyn RuntimeCache>,
+    pub keys: Arc<dyn BrokerKeys>,
     pub broker: Arc<dyn BrokerSessions>,
     pub clock: Arc<dyn Clock>,
 }
@@ -67,6 +69,7 @@ impl Adapters {
             orders: Arc::new(PgOrderLog::new(pg.clone())),
             strategies: Arc::new(PgStrategies::new(pg.clone())),
             runtime: Arc::new(RedisRuntime::new(redis.clone())),
+            keys: Arc::new(PgBrokerKeys::new(pg.clone())),
             broker: Arc::new(
                 KiteHttp::new(&config.kite_url, config.kite_timeout).map_err(|e| e.to_string())?,
             ),
@@ -111,6 +114,7 @@ impl SelfHosted {
             orders,
             strategies,
             runtime,
+            keys,
             broker,
             clock,
         } = adapters;
@@ -149,7 +153,7 @@ impl SelfHosted {
             tracing::warn!(error = %e, "previous run's strategy locks not cleared; they expire by themselves");
         }
         let executor = Arc::new(Executor {
-            pg: pg.clone(),
+            keys,
             orders,
             strategies,
             runtime,

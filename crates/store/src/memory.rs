@@ -5,6 +5,7 @@
 //! - [`MemoryOrderLog`]: the order log ([`OrderLog`]).
 //! - [`MemoryLedger`]: the idempotency ledger ([`Ledger`]), leases on the monotonic clock.
 //! - [`MemoryLocks`]: strategy locks ([`StrategyLocks`]).
+//! - [`MemoryBrokerKeys`]: sealed broker credentials ([`BrokerKeys`]).
 //! - [`MemoryRuntime`]: the runtime cache ([`RuntimeCache`]).
 //! - [`MemoryStrategies`]: strategies as the order path reads them ([`StrategyRepo`]).
 
@@ -18,8 +19,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::ports::{
-    Claim, Final, Ledger, LedgerRecord, LedgerState, LegRow, NewOrderLog, OrderLog, Runtime,
-    RuntimeCache, RuntimeUpdate, Status, StrategyLocks, StrategyRepo, StrategyRow,
+    BrokerKeys, BrokerKeysRow, Claim, Final, Ledger, LedgerRecord, LedgerState, LegRow,
+    NewOrderLog, OrderLog, Runtime, RuntimeCache, RuntimeUpdate, Status, StrategyLocks,
+    StrategyRepo, StrategyRow,
 };
 use crate::StoreError;
 
@@ -448,5 +450,51 @@ impl RuntimeCache for MemoryRuntime {
             .get(&strategy_id)
             .cloned()
             .unwrap_or_default())
+    }
+}
+
+/// Sealed broker credentials in memory.
+#[derive(Debug, Default)]
+pub struct MemoryBrokerKeys {
+    rows: Mutex<HashMap<Uuid, BrokerKeysRow>>,
+}
+
+impl MemoryBrokerKeys {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[async_trait]
+impl BrokerKeys for MemoryBrokerKeys {
+    async fn get(&self, user_id: Uuid) -> Result<Option<BrokerKeysRow>, StoreError> {
+        Ok(self
+            .rows
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&user_id)
+            .cloned())
+    }
+
+    async fn save(&self, row: &BrokerKeysRow) -> Result<(), StoreError> {
+        self.rows
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(row.user_id, row.clone());
+        Ok(())
+    }
+
+    async fn mark_expired(&self, user_id: Uuid, reason: &str) -> Result<(), StoreError> {
+        if let Some(row) = self
+            .rows
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(&user_id)
+        {
+            row.status = "expired".into();
+            row.status_reason = Some(reason.to_owned());
+            row.updated_at = Utc::now();
+        }
+        Ok(())
     }
 }

@@ -49,7 +49,9 @@ pub async fn build() -> anyhow::Result<Executor> {
             pg.clone(),
         )),
         orders: Arc::new(postgres::order_logs::PgOrderLog::new(pg.clone())),
-        pg,
+        keys: Arc::new(algo_store::postgres::broker_keys::PgBrokerKeys::new(
+            pg.clone(),
+        )),
         locks: Arc::new(algo_store::redis::locks::RedisLocks::new(redis.clone())),
         runtime: Arc::new(algo_store::redis::runtime::RedisRuntime::new(redis)),
         ledger: Arc::new(DynamoLedger::new(&sdk, aws.ledger_table)),

@@ -22,7 +22,9 @@ async fn executor() -> Executor {
         orders: Arc::new(algo_store::postgres::order_logs::PgOrderLog::new(
             pg.clone(),
         )),
-        pg,
+        keys: Arc::new(algo_store::postgres::broker_keys::PgBrokerKeys::new(
+            pg.clone(),
+        )),
         locks: Arc::new(algo_store::redis::locks::RedisLocks::new(redis.clone())),
         runtime: Arc::new(algo_store::redis::runtime::RedisRuntime::new(redis)),
         ledger: Arc::new(DynamoLedger::new(&sdk, table)),

@@ -38,10 +38,9 @@ use algo_kite::{
     Broker, BrokerSessions, MarketProtection, OrderRequest, OrderType, PreparedOrder, Secret,
     TransactionType,
 };
+use algo_store::ports::{BrokerKeys, Ledger, OrderLog, RuntimeCache, RuntimeUpdate, StrategyLocks};
 use algo_store::ports::{Final, LegRow, NewOrderLog};
-use algo_store::ports::{Ledger, OrderLog, RuntimeCache, RuntimeUpdate, StrategyLocks};
 use algo_store::ports::{Status, StrategyRepo, StrategyRow};
-use algo_store::postgres::{broker_keys, PgPool};
 use algo_store::StoreError;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
@@ -152,7 +151,8 @@ pub enum Handled {
 
 /// The executor and everything it talks to.
 pub struct Executor {
-    pub pg: PgPool,
+    /// Each user's sealed broker credentials (Postgres; the in-memory fake in tests).
+    pub keys: Arc<dyn BrokerKeys>,
     /// Strategies as the order path reads them (Postgres; the in-memory fake in tests).
     pub strategies: Arc<dyn StrategyRepo>,
     /// The record of every leg (Postgres; the in-memory fake in tests).
@@ -665,7 +665,7 @@ impl Executor {
         held: &Held,
         message: &str,
     ) -> Handled {
-        if let Err(e) = broker_keys::mark_expired(&self.pg, ctx.row.user_id, message).await {
+        if let Err(e) = self.keys.mark_expired(ctx.row.user_id, message).await {
             tracing::error!(error = %e, "could not mark the broker connection expired");
         }
         self.fail_leg(ctx, event, held, "BROKER_AUTH_FAILED", message)
@@ -764,7 +764,7 @@ impl Executor {
         &self,
         user_id: Uuid,
     ) -> Result<Result<Arc<dyn Broker>, String>, StoreError> {
-        let Some(row) = broker_keys::get(&self.pg, user_id).await? else {
+        let Some(row) = self.keys.get(user_id).await? else {
             return Ok(Err("the broker is not connected".into()));
         };
         if row.status != "connected" {

@@ -420,6 +420,20 @@ pub async fn ist_in(secs: i64) -> String {
     }
 }
 
+/// A strategy's buy and sell times (IST) whose timers stay quiet during a test, with an event
+/// due now inside the entry window: three hours ahead; or, late in the evening when that would
+/// run past midnight (and the sell would come before the buy), a buy already past today and a
+/// sell at 23:59:30.
+pub async fn quiet_times() -> (String, String) {
+    let now = Utc::now().with_timezone(&IST);
+    let late = now + chrono::Duration::seconds(3600 * 3 + 60);
+    if late.date_naive() == now.date_naive() {
+        (ist_in(3600 * 3).await, ist_in(3600 * 3 + 60).await)
+    } else {
+        ("00:00:01".into(), "23:59:30".into())
+    }
+}
+
 /// A BUY event for a running strategy, due now.
 pub async fn buy_now(s: &TestSystem, token: &str, symbol: &str) -> (String, OrderEvent) {
     buy_in(s, token, symbol, Duration::ZERO).await
@@ -433,7 +447,7 @@ pub async fn buy_in(
     ahead: Duration,
 ) -> (String, OrderEvent) {
     // Times far away so the timers stay quiet; the event is injected directly.
-    let (buy, sell) = (ist_in(3600 * 3).await, ist_in(3600 * 3 + 60).await);
+    let (buy, sell) = quiet_times().await;
     let id = s.running(token, symbol, &buy, &sell).await;
     let due = Utc::now() + chrono::Duration::from_std(ahead).expect("duration");
     let event = OrderEvent::new(
@@ -455,7 +469,7 @@ pub fn received_at_us(orders: &[Value]) -> Vec<i64> {
 pub fn clone_executor(s: &TestSystem) -> algo_app::executor::Executor {
     let e = &s.system.executor;
     algo_app::executor::Executor {
-        pg: e.pg.clone(),
+        keys: e.keys.clone(),
         orders: e.orders.clone(),
         strategies: e.strategies.clone(),
         runtime: e.runtime.clone(),

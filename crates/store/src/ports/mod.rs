@@ -7,11 +7,13 @@
 //! - [`StrategyRepo`]: strategies as the order path reads them (Postgres).
 //! - [`RuntimeCache`]: each strategy's position today, a cache rebuilt from the order log
 //!   (Redis).
+//! - [`BrokerKeys`]: each user's sealed broker credentials (Postgres).
 //! - [`OrderLog`]: the record of every leg, what was asked and what the broker answered
 //!   (Postgres).
 //!
 //! Each has an in-memory fake in [`crate::memory`], held to the same contract suite.
 
+mod broker_keys;
 mod ledger;
 mod locks;
 mod order_log;
@@ -20,6 +22,7 @@ mod runtime;
 mod scheduler;
 mod strategies;
 
+pub use broker_keys::{BrokerKeys, BrokerKeysRow};
 pub use ledger::{Claim, Ledger, LedgerRecord, LedgerState};
 pub use locks::StrategyLocks;
 pub use order_log::{Final, LegRow, NewOrderLog, OrderLog};

@@ -4,22 +4,11 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::StoreError;
+use async_trait::async_trait;
 
-/// A user's sealed keys and connection state. The ciphertext opens only with the app's key.
-#[derive(Debug, Clone)]
-pub struct BrokerKeysRow {
-    pub user_id: Uuid,
-    pub ciphertext: Vec<u8>,
-    pub nonce: Vec<u8>,
-    pub key_id: String,
-    pub broker_user_id: Option<String>,
-    pub user_name: Option<String>,
-    /// `connected` or `expired`.
-    pub status: String,
-    pub status_reason: Option<String>,
-    pub updated_at: DateTime<Utc>,
-}
+use crate::ports::BrokerKeys;
+pub use crate::ports::BrokerKeysRow;
+use crate::StoreError;
 
 /// Saves (or replaces) the user's keys as `connected`.
 pub async fn upsert(pool: &PgPool, row: &BrokerKeysRow) -> Result<(), StoreError> {
@@ -106,4 +95,31 @@ pub async fn delete(pool: &PgPool, user_id: Uuid) -> Result<bool, StoreError> {
         .await
         .map_err(StoreError::from_sqlx)?;
     Ok(done.rows_affected() > 0)
+}
+
+/// The [`BrokerKeys`] port on Postgres.
+#[derive(Clone)]
+pub struct PgBrokerKeys {
+    pool: PgPool,
+}
+
+impl PgBrokerKeys {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+#[async_trait]
+impl BrokerKeys for PgBrokerKeys {
+    async fn get(&self, user_id: Uuid) -> Result<Option<BrokerKeysRow>, StoreError> {
+        get(&self.pool, user_id).await
+    }
+
+    async fn save(&self, row: &BrokerKeysRow) -> Result<(), StoreError> {
+        upsert(&self.pool, row).await
+    }
+
+    async fn mark_expired(&self, user_id: Uuid, reason: &str) -> Result<(), StoreError> {
+        mark_expired(&self.pool, user_id, reason).await
+    }
 }

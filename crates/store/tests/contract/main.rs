@@ -3,6 +3,7 @@
 #![allow(unused_crate_dependencies)] // integration tests link every dependency of the crate
 
 mod aws_env;
+mod broker_keys;
 mod eventbridge;
 mod ledger;
 mod locks;
