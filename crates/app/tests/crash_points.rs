@@ -197,3 +197,270 @@ crash_cases! {
     after_record_request_lost: Recorded, LosesRequest;
     after_record_answer_lost: Recorded, LosesAnswer;
 }
+
+/// The same table on the in-memory fakes (order log, ledger, locks, strategies, runtime cache,
+/// broker keys) and the simulator in process: no database, no Redis, no HTTP. The fakes keep
+/// the adapters' contracts (`crates/store/tests/contract/`), so the same promises hold.
+mod on_fakes {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use algo_app::broker::crypto::{BrokerCipher, BrokerSecrets};
+    use algo_app::executor::{Executor, Handled, Step};
+    use algo_core::strategy::{Exchange, Product, StrategySpec, Symbol};
+    use algo_core::{
+        CalendarKind, EventKind, OrderEvent, Position, Price, SystemClock, TradingCalendar,
+    };
+    use algo_kite::{BrokerSessions, Secret};
+    use algo_sim::{Fault, FaultKind, Sim, SimConfig};
+    use algo_store::memory::{
+        MemoryBrokerKeys, MemoryLedger, MemoryLocks, MemoryOrderLog, MemoryRuntime,
+        MemoryStrategies,
+    };
+    use algo_store::ports::{
+        BrokerKeys, BrokerKeysRow, OrderLog, RuntimeCache, Status, StrategyRow,
+    };
+    use chrono::Utc;
+    use uuid::Uuid;
+
+    use super::{config, Broker};
+
+    struct Fakes {
+        sim: Sim,
+        orders: Arc<MemoryOrderLog>,
+        ledger: Arc<MemoryLedger>,
+        locks: Arc<MemoryLocks>,
+        strategies: Arc<MemoryStrategies>,
+        runtime: Arc<MemoryRuntime>,
+        keys: Arc<MemoryBrokerKeys>,
+        cipher: BrokerCipher,
+        strategy_id: Uuid,
+    }
+
+    async fn fakes() -> Fakes {
+        let sim = Sim::new(SimConfig {
+            walk_interval: None,
+            ..Default::default()
+        });
+        let (user_id, strategy_id) = (Uuid::new_v4(), Uuid::new_v4());
+        let cipher = BrokerCipher::new(&[7u8; 32], "test");
+        let sealed = cipher
+            .seal(
+                user_id,
+                &BrokerSecrets {
+                    api_key: "sim_key".into(),
+                    secret_key: "sim_secret".into(),
+                    access_token: "sim_token".into(),
+                },
+            )
+            .expect("seal");
+        let keys = Arc::new(MemoryBrokerKeys::new());
+        keys.save(&BrokerKeysRow {
+            user_id,
+            ciphertext: sealed.ciphertext,
+            nonce: sealed.nonce,
+            key_id: sealed.key_id,
+            broker_user_id: Some("SIM001".into()),
+            user_name: None,
+            status: "connected".into(),
+            status_reason: None,
+            updated_at: Utc::now(),
+        })
+        .await
+        .expect("keys");
+        let (buy, sell) = super::quiet_times().await;
+        let time = |t: &str| algo_core::strategy::parse_time_of_day(t).expect("time");
+        let strategies = Arc::new(MemoryStrategies::new());
+        strategies.put(StrategyRow {
+            id: strategy_id,
+            user_id,
+            spec: StrategySpec {
+                symbol: Symbol::parse("TCS").expect("symbol"),
+                exchange: Exchange::Nse,
+                buy_time: time(&buy),
+                sell_time: time(&sell),
+                stop_loss: Price::from_paise(100).expect("price"),
+                quantity: 5,
+                product: Product::Mis,
+            },
+            status: Status::Running,
+            failure_reason: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        });
+        Fakes {
+            sim,
+            orders: Arc::new(MemoryOrderLog::new()),
+            ledger: Arc::new(MemoryLedger::new()),
+            locks: Arc::new(MemoryLocks::new()),
+            strategies,
+            runtime: Arc::new(MemoryRuntime::new()),
+            keys,
+            cipher,
+            strategy_id,
+        }
+    }
+
+    fn worker(f: &Fakes, crash_after: Option<Step>) -> Executor {
+        Executor {
+            keys: f.keys.clone(),
+            strategies: f.strategies.clone(),
+            orders: f.orders.clone(),
+            runtime: f.runtime.clone(),
+            ledger: f.ledger.clone(),
+            locks: f.locks.clone(),
+            broker: Arc::new(f.sim.sessions(Duration::from_millis(1500))),
+            cipher: f.cipher.clone(),
+            calendar: Arc::new(TradingCalendar::new(CalendarKind::AlwaysOpen)),
+            clock: Arc::new(SystemClock),
+            owner: format!("fake-{}", Uuid::new_v4().simple()),
+            config: config(crash_after),
+        }
+    }
+
+    fn side(f: &Fakes, side: &str) -> usize {
+        f.sim
+            .orders()
+            .iter()
+            .filter(|o| o.request.transaction_type.as_str() == side)
+            .count()
+    }
+
+    async fn net(f: &Fakes) -> i64 {
+        let broker = f
+            .sim
+            .sessions(Duration::from_secs(1))
+            .session("sim_key", Secret::new("sim_token"));
+        broker
+            .positions()
+            .await
+            .expect("positions")
+            .net
+            .iter()
+            .filter(|p| p.tradingsymbol == "TCS")
+            .map(|p| p.quantity)
+            .sum()
+    }
+
+    async fn one_leg(f: &Fakes, event: &OrderEvent, step: Step, broker: Broker) {
+        match broker {
+            Broker::Accepts => {}
+            Broker::LosesRequest => {
+                f.sim.inject_fault(Fault::new(FaultKind::Http500), 1);
+            }
+            Broker::LosesAnswer => {
+                f.sim.inject_fault(
+                    Fault {
+                        delay: Duration::from_secs(3),
+                        ..Fault::new(FaultKind::Timeout)
+                    },
+                    1,
+                );
+            }
+        }
+        let first = worker(f, Some(step)).handle(event).await;
+        assert_eq!(first, Handled::Retry(format!("crashed after {step:?}")));
+        let healthy = worker(f, None);
+        let until = Instant::now() + Duration::from_secs(30);
+        let handled = loop {
+            let handled = healthy.handle(event).await;
+            if matches!(handled, Handled::Done(_)) || Instant::now() >= until {
+                break handled;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert!(
+            matches!(&handled, Handled::Done(_)),
+            "{:?} after {step:?}: {handled:?}",
+            event.event
+        );
+    }
+
+    async fn crash_case(step: Step, broker: Broker) {
+        let f = fakes().await;
+        let now = Utc::now();
+        let buy = OrderEvent::new(
+            f.strategy_id,
+            EventKind::Buy,
+            TradingCalendar::trading_date(now),
+            now,
+        );
+        one_leg(&f, &buy, step, broker).await;
+        assert_eq!(side(&f, "BUY"), 1, "{step:?}/{broker:?}");
+        assert_eq!(net(&f).await, 5, "the broker holds the entry");
+        assert_eq!(
+            f.runtime
+                .get(f.strategy_id)
+                .await
+                .expect("runtime")
+                .position,
+            Position::Bought
+        );
+
+        let sell = OrderEvent::new(f.strategy_id, EventKind::Sell, buy.trading_date, Utc::now());
+        one_leg(&f, &sell, step, broker).await;
+        assert_eq!(
+            (side(&f, "BUY"), side(&f, "SELL")),
+            (1, 1),
+            "{step:?}/{broker:?}"
+        );
+        assert_eq!(net(&f).await, 0, "the broker is flat");
+        assert_eq!(
+            f.runtime
+                .get(f.strategy_id)
+                .await
+                .expect("runtime")
+                .position,
+            Position::Sold
+        );
+        let legs = f
+            .orders
+            .day(f.strategy_id, buy.trading_date)
+            .await
+            .expect("day");
+        let statuses: Vec<(&str, &str)> = legs
+            .iter()
+            .map(|l| (l.event.as_str(), l.status.as_str()))
+            .collect();
+        assert_eq!(statuses, vec![("BUY", "COMPLETE"), ("SELL", "COMPLETE")]);
+    }
+
+    macro_rules! fake_cases {
+        ($($name:ident: $step:ident, $broker:ident;)*) => {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    crash_case(Step::$step, Broker::$broker).await;
+                }
+            )*
+
+            #[test]
+            fn the_fake_table_covers_every_step_and_outcome() {
+                let cases = [$((Step::$step, stringify!($broker))),*];
+                for step in Step::ALL {
+                    for broker in ["Accepts", "LosesRequest", "LosesAnswer"] {
+                        assert!(cases.contains(&(step, broker)), "no case for {step:?}/{broker}");
+                    }
+                }
+            }
+        };
+    }
+
+    fake_cases! {
+        after_claim_accepted: Claimed, Accepts;
+        after_claim_request_lost: Claimed, LosesRequest;
+        after_claim_answer_lost: Claimed, LosesAnswer;
+        after_sending_row_accepted: SendingWritten, Accepts;
+        after_sending_row_request_lost: SendingWritten, LosesRequest;
+        after_sending_row_answer_lost: SendingWritten, LosesAnswer;
+        after_send_accepted: Sent, Accepts;
+        after_send_request_lost: Sent, LosesRequest;
+        after_send_answer_lost: Sent, LosesAnswer;
+        after_placed_row_accepted: PlacedWritten, Accepts;
+        after_placed_row_request_lost: PlacedWritten, LosesRequest;
+        after_placed_row_answer_lost: PlacedWritten, LosesAnswer;
+        after_record_accepted: Recorded, Accepts;
+        after_record_request_lost: Recorded, LosesRequest;
+        after_record_answer_lost: Recorded, LosesAnswer;
+    }
+}

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use algo_app::executor::{ExecutorConfig, Handled};
 use algo_app::feed::{FeedConfig, FeedWorker};
 use algo_app::selfhosted::SelfHosted;
-use algo_core::{EventKind, OrderEvent, SystemClock, TradingCalendar, IST};
+use algo_core::{EventKind, OrderEvent, SystemClock, TradingCalendar};
 use axum::http::StatusCode;
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -77,17 +77,12 @@ impl World {
 
     /// A running strategy on `symbol` with its stop at `stop`, and the BUY that enters it now.
     async fn started(&self, symbol: &str, stop: &str, quantity: u32) -> (String, OrderEvent) {
-        let now = Utc::now().with_timezone(&IST);
-        let far = |m: i64| {
-            (now + chrono::Duration::minutes(m))
-                .format("%H:%M:%S")
-                .to_string()
-        };
+        let (buy, sell) = support::system::quiet_times().await;
         let (status, body) = post(
             &self.system,
             "/strategy/create",
             Some(&self.token),
-            json!({ "symbol": symbol, "buy_time": far(120), "sell_time": far(121), "stop_loss": stop, "quantity": quantity }),
+            json!({ "symbol": symbol, "buy_time": buy, "sell_time": sell, "stop_loss": stop, "quantity": quantity }),
         )
         .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");

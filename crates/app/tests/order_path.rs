@@ -349,7 +349,7 @@ async fn an_edit_between_stop_and_start_does_not_change_what_the_exit_sells() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (buy_time, sell_time) = (ist_in(3600 * 3).await, ist_in(3600 * 3 + 60).await);
+    let (buy_time, sell_time) = quiet_times().await;
     let (status, body) = s
         .call(Method::PUT, &format!("/strategy/{id}"), Some(&token), Some(json!({ "symbol": "INFY", "buy_time": buy_time, "sell_time": sell_time, "stop_loss": "1.00", "quantity": 50 })))
         .await;
