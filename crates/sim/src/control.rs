@@ -12,8 +12,10 @@
 //!   `GET /orders/{id}`, one queue for both): `orders_http_500`, `orders_http_429`,
 //!   `orders_timeout` (answer held `delay_ms`, default 15 000). Answers
 //!   `{kind,count,delay_ms,filled_quantity?}`.
-//! - `POST /_sim/accounts {api_key, api_secret, access_token, user_id?, user_name?}`.
-//! - `POST /_sim/tokens/expire {"access_token"}`: that token answers `TokenException` from now on.
+//! - `POST /_sim/accounts {api_key, api_secret, access_token, user_id?, user_name?,
+//!   redirect_url?}`: adds or replaces an account; `redirect_url` is where its logins go.
+//! - `POST /_sim/tokens/expire {"access_token"}` or `{"api_key"}`: that token, or every token
+//!   of that account, answers `TokenException` from now on. Answers `{expired, tokens}`.
 //! - `POST /_sim/disconnect`: drops every ticker connection.
 //! - `POST /_sim/behaviour {"fill_delay_ms"?,"book_lag_ms"?}`: sets the behaviours named (the
 //!   others stay); `GET /_sim/behaviour` reads them. Both answer `{fill_delay_ms,book_lag_ms}`.
@@ -201,6 +203,8 @@ pub struct AccountRequest {
     access_token: String,
     user_id: Option<String>,
     user_name: Option<String>,
+    /// Where the login page sends the browser (the app's registered redirect URL).
+    redirect_url: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -235,6 +239,7 @@ pub async fn accounts(
         api_key: req.api_key,
         api_secret: req.api_secret,
         access_token: req.access_token,
+        redirect_url: req.redirect_url.filter(|u| !u.is_empty()),
     };
     let reply = ok(AccountAdded {
         api_key: &account.api_key,
@@ -246,12 +251,16 @@ pub async fn accounts(
 
 #[derive(Deserialize)]
 pub struct ExpireRequest {
-    access_token: String,
+    /// One token; or
+    access_token: Option<String>,
+    /// every token of one account (its standing one and each login's).
+    api_key: Option<String>,
 }
 
 #[derive(Serialize)]
 struct Expired {
     expired: bool,
+    tokens: usize,
 }
 
 /// `POST /_sim/tokens/expire`.
@@ -260,9 +269,25 @@ pub async fn expire(
     json: Result<Json<ExpireRequest>, JsonRejection>,
 ) -> Result<Response, KiteError> {
     let req = body(json)?;
-    app.exchange.expire_token(&req.access_token);
-    tracing::info!("access token expired");
-    Ok(ok(Expired { expired: true }))
+    let tokens =
+        match (
+            req.access_token.filter(|t| !t.is_empty()),
+            req.api_key.filter(|k| !k.is_empty()),
+        ) {
+            (Some(token), None) => {
+                app.exchange.expire_token(&token);
+                1
+            }
+            (None, Some(api_key)) => app.exchange.expire_account(&api_key),
+            _ => return Err(KiteError::input(
+                "Give one of `access_token` (one token) or `api_key` (every token of the account).",
+            )),
+        };
+    tracing::info!(tokens, "access tokens expired");
+    Ok(ok(Expired {
+        expired: true,
+        tokens,
+    }))
 }
 
 #[derive(Serialize)]

@@ -17,7 +17,7 @@ use serde::Serialize;
 use tokio::sync::{broadcast, Notify};
 use tokio_util::sync::CancellationToken;
 
-use crate::accounts::{Account, Accounts};
+use crate::accounts::{Account, Accounts, Exchanged};
 use crate::behaviour::Behaviour;
 use crate::book::{Book, Handling, NewOrder, PartialCancel};
 use crate::envelope::{ErrorType, KiteError};
@@ -138,14 +138,16 @@ impl Exchange {
             .cloned()
     }
 
-    /// `POST /session/token`: any request token works for a known api_key with the right
-    /// checksum, and a login makes the account's token live again.
+    /// `POST /session/token`: the account and the access token the login gives. A request
+    /// token from the login page works once and gives a fresh access token; one the login page
+    /// never issued gives the account's standing token, live again (see
+    /// [`crate::accounts::Exchanged`]).
     pub fn login(
         &self,
         api_key: &str,
         request_token: &str,
         checksum: &str,
-    ) -> Result<Account, KiteError> {
+    ) -> Result<(Account, String), KiteError> {
         let mut state = self.lock();
         let account = state.accounts.get(api_key).cloned().ok_or_else(|| {
             KiteError::new(
@@ -161,8 +163,44 @@ impl Exchange {
                 "Invalid `checksum`.",
             ));
         }
-        state.accounts.revive(api_key);
-        Ok(account)
+        let token = match state.accounts.exchange(api_key, request_token) {
+            Some(Exchanged::Fresh(token)) => token,
+            Some(Exchanged::Standing) => account.access_token.clone(),
+            None => {
+                return Err(KiteError::new(
+                    StatusCode::FORBIDDEN,
+                    ErrorType::TokenException,
+                    "Token is invalid or has expired.",
+                ))
+            }
+        };
+        Ok((account, token))
+    }
+
+    /// A request token for a login to `api_key`'s app, and the registered redirect URL it goes
+    /// to. Errors when there is no such app, or it has no redirect URL.
+    pub fn issue_request_token(&self, api_key: &str) -> Result<(String, String), KiteError> {
+        let mut state = self.lock();
+        let redirect = match state.accounts.redirect_url(api_key) {
+            None => return Err(KiteError::input("Invalid `api_key`.")),
+            Some(None) => {
+                return Err(KiteError::input(
+                    "No redirect URL is registered for this app (set one with /_sim/accounts).",
+                ))
+            }
+            Some(Some(url)) => url.to_owned(),
+        };
+        Ok((redirect, state.accounts.issue_request_token(api_key)))
+    }
+
+    /// Every token of `api_key`'s account expires; how many.
+    pub fn expire_account(&self, api_key: &str) -> usize {
+        self.lock().accounts.expire_account(api_key)
+    }
+
+    /// The account of `api_key`, if there is one.
+    pub fn account(&self, api_key: &str) -> Option<Account> {
+        self.lock().accounts.get(api_key).cloned()
     }
 
     pub fn add_account(&self, account: Account) {

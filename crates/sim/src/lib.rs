@@ -12,6 +12,7 @@
 //! - [`faults`]: failures queued for the next placements and order-book lookups.
 //! - `rate_limit`: Kite's per-account order limits.
 //! - `exchange`: all of the above behind one lock, and the events the ticker forwards.
+//! - `login`: Kite's login page (`/connect/login`), which issues request tokens.
 //! - `rest`: Kite's REST endpoints. `ws`: the ticker. `control`: `/_sim/…`. `router`: the routes.
 //! - [`broker`]: the exchange as an in-process [`algo_kite::Broker`], for tests of the order path.
 //! - [`envelope`]: Kite's success and error envelopes. [`money`]: paise in, rupees out, exactly.
@@ -30,6 +31,7 @@ pub mod error;
 mod exchange;
 pub mod faults;
 pub mod instruments;
+mod login;
 pub mod market;
 pub mod money;
 pub mod orders;

@@ -137,14 +137,14 @@ pub async fn session_token(
             .filter(|v| !v.is_empty())
             .ok_or_else(|| KiteError::input(format!("Missing `{k}`.")))
     };
-    let account =
+    let (account, access_token) =
         app.exchange
             .login(need("api_key")?, need("request_token")?, need("checksum")?)?;
     tracing::info!(user_id = %account.user_id, "session created");
     Ok(ok(Session {
         profile: Profile::of(&account),
         api_key: &account.api_key,
-        access_token: &account.access_token,
+        access_token: &access_token,
         public_token: format!("pub{}", account.user_id.to_lowercase()),
         enctoken: "",
         refresh_token: "",

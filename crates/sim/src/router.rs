@@ -9,7 +9,7 @@ use axum::Router;
 use tokio_util::sync::CancellationToken;
 
 use crate::exchange::Exchange;
-use crate::{control, envelope, rest, ws};
+use crate::{control, envelope, login, rest, ws};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -23,6 +23,8 @@ pub struct AppState {
 /// Every endpoint.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .route("/connect/login", get(login::page))
+        .route("/connect/login/authorize", get(login::authorize))
         .route("/session/token", post(rest::session_token))
         .route("/user/profile", get(rest::profile))
         .route("/orders", get(rest::orders))

@@ -3,6 +3,8 @@
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use algo_sim::RunningSim;
+
 use crate::helpers::*;
 
 fn checksum(api_key: &str, request_token: &str, api_secret: &str) -> String {
@@ -254,4 +256,183 @@ async fn unknown_paths_answer_in_kites_envelope() {
         .delete("/user/profile")
         .await
         .assert_error(405, "GeneralException");
+}
+
+/// Follows the login page as a browser would: the page, then the button's link; returns the
+/// redirect's `Location`.
+async fn log_in_through_the_page(
+    sim: &RunningSim,
+    api_key: &str,
+    redirect_params: &str,
+    button: &str,
+) -> String {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let page = browser
+        .get(format!("{}/connect/login", sim.base_url))
+        .query(&[
+            ("v", "3"),
+            ("api_key", api_key),
+            ("redirect_params", redirect_params),
+        ])
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    let marker = format!("\">{button}</a>");
+    let end = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("a {button} button: {html}"));
+    let start = html[..end].rfind("href=\"").expect("its link") + "href=\"".len();
+    let href = html[start..end].replace("&amp;", "&");
+    let answer = browser
+        .get(format!("{}{href}", sim.base_url))
+        .send()
+        .await
+        .expect("button");
+    assert_eq!(answer.status(), 302, "{:?}", answer.text().await);
+    answer.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned()
+}
+
+fn query_of(location: &str) -> std::collections::HashMap<String, String> {
+    let query = location.split_once('?').map(|(_, q)| q).unwrap_or("");
+    form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+#[tokio::test]
+async fn the_login_page_gives_a_request_token_that_works_once_for_a_fresh_access_token() {
+    let sim = frozen_sim().await;
+    control(&sim, "/_sim/accounts", json!({ "api_key": "sim_key", "api_secret": "sim_secret",
+        "access_token": "sim_token", "user_id": "SIM001", "redirect_url": "http://app.test/broker/callback" })).await;
+    let location = log_in_through_the_page(&sim, "sim_key", "state=abc.def&x=1", "Log in").await;
+    assert!(
+        location.starts_with("http://app.test/broker/callback?"),
+        "{location}"
+    );
+    let q = query_of(&location);
+    assert_eq!(
+        (q["state"].as_str(), q["x"].as_str()),
+        ("abc.def", "1"),
+        "redirect_params come back"
+    );
+    assert_eq!(
+        (q["status"].as_str(), q["action"].as_str()),
+        ("success", "login")
+    );
+    let request_token = q["request_token"].clone();
+
+    let anonymous = Kite {
+        authorization: None,
+        ..Kite::default_account(&sim)
+    };
+    let exchange = || async {
+        anonymous
+            .post_form(
+                "/session/token",
+                &[
+                    ("api_key", "sim_key"),
+                    ("request_token", &request_token),
+                    (
+                        "checksum",
+                        &checksum("sim_key", &request_token, "sim_secret"),
+                    ),
+                ],
+            )
+            .await
+    };
+    let session = exchange().await;
+    let fresh = session.data()["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    assert_ne!(fresh, "sim_token", "a fresh token per login");
+    Kite::new(&sim, "sim_key", &fresh)
+        .get("/user/profile")
+        .await
+        .data();
+    let replay = exchange().await;
+    replay.assert_error(403, "TokenException");
+    assert_eq!(replay.body["message"], "Token is invalid or has expired.");
+
+    // Another login, another token; expiring the account kills them all, standing one included.
+    let again = query_of(&log_in_through_the_page(&sim, "sim_key", "", "Log in").await)
+        ["request_token"]
+        .clone();
+    let second = anonymous
+        .post_form(
+            "/session/token",
+            &[
+                ("api_key", "sim_key"),
+                ("request_token", &again),
+                ("checksum", &checksum("sim_key", &again, "sim_secret")),
+            ],
+        )
+        .await
+        .data()["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    assert_ne!(second, fresh);
+    let expired = control(&sim, "/_sim/tokens/expire", json!({ "api_key": "sim_key" })).await;
+    assert_eq!(expired["tokens"], 3);
+    for token in [fresh.as_str(), second.as_str(), "sim_token"] {
+        Kite::new(&sim, "sim_key", token)
+            .get("/user/profile")
+            .await
+            .assert_error(403, "TokenException");
+    }
+}
+
+#[tokio::test]
+async fn a_cancelled_login_comes_back_without_a_token_and_an_app_without_a_redirect_url_is_refused()
+{
+    let sim = frozen_sim().await;
+    control(
+        &sim,
+        "/_sim/accounts",
+        json!({ "api_key": "k2", "api_secret": "s2", "access_token": "t2",
+        "redirect_url": "http://app.test/cb?from=kite" }),
+    )
+    .await;
+    let q = query_of(&log_in_through_the_page(&sim, "k2", "state=s", "Cancel").await);
+    assert_eq!(
+        (
+            q["status"].as_str(),
+            q["from"].as_str(),
+            q["state"].as_str()
+        ),
+        ("cancelled", "kite", "s")
+    );
+    assert!(!q.contains_key("request_token"));
+
+    // The default account has no redirect URL registered: the login cannot finish.
+    let refused = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(format!(
+            "{}/connect/login/authorize?api_key=sim_key&decision=allow",
+            sim.base_url
+        ))
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(refused.status(), 400);
+    assert!(refused
+        .text()
+        .await
+        .expect("html")
+        .contains("No redirect URL is registered"));
+    let unknown = reqwest::get(format!("{}/connect/login?v=3&api_key=nobody", sim.base_url))
+        .await
+        .expect("page");
+    assert_eq!(unknown.status(), 400);
 }
