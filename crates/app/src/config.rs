@@ -52,6 +52,9 @@ pub struct Config {
     pub kite_url: String,
     /// `ALGO_KITE_TIMEOUT_MS`.
     pub kite_timeout: Duration,
+    /// `ALGO_KITE_LOGIN_URL`: Kite's login page (`https://kite.zerodha.com/connect/login`
+    /// when `ALGO_KITE_URL` is Kite's own API; otherwise the simulator's, beside its API).
+    pub kite_login_url: String,
     /// `ALGO_KITE_API_KEY` / `ALGO_KITE_ACCESS_TOKEN`: the platform's market-data credential
     /// (instrument list, ticks).
     pub kite_api_key: String,
@@ -61,6 +64,9 @@ pub struct Config {
     /// `ALGO_MIS_CUTOFF` (HH:MM:SS) and `ALGO_MAX_QUANTITY`.
     pub rules: StrategyRules,
 }
+
+/// Kite's login page.
+pub const KITE_LOGIN_URL: &str = "https://kite.zerodha.com/connect/login";
 
 /// Development-only values, used by the self-hosted profile when nothing is configured.
 const DEV_JWT_SECRET: &str = "algo-dev-only-jwt-secret-do-not-use-in-production";
@@ -162,6 +168,14 @@ impl Config {
             jwt_secret: SecretBytes(jwt_secret),
             broker_key: SecretBytes(broker_key),
             broker_key_id: get("ALGO_BROKER_KEY_ID").unwrap_or_else(|| "local-v1".into()),
+            kite_login_url: get("ALGO_KITE_LOGIN_URL").unwrap_or_else(|| {
+                let api = get("ALGO_KITE_URL").unwrap_or_else(|| default_kite.into());
+                if api.trim_end_matches('/') == algo_kite::KITE_API_URL {
+                    KITE_LOGIN_URL.into()
+                } else {
+                    format!("{}/connect/login", api.trim_end_matches('/'))
+                }
+            }),
             kite_url: get("ALGO_KITE_URL").unwrap_or_else(|| default_kite.into()),
             kite_timeout: millis("ALGO_KITE_TIMEOUT_MS", 5000)?,
             kite_api_key: required("ALGO_KITE_API_KEY")?.unwrap_or_else(|| "sim_key".into()),

@@ -264,6 +264,7 @@ mod on_fakes {
             user_name: None,
             status: "connected".into(),
             status_reason: None,
+            token_date: Some(algo_app::broker::session::token_day(Utc::now())),
             updated_at: Utc::now(),
         })
         .await

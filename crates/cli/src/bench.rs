@@ -312,6 +312,7 @@ impl Bench {
                 user_name: None,
                 status: "connected".into(),
                 status_reason: None,
+                token_date: Some(algo_app::broker::session::token_day(chrono::Utc::now())),
                 updated_at: chrono::Utc::now(),
             },
         )

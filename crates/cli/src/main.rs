@@ -318,7 +318,14 @@ async fn serve(calendar: CalendarKind, addr: SocketAddr) -> anyhow::Result<()> {
     );
     let mut config = Config::from_env(Profile::SelfHosted, calendar)?;
     rules_for(&mut config, calendar);
-    config.kite_url = get("ALGO_KITE_URL").unwrap_or_else(|| "https://api.kite.trade".into());
+    config.kite_url = get("ALGO_KITE_URL").unwrap_or_else(|| algo_kite::KITE_API_URL.into());
+    config.kite_login_url = get("ALGO_KITE_LOGIN_URL").unwrap_or_else(|| {
+        if config.kite_url == algo_kite::KITE_API_URL {
+            algo_app::config::KITE_LOGIN_URL.into()
+        } else {
+            format!("{}/connect/login", config.kite_url.trim_end_matches('/'))
+        }
+    });
     let ws_url = get("ALGO_KITE_WS_URL").unwrap_or_else(|| "wss://ws.kite.trade".into());
     let feed = FeedConfig {
         ws_url,
@@ -340,11 +347,16 @@ async fn dev(mut config: Config, port: u16, sim_port: u16) -> anyhow::Result<()>
     let sim_addr = SocketAddr::from(([127, 0, 0, 1], sim_port));
     let sim_listener = algo_sim::listen(sim_addr)
         .with_context(|| format!("binding the simulated exchange to {sim_addr}"))?;
-    let sim_task = tokio::spawn(
-        algo_sim::Sim::new(algo_sim::SimConfig::default())
-            .serve(sim_listener, shutdown.clone().cancelled_owned()),
-    );
+    let sim = algo_sim::Sim::new(algo_sim::SimConfig::default());
+    // The simulated Kite app redirects its logins to this server, as the redirect URL a trader
+    // registers in Kite's developer console would.
+    sim.add_account(algo_sim::Account {
+        redirect_url: Some(format!("http://127.0.0.1:{port}/broker/callback")),
+        ..algo_sim::Account::default_account()
+    });
+    let sim_task = tokio::spawn(sim.serve(sim_listener, shutdown.clone().cancelled_owned()));
     config.kite_url = format!("http://{sim_addr}");
+    config.kite_login_url = format!("http://{sim_addr}/connect/login");
     let feed = FeedConfig {
         ws_url: format!("ws://{sim_addr}/ws"),
         api_key: "sim_key".into(),

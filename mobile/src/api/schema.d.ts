@@ -17,7 +17,7 @@ export interface paths {
          * `POST /auth/login {email, password}` → 200 with a token pair; the same 401 for a wrong email
          *     and a wrong password, after the same work; 429 after too many failures for one email.
          */
-        post: operations["login"];
+        post: operations["auth_login"];
         delete?: never;
         options?: never;
         head?: never;
@@ -106,6 +106,43 @@ export interface paths {
          *     them. Invalid keys save nothing.
          */
         post: operations["connect"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/broker/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /broker/keys`: seals and saves the app's keys; any earlier session is dropped (its
+         *     token belonged to the keys being replaced).
+         */
+        post: operations["save_keys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/broker/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /broker/login` → Kite's login page for the user's app, with a signed, one-time state. */
+        get: operations["broker_login"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -337,6 +374,19 @@ export interface components {
             /** @description `ok` or `degraded`. */
             status: string;
         };
+        /** @description A Kite Connect app's keys (from the Kite developer console). */
+        KeysRequest: {
+            api_key: string;
+            secret_key: string;
+        };
+        KeysSaved: {
+            /** @description `not_connected` until the first login. */
+            status: string;
+        };
+        LoginUrl: {
+            /** @description Kite's login page for this user's app; open it in the system browser. */
+            login_url: string;
+        };
         Me: {
             broker: components["schemas"]["BrokerSummary"];
             email: string;
@@ -497,7 +547,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    login: {
+    auth_login: {
         parameters: {
             query?: never;
             header?: never;
@@ -769,6 +819,97 @@ export interface operations {
             };
             /** @description BROKER_UNAVAILABLE */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    save_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeysRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeysSaved"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    broker_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginUrl"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description BROKER_NOT_CONNECTED: no keys saved */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -76,6 +76,62 @@ impl TokenKeys {
     }
 }
 
+/// How long a Kite login may take, from `GET /broker/login` to its callback.
+pub const LOGIN_STATE_TTL: Duration = Duration::minutes(10);
+
+#[derive(Debug, Serialize, Deserialize)]
+struct LoginClaims {
+    sub: Uuid,
+    jti: Uuid,
+    iat: i64,
+    exp: i64,
+    typ: String,
+}
+
+/// A login's `state`: whose login it is and its one-time nonce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginState {
+    pub user: Uuid,
+    pub nonce: Uuid,
+}
+
+impl TokenKeys {
+    /// The signed `state` a Kite login carries through `redirect_params` and back to the
+    /// callback, valid from `now` for [`LOGIN_STATE_TTL`]. Typed `broker_login`, so it is
+    /// never taken for an access token, nor an access token for it.
+    pub fn login_state(&self, state: LoginState, now: DateTime<Utc>) -> Result<String, String> {
+        let claims = LoginClaims {
+            sub: state.user,
+            jti: state.nonce,
+            iat: now.timestamp(),
+            exp: (now + LOGIN_STATE_TTL).timestamp(),
+            typ: "broker_login".into(),
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| e.to_string())
+    }
+
+    /// Checks a login `state`: signed by us, typed `broker_login`, not expired at `now` (the
+    /// injected clock's, not the system's).
+    pub fn verify_login_state(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<LoginState, TokenError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.validate_exp = false;
+        validation.set_required_spec_claims(&["exp", "sub", "jti"]);
+        match decode::<LoginClaims>(token, &self.decoding, &validation) {
+            Ok(data) if data.claims.typ != "broker_login" => Err(TokenError::Invalid),
+            Ok(data) if data.claims.exp <= now.timestamp() => Err(TokenError::Expired),
+            Ok(data) => Ok(LoginState {
+                user: data.claims.sub,
+                nonce: data.claims.jti,
+            }),
+            Err(_) => Err(TokenError::Invalid),
+        }
+    }
+}
+
 /// A new refresh token: 32 random bytes, URL-safe base64. Only its hash is stored.
 pub fn new_refresh_token() -> String {
     let mut bytes = [0u8; 32];
@@ -131,5 +187,42 @@ mod tests {
         assert_eq!(a.len(), 43);
         assert_eq!(refresh_hash(&a).len(), 32);
         assert_eq!(refresh_hash(&a), refresh_hash(&a));
+    }
+
+    #[test]
+    fn a_login_state_binds_its_user_and_expires_and_is_no_access_token() {
+        let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef");
+        let now = Utc::now();
+        let state = LoginState {
+            user: Uuid::new_v4(),
+            nonce: Uuid::new_v4(),
+        };
+        let signed = keys.login_state(state, now).expect("sign");
+        assert_eq!(keys.verify_login_state(&signed, now), Ok(state));
+        assert_eq!(
+            keys.verify_login_state(&signed, now + LOGIN_STATE_TTL),
+            Err(TokenError::Expired)
+        );
+        assert_eq!(
+            keys.verify(&signed),
+            Err(TokenError::Invalid),
+            "not an access token"
+        );
+        let access = keys.access_token(state.user, now).expect("sign");
+        assert_eq!(
+            keys.verify_login_state(&access, now),
+            Err(TokenError::Invalid)
+        );
+        let other = TokenKeys::new(b"another secret, also 32 bytes!!!");
+        assert_eq!(
+            other.verify_login_state(&signed, now),
+            Err(TokenError::Invalid)
+        );
+        let mut tampered = signed.clone();
+        tampered.insert(10, 'x');
+        assert_eq!(
+            keys.verify_login_state(&tampered, now),
+            Err(TokenError::Invalid)
+        );
     }
 }

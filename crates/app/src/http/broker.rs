@@ -37,7 +37,7 @@ pub fn broker_error(e: &KiteError) -> ApiError {
     }
 }
 
-fn field(name: &str, value: &str) -> Result<String, ApiError> {
+pub(super) fn field(name: &str, value: &str) -> Result<String, ApiError> {
     let v = value.trim();
     if v.is_empty() || v.len() > 256 || !v.bytes().all(|b| b.is_ascii_graphic()) {
         Err(ApiError::invalid(
@@ -90,6 +90,7 @@ pub async fn connect(
             user_name: Some(profile.user_name.clone()),
             status: "connected".into(),
             status_reason: None,
+            token_date: Some(crate::broker::session::token_day(state.clock.now())),
             updated_at: state.clock.now(),
         },
     )

@@ -5,6 +5,7 @@
 
 mod auth;
 mod broker;
+mod broker_login;
 pub mod dto;
 pub mod error;
 mod extract;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub cipher: BrokerCipher,
     pub kite: KiteHttp,
+    /// Kite's login page (`ALGO_KITE_LOGIN_URL`).
+    pub kite_login_url: Arc<str>,
     pub symbols: Arc<dyn SymbolDirectory>,
     pub scheduler: Arc<dyn Scheduler>,
     /// Where a user's manual exit goes (the executor's queue).
@@ -88,6 +91,7 @@ impl AppState {
             tokens: TokenKeys::new(&config.jwt_secret.0),
             cipher: BrokerCipher::new(&key, config.broker_key_id.clone()),
             kite,
+            kite_login_url: config.kite_login_url.as_str().into(),
             symbols: Arc::new(symbols),
             scheduler,
             queue,
@@ -134,6 +138,10 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/refresh", post(auth::refresh))
         .route("/auth/me", get(auth::me))
         .route("/broker/connect", post(broker::connect))
+        .route("/broker/keys", post(broker_login::save_keys))
+        .route("/broker/login", get(broker_login::login))
+        // Kite's redirect after a login: a browser page, outside the OpenAPI document.
+        .route("/broker/callback", get(broker_login::callback))
         .route("/broker/status", get(broker::status))
         .route("/broker", axum::routing::delete(broker::disconnect))
         // Kite's, not the app's: outside the OpenAPI document the app is typed against.

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, broker, dto, health, strategies};
+use super::{auth, broker, broker_login, dto, health, strategies};
 
 struct BearerAuth;
 
@@ -75,6 +75,7 @@ fn operations(
         health::health,
         auth::register, auth::login, auth::refresh, auth::me,
         broker::connect, broker::status, broker::disconnect,
+        broker_login::save_keys, broker_login::login,
         strategies::create, strategies::list, strategies::get_one, strategies::update, strategies::delete,
         strategies::start, strategies::stop, strategies::status, strategies::orders,
     ),

@@ -232,6 +232,34 @@ impl TestSystem {
         )
     }
 
+    /// A page of the API (not JSON): status and text.
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let req = Request::get(path).body(Body::empty()).expect("request");
+        let response = router(self.system.state.clone())
+            .oneshot(req)
+            .await
+            .expect("response");
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// A registered user with no broker keys; returns the access token.
+    pub async fn user(&self) -> String {
+        let email = format!("{}@example.com", uuid::Uuid::new_v4().simple());
+        let (_, body) = self
+            .call(
+                Method::POST,
+                "/auth/register",
+                None,
+                Some(json!({ "email": email, "password": "long enough pw" })),
+            )
+            .await;
+        body["access_token"].as_str().expect("token").to_owned()
+    }
+
     /// A registered user with the simulated broker connected; returns the access token.
     pub async fn trader(&self) -> String {
         let email = format!("{}@example.com", uuid::Uuid::new_v4().simple());

@@ -2,7 +2,7 @@
 //! broker still takes them.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::StoreError;
@@ -16,9 +16,12 @@ pub struct BrokerKeysRow {
     pub key_id: String,
     pub broker_user_id: Option<String>,
     pub user_name: Option<String>,
-    /// `connected` or `expired`.
+    /// `connected`, `expired`, or `not_connected` (keys saved, no login yet).
     pub status: String,
     pub status_reason: Option<String>,
+    /// The IST trading date the access token was issued for (Kite kills it at 06:00 IST the
+    /// next morning); `None` when there is no token.
+    pub token_date: Option<NaiveDate>,
     pub updated_at: DateTime<Utc>,
 }
 

@@ -1,6 +1,6 @@
 //! `broker_keys`: one sealed (encrypted) set of broker credentials per user.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -10,14 +10,15 @@ use crate::ports::BrokerKeys;
 pub use crate::ports::BrokerKeysRow;
 use crate::StoreError;
 
-/// Saves (or replaces) the user's keys as `connected`.
+/// Saves (or replaces) the user's keys, with the row's status and token date.
 pub async fn upsert(pool: &PgPool, row: &BrokerKeysRow) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO broker_keys (user_id, ciphertext, nonce, key_id, broker_user_id, user_name, status, status_reason, connected_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'connected', NULL, now(), now())
+        "INSERT INTO broker_keys (user_id, ciphertext, nonce, key_id, broker_user_id, user_name, status, status_reason, token_date, connected_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), now())
          ON CONFLICT (user_id) DO UPDATE SET ciphertext = EXCLUDED.ciphertext, nonce = EXCLUDED.nonce,
            key_id = EXCLUDED.key_id, broker_user_id = EXCLUDED.broker_user_id, user_name = EXCLUDED.user_name,
-           status = 'connected', status_reason = NULL, connected_at = now(), updated_at = now()",
+           status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, token_date = EXCLUDED.token_date,
+           connected_at = now(), updated_at = now()",
     )
     .bind(row.user_id)
     .bind(&row.ciphertext)
@@ -25,6 +26,9 @@ pub async fn upsert(pool: &PgPool, row: &BrokerKeysRow) -> Result<(), StoreError
     .bind(&row.key_id)
     .bind(&row.broker_user_id)
     .bind(&row.user_name)
+    .bind(&row.status)
+    .bind(&row.status_reason)
+    .bind(row.token_date)
     .execute(pool)
     .await
     .map_err(StoreError::from_sqlx)?;
@@ -40,12 +44,14 @@ type Row = (
     Option<String>,
     String,
     Option<String>,
+    Option<NaiveDate>,
     DateTime<Utc>,
 );
 
 pub async fn get(pool: &PgPool, user_id: Uuid) -> Result<Option<BrokerKeysRow>, StoreError> {
     let row: Option<Row> = sqlx::query_as(
-        "SELECT user_id, ciphertext, nonce, key_id, broker_user_id, user_name, status, status_reason, updated_at FROM broker_keys WHERE user_id = $1",
+        "SELECT user_id, ciphertext, nonce, key_id, broker_user_id, user_name, status, status_reason, token_date, updated_at
+         FROM broker_keys WHERE user_id = $1",
     )
     .bind(user_id)
     .fetch_optional(pool)
@@ -61,6 +67,7 @@ pub async fn get(pool: &PgPool, user_id: Uuid) -> Result<Option<BrokerKeysRow>, 
             user_name,
             status,
             status_reason,
+            token_date,
             updated_at,
         )| BrokerKeysRow {
             user_id,
@@ -71,6 +78,7 @@ pub async fn get(pool: &PgPool, user_id: Uuid) -> Result<Option<BrokerKeysRow>, 
             user_name,
             status,
             status_reason,
+            token_date,
             updated_at,
         },
     ))

@@ -4,6 +4,7 @@
 //! query on user data takes the caller's user id, so no query can reach another user's rows.
 
 pub mod broker_keys;
+pub mod broker_logins;
 pub mod ledger;
 pub mod order_logs;
 pub mod refresh_tokens;

@@ -4,7 +4,7 @@ use algo_store::memory::MemoryBrokerKeys;
 use algo_store::ports::{BrokerKeys, BrokerKeysRow};
 use algo_store::postgres::broker_keys::PgBrokerKeys;
 use algo_store::testing;
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
 
 fn sealed(user_id: Uuid, ciphertext: &[u8]) -> BrokerKeysRow {
@@ -17,6 +17,7 @@ fn sealed(user_id: Uuid, ciphertext: &[u8]) -> BrokerKeysRow {
         user_name: Some("A Trader".into()),
         status: "connected".into(),
         status_reason: None,
+        token_date: NaiveDate::from_ymd_opt(2026, 12, 1),
         updated_at: Utc::now(),
     }
 }

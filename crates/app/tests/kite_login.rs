@@ -1,0 +1,213 @@
+//! The daily Kite login (issue #16) through the Router and the simulator's login page over real
+//! HTTP: keys saved, the login URL, Kite's page, the callback, and an order with the session it
+//! gave. A bad, replayed or missing state and a cancelled login save nothing and say why.
+#![allow(unused_crate_dependencies)] // integration tests link every dependency of the crate
+
+mod support;
+
+use std::collections::HashMap;
+
+use algo_app::executor::Handled;
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+use support::system::*;
+
+const CALLBACK: &str = "http://app.test/broker/callback";
+
+/// A user whose Kite app keys are saved, with the simulator's app registered to redirect to
+/// this server's callback.
+async fn with_keys(s: &TestSystem) -> String {
+    s.sim_post(
+        "/_sim/accounts",
+        json!({ "api_key": "sim_key", "api_secret": "sim_secret", "access_token": "sim_token",
+                "user_id": "SIM001", "user_name": "Sim Trader", "redirect_url": CALLBACK }),
+    )
+    .await;
+    let token = s.user().await;
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/broker/keys",
+            Some(&token),
+            Some(json!({ "api_key": "sim_key", "secret_key": "sim_secret" })),
+        )
+        .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("not_connected")),
+        "{body}"
+    );
+    token
+}
+
+/// What a browser does with the login URL: Kite's page, then one of its buttons; the path and
+/// query of the callback Kite redirects to.
+async fn through_kites_page(s: &TestSystem, login_url: &str, button: &str) -> String {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let page = browser.get(login_url).send().await.expect("login page");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    let end = html.find(&format!("\">{button}</a>")).expect("the button");
+    let start = html[..end].rfind("href=\"").expect("its link") + 6;
+    let href = html[start..end].replace("&amp;", "&");
+    let answer = browser
+        .get(format!("{}{href}", s.sim.base_url))
+        .send()
+        .await
+        .expect("button");
+    assert_eq!(answer.status(), 302);
+    let location = answer.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    location
+        .strip_prefix("http://app.test")
+        .expect("our callback")
+        .to_owned()
+}
+
+async fn login_url(s: &TestSystem, token: &str) -> String {
+    let (status, body) = s
+        .call(Method::GET, "/broker/login", Some(token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["login_url"].as_str().expect("login_url").to_owned()
+}
+
+async fn broker_status(s: &TestSystem, token: &str) -> String {
+    let (_, body) = s
+        .call(Method::GET, "/broker/status", Some(token), None)
+        .await;
+    body["status"].as_str().unwrap_or_default().to_owned()
+}
+
+fn query(path: &str) -> HashMap<String, String> {
+    let q = path.split_once('?').map(|(_, q)| q).unwrap_or("");
+    form_urlencoded::parse(q.as_bytes()).into_owned().collect()
+}
+
+#[tokio::test]
+async fn a_trader_logs_in_through_kites_page_and_the_session_places_orders() {
+    let s = TestSystem::builder().start().await;
+    let token = with_keys(&s).await;
+    assert_eq!(broker_status(&s, &token).await, "not_connected");
+    let url = login_url(&s, &token).await;
+    assert!(
+        url.starts_with(&format!(
+            "{}/connect/login?v=3&api_key=sim_key&redirect_params=",
+            s.sim.base_url
+        )),
+        "{url}"
+    );
+
+    let callback = through_kites_page(&s, &url, "Log in").await;
+    let q = query(&callback);
+    assert_eq!(q["status"], "success");
+    assert!(
+        q.contains_key("state") && q.contains_key("request_token"),
+        "{callback}"
+    );
+    let (status, page) = s.page(&callback).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("Connected to Kite") && page.contains("algo://broker/connected"),
+        "{page}"
+    );
+    assert_eq!(broker_status(&s, &token).await, "connected");
+
+    // The session is the login's own: the standing token dying changes nothing.
+    s.sim_post(
+        "/_sim/tokens/expire",
+        json!({ "access_token": "sim_token" }),
+    )
+    .await;
+    let (_, buy) = buy_now(&s, &token, "TCS").await;
+    assert_eq!(
+        s.system.executor.handle(&buy).await,
+        Handled::Done("order COMPLETE".into())
+    );
+
+    // The same callback again (a reload, or someone replaying it): refused, nothing changes.
+    let (status, page) = s.page(&callback).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("already used") && page.contains("Nothing was saved"),
+        "{page}"
+    );
+    assert_eq!(broker_status(&s, &token).await, "connected");
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_cancelled_login_a_forged_state_and_a_missing_one_save_nothing_and_say_why() {
+    let s = TestSystem::builder().start().await;
+    let token = with_keys(&s).await;
+
+    let cancelled = through_kites_page(&s, &login_url(&s, &token).await, "Cancel").await;
+    let (status, page) = s.page(&cancelled).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("cancelled"), "{page}");
+    assert_eq!(broker_status(&s, &token).await, "not_connected");
+
+    let good = through_kites_page(&s, &login_url(&s, &token).await, "Log in").await;
+    let q = query(&good);
+    let forged = {
+        let mut state = q["state"].clone();
+        state.insert(20, 'x');
+        format!(
+            "/broker/callback?{}",
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("state", &state)
+                .append_pair("request_token", &q["request_token"])
+                .append_pair("status", "success")
+                .finish()
+        )
+    };
+    let (status, page) = s.page(&forged).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("not one this server signed"), "{page}");
+    let bare = format!(
+        "/broker/callback?request_token={}&status=success",
+        q["request_token"]
+    );
+    let (status, page) = s.page(&bare).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("without its state"), "{page}");
+    assert_eq!(broker_status(&s, &token).await, "not_connected");
+
+    // Another user's state cannot log this user in: the state names its own user.
+    let other = with_keys(&s).await;
+    let theirs = through_kites_page(&s, &login_url(&s, &other).await, "Log in").await;
+    let (status, _) = s.page(&theirs).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(broker_status(&s, &other).await, "connected");
+    assert_eq!(
+        broker_status(&s, &token).await,
+        "not_connected",
+        "only the state's user"
+    );
+
+    // The untouched good login still works once.
+    let (status, page) = s.page(&good).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(broker_status(&s, &token).await, "connected");
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_login_needs_saved_keys_first() {
+    let s = TestSystem::builder().start().await;
+    let token = s.user().await;
+    let (status, body) = s
+        .call(Method::GET, "/broker/login", Some(&token), None)
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("BROKER_NOT_CONNECTED")),
+        "{body}"
+    );
+    s.shutdown().await;
+}
