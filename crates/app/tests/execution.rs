@@ -530,7 +530,8 @@ fn ist(date: (i32, u32, u32), time: (u32, u32, u32)) -> chrono::DateTime<Utc> {
 // The second day, on the NSE calendar and one injected clock (API, timers, executor, the
 // simulator's own "now"), with the executor on the simulator in process: Monday's BUY and SELL
 // go out once each; the process restarts overnight; on Tuesday the same strategy buys and sells
-// once more, under Tuesday's ledger keys, and the day's status is Tuesday's.
+// once more (after the trader connects again: Monday's session died at 06:00), under Tuesday's
+// ledger keys, and the day's status is Tuesday's.
 #[tokio::test]
 async fn the_second_day_trades_again_once_each() {
     let clock = Arc::new(OffsetClock::at(ist((2026, 12, 7), (9, 29, 54))));
@@ -568,6 +569,17 @@ async fn the_second_day_trades_again_once_each() {
     let s = down.start().await;
     let fresh = s.status(&token, &id).await;
     assert_eq!(fresh["position"], "none", "a new day starts flat: {fresh}");
+    // Monday's Kite session died at 06:00: nothing goes out until the trader connects again.
+    assert_eq!(fresh["waiting_for"], "login", "{fresh}");
+    let (_, broker) = s
+        .call(Method::GET, "/broker/status", Some(&token), None)
+        .await;
+    assert_eq!(broker["status"], "expired", "{broker}");
+    let (status, body) = s
+        .call(Method::POST, "/broker/connect", Some(&token), Some(json!({ "api_key": "sim_key", "secret_key": "sim_secret", "access_token": "sim_token" })))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(s.status(&token, &id).await["waiting_for"], Value::Null);
     let orders = s
         .wait_orders(Duration::from_secs(20), |o| side(o, "SELL") >= 2)
         .await;

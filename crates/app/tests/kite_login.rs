@@ -8,6 +8,7 @@ mod support;
 use std::collections::HashMap;
 
 use algo_app::executor::Handled;
+use algo_core::Clock;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 use support::system::*;
@@ -208,6 +209,137 @@ async fn a_login_needs_saved_keys_first() {
         (status, body["error"]["code"].as_str()),
         (StatusCode::CONFLICT, Some("BROKER_NOT_CONNECTED")),
         "{body}"
+    );
+    s.shutdown().await;
+}
+
+fn ist(date: (i32, u32, u32), time: (u32, u32, u32)) -> chrono::DateTime<chrono::Utc> {
+    chrono::NaiveDate::from_ymd_opt(date.0, date.1, date.2)
+        .and_then(|d| d.and_hms_opt(time.0, time.1, time.2))
+        .and_then(|t| t.and_local_timezone(algo_core::IST).single())
+        .expect("instant")
+        .with_timezone(&chrono::Utc)
+}
+
+/// Logs the user in through Kite's page and the callback.
+async fn log_in(s: &TestSystem, token: &str) {
+    let callback = through_kites_page(s, &login_url(s, token).await, "Log in").await;
+    let (status, page) = s.page(&callback).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+}
+
+// The next morning, on the NSE calendar with one injected clock: Monday's login trades Monday;
+// overnight Kite kills every token; on Tuesday before the buy time the status says a login is
+// needed and the BUY that comes at 09:30 sends nothing; the trader logs in at 09:30:02 and the
+// BUY goes out at once, then the SELL at its time. One BUY and one SELL each day, at the broker.
+#[tokio::test]
+async fn the_next_morning_waits_for_the_login_and_then_enters_at_once() {
+    let clock = std::sync::Arc::new(algo_core::OffsetClock::at(ist((2026, 12, 7), (9, 29, 57))));
+    let s = TestSystem::builder()
+        .calendar(algo_core::CalendarKind::Nse)
+        .clock(clock.clone())
+        .start()
+        .await;
+    let token = with_keys(&s).await;
+    log_in(&s, &token).await;
+    let (_, monday) = s
+        .call(Method::GET, "/broker/status", Some(&token), None)
+        .await;
+    assert_eq!(monday["status"], "connected");
+    assert!(
+        monday["valid_until"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("2026-12-08T00:30:00")),
+        "06:00 IST on Tuesday: {monday}"
+    );
+    let (status, body) = s
+        .call(Method::POST, "/strategy/create", Some(&token), Some(json!({ "symbol": "TCS", "buy_time": "09:30:00", "sell_time": "09:30:12", "stop_loss": "1.00", "quantity": 5 })))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["strategy_id"].as_str().expect("id").to_owned();
+    let (status, _) = s
+        .call(
+            Method::POST,
+            "/strategy/start",
+            Some(&token),
+            Some(json!({ "strategy_id": id })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let orders = s
+        .wait_orders(std::time::Duration::from_secs(25), |o| side(o, "SELL") >= 1)
+        .await;
+    assert_eq!(
+        (side(&orders, "BUY"), side(&orders, "SELL")),
+        (1, 1),
+        "Monday: {orders:?}"
+    );
+
+    // Overnight: the process restarts, Kite kills every token of the app at 06:00.
+    let down = s.stopped().await;
+    clock.set(ist((2026, 12, 8), (9, 29, 57)));
+    let s = down.start().await;
+    s.sim_post("/_sim/tokens/expire", json!({ "api_key": "sim_key" }))
+        .await;
+    let (_, broker) = s
+        .call(Method::GET, "/broker/status", Some(&token), None)
+        .await;
+    assert_eq!(broker["status"], "expired", "{broker}");
+    let before = s.status(&token, &id).await;
+    assert_eq!(
+        before["waiting_for"], "login",
+        "log in needed before the buy time: {before}"
+    );
+
+    // 09:30:00 comes and goes: the BUY is handled with no order attempt.
+    while clock.now() < ist((2026, 12, 8), (9, 30, 2)) {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (_, log) = s
+        .call(
+            Method::GET,
+            &format!("/strategy/{id}/orders"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        log["orders"].as_array().map(Vec::len),
+        Some(2),
+        "nothing recorded for Tuesday: {log}"
+    );
+    assert_eq!(
+        s.sim_orders().await.len(),
+        2,
+        "nothing sent with the dead token"
+    );
+
+    log_in(&s, &token).await;
+    let orders = s
+        .wait_orders(std::time::Duration::from_secs(5), |o| side(o, "BUY") >= 2)
+        .await;
+    assert_eq!(
+        side(&orders, "BUY"),
+        2,
+        "the BUY went out on the login: {orders:?}"
+    );
+    let orders = s
+        .wait_orders(std::time::Duration::from_secs(20), |o| side(o, "SELL") >= 2)
+        .await;
+    assert_eq!(
+        (side(&orders, "BUY"), side(&orders, "SELL")),
+        (2, 2),
+        "{orders:?}"
+    );
+    let tuesday = s
+        .wait_status(&token, &id, std::time::Duration::from_secs(5), |v| {
+            v["position"] == "sold"
+        })
+        .await;
+    assert_eq!(
+        (tuesday["position"].as_str(), &tuesday["waiting_for"]),
+        (Some("sold"), &serde_json::Value::Null),
+        "{tuesday}"
     );
     s.shutdown().await;
 }

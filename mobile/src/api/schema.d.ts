@@ -156,7 +156,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** `GET /broker/status` → `connected | expired | not_connected`. */
+        /**
+         * `GET /broker/status` → `connected | expired | not_connected` and, while connected, when the
+         *     session dies. A session of an earlier Kite day is `expired` without waiting for a failure.
+         */
         get: operations["broker_status"];
         put?: never;
         post?: never;
@@ -329,6 +332,11 @@ export interface components {
             /** @description `connected`, `expired` or `not_connected`. */
             status: string;
             user_name?: string | null;
+            /**
+             * Format: date-time
+             * @description When today's session dies (06:00 IST the morning after the login), while connected.
+             */
+            valid_until?: string | null;
         };
         BrokerSummary: {
             /** @description `connected`, `expired` or `not_connected`. */
@@ -525,6 +533,11 @@ export interface components {
             status: string;
             /** Format: uuid */
             strategy_id: string;
+            /**
+             * @description `login` while the strategy runs and its owner has no live Kite session: nothing is sent
+             *     until the next login, which sends what is then due.
+             */
+            waiting_for?: string | null;
         };
         /** @description A new access and refresh token pair. */
         TokenPair: {

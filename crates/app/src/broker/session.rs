@@ -31,6 +31,55 @@ pub fn valid_until(day: NaiveDate) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// Where a user's broker session stands at an instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionState {
+    /// A token the broker should take.
+    Live {
+        /// When it dies (`None` for a token saved with no date, before logins were dated).
+        valid_until: Option<DateTime<Utc>>,
+    },
+    /// A token that died (the morning came, or the broker answered `TokenException`): the
+    /// trader must log in again.
+    Expired { reason: String },
+    /// Keys saved and never logged in, or no keys at all.
+    NotConnected,
+}
+
+impl SessionState {
+    /// The state of `row` (`None`: no keys) at `now`: a token of an earlier Kite day is
+    /// expired without waiting for the broker to say so.
+    pub fn of(row: Option<&algo_store::ports::BrokerKeysRow>, now: DateTime<Utc>) -> Self {
+        let Some(row) = row else {
+            return SessionState::NotConnected;
+        };
+        match row.status.as_str() {
+            "connected" => match row.token_date.map(valid_until) {
+                Some(until) if now >= until => SessionState::Expired {
+                    reason: "the Kite session ended at 06:00 IST; log in to Kite for today".into(),
+                },
+                valid_until => SessionState::Live { valid_until },
+            },
+            "expired" => SessionState::Expired {
+                reason: row
+                    .status_reason
+                    .clone()
+                    .unwrap_or_else(|| "the broker refused the session".into()),
+            },
+            _ => SessionState::NotConnected,
+        }
+    }
+
+    /// `connected`, `expired` or `not_connected`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SessionState::Live { .. } => "connected",
+            SessionState::Expired { .. } => "expired",
+            SessionState::NotConnected => "not_connected",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

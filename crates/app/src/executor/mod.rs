@@ -48,13 +48,14 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::broker::crypto::{BrokerCipher, Sealed};
+use crate::broker::session::SessionState;
 use claim::Held;
 use gate::LegContext;
 use place::{Lookup, Placement};
 
 pub use follow::{leg_outcome, record_final, Recorded};
 pub use gate::ENTRY_CUTOFF;
-pub use recover::recover_missed;
+pub use recover::{after_login, recover_missed};
 
 /// Tunables of the executor.
 #[derive(Debug, Clone)]
@@ -138,6 +139,23 @@ const STATUS_CHECK_LEAD: chrono::TimeDelta = chrono::TimeDelta::milliseconds(150
 
 /// Closer to the instant than this, an order goes through the pool's warm connections.
 const ARM_AT_LEAST: Duration = Duration::from_millis(100);
+
+/// Why the executor has no broker session for a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoSession {
+    /// No live token (never logged in, or it expired): legs wait for the next login.
+    WaitingForLogin(String),
+    /// The stored keys cannot be opened (a wrong data key): nothing will fix it but an operator.
+    Unreadable(String),
+}
+
+impl std::fmt::Display for NoSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NoSession::WaitingForLogin(why) | NoSession::Unreadable(why) => f.write_str(why),
+        }
+    }
+}
 
 /// What became of an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -343,7 +361,14 @@ impl Executor {
         let tag = held.key.broker_tag();
         let client = match self.credentials(row.user_id).await {
             Ok(Ok(client)) => client,
-            Ok(Err(reason)) => {
+            Ok(Err(NoSession::WaitingForLogin(reason))) => {
+                // Nothing is sent with a dead token, and nothing is recorded: the leg is still
+                // to do. The trader's next login queues what is then due (`after_login`).
+                self.release(held).await;
+                tracing::warn!(event_type = "waiting_for_login", user_id = %row.user_id, %reason, "no live broker session; the leg waits for a login");
+                return Handled::Done(format!("waiting for login: {reason}"));
+            }
+            Ok(Err(NoSession::Unreadable(reason))) => {
                 self.fail_leg(ctx, event, held, "BROKER_AUTH_FAILED", &reason)
                     .await;
                 return Handled::Done(reason);
@@ -763,16 +788,22 @@ impl Executor {
     pub(crate) async fn credentials(
         &self,
         user_id: Uuid,
-    ) -> Result<Result<Arc<dyn Broker>, String>, StoreError> {
-        let Some(row) = self.keys.get(user_id).await? else {
-            return Ok(Err("the broker is not connected".into()));
-        };
-        if row.status != "connected" {
-            return Ok(Err(format!(
-                "the broker session expired: {}",
-                row.status_reason.unwrap_or_default()
-            )));
+    ) -> Result<Result<Arc<dyn Broker>, NoSession>, StoreError> {
+        let row = self.keys.get(user_id).await?;
+        match SessionState::of(row.as_ref(), self.clock.now()) {
+            SessionState::Live { .. } => {}
+            SessionState::Expired { reason } => return Ok(Err(NoSession::WaitingForLogin(reason))),
+            SessionState::NotConnected => {
+                return Ok(Err(NoSession::WaitingForLogin(
+                    "the broker is not connected: log in to Kite".into(),
+                )))
+            }
         }
+        let Some(row) = row else {
+            return Ok(Err(NoSession::WaitingForLogin(
+                "the broker is not connected".into(),
+            )));
+        };
         let sealed = Sealed {
             ciphertext: row.ciphertext,
             nonce: row.nonce,
@@ -782,7 +813,9 @@ impl Executor {
             Ok(secrets) => Ok(Ok(self
                 .broker
                 .session(&secrets.api_key, Secret::new(secrets.access_token)))),
-            Err(e) => Ok(Err(format!("stored broker keys cannot be opened: {e}"))),
+            Err(e) => Ok(Err(NoSession::Unreadable(format!(
+                "stored broker keys cannot be opened: {e}"
+            )))),
         }
     }
 

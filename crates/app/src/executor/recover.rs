@@ -5,6 +5,7 @@ use algo_store::ports::OrderQueue;
 use algo_store::postgres::{order_logs, strategies, PgPool};
 use algo_store::StoreError;
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use super::day_from_logs;
 
@@ -17,6 +18,29 @@ pub async fn recover_missed(
     clock: &dyn Clock,
     queue: &dyn OrderQueue,
 ) -> Result<Vec<OrderEvent>, StoreError> {
+    recover(pg, calendar, clock, queue, None).await
+}
+
+/// The same for one user whose broker session just started (a Kite login): legs that waited
+/// for it go now, a BUY whose window is still open enters and an open position past its sell
+/// time exits.
+pub async fn after_login(
+    pg: &PgPool,
+    calendar: &TradingCalendar,
+    clock: &dyn Clock,
+    queue: &dyn OrderQueue,
+    user_id: Uuid,
+) -> Result<Vec<OrderEvent>, StoreError> {
+    recover(pg, calendar, clock, queue, Some(user_id)).await
+}
+
+async fn recover(
+    pg: &PgPool,
+    calendar: &TradingCalendar,
+    clock: &dyn Clock,
+    queue: &dyn OrderQueue,
+    only: Option<Uuid>,
+) -> Result<Vec<OrderEvent>, StoreError> {
     let now: DateTime<Utc> = clock.now();
     let today = TradingCalendar::trading_date(now);
     let Some(session) = calendar.session(today) else {
@@ -24,7 +48,11 @@ pub async fn recover_missed(
     };
     let time_now = now.with_timezone(&algo_core::IST).time();
     let mut queued = Vec::new();
-    for row in strategies::all_running(pg).await? {
+    let rows = strategies::all_running(pg).await?;
+    for row in rows
+        .into_iter()
+        .filter(|r| only.is_none_or(|u| r.user_id == u))
+    {
         let day = day_from_logs(&order_logs::day(pg, row.id, today).await?);
         let event = if !day.entry_sent
             && row.spec.buy_time <= time_now
@@ -38,7 +66,12 @@ pub async fn recover_missed(
             None
         };
         if let Some(kind) = event {
-            let e = OrderEvent::new(row.id, kind, today, now);
+            let mut e = OrderEvent::new(row.id, kind, today, now);
+            if only.is_some() {
+                // The event the timer pushed at the instant, which waited for this login, has
+                // this one's id: a queue would drop this one as its duplicate.
+                e.event_id = format!("{}:after-login:{}", e.event_id, now.timestamp_millis());
+            }
             queue.push(&e).await?;
             tracing::info!(event_type = "missed_trigger_recovered", strategy_id = %row.id, event = %kind, "queued a missed event");
             queued.push(e);

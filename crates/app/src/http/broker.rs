@@ -13,6 +13,7 @@ use super::dto::{BrokerConnected, BrokerStatus, ErrorBody};
 use super::extract::{ApiJson, AuthUser};
 use super::{ApiError, AppState};
 use crate::broker::crypto::BrokerSecrets;
+use crate::broker::session::SessionState;
 
 /// Kite Connect keys: the app's api_key and api_secret, and today's access token.
 #[derive(Deserialize, ToSchema)]
@@ -96,6 +97,7 @@ pub async fn connect(
     )
     .await?;
     tracing::info!(event_type = "broker_connected", user_id = %user, broker_user_id = %profile.user_id, "broker connected");
+    super::broker_login::queue_what_waited(&state, user).await;
     Ok(Json(BrokerConnected {
         status: "connected".into(),
         broker_user_id: profile.user_id,
@@ -103,25 +105,31 @@ pub async fn connect(
     }))
 }
 
-/// `GET /broker/status` → `connected | expired | not_connected`.
+/// `GET /broker/status` → `connected | expired | not_connected` and, while connected, when the
+/// session dies. A session of an earlier Kite day is `expired` without waiting for a failure.
 #[utoipa::path(get, path = "/broker/status", tag = "broker", security(("bearer" = [])),
     responses((status = 200, body = BrokerStatus), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn status(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
 ) -> Result<Json<BrokerStatus>, ApiError> {
-    Ok(Json(match broker_keys::get(&state.pg, user).await? {
-        None => BrokerStatus {
-            status: "not_connected".into(),
-            broker_user_id: None,
-            user_name: None,
-            reason: None,
+    let row = broker_keys::get(&state.pg, user).await?;
+    let session = SessionState::of(row.as_ref(), state.clock.now());
+    let (broker_user_id, user_name) = row
+        .map(|r| (r.broker_user_id, r.user_name))
+        .unwrap_or_default();
+    Ok(Json(BrokerStatus {
+        status: session.as_str().into(),
+        broker_user_id,
+        user_name,
+        reason: match &session {
+            SessionState::Expired { reason } => Some(reason.clone()),
+            SessionState::NotConnected => Some("log in to Kite to connect".into()),
+            SessionState::Live { .. } => None,
         },
-        Some(row) => BrokerStatus {
-            status: row.status,
-            broker_user_id: row.broker_user_id,
-            user_name: row.user_name,
-            reason: row.status_reason,
+        valid_until: match session {
+            SessionState::Live { valid_until } => valid_until,
+            _ => None,
         },
     }))
 }

@@ -218,6 +218,7 @@ pub async fn callback(State(state): State<AppState>, Query(query): Query<Callbac
     match finish_login(&state, login.user, request_token).await {
         Ok(name) => {
             tracing::info!(event_type = "broker_connected", user_id = %login.user, "broker connected by login");
+            queue_what_waited(&state, login.user).await;
             page(
                 StatusCode::OK,
                 "Connected to Kite",
@@ -280,4 +281,24 @@ async fn finish_login(state: &AppState, user: Uuid, request_token: &str) -> Resu
     .await
     .map_err(|_| "The session could not be saved; try the login again.".to_owned())?;
     Ok(session.user_name)
+}
+
+/// What waited for a session goes now that one started: an entry whose window is still open,
+/// an exit past its time. A failure is only logged: the next start-up recovers them.
+pub(super) async fn queue_what_waited(state: &AppState, user: Uuid) {
+    match crate::executor::after_login(
+        &state.pg,
+        &state.calendar,
+        state.clock.as_ref(),
+        state.queue.as_ref(),
+        user,
+    )
+    .await
+    {
+        Ok(queued) if !queued.is_empty() => {
+            tracing::info!(event_type = "legs_after_login", user_id = %user, count = queued.len(), "queued what waited for the login")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "legs waiting for the login not queued"),
+    }
 }

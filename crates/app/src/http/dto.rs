@@ -65,6 +65,8 @@ pub struct BrokerStatus {
     pub user_name: Option<String>,
     /// Why the connection expired, when it did.
     pub reason: Option<String>,
+    /// When today's session dies (06:00 IST the morning after the login), while connected.
+    pub valid_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -138,6 +140,9 @@ pub struct StrategyStatus {
     pub last_price: Option<String>,
     pub next_action: Option<Action>,
     pub failure_reason: Option<String>,
+    /// `login` while the strategy runs and its owner has no live Kite session: nothing is sent
+    /// until the next login, which sends what is then due.
+    pub waiting_for: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -20,6 +20,7 @@ use super::dto::{
 };
 use super::extract::{parse_id, ApiJson, AuthUser};
 use super::{ApiError, AppState};
+use crate::broker::session::SessionState;
 use crate::runtime::{self, Runtime};
 
 /// The create/update body. Every field is read loosely so that every problem, wrong types
@@ -453,6 +454,14 @@ pub async fn status(
             status: None,
             at,
         });
+    let waiting_for_login = row.status == Status::Running
+        && !matches!(
+            SessionState::of(
+                broker_keys::get(&state.pg, user).await?.as_ref(),
+                state.clock.now()
+            ),
+            SessionState::Live { .. }
+        );
     // A day that ended flat is over: the next trading day starts with no position. A position
     // still open from an earlier day (an exit that failed) stays shown until it is dealt with.
     let today = TradingCalendar::trading_date(state.clock.now());
@@ -471,6 +480,7 @@ pub async fn status(
             .map(|p| p.to_string()),
         next_action,
         failure_reason: row.failure_reason.clone(),
+        waiting_for: waiting_for_login.then(|| "login".to_owned()),
     }))
 }
 
