@@ -343,3 +343,98 @@ async fn the_next_morning_waits_for_the_login_and_then_enters_at_once() {
     );
     s.shutdown().await;
 }
+
+/// Polls the watcher's health until `cond` holds (10 s at most).
+async fn feed_until(
+    s: &TestSystem,
+    what: &str,
+    cond: impl Fn(&algo_app::feed::FeedHealth) -> bool,
+) {
+    let feed = s.feed.as_ref().expect("built with the watcher");
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !cond(&feed.health()) {
+        assert!(
+            std::time::Instant::now() < until,
+            "timed out waiting for {what}: {:?}",
+            feed.health()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+// The watcher runs on the trader's login of the day: when Kite kills the token it stops
+// dialling (no retry with the dead token) and says it waits for a login; the next login reaches
+// it within seconds, with no restart, and a later stop fires once.
+#[tokio::test]
+async fn the_watcher_waits_for_a_login_and_picks_the_new_session_up_without_a_restart() {
+    let s = TestSystem::builder().with_feed().start().await;
+    let token = with_keys(&s).await;
+    feed_until(&s, "waiting before any login", |h| {
+        h.waiting_for_login && h.connections == 0
+    })
+    .await;
+    log_in(&s, &token).await;
+    feed_until(&s, "connected on the login's token", |h| {
+        !h.waiting_for_login && h.connections >= 1
+    })
+    .await;
+
+    let (status, body) = s
+        .call(Method::POST, "/strategy/create", Some(&token), Some(json!({ "symbol": "TCS", "buy_time": quiet_times().await.0, "sell_time": quiet_times().await.1, "stop_loss": "3400.00", "quantity": 2 })))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["strategy_id"].as_str().expect("id").to_owned();
+    let (status, _) = s
+        .call(
+            Method::POST,
+            "/strategy/start",
+            Some(&token),
+            Some(json!({ "strategy_id": id })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let now = chrono::Utc::now();
+    let buy = algo_core::OrderEvent::new(
+        id.parse().expect("uuid"),
+        algo_core::EventKind::Buy,
+        algo_core::TradingCalendar::trading_date(now),
+        now,
+    );
+    assert_eq!(
+        s.system.executor.handle(&buy).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    feed_until(&s, "the stop armed", |h| {
+        h.armed_stops == 1 && h.subscribed == 1
+    })
+    .await;
+
+    // Kite kills every token of the app and drops the ticker.
+    s.sim_post("/_sim/tokens/expire", json!({ "api_key": "sim_key" }))
+        .await;
+    s.sim_post("/_sim/disconnect", json!({})).await;
+    feed_until(&s, "the refused token noticed", |h| {
+        h.waiting_for_login && h.connections == 0
+    })
+    .await;
+
+    log_in(&s, &token).await;
+    feed_until(&s, "reconnected on the new login", |h| {
+        !h.waiting_for_login && h.connections >= 1 && h.subscribed == 1
+    })
+    .await;
+    s.sim_post(
+        "/_sim/price",
+        json!({ "symbol": "TCS", "price": "3399.00" }),
+    )
+    .await;
+    let orders = s
+        .wait_orders(std::time::Duration::from_secs(5), |o| side(o, "SELL") >= 1)
+        .await;
+    assert_eq!(
+        (side(&orders, "BUY"), side(&orders, "SELL")),
+        (1, 1),
+        "{orders:?}"
+    );
+    s.shutdown().await;
+}

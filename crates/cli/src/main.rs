@@ -403,6 +403,12 @@ async fn run(
         feed_config,
     );
     feed.forward_order_updates(system.order_updates.clone());
+    // The ticker runs on the trader's own login of the day, picked up within seconds of it.
+    feed.use_token_source(Arc::new(algo_app::feed::token::StoredToken {
+        pg: system.state.pg.clone(),
+        cipher: system.executor.cipher.clone(),
+        clock: system.executor.clock.clone(),
+    }));
     let feed_task = tokio::spawn(feed.run(shutdown.clone()));
     let app = router(system.state.clone());
     if demo {

@@ -3,8 +3,10 @@
 //!
 //! A connection that sends no frame for [`SILENCE`] (Kite sends a heartbeat every second) is
 //! dead even if it never closed: it is dropped and re-dialled after ~2 s with jittered, capped
-//! backoff, and everything is subscribed again. A refused handshake (a dead token answers 403)
-//! is not retried in a tight loop: it backs off to a minute and reports unhealthy.
+//! backoff, and everything is subscribed again. The URL carries the token and can change (a
+//! morning login): the connection then re-dials with the new one. A refused handshake (a dead
+//! token answers 403) is not retried with the same token at all: the connection reports
+//! unhealthy and waits for a new URL. With no URL (nobody logged in) it waits too.
 
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
@@ -41,7 +43,7 @@ fn backoff(attempt: u32) -> Duration {
 /// Runs one connection until `shutdown`, keeping its subscriptions equal to `desired`.
 pub async fn run(
     index: usize,
-    url: String,
+    mut url: watch::Receiver<Option<String>>,
     mut desired: watch::Receiver<Vec<u32>>,
     sink: TickSink,
     orders: OrderSink,
@@ -54,33 +56,54 @@ pub async fn run(
         if shutdown.is_cancelled() {
             return;
         }
+        let Some(current) = url.borrow_and_update().clone() else {
+            // Nobody has a live session: wait for a login.
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                changed = url.changed() => if changed.is_err() { return },
+            }
+            continue;
+        };
         let connected = tokio::select! {
             _ = shutdown.cancelled() => return,
-            c = tokio::time::timeout(SILENCE, tokio_tungstenite::connect_async_with_config(url.as_str(), None, true)) => c,
+            c = tokio::time::timeout(SILENCE, tokio_tungstenite::connect_async_with_config(current.as_str(), None, true)) => c,
         };
         let mut ws = match connected {
             Ok(Ok((ws, _))) => ws,
             Ok(Err(e)) => {
                 let refused = matches!(&e, tokio_tungstenite::tungstenite::Error::Http(r) if r.status().as_u16() == 403);
-                let wait = if refused {
+                if refused {
                     stats.auth_failed.store(true, Ordering::Relaxed);
                     tracing::error!(
                         alert = "FEED_TOKEN_REJECTED",
-                        "the ticker refused the market-data token; fix the credential"
+                        "the ticker refused the market-data token; waiting for a new login"
                     );
-                    Duration::from_secs(60)
-                } else {
-                    tracing::warn!(error = %e, attempt, "ticker connection failed");
-                    backoff(attempt)
-                };
+                    // Never again with this token: only a new one (a login) is worth a dial.
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        changed = url.changed() => if changed.is_err() { return },
+                    }
+                    attempt = 0;
+                    continue;
+                }
+                tracing::warn!(error = %e, attempt, "ticker connection failed");
+                let wait = backoff(attempt);
                 attempt += 1;
-                tokio::select! { _ = shutdown.cancelled() => return, _ = tokio::time::sleep(wait) => {} }
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = url.changed() => {}
+                }
                 continue;
             }
             Err(_) => {
                 tracing::warn!(attempt, "ticker connection timed out");
                 attempt += 1;
-                tokio::select! { _ = shutdown.cancelled() => return, _ = tokio::time::sleep(backoff(attempt)) => {} }
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(backoff(attempt)) => {}
+                    _ = url.changed() => {}
+                }
                 continue;
             }
         };
@@ -98,6 +121,11 @@ pub async fn run(
                     let _ = ws.close(None).await;
                     stats.connected.fetch_sub(1, Ordering::Relaxed);
                     return;
+                }
+                _ = url.changed() => {
+                    tracing::info!("a new market-data token: reconnecting with it");
+                    let _ = ws.close(None).await;
+                    alive = false;
                 }
                 changed = desired.changed() => {
                     if changed.is_err() {

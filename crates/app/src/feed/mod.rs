@@ -12,6 +12,7 @@
 //! - Last prices reach `runtime:{id}.last_price` in pipelined batches a few times a second.
 
 pub mod connection;
+pub mod token;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -32,6 +33,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::stoploss::StopBook;
+use token::{FixedToken, MarketDataToken, MarketToken};
 
 /// Kite's limit of instruments on one ticker connection.
 pub const MAX_PER_CONNECTION: usize = 3000;
@@ -94,6 +96,9 @@ impl FeedStats {
 #[derive(Debug, Serialize)]
 pub struct FeedHealth {
     pub healthy: bool,
+    /// No live Kite session to watch with (nobody logged in today, or the ticker refused the
+    /// token): stops are not watched until a login.
+    pub waiting_for_login: bool,
     pub connections: usize,
     pub subscribed: usize,
     pub armed_stops: usize,
@@ -118,8 +123,9 @@ pub struct FeedWorker {
     queue: Arc<dyn OrderQueue>,
     clock: Arc<dyn Clock>,
     kite: KiteHttp,
-    api_key: String,
-    access_token: Secret,
+    /// Where the ticker's token comes from (see [`token`]), and the one in use.
+    token_source: Mutex<Arc<dyn MarketDataToken>>,
+    token: watch::Sender<Option<MarketToken>>,
     ws_url: String,
     book: Mutex<StopBook>,
     watched: Mutex<HashMap<Uuid, Watched>>,
@@ -170,8 +176,11 @@ impl FeedWorker {
             queue,
             clock,
             kite,
-            api_key: config.api_key,
-            access_token: config.access_token,
+            token_source: Mutex::new(Arc::new(FixedToken(MarketToken {
+                api_key: config.api_key,
+                access_token: config.access_token,
+            }))),
+            token: watch::channel(None).0,
             ws_url: config.ws_url,
             book: Mutex::new(StopBook::new()),
             watched: Mutex::new(HashMap::new()),
@@ -194,6 +203,61 @@ impl FeedWorker {
     pub fn set_rearm_after(&self, after: Duration) {
         self.rearm_after_ms
             .store(after.as_millis() as u64, Ordering::Relaxed);
+    }
+
+    /// Takes the ticker's token from `source` instead of the configuration's (see [`token`]).
+    /// Set it before [`FeedWorker::run`].
+    pub fn use_token_source(&self, source: Arc<dyn MarketDataToken>) {
+        *self.token_source.lock().unwrap_or_else(|p| p.into_inner()) = source;
+    }
+
+    /// Asks the token source every [`token::TOKEN_CHECK`] and publishes a changed token to the
+    /// connections, which re-dial with it.
+    async fn follow_token(
+        self: Arc<Self>,
+        urls: watch::Sender<Option<String>>,
+        shutdown: CancellationToken,
+    ) {
+        loop {
+            let source = self
+                .token_source
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            match source.current().await {
+                Ok(token) => {
+                    if *self.token.borrow() != token {
+                        match &token {
+                            Some(t) => {
+                                tracing::info!(api_key = %t.api_key, "market-data token in use")
+                            }
+                            None => tracing::warn!(
+                                event_type = "feed_waiting_for_login",
+                                "no live Kite session: the ticker waits for a login"
+                            ),
+                        }
+                        let url = token.as_ref().map(|t| {
+                            format!(
+                                "{}?api_key={}&access_token={}",
+                                self.ws_url,
+                                t.api_key,
+                                t.access_token.expose()
+                            )
+                        });
+                        self.token.send_replace(token);
+                        self.stats.auth_failed.store(false, Ordering::Relaxed);
+                        urls.send_replace(url);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "market-data token not read; keeping the current one")
+                }
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(token::TOKEN_CHECK) => {}
+            }
+        }
     }
 
     /// Hands the ids of the account's orders that the ticker reports final (`COMPLETE`,
@@ -241,13 +305,10 @@ impl FeedWorker {
 
     /// Runs everything until `shutdown`.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
-        let url = format!(
-            "{}?api_key={}&access_token={}",
-            self.ws_url,
-            self.api_key,
-            self.access_token.expose()
-        );
-        let mut tasks = Vec::new();
+        let (urls, url) = watch::channel(None);
+        let mut tasks = vec![tokio::spawn(
+            self.clone().follow_token(urls, shutdown.clone()),
+        )];
         for (index, desired) in self.desired.iter().enumerate() {
             let me = self.clone();
             let sink: connection::TickSink = Arc::new(move |ticks| me.on_ticks(ticks));
@@ -311,7 +372,10 @@ impl FeedWorker {
                 return Ok(dump.clone());
             }
         }
-        let client = self.kite.client(&self.api_key, self.access_token.clone());
+        let Some(token) = self.token.borrow().clone() else {
+            return Err("no live Kite session for the instrument list: log in to Kite".into());
+        };
+        let client = self.kite.client(&token.api_key, token.access_token);
         let mut dump = client.instruments("NSE").await.map_err(|e| e.to_string())?;
         if let Ok(bse) = client.instruments("BSE").await {
             dump.extend(bse);
@@ -598,8 +662,11 @@ impl FeedWorker {
         let healthy = !self.stats.auth_failed.load(Ordering::Relaxed)
             && connections > 0
             && age < connection::SILENCE;
+        let waiting_for_login =
+            self.token.borrow().is_none() || self.stats.auth_failed.load(Ordering::Relaxed);
         FeedHealth {
             healthy,
+            waiting_for_login,
             connections,
             subscribed,
             armed_stops: armed,

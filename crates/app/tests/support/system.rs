@@ -168,6 +168,11 @@ impl Builder {
                 },
             );
             feed.forward_order_updates(system.order_updates.clone());
+            feed.use_token_source(Arc::new(algo_app::feed::token::StoredToken {
+                pg: system.state.pg.clone(),
+                cipher: system.executor.cipher.clone(),
+                clock: system.executor.clock.clone(),
+            }));
             tokio::spawn(feed.clone().run(feed_stop.clone()));
             feed
         });

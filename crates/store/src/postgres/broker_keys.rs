@@ -57,31 +57,46 @@ pub async fn get(pool: &PgPool, user_id: Uuid) -> Result<Option<BrokerKeysRow>, 
     .fetch_optional(pool)
     .await
     .map_err(StoreError::from_sqlx)?;
-    Ok(row.map(
-        |(
-            user_id,
-            ciphertext,
-            nonce,
-            key_id,
-            broker_user_id,
-            user_name,
-            status,
-            status_reason,
-            token_date,
-            updated_at,
-        )| BrokerKeysRow {
-            user_id,
-            ciphertext,
-            nonce,
-            key_id,
-            broker_user_id,
-            user_name,
-            status,
-            status_reason,
-            token_date,
-            updated_at,
-        },
-    ))
+    Ok(row.map(from_row))
+}
+
+fn from_row(r: Row) -> BrokerKeysRow {
+    let (
+        user_id,
+        ciphertext,
+        nonce,
+        key_id,
+        broker_user_id,
+        user_name,
+        status,
+        status_reason,
+        token_date,
+        updated_at,
+    ) = r;
+    BrokerKeysRow {
+        user_id,
+        ciphertext,
+        nonce,
+        key_id,
+        broker_user_id,
+        user_name,
+        status,
+        status_reason,
+        token_date,
+        updated_at,
+    }
+}
+
+/// Every `connected` row, the most recently connected first (the watcher's token source).
+pub async fn connected(pool: &PgPool) -> Result<Vec<BrokerKeysRow>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT user_id, ciphertext, nonce, key_id, broker_user_id, user_name, status, status_reason, token_date, updated_at
+         FROM broker_keys WHERE status = 'connected' ORDER BY connected_at DESC LIMIT 20",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(rows.into_iter().map(from_row).collect())
 }
 
 /// Marks the connection expired (the broker answered `TokenException`).
