@@ -1,7 +1,8 @@
 /**
  * The whole trader's path in a browser, against the real backend with the simulated broker:
- * register, connect the broker, create a strategy that buys a few seconds from now, start it,
- * and wait for the position to read "bought". A screenshot of each screen goes to
+ * register, save the Kite app's keys, tap "Log in to Kite", log in on the simulator's Kite page
+ * (a new tab), come back connected, create a strategy that buys a few seconds from now, start
+ * it, and wait for the position to read "bought". A screenshot of each screen goes to
  * e2e/screenshots/. Run with `API_URL=http://127.0.0.1:8080 npm run e2e`.
  */
 import { expect, test, type Page } from '@playwright/test';
@@ -33,7 +34,7 @@ test.beforeAll(async ({ request }) => {
   expect(health.ok(), `GET ${API_URL}/health answered ${health.status()}`).toBe(true);
 });
 
-test('a trader registers, connects the broker, creates and starts a strategy, and sees it buy', async ({
+test('a trader registers, logs in to Kite, creates and starts a strategy, and sees it buy', async ({
   page,
 }) => {
   const consoleErrors: string[] = [];
@@ -57,16 +58,24 @@ test('a trader registers, connects the broker, creates and starts a strategy, an
   await expect(page.getByTestId('strategies-empty')).toBeVisible();
   await screenshot(page, '03-strategies-empty');
 
-  // Connect the simulated broker.
+  // Save the simulated Kite app's keys and log in on Kite's (simulated) page, in a new tab.
   await page.getByTestId('strategies-broker').click();
   await expect(page.getByTestId('broker-screen')).toBeVisible();
+  await expect(page.getByTestId('broker-status')).toHaveText(/^Not connected/);
   await page.getByTestId('broker-api-key').fill('sim_key');
   await page.getByTestId('broker-secret-key').fill('sim_secret');
-  await page.getByTestId('broker-access-token').fill('sim_token');
-  await page.getByTestId('broker-submit').click();
-  await expect(page.getByTestId('broker-connected')).toBeVisible();
-  await expect(page.getByTestId('broker-status')).toHaveText(/^Connected/);
-  await screenshot(page, '04-broker-connected');
+  const kiteTab = page.context().waitForEvent('page');
+  await page.getByTestId('broker-login').click();
+  const kite = await kiteTab;
+  await expect(kite.getByRole('heading', { name: 'Log in to Kite' })).toBeVisible();
+  await kite.screenshot({ path: join(SCREENSHOTS, '04-kite-login.png'), fullPage: true });
+  await kite.getByRole('button', { name: 'Log in', exact: true }).click();
+  await expect(kite.getByRole('heading', { name: 'Connected to Kite' })).toBeVisible();
+  await kite.screenshot({ path: join(SCREENSHOTS, '05-kite-connected.png'), fullPage: true });
+  await kite.close();
+  // Back in the app, the status turns connected by itself.
+  await expect(page.getByTestId('broker-status')).toHaveText(/^Connected/, { timeout: 15_000 });
+  await screenshot(page, '06-broker-connected');
   await page.getByTestId('broker-screen-back').click();
 
   // Create a strategy that buys shortly and sells a minute later (times in IST).
@@ -84,7 +93,7 @@ test('a trader registers, connects the broker, creates and starts a strategy, an
   await page.getByTestId('create-sell-time').fill(sellTime);
   await page.getByTestId('create-stop-loss').fill('1.00');
   await page.getByTestId('create-quantity').fill('1');
-  await screenshot(page, '05-create-strategy');
+  await screenshot(page, '07-create-strategy');
   await page.getByTestId('create-submit').click();
 
   // Its controls: start it and watch it buy.
@@ -94,18 +103,18 @@ test('a trader registers, connects the broker, creates and starts a strategy, an
   await page.getByTestId('control-start').click();
   await expect(page.getByTestId('control-status')).toHaveText('running');
   await expect(page.getByTestId('control-next-action')).toHaveText(/^BUY at \d{2}:\d{2}:\d{2} IST$/);
-  await screenshot(page, '06-strategy-running');
+  await screenshot(page, '08-strategy-running');
   await expect(page.getByTestId('control-position')).toHaveText('bought', {
     timeout: BUY_LEAD_MS + 60_000,
   });
   await expect(page.getByTestId('control-orders-empty')).toBeHidden();
-  await screenshot(page, '07-strategy-bought');
+  await screenshot(page, '09-strategy-bought');
 
   // Back on the list, the strategy shows its position.
   await page.getByTestId('control-screen-back').click();
   await expect(page.getByTestId('strategies-screen')).toBeVisible();
   await expect(page.getByText('Position: bought')).toBeVisible();
-  await screenshot(page, '08-strategies');
+  await screenshot(page, '10-strategies');
 
   // Failed requests (a 401 before a silent refresh, say) also log here: report, don't fail.
   if (consoleErrors.length > 0) {

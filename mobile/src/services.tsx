@@ -4,6 +4,7 @@
  */
 import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import { createContext, useContext, type ReactNode } from 'react';
+import { Linking } from 'react-native';
 
 import { ApiClient } from './api/client';
 import { createQueryClient } from './api/queryClient';
@@ -18,6 +19,9 @@ export interface Services {
   queryClient: QueryClient;
   /** Milliseconds since the epoch; a function so tests can pin "now". */
   now: () => number;
+  /** Opens a page outside the app (Kite's login): the system browser on a phone, a new tab on
+   * the web build, so the app keeps its place (and, on the web, its in-memory session). */
+  openUrl: (url: string) => Promise<void>;
 }
 
 export function createServices(
@@ -26,6 +30,7 @@ export function createServices(
     storage?: TokenStorage;
     queryClient?: QueryClient;
     now?: () => number;
+    openUrl?: (url: string) => Promise<void>;
   } = {},
 ): Services {
   const config = overrides.config ?? configFromEnv();
@@ -36,6 +41,7 @@ export function createServices(
     config,
     queryClient: overrides.queryClient ?? createQueryClient(),
     now: overrides.now ?? Date.now,
+    openUrl: overrides.openUrl ?? ((url) => Linking.openURL(url).then(() => undefined)),
   };
 }
 

@@ -15,6 +15,9 @@ import type { paths } from './schema';
 import type {
   BrokerConnected,
   BrokerStatus,
+  KeysSaved,
+  LoginUrl,
+  SaveKeysRequest,
   ConnectBrokerRequest,
   Credentials,
   Health,
@@ -166,6 +169,21 @@ export class ApiClient {
       auth: true,
       decoder: decode.brokerConnected,
     });
+  }
+
+  saveKeys(keys: SaveKeysRequest): Promise<KeysSaved> {
+    return this.call({
+      method: 'POST',
+      route: '/broker/keys',
+      body: keys,
+      auth: true,
+      decoder: decode.keysSaved,
+    });
+  }
+
+  /** Kite's login page for the user's app, with a one-time state bound to this user. */
+  loginUrl(): Promise<LoginUrl> {
+    return this.call({ method: 'GET', route: '/broker/login', auth: true, decoder: decode.loginUrl });
   }
 
   brokerStatus(): Promise<BrokerStatus> {

@@ -6,6 +6,8 @@
 import type {
   BrokerConnected,
   BrokerStatus,
+  KeysSaved,
+  LoginUrl,
   ErrorEnvelope,
   FieldError,
   Health,
@@ -113,7 +115,16 @@ const strategyStatusValue = oneOf(['created', 'running', 'stopped', 'failed']);
 const position = oneOf(['none', 'buying', 'bought', 'selling', 'sold', 'failed']);
 const brokerConnectionStatus = oneOf(['connected', 'expired', 'not_connected']);
 const orderEvent = oneOf(['BUY', 'SELL', 'STOPLOSS']);
-const orderStatus = oneOf(['PLACED', 'COMPLETE', 'REJECTED', 'CANCELLED', 'FAILED']);
+const orderStatus = oneOf([
+  'SENDING',
+  'PLACED',
+  'COMPLETE',
+  'REJECTED',
+  'CANCELLED',
+  'FAILED',
+  'MISSED',
+  'CLOSED_OUTSIDE',
+]);
 
 const fieldError: Decoder<FieldError> = object<FieldError>({ field: string, message: string });
 
@@ -149,7 +160,12 @@ export const brokerStatus: Decoder<BrokerStatus> = object<BrokerStatus>({
   broker_user_id: optional(string),
   user_name: optional(string),
   reason: optional(string),
+  valid_until: optional(string),
 });
+
+export const keysSaved: Decoder<KeysSaved> = object<KeysSaved>({ status: brokerConnectionStatus });
+
+export const loginUrl: Decoder<LoginUrl> = object<LoginUrl>({ login_url: string });
 
 export const strategy: Decoder<Strategy> = object<Strategy>({
   strategy_id: string,
@@ -207,6 +223,7 @@ export const strategyStatus: Decoder<StrategyStatus> = object<StrategyStatus>({
   last_price: nullable(rupees),
   next_action: nullable(nextAction),
   failure_reason: nullable(string),
+  waiting_for: optional(oneOf(['login'])),
 });
 
 const order: Decoder<Order> = object<Order>({

@@ -105,6 +105,19 @@ export interface BrokerStatus {
   user_name?: string | null;
   /** Why the connection expired, when it did. */
   reason?: string | null;
+  /** When today's Kite session dies (06:00 IST the next morning), while connected. */
+  valid_until?: Instant | null;
+}
+
+/** The body of `POST /broker/keys`: the Kite app's keys, no token. */
+export type SaveKeysRequest = Schemas['KeysRequest'];
+
+export interface KeysSaved {
+  status: BrokerConnectionStatus;
+}
+
+export interface LoginUrl {
+  login_url: string;
 }
 
 // ---- strategies ----
@@ -114,7 +127,10 @@ export type Product = 'MIS' | 'CNC';
 export type StrategyStatusValue = 'created' | 'running' | 'stopped' | 'failed';
 export type Position = 'none' | 'buying' | 'bought' | 'selling' | 'sold' | 'failed';
 export type OrderEvent = 'BUY' | 'SELL' | 'STOPLOSS';
-export type OrderStatus = 'PLACED' | 'COMPLETE' | 'REJECTED' | 'CANCELLED' | 'FAILED';
+/** A leg's status: `SENDING` (written, not yet at the broker), `PLACED`, a final status, or
+ * `MISSED` / `CLOSED_OUTSIDE` (dropped before the broker, or the position was closed outside). */
+export type OrderStatus =
+  'SENDING' | 'PLACED' | 'COMPLETE' | 'REJECTED' | 'CANCELLED' | 'FAILED' | 'MISSED' | 'CLOSED_OUTSIDE';
 
 /** The body of `POST /strategy/create` and `PUT /strategy/{id}`. */
 export interface StrategyRequest {
@@ -190,6 +206,8 @@ export interface StrategyStatus {
   last_price: Rupees | null;
   next_action: NextAction | null;
   failure_reason: string | null;
+  /** `login` while nothing can be sent until the trader logs in to Kite. */
+  waiting_for?: 'login' | null;
 }
 
 export interface Order {
@@ -315,6 +333,9 @@ export type ContractChecks = [
   Assert<Reads<Me, Schemas['Me']>>,
   Assert<Reads<BrokerConnected, Schemas['BrokerConnected']>>,
   Assert<Reads<BrokerStatus, Schemas['BrokerStatus']>>,
+  Assert<Sends<SaveKeysRequest, Schemas['KeysRequest']>>,
+  Assert<Reads<KeysSaved, Schemas['KeysSaved']>>,
+  Assert<Reads<LoginUrl, Schemas['LoginUrl']>>,
   Assert<Sends<StrategyRequest, Schemas['StrategyBody']>>,
   Assert<Reads<Strategy, Schemas['StrategyOut']>>,
   Assert<Reads<StrategyCreated, Schemas['StrategyCreated']>>,

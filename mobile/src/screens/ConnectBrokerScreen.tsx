@@ -4,7 +4,12 @@ import { Text, View } from 'react-native';
 import { describeError, isApiError, userMessage } from '../api/errors';
 import type { BrokerConnected, BrokerStatus } from '../api/types';
 import { Button, ErrorMessage, Field, Loading, Notice, Screen, styles } from '../components/ui';
-import { useBrokerStatus, useConnectBroker, useDisconnectBroker } from '../hooks/useBroker';
+import {
+  useBrokerStatusWhile,
+  useConnectBroker,
+  useDisconnectBroker,
+  useKiteLogin,
+} from '../hooks/useBroker';
 
 /** Where the keys stand: not sent yet, being checked by the broker, accepted, or turned down. */
 export type ValidationStatus = 'idle' | 'validating' | 'connected' | 'rejected' | 'failed';
@@ -20,13 +25,16 @@ function statusText(status: BrokerStatus): string {
       return who ? `Connected as ${who}.` : 'Connected.';
     }
     case 'expired':
-      return 'Your broker session has expired: re-enter your access token below.';
+      return 'Your Kite session has ended (they end at 06:00 IST each morning): log in to Kite for today.';
     case 'not_connected':
-      return 'Not connected. Enter the keys from your Kite developer console.';
+      return 'Not connected. Enter the keys from your Kite developer console and log in to Kite.';
   }
 }
 
-/** Connect the user's Kite account: API key, secret and today's access token. */
+/**
+ * Connect the user's Kite account: the app's API key and secret, then "Log in to Kite" on Kite's
+ * own page (each morning); or, the old way, paste today's access token.
+ */
 export function ConnectBrokerScreen() {
   const [apiKey, setApiKey] = useState('');
   const [secretKey, setSecretKey] = useState('');
@@ -34,9 +42,29 @@ export function ConnectBrokerScreen() {
   const [validationStatus, setValidationStatus] = useState<ValidationStatus>('idle');
   const [missing, setMissing] = useState<Partial<Record<KeyField, string>>>({});
   const [connected, setConnected] = useState<BrokerConnected | null>(null);
-  const brokerStatus = useBrokerStatus();
+  const [loggingIn, setLoggingIn] = useState(false);
+  const brokerStatus = useBrokerStatusWhile(loggingIn);
   const connect = useConnectBroker();
   const disconnect = useDisconnectBroker();
+  const kiteLogin = useKiteLogin();
+  const isConnected = brokerStatus.data?.status === 'connected';
+  if (loggingIn && isConnected) setLoggingIn(false);
+
+  const logIn = () => {
+    const keys = { api_key: apiKey.trim(), secret_key: secretKey.trim() };
+    // Keys typed in are saved first; with none typed, the saved ones are used.
+    if (Boolean(keys.api_key) !== Boolean(keys.secret_key)) {
+      setMissing(keys.api_key ? { secretKey: 'Enter your API secret.' } : { apiKey: 'Enter your API key.' });
+      return;
+    }
+    setMissing({});
+    kiteLogin.mutate(keys.api_key ? keys : null, {
+      onSuccess: () => {
+        setLoggingIn(true);
+        setSecretKey('');
+      },
+    });
+  };
 
   const submitKeys = () => {
     const keys = { api_key: apiKey.trim(), secret_key: secretKey.trim(), access_token: accessToken.trim() };
@@ -73,9 +101,13 @@ export function ConnectBrokerScreen() {
   const generalError =
     validationStatus === 'failed' && connect.error
       ? describeError(connect.error)
-      : disconnect.error
-        ? describeError(disconnect.error)
-        : null;
+      : kiteLogin.error
+        ? isApiError(kiteLogin.error) && kiteLogin.error.code === 'BROKER_NOT_CONNECTED'
+          ? 'Enter your API key and secret first.'
+          : describeError(kiteLogin.error)
+        : disconnect.error
+          ? describeError(disconnect.error)
+          : null;
 
   return (
     <Screen title="Broker" testID="broker-screen">
@@ -119,6 +151,14 @@ export function ConnectBrokerScreen() {
         secure
         testID="broker-secret-key"
       />
+      <Button label="Log in to Kite" onPress={logIn} busy={kiteLogin.isPending} testID="broker-login" />
+      {loggingIn && !isConnected ? (
+        <Notice
+          message="Finish the login on Kite's page; this screen updates once Kite sends you back."
+          testID="broker-login-waiting"
+        />
+      ) : null}
+      <Text style={styles.sectionTitle}>Or paste today&apos;s access token</Text>
       <Field
         label="Access token"
         value={accessToken}
@@ -136,7 +176,7 @@ export function ConnectBrokerScreen() {
         />
       ) : null}
       <Button
-        label="Connect broker"
+        label="Connect with the token"
         onPress={submitKeys}
         busy={validationStatus === 'validating'}
         testID="broker-submit"

@@ -50,7 +50,7 @@ export function StrategiesScreen() {
           tone="warning"
           message={
             broker.data.status === 'expired'
-              ? 'Your broker session has expired: re-enter your access token.'
+              ? "Today's Kite session is missing: log in to Kite before your first buy."
               : 'Connect your broker before starting a strategy.'
           }
           testID="strategies-broker-notice"

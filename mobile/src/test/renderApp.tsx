@@ -21,6 +21,8 @@ export interface RenderAppOptions {
 export interface RenderedApp {
   api: FakeApi;
   services: Services;
+  /** Every page the app opened outside itself (Kite's login), in order. */
+  opened: string[];
 }
 
 /**
@@ -40,16 +42,20 @@ export function renderApp(api: FakeApi, options: RenderAppOptions = {}): Rendere
       mutations: { retry: false, gcTime: Infinity },
     },
   });
+  const opened: string[] = [];
   const services = createServices({
     config: { apiUrl: TEST_API_URL, marketHours: 'nse', ...options.config },
     storage,
     queryClient,
     now: () => NOW,
+    openUrl: async (url) => {
+      opened.push(url);
+    },
   });
   render(
     <ServicesProvider services={services}>
       <AppContent initialRoute={options.route} />
     </ServicesProvider>,
   );
-  return { api, services };
+  return { api, services, opened };
 }
