@@ -51,6 +51,16 @@ pub async fn load(redis: &RedisStore, row: &StrategyRow) -> Result<(), StoreErro
         .map_err(rd)
 }
 
+/// Tells the stop-loss watcher that a strategy changed (it re-reads its book).
+pub async fn notify_watcher(redis: &RedisStore, id: Uuid) -> Result<(), StoreError> {
+    let mut conn = redis.conn().await?;
+    let _: i64 = conn
+        .publish(redis.keys().position_channel(), id.to_string())
+        .await
+        .map_err(rd)?;
+    Ok(())
+}
+
 /// Marks a strategy stopped in Redis and takes it off its symbol's watch list.
 pub async fn unload(redis: &RedisStore, id: Uuid, symbol: &str) -> Result<(), StoreError> {
     let keys = redis.keys();

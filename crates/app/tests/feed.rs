@@ -446,3 +446,74 @@ async fn a_slow_fill_is_recorded_from_the_tickers_order_update() {
     w.stop.cancel();
     w.system.shutdown().await;
 }
+
+// Moving the stop while running is its own call: PATCH /strategy/{id} {stop_loss} moves the
+// armed stop at the watcher, so a price between the old and the new stop exits, once. Anything
+// but the stop-loss in the body is refused. Red before the route existed (405).
+#[tokio::test]
+async fn a_stop_moved_while_running_exits_at_the_new_level() {
+    let w = world().await;
+    let id = w.bought("TCS", "3400.00").await;
+    w.until("the stop armed", Duration::from_secs(10), |f| {
+        f.health().armed_stops == 1 && f.health().subscribed == 1
+    })
+    .await;
+    let patch = |body: Value| {
+        let req = axum::http::Request::patch(format!("/strategy/{id}"))
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {}", w.token))
+            .body(axum::body::Body::from(body.to_string()))
+            .expect("request");
+        let app = algo_app::router(w.system.state.clone());
+        async move {
+            let response = tower::ServiceExt::oneshot(app, req)
+                .await
+                .expect("response");
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .expect("body");
+            (
+                status,
+                serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+            )
+        }
+    };
+    let (status, body) = patch(json!({ "stop_loss": "3450.00", "quantity": 99 })).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "only the stop moves: {body}"
+    );
+    let (status, body) = patch(json!({ "stop_loss": "3450.03" })).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("STRATEGY_INVALID")),
+        "{body}"
+    );
+    let (status, body) = patch(json!({ "stop_loss": "3450.00" })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["stop_loss"].as_str(), body["status"].as_str()),
+        (Some("3450.00"), Some("running"))
+    );
+
+    // 3420 is above the old stop and under the new one.
+    let until = Instant::now() + Duration::from_secs(10);
+    while w.sells("TCS").await == 0 {
+        assert!(
+            Instant::now() < until,
+            "the moved stop never fired: {:?}",
+            w.feed.health()
+        );
+        w.price("TCS", "3420.00").await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        w.wait_sells("TCS", 2, Duration::from_secs(1)).await,
+        1,
+        "one exit"
+    );
+    w.stop.cancel();
+    w.system.shutdown().await;
+}

@@ -287,7 +287,12 @@ export interface paths {
         delete: operations["delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * `PATCH /strategy/{id} {stop_loss}` → the updated strategy. Running or not: a running
+         *     strategy's stop moves at the stop-loss watcher within moments; its day's legs keep the
+         *     instrument and quantity they entered with.
+         */
+        patch: operations["move_stop"];
         trace?: never;
     };
     "/strategy/{id}/orders": {
@@ -429,6 +434,14 @@ export interface components {
         };
         StartRequest: {
             strategy_id: string;
+        };
+        /** @description The body of `PATCH /strategy/{id}`: only the stop-loss moves, also while running. */
+        StopLossBody: {
+            /**
+             * @description Rupees, at most 2 decimals, a multiple of the tick (0.05): a number or a string.
+             * @example 3450.00
+             */
+            stop_loss: string;
         };
         StopRequest: {
             exit_position?: boolean;
@@ -1432,6 +1445,63 @@ export interface operations {
             };
             /** @description STRATEGY_RUNNING */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    move_stop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StopLossBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrategyOut"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

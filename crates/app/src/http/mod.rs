@@ -107,6 +107,7 @@ fn cors(origins: &[String]) -> CorsLayer {
             Method::GET,
             Method::POST,
             Method::PUT,
+            Method::PATCH,
             Method::DELETE,
             Method::OPTIONS,
         ])
@@ -152,7 +153,7 @@ pub fn router(state: AppState) -> Router {
         .route("/strategy/stop", post(strategies::stop))
         .route("/strategy/status/{id}", get(strategies::status))
         .route("/strategy/{id}/orders", get(strategies::orders))
-        .route("/strategy/{id}", get(strategies::get_one).put(strategies::update).delete(strategies::delete))
+        .route("/strategy/{id}", get(strategies::get_one).put(strategies::update).patch(strategies::move_stop).delete(strategies::delete))
         .fallback(|| async { ApiError::new(algo_core::ErrorCode::NotFound, "no such route") })
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -76,7 +76,7 @@ fn operations(
         auth::register, auth::login, auth::refresh, auth::me,
         broker::connect, broker::status, broker::disconnect,
         broker_login::save_keys, broker_login::login,
-        strategies::create, strategies::list, strategies::get_one, strategies::update, strategies::delete,
+        strategies::create, strategies::list, strategies::get_one, strategies::update, strategies::move_stop, strategies::delete,
         strategies::start, strategies::stop, strategies::status, strategies::orders,
     ),
     components(schemas(dto::ErrorBody, dto::ErrorDetail, dto::FieldErrorOut)),

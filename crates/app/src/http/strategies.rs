@@ -290,6 +290,60 @@ pub async fn update(
     Ok(Json(strategy_out(&row, &rt)))
 }
 
+/// The body of `PATCH /strategy/{id}`: only the stop-loss moves, also while running.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StopLossBody {
+    /// Rupees, at most 2 decimals, a multiple of the tick (0.05): a number or a string.
+    #[schema(value_type = String, example = "3450.00")]
+    stop_loss: Option<Value>,
+}
+
+/// `PATCH /strategy/{id} {stop_loss}` → the updated strategy. Running or not: a running
+/// strategy's stop moves at the stop-loss watcher within moments; its day's legs keep the
+/// instrument and quantity they entered with.
+#[utoipa::path(patch, path = "/strategy/{id}", tag = "strategies", security(("bearer" = [])), params(("id" = String, Path)), request_body = StopLossBody,
+    responses((status = 200, body = StrategyOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn move_stop(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<StopLossBody>,
+) -> Result<Json<StrategyOut>, ApiError> {
+    let row = owned(&state, user, &id).await?;
+    // The same rules as a whole strategy: the rest of the spec as it is, the stop as asked.
+    let spec = parse_spec(
+        &state,
+        StrategyBody {
+            symbol: Some(Value::String(row.spec.symbol.to_string())),
+            exchange: Some(Value::String(row.spec.exchange.as_str().into())),
+            buy_time: Some(Value::String(
+                row.spec.buy_time.format("%H:%M:%S").to_string(),
+            )),
+            sell_time: Some(Value::String(
+                row.spec.sell_time.format("%H:%M:%S").to_string(),
+            )),
+            stop_loss: Some(body.stop_loss.unwrap_or(Value::Null)),
+            quantity: Some(Value::from(row.spec.quantity)),
+            product: Some(Value::String(row.spec.product.as_str().into())),
+        },
+    )
+    .await?;
+    if !strategies::set_stop_loss(&state.pg, user, row.id, spec.stop_loss).await? {
+        return Err(ApiError::not_found());
+    }
+    let row = strategies::get(&state.pg, user, row.id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if row.status == Status::Running {
+        runtime::load(&state.redis, &row).await?;
+        runtime::notify_watcher(&state.redis, row.id).await?;
+    }
+    tracing::info!(event_type = "stop_moved", strategy_id = %row.id, stop_loss_paise = row.spec.stop_loss.paise(), "stop-loss moved");
+    let rt = runtime::get(&state.redis, row.id).await?;
+    Ok(Json(strategy_out(&row, &rt)))
+}
+
 /// `DELETE /strategy/{id}` (not while running) → 204.
 #[utoipa::path(delete, path = "/strategy/{id}", tag = "strategies", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 204, description = "deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),

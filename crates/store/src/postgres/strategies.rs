@@ -131,6 +131,25 @@ pub async fn create(
 }
 
 /// Replaces the definition of a strategy that is not running.
+/// Moves the stop-loss of the user's strategy, running or not; `false` when not found.
+pub async fn set_stop_loss(
+    pool: &PgPool,
+    user_id: Uuid,
+    id: Uuid,
+    stop_loss: Price,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE strategies SET stop_loss_paise = $3, updated_at = now() WHERE id = $1 AND user_id = $2",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(stop_loss.paise())
+    .execute(pool)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(done.rows_affected() == 1)
+}
+
 pub async fn update(
     pool: &PgPool,
     user_id: Uuid,
