@@ -158,12 +158,33 @@ async fn crash_case(step: Step, broker: Broker) {
     s.system.shutdown().await;
 }
 
-macro_rules! crash_cases {
-    ($($name:ident: $step:ident, $broker:ident;)*) => {
+/// The table: every step a worker can die after, with each broker outcome; `$case` runs one.
+/// Expanded twice: on the real stores and on the fakes (`on_fakes`).
+macro_rules! crash_table {
+    ($case:ident) => {
+        crash_table!(@cases $case;
+            after_claim_accepted: Claimed, Accepts;
+            after_claim_request_lost: Claimed, LosesRequest;
+            after_claim_answer_lost: Claimed, LosesAnswer;
+            after_sending_row_accepted: SendingWritten, Accepts;
+            after_sending_row_request_lost: SendingWritten, LosesRequest;
+            after_sending_row_answer_lost: SendingWritten, LosesAnswer;
+            after_send_accepted: Sent, Accepts;
+            after_send_request_lost: Sent, LosesRequest;
+            after_send_answer_lost: Sent, LosesAnswer;
+            after_placed_row_accepted: PlacedWritten, Accepts;
+            after_placed_row_request_lost: PlacedWritten, LosesRequest;
+            after_placed_row_answer_lost: PlacedWritten, LosesAnswer;
+            after_record_accepted: Recorded, Accepts;
+            after_record_request_lost: Recorded, LosesRequest;
+            after_record_answer_lost: Recorded, LosesAnswer;
+        );
+    };
+    (@cases $case:ident; $($name:ident: $step:ident, $broker:ident;)*) => {
         $(
             #[tokio::test]
             async fn $name() {
-                crash_case(Step::$step, Broker::$broker).await;
+                $case(Step::$step, Broker::$broker).await;
             }
         )*
 
@@ -180,23 +201,7 @@ macro_rules! crash_cases {
     };
 }
 
-crash_cases! {
-    after_claim_accepted: Claimed, Accepts;
-    after_claim_request_lost: Claimed, LosesRequest;
-    after_claim_answer_lost: Claimed, LosesAnswer;
-    after_sending_row_accepted: SendingWritten, Accepts;
-    after_sending_row_request_lost: SendingWritten, LosesRequest;
-    after_sending_row_answer_lost: SendingWritten, LosesAnswer;
-    after_send_accepted: Sent, Accepts;
-    after_send_request_lost: Sent, LosesRequest;
-    after_send_answer_lost: Sent, LosesAnswer;
-    after_placed_row_accepted: PlacedWritten, Accepts;
-    after_placed_row_request_lost: PlacedWritten, LosesRequest;
-    after_placed_row_answer_lost: PlacedWritten, LosesAnswer;
-    after_record_accepted: Recorded, Accepts;
-    after_record_request_lost: Recorded, LosesRequest;
-    after_record_answer_lost: Recorded, LosesAnswer;
-}
+crash_table!(crash_case);
 
 /// The same table on the in-memory fakes (order log, ledger, locks, strategies, runtime cache,
 /// broker keys) and the simulator in process: no database, no Redis, no HTTP. The fakes keep
@@ -426,42 +431,5 @@ mod on_fakes {
         assert_eq!(statuses, vec![("BUY", "COMPLETE"), ("SELL", "COMPLETE")]);
     }
 
-    macro_rules! fake_cases {
-        ($($name:ident: $step:ident, $broker:ident;)*) => {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    crash_case(Step::$step, Broker::$broker).await;
-                }
-            )*
-
-            #[test]
-            fn the_fake_table_covers_every_step_and_outcome() {
-                let cases = [$((Step::$step, stringify!($broker))),*];
-                for step in Step::ALL {
-                    for broker in ["Accepts", "LosesRequest", "LosesAnswer"] {
-                        assert!(cases.contains(&(step, broker)), "no case for {step:?}/{broker}");
-                    }
-                }
-            }
-        };
-    }
-
-    fake_cases! {
-        after_claim_accepted: Claimed, Accepts;
-        after_claim_request_lost: Claimed, LosesRequest;
-        after_claim_answer_lost: Claimed, LosesAnswer;
-        after_sending_row_accepted: SendingWritten, Accepts;
-        after_sending_row_request_lost: SendingWritten, LosesRequest;
-        after_sending_row_answer_lost: SendingWritten, LosesAnswer;
-        after_send_accepted: Sent, Accepts;
-        after_send_request_lost: Sent, LosesRequest;
-        after_send_answer_lost: Sent, LosesAnswer;
-        after_placed_row_accepted: PlacedWritten, Accepts;
-        after_placed_row_request_lost: PlacedWritten, LosesRequest;
-        after_placed_row_answer_lost: PlacedWritten, LosesAnswer;
-        after_record_accepted: Recorded, Accepts;
-        after_record_request_lost: Recorded, LosesRequest;
-        after_record_answer_lost: Recorded, LosesAnswer;
-    }
+    crash_table!(crash_case);
 }

@@ -30,6 +30,29 @@ pub struct Sealed {
     pub key_id: String,
 }
 
+impl Sealed {
+    /// The stored row of these sealed keys for `user_id`: no session yet (`not_connected`, no
+    /// token date, no broker identity). Callers name what differs with struct update syntax.
+    pub fn into_row(
+        self,
+        user_id: Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> algo_store::ports::BrokerKeysRow {
+        algo_store::ports::BrokerKeysRow {
+            user_id,
+            ciphertext: self.ciphertext,
+            nonce: self.nonce,
+            key_id: self.key_id,
+            broker_user_id: None,
+            user_name: None,
+            status: "not_connected".into(),
+            status_reason: None,
+            token_date: None,
+            updated_at: now,
+        }
+    }
+}
+
 /// The data key and its id (so keys can be rotated: rows name the key that sealed them).
 #[derive(Clone)]
 pub struct BrokerCipher {

@@ -83,16 +83,11 @@ pub async fn connect(
     broker_keys::upsert(
         &state.pg,
         &BrokerKeysRow {
-            user_id: user,
-            ciphertext: sealed.ciphertext,
-            nonce: sealed.nonce,
-            key_id: sealed.key_id,
             broker_user_id: Some(profile.user_id.clone()),
             user_name: Some(profile.user_name.clone()),
             status: "connected".into(),
-            status_reason: None,
             token_date: Some(crate::broker::session::token_day(state.clock.now())),
-            updated_at: state.clock.now(),
+            ..sealed.into_row(user, state.clock.now())
         },
     )
     .await?;

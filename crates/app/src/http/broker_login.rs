@@ -76,16 +76,8 @@ pub async fn save_keys(
     broker_keys::upsert(
         &state.pg,
         &BrokerKeysRow {
-            user_id: user,
-            ciphertext: sealed.ciphertext,
-            nonce: sealed.nonce,
-            key_id: sealed.key_id,
-            broker_user_id: None,
-            user_name: None,
-            status: "not_connected".into(),
             status_reason: Some("log in to Kite to connect".into()),
-            token_date: None,
-            updated_at: state.clock.now(),
+            ..sealed.into_row(user, state.clock.now())
         },
     )
     .await?;
@@ -266,16 +258,11 @@ async fn finish_login(state: &AppState, user: Uuid, request_token: &str) -> Resu
     broker_keys::upsert(
         &state.pg,
         &BrokerKeysRow {
-            user_id: user,
-            ciphertext: sealed.ciphertext,
-            nonce: sealed.nonce,
-            key_id: sealed.key_id,
             broker_user_id: Some(session.user_id.clone()),
             user_name: Some(session.user_name.clone()),
             status: "connected".into(),
-            status_reason: None,
             token_date: Some(token_day(now)),
-            updated_at: now,
+            ..sealed.into_row(user, now)
         },
     )
     .await
