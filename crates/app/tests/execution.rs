@@ -517,16 +517,6 @@ async fn a_sell_time_that_passed_while_down_exits_at_once_on_restart() {
     s.system.shutdown().await;
 }
 
-/// An IST wall time on a date, as an instant.
-fn ist(date: (i32, u32, u32), time: (u32, u32, u32)) -> chrono::DateTime<Utc> {
-    let day = chrono::NaiveDate::from_ymd_opt(date.0, date.1, date.2).expect("date");
-    let at = day.and_hms_opt(time.0, time.1, time.2).expect("time");
-    at.and_local_timezone(algo_core::IST)
-        .single()
-        .expect("IST has no gaps")
-        .with_timezone(&Utc)
-}
-
 // The second day, on the NSE calendar and one injected clock (API, timers, executor, the
 // simulator's own "now"), with the executor on the simulator in process: Monday's BUY and SELL
 // go out once each; the process restarts overnight; on Tuesday the same strategy buys and sells

@@ -213,14 +213,6 @@ async fn a_login_needs_saved_keys_first() {
     s.shutdown().await;
 }
 
-fn ist(date: (i32, u32, u32), time: (u32, u32, u32)) -> chrono::DateTime<chrono::Utc> {
-    chrono::NaiveDate::from_ymd_opt(date.0, date.1, date.2)
-        .and_then(|d| d.and_hms_opt(time.0, time.1, time.2))
-        .and_then(|t| t.and_local_timezone(algo_core::IST).single())
-        .expect("instant")
-        .with_timezone(&chrono::Utc)
-}
-
 /// Logs the user in through Kite's page and the callback.
 async fn log_in(s: &TestSystem, token: &str) {
     let callback = through_kites_page(s, &login_url(s, token).await, "Log in").await;
@@ -252,20 +244,7 @@ async fn the_next_morning_waits_for_the_login_and_then_enters_at_once() {
             .is_some_and(|t| t.starts_with("2026-12-08T00:30:00")),
         "06:00 IST on Tuesday: {monday}"
     );
-    let (status, body) = s
-        .call(Method::POST, "/strategy/create", Some(&token), Some(json!({ "symbol": "TCS", "buy_time": "09:30:00", "sell_time": "09:30:12", "stop_loss": "1.00", "quantity": 5 })))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let id = body["strategy_id"].as_str().expect("id").to_owned();
-    let (status, _) = s
-        .call(
-            Method::POST,
-            "/strategy/start",
-            Some(&token),
-            Some(json!({ "strategy_id": id })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let id = s.running(&token, "TCS", "09:30:00", "09:30:12").await;
     let orders = s
         .wait_orders(std::time::Duration::from_secs(25), |o| side(o, "SELL") >= 1)
         .await;

@@ -267,16 +267,7 @@ impl TestSystem {
 
     /// A registered user with the simulated broker connected; returns the access token.
     pub async fn trader(&self) -> String {
-        let email = format!("{}@example.com", uuid::Uuid::new_v4().simple());
-        let (_, body) = self
-            .call(
-                Method::POST,
-                "/auth/register",
-                None,
-                Some(json!({ "email": email, "password": "long enough pw" })),
-            )
-            .await;
-        let token = body["access_token"].as_str().expect("token").to_owned();
+        let token = self.user().await;
         let (status, body) = self
             .call(Method::POST, "/broker/connect", Some(&token), Some(json!({ "api_key": "sim_key", "secret_key": "sim_secret", "access_token": "sim_token" })))
             .await;
@@ -575,4 +566,13 @@ impl TestSystem {
         self.feed_stop.cancel();
         self.system.shutdown().await;
     }
+}
+
+/// An IST wall time on a date, as an instant.
+pub fn ist(date: (i32, u32, u32), time: (u32, u32, u32)) -> chrono::DateTime<Utc> {
+    chrono::NaiveDate::from_ymd_opt(date.0, date.1, date.2)
+        .and_then(|d| d.and_hms_opt(time.0, time.1, time.2))
+        .and_then(|t| t.and_local_timezone(IST).single())
+        .expect("an instant IST has")
+        .with_timezone(&Utc)
 }
