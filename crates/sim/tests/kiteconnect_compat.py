@@ -131,10 +131,10 @@ def has_price(mode, price):
 
 
 for mode, price in [("ltp", "1511.05"), ("quote", "1512.10"), ("full", "1513.15")]:
-    kws.set_mode(mode, [INFY])
     # The simulator answers a mode request with the current tick in that mode: once it is here,
-    # the mode is in force.
+    # the mode is in force. Count before asking: the answer can arrive before set_mode returns.
     before = len(received[mode])
+    kws.set_mode(mode, [INFY])
     check(wait_for(lambda: len(received[mode]) > before), f"the mode switch to {mode} is answered")
     control("/_sim/price", {"symbol": "INFY", "price": price})
     check(wait_for(lambda: has_price(mode, price)), f"a {mode} tick with last_price {price}")
