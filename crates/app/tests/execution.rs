@@ -557,6 +557,8 @@ async fn the_second_day_trades_again_once_each() {
     let down = s.stopped().await;
     clock.set(ist((2026, 12, 8), (9, 29, 54)));
     let s = down.start().await;
+    // The app's access token (15 minutes) is yesterday's: it refreshes, as the app does.
+    let token = s.refreshed(&token).await;
     let fresh = s.status(&token, &id).await;
     assert_eq!(fresh["position"], "none", "a new day starts flat: {fresh}");
     // Monday's Kite session died at 06:00: nothing goes out until the trader connects again.

@@ -258,6 +258,8 @@ async fn the_next_morning_waits_for_the_login_and_then_enters_at_once() {
     let down = s.stopped().await;
     clock.set(ist((2026, 12, 8), (9, 29, 57)));
     let s = down.start().await;
+    // The app's access token (15 minutes) is yesterday's: it refreshes, as the app does.
+    let token = s.refreshed(&token).await;
     s.sim_post("/_sim/tokens/expire", json!({ "api_key": "sim_key" }))
         .await;
     let (_, broker) = s

@@ -162,11 +162,11 @@ async fn the_lambda_router_answers_api_gateway_v2_events() {
     assert_eq!(status, 201, "{body}");
     let token = body["access_token"].as_str().expect("an access token");
     algo_app::auth::tokens::TokenKeys::new(jwt.as_bytes())
-        .verify(token)
+        .verify(token, algo_core::Clock::now(&algo_core::SystemClock))
         .expect("signed with the secret's value");
     assert!(
         algo_app::auth::tokens::TokenKeys::new(b"0123456789abcdef0123456789abcdef")
-            .verify(token)
+            .verify(token, algo_core::Clock::now(&algo_core::SystemClock))
             .is_err(),
         "and not with any other"
     );

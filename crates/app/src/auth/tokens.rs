@@ -2,9 +2,7 @@
 
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
-use jsonwebtoken::{
-    decode, encode, errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation,
-};
+use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -62,15 +60,17 @@ impl TokenKeys {
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| e.to_string())
     }
 
-    /// The user of a valid access token. Only HS256 is accepted, `exp` is enforced with no leeway.
-    pub fn verify(&self, token: &str) -> Result<Uuid, TokenError> {
+    /// The user of a valid access token at `now` (the clock that issued it, so a test's
+    /// injected day signs in as the real one does). Only HS256 is accepted, `exp` is enforced
+    /// with no leeway.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Uuid, TokenError> {
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 0;
+        validation.validate_exp = false;
         validation.set_required_spec_claims(&["exp", "sub"]);
         match decode::<Claims>(token, &self.decoding, &validation) {
-            Ok(data) if data.claims.typ == "access" => Ok(data.claims.sub),
-            Ok(_) => Err(TokenError::Invalid),
-            Err(e) if matches!(e.kind(), ErrorKind::ExpiredSignature) => Err(TokenError::Expired),
+            Ok(data) if data.claims.typ != "access" => Err(TokenError::Invalid),
+            Ok(data) if data.claims.exp <= now.timestamp() => Err(TokenError::Expired),
+            Ok(data) => Ok(data.claims.sub),
             Err(_) => Err(TokenError::Invalid),
         }
     }
@@ -152,15 +152,29 @@ mod tests {
     fn access_tokens_verify_and_expire() {
         let keys = TokenKeys::new(b"test secret of enough length....");
         let user = Uuid::new_v4();
-        let token = keys.access_token(user, Utc::now()).expect("sign");
-        assert_eq!(keys.verify(&token), Ok(user));
+        let now = Utc::now();
+        let token = keys.access_token(user, now).expect("sign");
+        assert_eq!(keys.verify(&token, now), Ok(user));
+        assert_eq!(
+            keys.verify(&token, now + ACCESS_TTL - Duration::seconds(1)),
+            Ok(user)
+        );
+        assert_eq!(
+            keys.verify(&token, now + ACCESS_TTL),
+            Err(TokenError::Expired)
+        );
         let old = keys
-            .access_token(user, Utc::now() - ACCESS_TTL - Duration::seconds(1))
+            .access_token(user, now - ACCESS_TTL - Duration::seconds(1))
             .expect("sign");
-        assert_eq!(keys.verify(&old), Err(TokenError::Expired));
+        assert_eq!(keys.verify(&old, now), Err(TokenError::Expired));
+        // An injected day long past signs in on its own clock.
+        let then = now - Duration::days(400);
+        let past = keys.access_token(user, then).expect("sign");
+        assert_eq!(keys.verify(&past, then), Ok(user));
+        assert_eq!(keys.verify(&past, now), Err(TokenError::Expired));
         let other = TokenKeys::new(b"another secret of enough length.");
-        assert_eq!(other.verify(&token), Err(TokenError::Invalid));
-        assert_eq!(keys.verify("not.a.jwt"), Err(TokenError::Invalid));
+        assert_eq!(other.verify(&token, now), Err(TokenError::Invalid));
+        assert_eq!(keys.verify("not.a.jwt", now), Err(TokenError::Invalid));
     }
 
     #[test]
@@ -176,7 +190,7 @@ mod tests {
                 Uuid::new_v4()
             ))
         );
-        assert_eq!(keys.verify(&forged), Err(TokenError::Invalid));
+        assert_eq!(keys.verify(&forged, Utc::now()), Err(TokenError::Invalid));
     }
 
     #[test]
@@ -204,7 +218,7 @@ mod tests {
             Err(TokenError::Expired)
         );
         assert_eq!(
-            keys.verify(&signed),
+            keys.verify(&signed, now),
             Err(TokenError::Invalid),
             "not an access token"
         );

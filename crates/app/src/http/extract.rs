@@ -72,7 +72,7 @@ impl FromRequestParts<AppState> for AuthUser {
         let token = header.strip_prefix("Bearer ").ok_or_else(|| {
             ApiError::new(ErrorCode::Unauthorized, "use Authorization: Bearer <token>")
         })?;
-        match state.tokens.verify(token.trim()) {
+        match state.tokens.verify(token.trim(), state.clock.now()) {
             Ok(user) => {
                 tracing::Span::current().record("user_id", tracing::field::display(user));
                 Ok(AuthUser(user))

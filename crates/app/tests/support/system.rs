@@ -1,6 +1,7 @@
 //! The whole self-hosted system (API, timers, Redis queue, executor, stop-loss watcher) on a
 //! fresh database and Redis prefix, against a simulated exchange over real HTTP.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -41,6 +42,10 @@ pub struct Builder {
     feed: bool,
     queue: Option<Arc<dyn OrderQueue>>,
     ledger: Option<Arc<dyn Ledger>>,
+    /// Each user's refresh token by their latest access token: the app's keychain, kept over
+    /// restarts, so a test whose clock moves past the access token's life refreshes as the app
+    /// does ([`TestSystem::refreshed`]).
+    refresh: Arc<std::sync::Mutex<HashMap<String, String>>>,
 }
 
 impl TestSystem {
@@ -55,6 +60,7 @@ impl TestSystem {
             feed: false,
             queue: None,
             ledger: None,
+            refresh: Arc::default(),
         }
     }
 }
@@ -262,7 +268,40 @@ impl TestSystem {
                 Some(json!({ "email": email, "password": "long enough pw" })),
             )
             .await;
-        body["access_token"].as_str().expect("token").to_owned()
+        let access = body["access_token"].as_str().expect("token").to_owned();
+        let refresh = body["refresh_token"].as_str().expect("refresh token");
+        self.keychain().insert(access.clone(), refresh.to_owned());
+        access
+    }
+
+    fn keychain(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        self.built
+            .refresh
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The user's app after the access token's 15 minutes (a test's clock moved to the next
+    /// morning): `POST /auth/refresh` with the refresh token kept from the sign-up or the last
+    /// refresh; returns the new access token.
+    pub async fn refreshed(&self, token: &str) -> String {
+        let refresh = self
+            .keychain()
+            .remove(token)
+            .expect("a token from user(), trader() or refreshed()");
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/auth/refresh",
+                None,
+                Some(json!({ "refresh_token": refresh })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let access = body["access_token"].as_str().expect("token").to_owned();
+        let refresh = body["refresh_token"].as_str().expect("refresh token");
+        self.keychain().insert(access.clone(), refresh.to_owned());
+        access
     }
 
     /// A registered user with the simulated broker connected; returns the access token.
