@@ -1,11 +1,13 @@
 //! Configuration: one struct, read from environment variables with defaults that match the
 //! local services `scripts/services` starts. Every variable is listed in the README.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use algo_core::strategy::parse_time_of_day;
-use algo_core::{CalendarKind, StrategyRules};
+use algo_core::{CalendarKind, Exchange, StrategyRules, TradingCalendar};
 use base64::Engine;
+use chrono::NaiveTime;
 
 /// Why the configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +43,11 @@ pub struct Config {
     pub redis_prefix: String,
     /// `ALGO_CALENDAR`: `nse` or `always-open`.
     pub calendar: CalendarKind,
+    /// `ALGO_CALENDAR_FILE`: calendar data in the format of `crates/core/data/calendar.txt`
+    /// that replaces the shipped list (a new exchange circular without a rebuild).
+    pub calendar_file: Option<PathBuf>,
+    /// `ALGO_MIS_CUTOFF` (HH:MM:SS): moves the regular MIS cut-off of every segment.
+    pub mis_cutoff: Option<NaiveTime>,
     /// `ALGO_STORE_TIMEOUT_MS`: the longest any one store call may take.
     pub store_timeout: Duration,
     /// `ALGO_JWT_SECRET`: signs access tokens (at least 32 bytes).
@@ -61,7 +68,8 @@ pub struct Config {
     pub kite_access_token: SecretBytes,
     /// `ALGO_CORS_ORIGINS`: comma-separated origins of the app's web build; `*` allows any.
     pub cors_origins: Vec<String>,
-    /// `ALGO_MIS_CUTOFF` (HH:MM:SS) and `ALGO_MAX_QUANTITY`.
+    /// What a strategy is checked against: the calendar's regular NSE session and MIS cut-off,
+    /// and `ALGO_MAX_QUANTITY`.
     pub rules: StrategyRules,
 }
 
@@ -137,14 +145,15 @@ impl Config {
             }
             None => DEV_BROKER_KEY.to_vec(),
         };
-        let mut rules = match calendar {
-            CalendarKind::Nse => StrategyRules::nse(),
-            CalendarKind::AlwaysOpen => StrategyRules::always_open(),
-        };
-        if let Some(v) = get("ALGO_MIS_CUTOFF") {
-            rules.mis_cutoff = parse_time_of_day(&v)
-                .ok_or_else(|| err(format!("ALGO_MIS_CUTOFF must be HH:MM:SS, not {v:?}")))?;
-        }
+        let mis_cutoff = get("ALGO_MIS_CUTOFF")
+            .map(|v| {
+                parse_time_of_day(&v)
+                    .ok_or_else(|| err(format!("ALGO_MIS_CUTOFF must be HH:MM:SS, not {v:?}")))
+            })
+            .transpose()?;
+        let calendar_file = get("ALGO_CALENDAR_FILE").map(PathBuf::from);
+        let trading = trading_calendar(calendar, calendar_file.as_ref(), mis_cutoff)?;
+        let mut rules = rules_from(&trading, calendar);
         if let Some(v) = get("ALGO_MAX_QUANTITY") {
             rules.max_quantity = v.parse().ok().filter(|q| *q > 0).ok_or_else(|| {
                 err(format!(
@@ -164,6 +173,8 @@ impl Config {
             redis_url: get("REDIS_URL").unwrap_or_else(|| "redis://127.0.0.1:6379".into()),
             redis_prefix: get("ALGO_REDIS_PREFIX").unwrap_or_default(),
             calendar,
+            calendar_file,
+            mis_cutoff,
             store_timeout: millis("ALGO_STORE_TIMEOUT_MS", 2000)?,
             jwt_secret: SecretBytes(jwt_secret),
             broker_key: SecretBytes(broker_key),
@@ -200,6 +211,64 @@ impl Config {
                 }),
             rules,
         })
+    }
+}
+
+impl Config {
+    /// The trading calendar this configuration names: the shipped data or
+    /// `ALGO_CALENDAR_FILE`, with `ALGO_MIS_CUTOFF` applied.
+    pub fn trading_calendar(&self) -> Result<TradingCalendar, ConfigError> {
+        trading_calendar(self.calendar, self.calendar_file.as_ref(), self.mis_cutoff)
+    }
+
+    /// Switches to another calendar kind (`--calendar`), with the rules that follow from it.
+    pub fn set_calendar(&mut self, kind: CalendarKind) -> Result<(), ConfigError> {
+        self.calendar = kind;
+        let max_quantity = self.rules.max_quantity;
+        self.rules = StrategyRules {
+            max_quantity,
+            ..rules_from(&self.trading_calendar()?, kind)
+        };
+        Ok(())
+    }
+}
+
+fn trading_calendar(
+    kind: CalendarKind,
+    file: Option<&PathBuf>,
+    mis_cutoff: Option<NaiveTime>,
+) -> Result<TradingCalendar, ConfigError> {
+    let calendar = match (kind, file) {
+        (CalendarKind::AlwaysOpen, _) => return Ok(TradingCalendar::new(kind)),
+        (CalendarKind::Nse, None) => TradingCalendar::new(kind),
+        (CalendarKind::Nse, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError(format!("ALGO_CALENDAR_FILE {}: {e}", path.display())))?;
+            TradingCalendar::from_data(&text)
+                .map_err(|e| ConfigError(format!("ALGO_CALENDAR_FILE {}: {e}", path.display())))?
+        }
+    };
+    match mis_cutoff {
+        None => Ok(calendar),
+        Some(t) => calendar
+            .with_regular_mis_cutoff(t)
+            .map_err(|e| ConfigError(format!("ALGO_MIS_CUTOFF: {e}"))),
+    }
+}
+
+/// A strategy's times are checked against the regular NSE session of the calendar.
+fn rules_from(calendar: &TradingCalendar, kind: CalendarKind) -> StrategyRules {
+    match kind {
+        CalendarKind::AlwaysOpen => StrategyRules::always_open(),
+        CalendarKind::Nse => {
+            let regular = calendar.regular(Exchange::Nse);
+            StrategyRules {
+                session_open: regular.open,
+                session_close: regular.close,
+                mis_cutoff: regular.mis_cutoff,
+                ..StrategyRules::nse()
+            }
+        }
     }
 }
 
@@ -328,5 +397,58 @@ mod tests {
         let get = |k: &str| (k == "ALGO_MIS_CUTOFF").then(|| "15:25:00".to_string());
         let c = Config::from_lookup(get, Profile::SelfHosted, CalendarKind::Nse).expect("valid");
         assert_eq!(c.rules.mis_cutoff.to_string(), "15:25:00");
+    }
+
+    #[test]
+    fn the_calendar_file_and_the_mis_cut_off_shape_the_calendar_and_the_rules() {
+        let dir = std::env::temp_dir().join(format!("algo-cal-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("calendar.txt");
+        std::fs::write(
+            &file,
+            "regular NSE 09:15:00-15:00:00 mis 14:50:00 | source: test\n\
+             regular BSE 09:15:00-15:30:00 mis 15:20:00 | source: test\n\
+             year 2026 final | source: test\n\
+             2026-12-02 closed A test holiday | source: test\n",
+        )
+        .expect("write");
+        let path = file.display().to_string();
+        let get = |k: &str| (k == "ALGO_CALENDAR_FILE").then(|| path.clone());
+        let c = Config::from_lookup(get, Profile::SelfHosted, CalendarKind::Nse).expect("valid");
+        let cal = c.trading_calendar().expect("calendar");
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).expect("date");
+        assert_eq!(cal.holiday(day), Some("A test holiday"));
+        assert_eq!(c.rules.session_close.to_string(), "15:00:00");
+        assert_eq!(c.rules.mis_cutoff.to_string(), "14:50:00");
+        // ALGO_MIS_CUTOFF moves the file's regular cut-offs, in the rules and the calendar.
+        let both = |k: &str| match k {
+            "ALGO_CALENDAR_FILE" => Some(path.clone()),
+            "ALGO_MIS_CUTOFF" => Some("14:45:00".to_string()),
+            _ => None,
+        };
+        let c = Config::from_lookup(both, Profile::SelfHosted, CalendarKind::Nse).expect("valid");
+        assert_eq!(c.rules.mis_cutoff.to_string(), "14:45:00");
+        let cal = c.trading_calendar().expect("calendar");
+        assert_eq!(
+            cal.regular(Exchange::Bse).mis_cutoff.to_string(),
+            "14:45:00"
+        );
+        // A bad file fails at start-up, naming the file and the line.
+        std::fs::write(
+            &file,
+            "year 2026 final | source: t\n2026-12-40 closed X | source: t\n",
+        )
+        .expect("write");
+        let e = Config::from_lookup(get, Profile::SelfHosted, CalendarKind::Nse)
+            .expect_err("bad file")
+            .to_string();
+        assert!(e.contains("calendar.txt") && e.contains("line 2"), "{e}");
+        let missing =
+            |k: &str| (k == "ALGO_CALENDAR_FILE").then(|| "/nonexistent/cal.txt".to_string());
+        assert!(Config::from_lookup(missing, Profile::SelfHosted, CalendarKind::Nse).is_err());
+        // A cut-off outside the session is refused.
+        let late = |k: &str| (k == "ALGO_MIS_CUTOFF").then(|| "16:00:00".to_string());
+        assert!(Config::from_lookup(late, Profile::SelfHosted, CalendarKind::Nse).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

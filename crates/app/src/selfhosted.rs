@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use algo_core::{Clock, SystemClock, TradingCalendar};
+use algo_core::{Clock, SystemClock};
 use algo_kite::{BrokerSessions, KiteHttp};
 use algo_store::ports::{
     BrokerKeys, Ledger, OrderLog, OrderQueue, RuntimeCache, Scheduler, StrategyLocks, StrategyRepo,
@@ -118,7 +118,7 @@ impl SelfHosted {
             broker,
             clock,
         } = adapters;
-        let calendar = Arc::new(TradingCalendar::new(config.calendar));
+        let calendar = Arc::new(config.trading_calendar().map_err(|e| e.to_string())?);
         let scheduler = Arc::new(LocalScheduler::new(
             queue.clone(),
             calendar.clone(),

@@ -63,14 +63,22 @@ pub fn next_timed_event(
     row: &StrategyRow,
     now: DateTime<Utc>,
 ) -> Option<OrderEvent> {
+    let spec = &row.spec;
     let candidates = [
-        (EventKind::Buy, row.spec.buy_time),
-        (EventKind::Sell, row.spec.sell_time),
+        (
+            EventKind::Buy,
+            calendar.next_entry_instant(spec.exchange, spec.buy_time, now),
+        ),
+        // The day's exit: the sell time, or the cut-off of a day whose session ends sooner.
+        (
+            EventKind::Sell,
+            calendar.next_exit_instant(spec.exchange, spec.product, spec.sell_time, now),
+        ),
     ];
     candidates
         .into_iter()
-        .filter_map(|(kind, time)| {
-            let at = calendar.next_trading_instant(time, now)?;
+        .filter_map(|(kind, at)| {
+            let at = at?;
             Some(OrderEvent::new(
                 row.id,
                 kind,

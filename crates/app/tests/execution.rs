@@ -615,3 +615,53 @@ async fn the_second_day_trades_again_once_each() {
     );
     s.shutdown().await;
 }
+
+// A short day: the Muhurat session of 2025-10-21 (13:45-14:45 IST, MIS cut-off 14:35 by the
+// data's rule). A 14:34:50 BUY with a 15:15 sell time is exited at the day's cut-off, 14:35,
+// not left to the broker's square-off (the 15:15 timer never comes inside that session).
+#[tokio::test]
+async fn a_short_day_exits_at_its_cut_off_not_at_the_sell_time() {
+    let clock = Arc::new(OffsetClock::at(ist((2025, 10, 21), (14, 34, 44))));
+    let s = TestSystem::builder()
+        .calendar(CalendarKind::Nse)
+        .clock(clock.clone())
+        .in_process_broker()
+        .start()
+        .await;
+    let token = s.trader().await;
+    let id = s.running(&token, "TCS", "14:34:50", "15:15:00").await;
+    let status = s.status(&token, &id).await;
+    assert!(
+        status["next_action"]["at"]
+            .as_str()
+            .is_some_and(|at| at.starts_with("2025-10-21T09:04:50")),
+        "the BUY is next, today: {status}"
+    );
+    let bought = s
+        .wait_status(&token, &id, Duration::from_secs(15), |v| {
+            v["position"] == "bought"
+        })
+        .await;
+    assert_eq!(bought["next_action"]["event"], "SELL", "{bought}");
+    assert!(
+        bought["next_action"]["at"]
+            .as_str()
+            .is_some_and(|at| at.starts_with("2025-10-21T09:05:00")),
+        "the exit is at the day's cut-off, 14:35 IST: {bought}"
+    );
+    let orders = s
+        .wait_orders(Duration::from_secs(20), |o| side(o, "SELL") >= 1)
+        .await;
+    assert_eq!(
+        (side(&orders, "BUY"), side(&orders, "SELL")),
+        (1, 1),
+        "{orders:?}"
+    );
+    let sold = s
+        .wait_status(&token, &id, Duration::from_secs(5), |v| {
+            v["position"] == "sold"
+        })
+        .await;
+    assert_eq!(sold["position"], "sold", "{sold}");
+    s.shutdown().await;
+}

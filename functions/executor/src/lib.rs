@@ -12,7 +12,7 @@ use {lambda_runtime as _, tokio as _, tracing_subscriber as _};
 
 use algo_app::config::{AwsSettings, Config, Profile};
 use algo_app::executor::{Executor, ExecutorConfig, Handled};
-use algo_core::{decode_queue_message, CalendarKind, SystemClock, TradingCalendar};
+use algo_core::{decode_queue_message, CalendarKind, SystemClock};
 use algo_kite::KiteHttp;
 use algo_store::aws::dynamodb::DynamoLedger;
 use algo_store::postgres;
@@ -57,7 +57,7 @@ pub async fn build() -> anyhow::Result<Executor> {
         ledger: Arc::new(DynamoLedger::new(&sdk, aws.ledger_table)),
         broker: Arc::new(KiteHttp::new(&config.kite_url, config.kite_timeout)?),
         cipher: algo_app::broker::crypto::BrokerCipher::new(&key, config.broker_key_id.clone()),
-        calendar: Arc::new(TradingCalendar::new(config.calendar)),
+        calendar: Arc::new(config.trading_calendar()?),
         clock: Arc::new(SystemClock),
         owner: format!("lambda-{}", uuid::Uuid::new_v4()),
         config: ExecutorConfig::default(),

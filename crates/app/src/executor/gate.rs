@@ -109,7 +109,8 @@ impl Executor {
         date: NaiveDate,
         instant: DateTime<Utc>,
     ) -> Result<(), String> {
-        let Some(session) = self.calendar.session(date) else {
+        let spec = &row.spec;
+        let Some(session) = self.calendar.session_of(date, spec.exchange) else {
             return Err("outside the entry window: the market is shut that day".into());
         };
         let at = instant.with_timezone(&IST).time();
@@ -121,13 +122,18 @@ impl Executor {
                 at.format("%H:%M:%S")
             ));
         }
-        let sell_at = TradingCalendar::instant(date, row.spec.sell_time);
-        let buy_at = TradingCalendar::instant(date, row.spec.buy_time);
+        // The day's exit: the sell time, or earlier on a day whose session ends sooner.
+        let exit_time = self
+            .calendar
+            .exit_time(date, spec.exchange, spec.product, spec.sell_time)
+            .unwrap_or(session.open);
+        let sell_at = TradingCalendar::instant(date, exit_time);
+        let buy_at = TradingCalendar::instant(date, spec.buy_time);
         let cutoff = ENTRY_CUTOFF.min((sell_at - buy_at) / 2);
         if instant + cutoff > sell_at {
             return Err(format!(
-                "outside the entry window: less than a minute before the sell time {} IST",
-                row.spec.sell_time.format("%H:%M:%S")
+                "outside the entry window: less than a minute before the day's exit at {} IST",
+                exit_time.format("%H:%M:%S")
             ));
         }
         Ok(())

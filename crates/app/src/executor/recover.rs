@@ -43,9 +43,9 @@ async fn recover(
 ) -> Result<Vec<OrderEvent>, StoreError> {
     let now: DateTime<Utc> = clock.now();
     let today = TradingCalendar::trading_date(now);
-    let Some(session) = calendar.session(today) else {
+    if !calendar.is_trading_day(today) {
         return Ok(Vec::new());
-    };
+    }
     let time_now = now.with_timezone(&algo_core::IST).time();
     let mut queued = Vec::new();
     let rows = strategies::all_running(pg).await?;
@@ -53,14 +53,22 @@ async fn recover(
         .into_iter()
         .filter(|r| only.is_none_or(|u| r.user_id == u))
     {
+        let spec = &row.spec;
+        let Some(session) = calendar.session_of(today, spec.exchange) else {
+            continue;
+        };
+        // The day's exit: the sell time, or the cut-off of a day whose session ends sooner.
+        let exit_time = calendar
+            .exit_time(today, spec.exchange, spec.product, spec.sell_time)
+            .unwrap_or(session.open);
         let day = day_from_logs(&order_logs::day(pg, row.id, today).await?);
         let event = if !day.entry_sent
-            && row.spec.buy_time <= time_now
-            && time_now < row.spec.sell_time
+            && spec.buy_time <= time_now
+            && time_now < exit_time
             && session.contains(time_now)
         {
             Some(EventKind::Buy)
-        } else if day.position == Position::Bought && time_now >= row.spec.sell_time {
+        } else if day.position == Position::Bought && time_now >= exit_time {
             Some(EventKind::Sell)
         } else {
             None

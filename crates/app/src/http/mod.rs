@@ -86,7 +86,7 @@ impl AppState {
         Ok(Self {
             pg,
             redis,
-            calendar: Arc::new(TradingCalendar::new(config.calendar)),
+            calendar: Arc::new(config.trading_calendar().map_err(|e| e.to_string())?),
             rules: Arc::new(config.rules.clone()),
             tokens: TokenKeys::new(&config.jwt_secret.0),
             cipher: BrokerCipher::new(&key, config.broker_key_id.clone()),

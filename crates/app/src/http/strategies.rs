@@ -467,7 +467,11 @@ pub fn next_action(
     let today_runtime = rt.trading_date == Some(today);
     match rt.position {
         Position::Buying | Position::Bought | Position::Selling if today_runtime => {
-            Some(("SELL", TradingCalendar::instant(today, row.spec.sell_time)))
+            let spec = &row.spec;
+            let exit = calendar
+                .exit_time(today, spec.exchange, spec.product, spec.sell_time)
+                .unwrap_or(spec.sell_time);
+            Some(("SELL", TradingCalendar::instant(today, exit)))
         }
         _ => {
             // Today's entry is spent once today's runtime moved past `none`.
@@ -480,7 +484,7 @@ pub fn next_action(
                 now
             };
             calendar
-                .next_trading_instant(row.spec.buy_time, from)
+                .next_entry_instant(row.spec.exchange, row.spec.buy_time, from)
                 .map(|at| ("BUY", at))
         }
     }
