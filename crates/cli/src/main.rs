@@ -10,6 +10,7 @@
 //! - `algo bench ticks|burst|stoploss`: measurements.
 
 mod bench;
+mod calendar;
 mod demo;
 
 use std::net::SocketAddr;
@@ -94,6 +95,20 @@ enum Command {
     },
     /// Apply the database migrations and exit.
     Migrate,
+    /// Print the trading sessions of a range of dates (holidays, special sessions, MIS
+    /// cut-offs) from the calendar data (ALGO_CALENDAR_FILE, or the shipped list), and warn
+    /// when this year's or the coming year's list is provisional.
+    Calendar {
+        /// First date, YYYY-MM-DD (default: today, IST).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last date, YYYY-MM-DD (default: 30 days after --from).
+        #[arg(long)]
+        to: Option<String>,
+        /// Segment: NSE or BSE.
+        #[arg(long, default_value = "NSE")]
+        exchange: String,
+    },
     /// Measure.
     Bench {
         #[command(subcommand)]
@@ -160,6 +175,34 @@ async fn main() -> anyhow::Result<()> {
             which: BenchCommand::Stoploss { triggers },
         } => bench::stoploss(triggers).await,
         Command::Demo { api, sim } => demo::run(&api, &sim).await,
+        Command::Calendar { from, to, exchange } => {
+            let config = Config::from_env(Profile::SelfHosted, CalendarKind::Nse)?;
+            let calendar = config.trading_calendar()?;
+            let segment = algo_core::Exchange::parse(&exchange)
+                .with_context(|| format!("--exchange must be NSE or BSE, not {exchange:?}"))?;
+            let date = |flag: &str, text: &str| {
+                chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                    .with_context(|| format!("{flag} must be YYYY-MM-DD, not {text:?}"))
+            };
+            let today = algo_core::TradingCalendar::trading_date(chrono::Utc::now());
+            let from = from
+                .map(|f| date("--from", &f))
+                .transpose()?
+                .unwrap_or(today);
+            let to = match to {
+                Some(t) => date("--to", &t)?,
+                None => from + chrono::Days::new(30),
+            };
+            let (lines, warnings) = calendar::render(&calendar, segment, from, to, today)
+                .map_err(anyhow::Error::msg)?;
+            for line in lines {
+                println!("{line}");
+            }
+            for warning in warnings {
+                eprintln!("warning: {warning}");
+            }
+            Ok(())
+        }
         Command::Sim {
             port,
             walk_ms,
@@ -199,7 +242,7 @@ async fn main() -> anyhow::Result<()> {
             let calendar =
                 CalendarKind::parse(&calendar).context("--calendar must be nse or always-open")?;
             let mut config = Config::from_env(Profile::SelfHosted, calendar)?;
-            rules_for(&mut config, calendar);
+            config.set_calendar(calendar)?;
             dev(config, port, sim_port).await
         }
     }
@@ -292,18 +335,6 @@ const SERVE_REQUIRED: [(&str, &str); 4] = [
     ),
 ];
 
-fn rules_for(config: &mut Config, calendar: CalendarKind) {
-    config.calendar = calendar;
-    config.rules = match calendar {
-        CalendarKind::Nse => algo_core::StrategyRules {
-            max_quantity: config.rules.max_quantity,
-            mis_cutoff: config.rules.mis_cutoff,
-            ..algo_core::StrategyRules::nse()
-        },
-        CalendarKind::AlwaysOpen => algo_core::StrategyRules::always_open(),
-    };
-}
-
 async fn serve(calendar: CalendarKind, addr: SocketAddr) -> anyhow::Result<()> {
     let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
     let missing: Vec<String> = SERVE_REQUIRED
@@ -317,7 +348,7 @@ async fn serve(calendar: CalendarKind, addr: SocketAddr) -> anyhow::Result<()> {
         missing.join("\n")
     );
     let mut config = Config::from_env(Profile::SelfHosted, calendar)?;
-    rules_for(&mut config, calendar);
+    config.set_calendar(calendar)?;
     config.kite_url = get("ALGO_KITE_URL").unwrap_or_else(|| algo_kite::KITE_API_URL.into());
     config.kite_login_url = get("ALGO_KITE_LOGIN_URL").unwrap_or_else(|| {
         if config.kite_url == algo_kite::KITE_API_URL {
@@ -437,9 +468,15 @@ async fn run(
         if config.calendar == CalendarKind::AlwaysOpen {
             "(every day, 00:00:00-23:59:59 IST; --calendar nse for the real one)"
         } else {
-            "(NSE sessions and holidays)"
+            "(NSE sessions and holidays; `algo calendar` prints them)"
         }
     );
+    if let Some(warning) = config.trading_calendar().ok().and_then(|c| {
+        c.provisional_warning(algo_core::TradingCalendar::trading_date(chrono::Utc::now()))
+    }) {
+        println!("  calendar warning    {warning}");
+        tracing::warn!(event_type = "calendar_provisional", %warning, "calendar");
+    }
     if demo {
         println!(
             "  try next            algo demo   (in another terminal: buys, then a stop-loss exit)"
