@@ -282,42 +282,69 @@ async fn a_broker_failing_every_try_fails_the_strategy_with_the_reason() {
     s.system.shutdown().await;
 }
 
+// Kite ends the session in the middle of the day (the trader logged out of Kite elsewhere): the
+// BUY's request is refused with 403 TokenException. The broker shows `expired` at once, the
+// strategy keeps running and waits for a login, nothing more is sent with the dead token (a
+// redelivery, the reconciler), and the next login sends the BUY at once, once.
 #[tokio::test]
-async fn an_expired_token_stops_the_strategy_and_marks_the_broker_expired() {
+async fn a_token_refused_mid_day_waits_for_the_login_and_then_enters_once() {
     let s = start(CalendarKind::AlwaysOpen, fast()).await;
     let token = s.trader().await;
     let (id, event) = buy_now(&s, &token, "INFY").await;
-    s.fault("token_exception", 1).await;
-    s.system.executor.handle(&event).await;
-    let status = s.status(&token, &id).await;
-    assert_eq!(status["status"], "failed");
+    s.sim_post(
+        "/_sim/tokens/expire",
+        json!({ "access_token": "sim_token" }),
+    )
+    .await;
+    let handled = s.system.executor.handle(&event).await;
     assert!(
-        status["failure_reason"]
-            .as_str()
-            .unwrap_or("")
-            .starts_with("BROKER_AUTH_FAILED"),
-        "{status}"
+        matches!(&handled, Handled::Done(why) if why.contains("waiting for login")),
+        "{handled:?}"
     );
+    let refused = s.sim_refused_tokens().await;
+    assert!(refused >= 1, "the broker refused the token");
     let (_, broker) = s
         .call(Method::GET, "/broker/status", Some(&token), None)
         .await;
-    assert_eq!(broker["status"], "expired");
-    let (code, body) = s
-        .call(
-            Method::POST,
-            "/strategy/start",
-            Some(&token),
-            Some(json!({ "strategy_id": id })),
-        )
-        .await;
+    assert_eq!(broker["status"], "expired", "{broker}");
+    let status = s.status(&token, &id).await;
     assert_eq!(
-        (code.as_u16(), body["error"]["code"].as_str()),
-        (424, Some("BROKER_AUTH_FAILED"))
+        (status["status"].as_str(), status["waiting_for"].as_str()),
+        (Some("running"), Some("login")),
+        "{status}"
     );
-    assert!(
-        s.sim_orders().await.is_empty(),
-        "no order with a dead token"
+    // The same event again, and a reconciler pass: no request with the dead token.
+    s.system.executor.handle(&event).await;
+    s.system.executor.reconcile_once().await.expect("reconcile");
+    assert_eq!(
+        s.sim_refused_tokens().await,
+        refused,
+        "no retry on a dead token"
     );
+    assert!(s.sim_orders().await.is_empty(), "nothing placed");
+
+    // The trader logs in again: the BUY goes out at once, once.
+    s.sim_post(
+        "/_sim/accounts",
+        json!({ "api_key": "sim_key", "api_secret": "sim_secret", "access_token": "sim_token" }),
+    )
+    .await;
+    let (code, body) = s
+        .call(Method::POST, "/broker/connect", Some(&token), Some(json!({ "api_key": "sim_key", "secret_key": "sim_secret", "access_token": "sim_token" })))
+        .await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let orders = s
+        .wait_orders(Duration::from_secs(10), |o| side(o, "BUY") >= 1)
+        .await;
+    assert_eq!(side(&orders, "BUY"), 1, "{orders:?}");
+    let bought = s
+        .wait_status(&token, &id, Duration::from_secs(5), |v| {
+            v["position"] == "bought"
+        })
+        .await;
+    assert_eq!(bought["position"], "bought", "{bought}");
+    s.system.executor.handle(&event).await;
+    assert_eq!(side(&s.sim_orders().await, "BUY"), 1, "still one entry");
     s.system.shutdown().await;
 }
 

@@ -16,6 +16,8 @@
 //!   redirect_url?}`: adds or replaces an account; `redirect_url` is where its logins go.
 //! - `POST /_sim/tokens/expire {"access_token"}` or `{"api_key"}`: that token, or every token
 //!   of that account, answers `TokenException` from now on. Answers `{expired, tokens}`.
+//! - `GET /_sim/tokens`: `{refused}`, how many requests (REST, ticker handshakes) were refused
+//!   for an unknown or expired access token: a client retrying a dead token shows here.
 //! - `POST /_sim/disconnect`: drops every ticker connection.
 //! - `POST /_sim/behaviour {"fill_delay_ms"?,"book_lag_ms"?}`: sets the behaviours named (the
 //!   others stay); `GET /_sim/behaviour` reads them. Both answer `{fill_delay_ms,book_lag_ms}`.
@@ -261,6 +263,18 @@ pub struct ExpireRequest {
 struct Expired {
     expired: bool,
     tokens: usize,
+}
+
+#[derive(Serialize)]
+struct Tokens {
+    refused: u64,
+}
+
+/// `GET /_sim/tokens`.
+pub async fn tokens(State(app): State<AppState>) -> Response {
+    ok(Tokens {
+        refused: app.exchange.refused_tokens(),
+    })
 }
 
 /// `POST /_sim/tokens/expire`.

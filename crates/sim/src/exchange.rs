@@ -61,6 +61,9 @@ struct State {
     book: Book,
     faults: Faults,
     limiter: OrderRateLimiter,
+    /// Requests refused for an unknown or expired access token (REST, in-process and ticker
+    /// handshakes): a client that keeps trying a dead token shows here.
+    refused_tokens: u64,
 }
 
 /// The whole simulated exchange.
@@ -103,6 +106,7 @@ impl Exchange {
                 book: Book::default(),
                 faults: Faults::default(),
                 limiter: OrderRateLimiter::default(),
+                refused_tokens: 0,
             }),
             instruments,
             clock,
@@ -132,10 +136,17 @@ impl Exchange {
 
     /// The account these credentials open, if the token is live.
     pub fn authenticate(&self, api_key: &str, access_token: &str) -> Option<Account> {
-        self.lock()
-            .accounts
-            .authenticate(api_key, access_token)
-            .cloned()
+        let mut state = self.lock();
+        let account = state.accounts.authenticate(api_key, access_token).cloned();
+        if account.is_none() {
+            state.refused_tokens += 1;
+        }
+        account
+    }
+
+    /// How many requests were refused for their access token since the start (or the reset).
+    pub fn refused_tokens(&self) -> u64 {
+        self.lock().refused_tokens
     }
 
     /// `POST /session/token`: the account and the access token the login gives. A request
@@ -575,6 +586,7 @@ impl Exchange {
         state.faults.clear();
         state.limiter.clear();
         state.accounts.clear_expired();
+        state.refused_tokens = 0;
         state.market.reset(&self.instruments, now.timestamp());
         let quotes: Vec<Quote> = state.market.all().copied().collect();
         let _ = self.market_events.send(quotes.into());

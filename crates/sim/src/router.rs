@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
             post(control::set_behaviour).get(control::behaviour),
         )
         .route("/_sim/accounts", post(control::accounts))
+        .route("/_sim/tokens", get(control::tokens))
         .route("/_sim/tokens/expire", post(control::expire))
         .route("/_sim/disconnect", post(control::disconnect))
         .route("/_sim/reset", post(control::reset))

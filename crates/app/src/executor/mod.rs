@@ -693,9 +693,16 @@ impl Executor {
         if let Err(e) = self.keys.mark_expired(ctx.row.user_id, message).await {
             tracing::error!(error = %e, "could not mark the broker connection expired");
         }
-        self.fail_leg(ctx, event, held, "BROKER_AUTH_FAILED", message)
-            .await;
-        Handled::Done("broker token expired".into())
+        // A 403 takes no order. The leg, if written, stays open: the next login resumes it
+        // from the broker's book (`after_login`), a lookup before any placement, so an order
+        // that did reach the broker before the session died is followed, never doubled. Until
+        // then every event of this user waits (`credentials` sees the session expired), so
+        // nothing more goes out with the dead token.
+        self.release(held).await;
+        tracing::warn!(event_type = "waiting_for_login", user_id = %ctx.row.user_id, strategy_id = %ctx.row.id, event = %event.event, reason = %message, "the broker refused the session; the leg waits for a login");
+        Handled::Done(format!(
+            "waiting for login: the broker refused the session ({message})"
+        ))
     }
 
     /// The MARKET order for the leg, tagged with its ledger key's hash.

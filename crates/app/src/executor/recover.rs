@@ -61,8 +61,19 @@ async fn recover(
         let exit_time = calendar
             .exit_time(today, spec.exchange, spec.product, spec.sell_time)
             .unwrap_or(session.open);
-        let day = day_from_logs(&order_logs::day(pg, row.id, today).await?);
-        let event = if !day.entry_sent
+        let legs = order_logs::day(pg, row.id, today).await?;
+        // After a login: a leg a refused session left open (nothing reached the broker, or
+        // the lookup will say so) is resumed first.
+        let waiting = only
+            .and_then(|_| {
+                legs.iter()
+                    .find(|l| l.is_open() && l.broker_order_id.is_none())
+            })
+            .and_then(|l| EventKind::parse(&l.event));
+        let day = day_from_logs(&legs);
+        let event = if waiting.is_some() {
+            waiting
+        } else if !day.entry_sent
             && spec.buy_time <= time_now
             && time_now < exit_time
             && session.contains(time_now)

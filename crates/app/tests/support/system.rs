@@ -362,6 +362,20 @@ impl TestSystem {
         assert!(r.status().is_success());
     }
 
+    /// How many requests the simulator refused for their access token.
+    pub async fn sim_refused_tokens(&self) -> u64 {
+        let v: Value = self
+            .http
+            .get(format!("{}/_sim/tokens", self.sim.base_url))
+            .send()
+            .await
+            .expect("sim")
+            .json()
+            .await
+            .expect("json");
+        v["data"]["refused"].as_u64().expect("a count")
+    }
+
     /// Polls until `cond` holds on the sim's orders or the deadline passes.
     pub async fn wait_orders(
         &self,

@@ -251,6 +251,17 @@ pub async fn sim_orders(sim: &RunningSim) -> Vec<Value> {
     reply.data().as_array().expect("a list").clone()
 }
 
+/// How many requests the simulator refused for their access token (`GET /_sim/tokens`).
+pub async fn refused_tokens(sim: &RunningSim) -> u64 {
+    let reply = Reply::read(
+        reqwest::get(format!("{}/_sim/tokens", sim.base_url))
+            .await
+            .expect("sim tokens"),
+    )
+    .await;
+    reply.data()["refused"].as_u64().expect("a count")
+}
+
 /// Calls `check` until it returns `Some`, or fails after [`DEADLINE`] with `what`.
 pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
 where

@@ -150,6 +150,11 @@ async fn an_expired_token_answers_token_exception_until_a_new_login() {
         Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status(), 403),
         other => panic!("the ticker refuses an expired token: {other:?}"),
     }
+    assert_eq!(
+        refused_tokens(&sim).await,
+        4,
+        "the profile, the book, the placement and the ticker were refused"
+    );
     // Other accounts are untouched.
     control(
         &sim,
