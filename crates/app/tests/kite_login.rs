@@ -294,6 +294,11 @@ async fn the_next_morning_waits_for_the_login_and_then_enters_at_once() {
         2,
         "nothing sent with the dead token"
     );
+    assert_eq!(
+        s.sim_refused_tokens().await,
+        0,
+        "no request at all with the dead token: it was known dead at 06:00"
+    );
 
     log_in(&s, &token).await;
     let orders = s
