@@ -8,11 +8,13 @@
 //! - [`position`]: the position state machine.
 //! - [`error`]: stable error codes and their HTTP statuses.
 //! - [`clock`]: where "now" comes from.
+//! - [`notify`]: what the trader is told, in plain words.
 
 pub mod calendar;
 pub mod clock;
 pub mod error;
 pub mod money;
+pub mod notify;
 pub mod order;
 pub mod position;
 pub mod strategy;

@@ -20,8 +20,8 @@ use uuid::Uuid;
 
 use crate::ports::{
     BrokerKeys, BrokerKeysRow, Claim, Final, Ledger, LedgerRecord, LedgerState, LegRow,
-    NewOrderLog, OrderLog, Runtime, RuntimeCache, RuntimeUpdate, Status, StrategyLocks,
-    StrategyRepo, StrategyRow,
+    NewOrderLog, OrderLog, Runtime, RuntimeCache, RuntimeUpdate, Status, StoredNotice,
+    StrategyLocks, StrategyRepo, StrategyRow,
 };
 use crate::StoreError;
 
@@ -32,15 +32,24 @@ struct Stored {
     leg: LegRow,
 }
 
-/// The order log in memory.
+/// The order log in memory, with the notices its final statuses wrote.
 #[derive(Debug, Default)]
 pub struct MemoryOrderLog {
     rows: Mutex<(u64, HashMap<String, Stored>)>,
+    notices: Mutex<Vec<StoredNotice>>,
 }
 
 impl MemoryOrderLog {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Every notice written so far, oldest first.
+    pub fn all_notices(&self) -> Vec<StoredNotice> {
+        self.notices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn insert(&self, log: &NewOrderLog<'_>, status: &str) {
@@ -65,6 +74,7 @@ impl MemoryOrderLog {
                     status: status.to_owned(),
                     quantity: log.quantity,
                     filled_quantity: None,
+                    average_price_paise: None,
                     tradingsymbol: Some(log.tradingsymbol.to_owned()),
                     exchange: Some(log.exchange.to_owned()),
                     product: Some(log.product.to_owned()),
@@ -74,13 +84,15 @@ impl MemoryOrderLog {
         );
     }
 
-    /// Changes the leg of `ledger_key` if it is not final yet.
-    fn update_open(&self, ledger_key: &str, change: impl FnOnce(&mut LegRow)) {
+    /// Changes the leg of `ledger_key` if it is not final yet; whether it did.
+    fn update_open(&self, ledger_key: &str, change: impl FnOnce(&mut LegRow)) -> bool {
         let mut guard = self.rows.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(stored) = guard.1.get_mut(ledger_key) {
-            if stored.leg.is_open() {
+        match guard.1.get_mut(ledger_key) {
+            Some(stored) if stored.leg.is_open() => {
                 change(&mut stored.leg);
+                true
             }
+            _ => false,
         }
     }
 
@@ -119,11 +131,40 @@ impl OrderLog for MemoryOrderLog {
     }
 
     async fn finish(&self, ledger_key: &str, last: &Final<'_>) -> Result<(), StoreError> {
-        self.update_open(ledger_key, |leg| {
+        // The row lock is held while the notice is added: one write, as in one transaction.
+        let mut notices = self.notices.lock().unwrap_or_else(|p| p.into_inner());
+        let finished = self.update_open(ledger_key, |leg| {
             leg.status = last.status.to_owned();
             leg.filled_quantity = last.filled_quantity;
+            if last.average_price_paise.is_some() {
+                leg.average_price_paise = last.average_price_paise;
+            }
         });
+        if let (true, Some(n)) = (finished, last.notice) {
+            if !notices
+                .iter()
+                .any(|o| o.source_key == n.source_key && o.kind == n.kind)
+            {
+                notices.push(StoredNotice {
+                    user_id: n.user_id,
+                    strategy_id: n.strategy_id,
+                    kind: n.kind.to_owned(),
+                    source_key: n.source_key.to_owned(),
+                    title: n.title.to_owned(),
+                    body: n.body.to_owned(),
+                    data: n.data.clone(),
+                });
+            }
+        }
         Ok(())
+    }
+
+    async fn notices(&self, user_id: Uuid) -> Result<Vec<StoredNotice>, StoreError> {
+        Ok(self
+            .all_notices()
+            .into_iter()
+            .filter(|n| n.user_id == user_id)
+            .collect())
     }
 
     async fn day(

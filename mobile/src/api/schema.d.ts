@@ -186,6 +186,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /notifications?unread=true&limit=50`. */
+        get: operations["notifications_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /notifications/read {ids}` or `{all: true}`. */
+        post: operations["mark_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/strategies": {
         parameters: {
             query?: never;
@@ -194,7 +228,7 @@ export interface paths {
             cookie?: never;
         };
         /** `GET /strategies` → the caller's strategies, newest first. */
-        get: operations["list"];
+        get: operations["strategies_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -400,11 +434,54 @@ export interface components {
             /** @description Kite's login page for this user's app; open it in the system browser. */
             login_url: string;
         };
+        /** @description `POST /notifications/read`: the ids to mark read, or `all`. */
+        MarkRead: {
+            all?: boolean | null;
+            ids?: string[] | null;
+        };
+        Marked: {
+            /**
+             * Format: int64
+             * @description How many changed from unread to read.
+             */
+            marked: number;
+            /** Format: int64 */
+            unread: number;
+        };
         Me: {
             broker: components["schemas"]["BrokerSummary"];
             email: string;
             /** Format: uuid */
             user_id: string;
+        };
+        NotificationList: {
+            /** @description Newest first. */
+            notifications: components["schemas"]["NotificationOut"][];
+            /**
+             * Format: int64
+             * @description How many are unread in all.
+             */
+            unread: number;
+        };
+        /** @description One notification. */
+        NotificationOut: {
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description What the app needs to open the right screen (`strategy_id`, `event`, `pnl_paise`, …). */
+            data: Record<string, never>;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description `entry_filled`, `exit_filled`, `stop_loss_hit`, `order_rejected`, `exit_unfilled`,
+             *     `login_needed`, `strategy_failed` or `daily_summary`.
+             */
+            kind: string;
+            /** Format: date-time */
+            read_at?: string | null;
+            /** Format: uuid */
+            strategy_id?: string | null;
+            title: string;
         };
         OrderLog: {
             orders: components["schemas"]["OrderLogOut"][];
@@ -1016,7 +1093,102 @@ export interface operations {
             };
         };
     };
-    list: {
+    notifications_list: {
+        parameters: {
+            query?: {
+                /** @description only unread ones */
+                unread?: boolean;
+                /** @description at most this many (1–200, default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    mark_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkRead"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Marked"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    strategies_list: {
         parameters: {
             query?: never;
             header?: never;

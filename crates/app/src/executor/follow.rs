@@ -9,14 +9,15 @@
 
 use std::time::{Duration, Instant};
 
+use algo_core::notify::{leg_notice, LegOutcome};
 use algo_core::position::{Day, Outcome};
 use algo_core::{EventKind, Leg, Position};
 use algo_kite::types::{Order, OrderState};
 use algo_kite::Broker;
-use algo_store::ports::{Final, OrderLog, RuntimeCache};
+use algo_store::ports::{Final, NewNotification, OrderLog, RuntimeCache};
 use algo_store::ports::{StrategyRepo, StrategyRow};
 use algo_store::StoreError;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
 use super::claim::Held;
@@ -106,6 +107,7 @@ impl Executor {
             self.strategies.as_ref(),
             self.orders.as_ref(),
             self.runtime.as_ref(),
+            self.clock.now(),
             row,
             kind,
             date,
@@ -124,6 +126,7 @@ pub async fn record_final(
     strategies: &dyn StrategyRepo,
     orders: &dyn OrderLog,
     runtime: &dyn RuntimeCache,
+    now: DateTime<Utc>,
     row: &StrategyRow,
     kind: EventKind,
     date: NaiveDate,
@@ -139,6 +142,40 @@ pub async fn record_final(
     let avg = order.average_price.paise().filter(|p| *p > 0);
     let raw = json!({ "order_id": order.order_id, "status": order.status, "status_message": order.status_message,
         "filled_quantity": order.filled_quantity, "average_price": order.average_price.as_str() });
+    // The notice is written with the final status, in one transaction, only by the write that
+    // makes the leg final: the executor and the reconciler reaching here both tell it once.
+    let legs = orders.day(row.id, date).await?;
+    let asked = legs
+        .iter()
+        .find(|l| l.ledger_key == ledger_key)
+        .map_or(i64::from(filled), |l| i64::from(l.quantity));
+    let entry_average = legs
+        .iter()
+        .find(|l| l.event == "BUY")
+        .and_then(|l| l.average_price_paise);
+    let words = leg_notice(&LegOutcome {
+        event: kind,
+        status,
+        symbol: &order.tradingsymbol,
+        quantity: asked,
+        filled: i64::from(filled),
+        average_paise: avg,
+        entry_average_paise: entry_average,
+        message: order.status_message.as_deref(),
+    });
+    let data = json!({ "strategy_id": row.id, "event": kind.as_str(), "status": status,
+        "trading_date": date, "broker_order_id": order.order_id,
+        "pnl_paise": words.as_ref().and_then(|w| w.pnl_paise) });
+    let notice = words.as_ref().map(|w| NewNotification {
+        user_id: row.user_id,
+        strategy_id: Some(row.id),
+        kind: w.kind.as_str(),
+        source_key: ledger_key,
+        title: &w.title,
+        body: &w.body,
+        data: &data,
+        at: now,
+    });
     orders
         .finish(
             ledger_key,
@@ -148,6 +185,7 @@ pub async fn record_final(
                 filled_quantity: Some(filled),
                 message: order.status_message.as_deref(),
                 raw_response: Some(&raw),
+                notice: notice.as_ref(),
             },
         )
         .await?;

@@ -32,6 +32,7 @@ mod recover;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use algo_core::notify::NoticeKind;
 use algo_core::position::{Day, Outcome};
 use algo_core::{Clock, EventKind, Leg, OrderEvent, Position, TradingCalendar};
 use algo_kite::{
@@ -39,7 +40,7 @@ use algo_kite::{
     TransactionType,
 };
 use algo_store::ports::{BrokerKeys, Ledger, OrderLog, RuntimeCache, RuntimeUpdate, StrategyLocks};
-use algo_store::ports::{Final, LegRow, NewOrderLog};
+use algo_store::ports::{Final, LegRow, NewNotification, NewOrderLog};
 use algo_store::ports::{Status, StrategyRepo, StrategyRow};
 use algo_store::StoreError;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -667,6 +668,7 @@ impl Executor {
             filled_quantity: None,
             message: Some(reason),
             raw_response: None,
+            notice: None,
         };
         if let Err(e) = self.orders.finish(held.key.as_ref(), &last).await {
             self.release(held).await;
@@ -742,12 +744,33 @@ impl Executor {
         let spec = self.order_spec(ctx, event);
         let log = leg_log(row, event, held.key.as_ref(), &tag, &spec);
         let _ = self.orders.begin(&log).await;
+        let title = format!("{} strategy stopped", row.spec.symbol);
+        let body = format!(
+            "The {} could not be sent ({code}: {message}). The strategy is stopped; start it again once this is fixed.",
+            match event.event {
+                EventKind::Buy => "buy",
+                EventKind::Sell | EventKind::StopLoss => "exit",
+            }
+        );
+        let data = json!({ "strategy_id": row.id, "event": event.event.as_str(), "code": code,
+            "trading_date": event.trading_date });
+        let notice = NewNotification {
+            user_id: row.user_id,
+            strategy_id: Some(row.id),
+            kind: NoticeKind::StrategyFailed.as_str(),
+            source_key: held.key.as_ref(),
+            title: &title,
+            body: &body,
+            data: &data,
+            at: self.clock.now(),
+        };
         let last = Final {
             status: "FAILED",
             average_price_paise: None,
             filled_quantity: None,
             message: Some(message),
             raw_response: None,
+            notice: Some(&notice),
         };
         let _ = self.orders.finish(held.key.as_ref(), &last).await;
         let _ = self
@@ -890,6 +913,7 @@ mod tests {
             status: status.into(),
             quantity: 10,
             filled_quantity: filled,
+            average_price_paise: None,
             tradingsymbol: None,
             exchange: None,
             product: None,

@@ -10,6 +10,7 @@ pub mod dto;
 pub mod error;
 mod extract;
 mod health;
+mod notifications;
 pub mod openapi;
 mod postback;
 mod strategies;
@@ -147,6 +148,8 @@ pub fn router(state: AppState) -> Router {
         .route("/broker", axum::routing::delete(broker::disconnect))
         // Kite's, not the app's: outside the OpenAPI document the app is typed against.
         .route("/broker/postback", post(postback::postback))
+        .route("/notifications", get(notifications::list))
+        .route("/notifications/read", post(notifications::mark_read))
         .route("/strategy/create", post(strategies::create))
         .route("/strategies", get(strategies::list))
         .route("/strategy/start", post(strategies::start))

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, broker, broker_login, dto, health, strategies};
+use super::{auth, broker, broker_login, dto, health, notifications, strategies};
 
 struct BearerAuth;
 
@@ -78,10 +78,11 @@ fn operations(
         broker_login::save_keys, broker_login::login,
         strategies::create, strategies::list, strategies::get_one, strategies::update, strategies::move_stop, strategies::delete,
         strategies::start, strategies::stop, strategies::status, strategies::orders,
+        notifications::list, notifications::mark_read,
     ),
     components(schemas(dto::ErrorBody, dto::ErrorDetail, dto::FieldErrorOut)),
     modifiers(&BearerAuth, &UniqueOperationIds),
-    tags((name = "auth"), (name = "broker"), (name = "strategies"), (name = "health")),
+    tags((name = "auth"), (name = "broker"), (name = "strategies"), (name = "notifications"), (name = "health")),
 )]
 pub struct ApiDoc;
 

@@ -94,6 +94,7 @@ pub async fn postback(
         &strategies::PgStrategies::new(state.pg.clone()),
         &order_logs::PgOrderLog::new(state.pg.clone()),
         &algo_store::redis::runtime::RedisRuntime::new(state.redis.clone()),
+        state.clock.now(),
         &row,
         kind,
         leg.trading_date,

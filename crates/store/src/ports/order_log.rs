@@ -24,6 +24,34 @@ pub struct NewOrderLog<'a> {
     pub product: &'a str,
 }
 
+/// A notification for the trader, written with the event that causes it (the outbox): in the
+/// same transaction, and at most once per `source_key` and `kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewNotification<'a> {
+    pub user_id: Uuid,
+    pub strategy_id: Option<Uuid>,
+    /// `entry_filled`, `exit_filled`, `stop_loss_hit`, `order_rejected`, …
+    pub kind: &'a str,
+    /// What caused it, e.g. the leg's ledger key.
+    pub source_key: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub data: &'a serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+/// A notice as written, for the senders and the tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredNotice {
+    pub user_id: Uuid,
+    pub strategy_id: Option<Uuid>,
+    pub kind: String,
+    pub source_key: String,
+    pub title: String,
+    pub body: String,
+    pub data: serde_json::Value,
+}
+
 /// What the broker finally did with a leg's order.
 #[derive(Debug, Clone, Copy)]
 pub struct Final<'a> {
@@ -34,6 +62,8 @@ pub struct Final<'a> {
     pub filled_quantity: Option<i32>,
     pub message: Option<&'a str>,
     pub raw_response: Option<&'a serde_json::Value>,
+    /// Written with the final status, only when this write is the one that makes it final.
+    pub notice: Option<&'a NewNotification<'a>>,
 }
 
 /// One leg of a strategy-day, as the executor and the reconciler read it.
@@ -49,6 +79,8 @@ pub struct LegRow {
     pub status: String,
     pub quantity: i32,
     pub filled_quantity: Option<i32>,
+    /// The broker's average fill price, once final.
+    pub average_price_paise: Option<i64>,
     pub tradingsymbol: Option<String>,
     pub exchange: Option<String>,
     pub product: Option<String>,
@@ -69,7 +101,7 @@ impl LegRow {
 /// The contract: a leg's first row wins (a second `begin` or `missed` for its ledger key
 /// changes nothing); only a leg that is not final (`SENDING`, `PLACED`) moves on, so a late
 /// second writer cannot overwrite a final status; `day` lists a strategy-day's legs entry
-/// first, then in the order they were begun.
+/// first, then in the order they were begun; a final status's notice is written once, with it.
 #[async_trait]
 pub trait OrderLog: Send + Sync + 'static {
     /// Writes the leg's row as `SENDING`, before the broker is called.
@@ -84,7 +116,8 @@ pub trait OrderLog: Send + Sync + 'static {
         placed_at: DateTime<Utc>,
         latency_ms: i32,
     ) -> Result<(), StoreError>;
-    /// The leg's final state; a leg already final is left as it is.
+    /// The leg's final state; a leg already final is left as it is. The notice, if any, is
+    /// written in the same transaction when (and only when) this call makes the leg final.
     async fn finish(&self, ledger_key: &str, last: &Final<'_>) -> Result<(), StoreError>;
     /// The legs of one strategy-day, entry first.
     async fn day(
@@ -94,6 +127,8 @@ pub trait OrderLog: Send + Sync + 'static {
     ) -> Result<Vec<LegRow>, StoreError>;
     /// The leg whose order the broker numbered `broker_order_id`, if it is one of ours.
     async fn by_broker_order(&self, broker_order_id: &str) -> Result<Option<LegRow>, StoreError>;
+    /// The notices written for `user_id`, oldest first.
+    async fn notices(&self, user_id: Uuid) -> Result<Vec<StoredNotice>, StoreError>;
     /// Every leg up to `up_to` that the broker took and that is not final: the reconciler's
     /// work list, oldest first (at most 500).
     async fn placed_not_final(&self, up_to: NaiveDate) -> Result<Vec<LegRow>, StoreError>;

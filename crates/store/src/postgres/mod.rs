@@ -6,6 +6,7 @@
 pub mod broker_keys;
 pub mod broker_logins;
 pub mod ledger;
+pub mod notifications;
 pub mod order_logs;
 pub mod refresh_tokens;
 pub mod strategies;

@@ -146,9 +146,11 @@ pub async fn placed(
 }
 
 /// The leg's final state. Only a leg not yet final changes: a late, second writer (the
-/// reconciler and the executor following the same order) cannot overwrite the first.
+/// reconciler and the executor following the same order) cannot overwrite the first. The
+/// notice goes in the same transaction, only with the write that makes the leg final.
 pub async fn finish(pool: &PgPool, ledger_key: &str, last: &Final<'_>) -> Result<(), StoreError> {
-    sqlx::query(
+    let mut tx = pool.begin().await.map_err(StoreError::from_sqlx)?;
+    let changed = sqlx::query(
         "UPDATE order_logs SET status = $2, average_price_paise = COALESCE($3, average_price_paise), message = $4,
                 raw_response = COALESCE($5, raw_response), filled_quantity = $6, updated_at = now()
          WHERE ledger_key = $1 AND status IN ('SENDING', 'PLACED')",
@@ -159,9 +161,14 @@ pub async fn finish(pool: &PgPool, ledger_key: &str, last: &Final<'_>) -> Result
     .bind(last.message)
     .bind(last.raw_response)
     .bind(last.filled_quantity)
-    .execute(pool)
+    .execute(&mut *tx)
     .await
-    .map_err(StoreError::from_sqlx)?;
+    .map_err(StoreError::from_sqlx)?
+    .rows_affected();
+    if let (1, Some(notice)) = (changed, last.notice) {
+        super::notifications::insert(&mut tx, notice).await?;
+    }
+    tx.commit().await.map_err(StoreError::from_sqlx)?;
     Ok(())
 }
 
@@ -176,6 +183,7 @@ type LegTuple = (
     String,
     i32,
     Option<i32>,
+    Option<i64>,
     Option<String>,
     Option<String>,
     Option<String>,
@@ -184,7 +192,7 @@ type LegTuple = (
 
 const LEG_COLUMNS: &str =
     "strategy_id, user_id, event, trading_date, ledger_key, broker_tag, broker_order_id, status,
-    quantity, filled_quantity, tradingsymbol, exchange, product, scheduled_for";
+    quantity, filled_quantity, average_price_paise, tradingsymbol, exchange, product, scheduled_for";
 
 fn leg(r: LegTuple) -> LegRow {
     LegRow {
@@ -198,10 +206,11 @@ fn leg(r: LegTuple) -> LegRow {
         status: r.7,
         quantity: r.8,
         filled_quantity: r.9,
-        tradingsymbol: r.10,
-        exchange: r.11,
-        product: r.12,
-        scheduled_for: r.13,
+        average_price_paise: r.10,
+        tradingsymbol: r.11,
+        exchange: r.12,
+        product: r.13,
+        scheduled_for: r.14,
     }
 }
 
@@ -294,6 +303,10 @@ impl OrderLog for PgOrderLog {
 
     async fn finish(&self, ledger_key: &str, last: &Final<'_>) -> Result<(), StoreError> {
         finish(&self.pool, ledger_key, last).await
+    }
+
+    async fn notices(&self, user_id: Uuid) -> Result<Vec<crate::ports::StoredNotice>, StoreError> {
+        super::notifications::written(&self.pool, user_id).await
     }
 
     async fn day(

@@ -3,7 +3,7 @@
 //! exactly the placed legs that are not final.
 
 use algo_store::memory::MemoryOrderLog;
-use algo_store::ports::{Final, NewOrderLog, OrderLog};
+use algo_store::ports::{Final, NewNotification, NewOrderLog, OrderLog};
 use algo_store::postgres::order_logs::PgOrderLog;
 use algo_store::postgres::PgPool;
 use algo_store::testing;
@@ -53,6 +53,7 @@ fn finished(status: &str, filled: Option<i32>) -> Final<'_> {
         filled_quantity: filled,
         message: None,
         raw_response: None,
+        notice: None,
     }
 }
 
@@ -208,12 +209,102 @@ async fn the_reconcilers_list_is_the_placed_legs_not_final(log: &dyn OrderLog, o
     );
 }
 
+async fn a_final_status_writes_its_notice_once(log: &dyn OrderLog, owner: Owner, other: Owner) {
+    let key = unique("notice");
+    log.begin(&leg(owner, "BUY", date(10), &key, 5))
+        .await
+        .expect("begin");
+    log.placed(&key, &unique("order"), Utc::now(), 1)
+        .await
+        .expect("placed");
+    let data = serde_json::json!({ "pnl_paise": null });
+    let notice = |title: &'static str| NewNotification {
+        user_id: owner.user_id,
+        strategy_id: Some(owner.strategy_id),
+        kind: "entry_filled",
+        source_key: "",
+        title,
+        body: "5 TCS at ₹3,500.00.",
+        data: &data,
+        at: Utc::now(),
+    };
+    let first = NewNotification {
+        source_key: &key,
+        ..notice("Bought TCS")
+    };
+    let again = NewNotification {
+        source_key: &key,
+        ..notice("Bought TCS, again")
+    };
+    // The executor and the reconciler both record the fill: one notice.
+    log.finish(
+        &key,
+        &Final {
+            notice: Some(&first),
+            ..finished("COMPLETE", Some(5))
+        },
+    )
+    .await
+    .expect("finish");
+    log.finish(
+        &key,
+        &Final {
+            notice: Some(&again),
+            ..finished("COMPLETE", Some(5))
+        },
+    )
+    .await
+    .expect("a second writer");
+    let written = log.notices(owner.user_id).await.expect("notices");
+    let mine: Vec<_> = written.iter().filter(|n| n.source_key == key).collect();
+    assert_eq!(mine.len(), 1, "{written:?}");
+    assert_eq!(
+        (
+            mine[0].kind.as_str(),
+            mine[0].title.as_str(),
+            mine[0].strategy_id
+        ),
+        ("entry_filled", "Bought TCS", Some(owner.strategy_id))
+    );
+    let day = log.day(owner.strategy_id, date(10)).await.expect("day");
+    assert_eq!(day[0].average_price_paise, Some(350_000));
+    // A leg that was already final writes no notice at all.
+    let late = unique("late");
+    log.missed(&leg(owner, "SELL", date(10), &late, 5), "missed")
+        .await
+        .expect("missed");
+    let late_notice = NewNotification {
+        source_key: &late,
+        ..notice("never")
+    };
+    log.finish(
+        &late,
+        &Final {
+            notice: Some(&late_notice),
+            ..finished("COMPLETE", Some(5))
+        },
+    )
+    .await
+    .expect("finish a final leg");
+    let written = log.notices(owner.user_id).await.expect("notices");
+    assert!(written.iter().all(|n| n.source_key != late), "{written:?}");
+    assert!(
+        log.notices(other.user_id)
+            .await
+            .expect("notices")
+            .iter()
+            .all(|n| n.source_key != key),
+        "another user sees none of them"
+    );
+}
+
 async fn contract(log: &dyn OrderLog, owner: Owner, other: Owner) {
     the_first_row_of_a_leg_wins(log, owner).await;
     a_final_leg_stays_final(log, owner).await;
     a_missed_leg_is_final(log, owner).await;
     a_day_lists_its_entry_first_and_only_its_own(log, owner, other).await;
     the_reconcilers_list_is_the_placed_legs_not_final(log, owner).await;
+    a_final_status_writes_its_notice_once(log, owner, other).await;
 }
 
 /// A user and a strategy in `pool`, for the order log's foreign keys.

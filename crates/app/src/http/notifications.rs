@@ -1,0 +1,144 @@
+//! `/notifications`: the in-app channel. Notifications are written by the order path in the
+//! same transaction as the event that causes them (`algo_store::postgres::notifications`);
+//! here the trader lists them and marks them read. Scoped by the caller's user id.
+
+use std::collections::HashMap;
+
+use algo_core::ErrorCode;
+use algo_store::postgres::notifications;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::extract::{ApiJson, AuthUser};
+use super::{ApiError, AppState};
+
+/// One notification.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationOut {
+    pub id: Uuid,
+    pub strategy_id: Option<Uuid>,
+    /// `entry_filled`, `exit_filled`, `stop_loss_hit`, `order_rejected`, `exit_unfilled`,
+    /// `login_needed`, `strategy_failed` or `daily_summary`.
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    /// What the app needs to open the right screen (`strategy_id`, `event`, `pnl_paise`, …).
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationList {
+    /// Newest first.
+    pub notifications: Vec<NotificationOut>,
+    /// How many are unread in all.
+    pub unread: i64,
+}
+
+/// `POST /notifications/read`: the ids to mark read, or `all`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MarkRead {
+    #[serde(default)]
+    pub ids: Option<Vec<Uuid>>,
+    #[serde(default)]
+    pub all: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Marked {
+    /// How many changed from unread to read.
+    pub marked: u64,
+    pub unread: i64,
+}
+
+const MAX_LIMIT: i64 = 200;
+
+/// `GET /notifications?unread=true&limit=50`.
+#[utoipa::path(get, path = "/notifications", tag = "notifications", security(("bearer" = [])),
+    params(("unread" = Option<bool>, Query, description = "only unread ones"),
+           ("limit" = Option<i64>, Query, description = "at most this many (1–200, default 50)")),
+    responses((status = 200, body = NotificationList), (status = 400, body = super::dto::ErrorBody),
+        (status = 401, body = super::dto::ErrorBody), (status = 503, body = super::dto::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Json<NotificationList>, ApiError> {
+    let Query(query) = query
+        .map_err(|_| ApiError::new(ErrorCode::BadRequest, "the query string cannot be read"))?;
+    let unread_only = match query.get("unread").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                "unread must be true or false",
+            ))
+        }
+    };
+    let limit = match query.get("limit") {
+        None => 50,
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::BadRequest,
+                    format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
+                )
+            })?,
+    };
+    let rows = notifications::list(&state.pg, user, unread_only, limit).await?;
+    let unread = notifications::unread(&state.pg, user).await?;
+    Ok(Json(NotificationList {
+        notifications: rows
+            .into_iter()
+            .map(|r| NotificationOut {
+                id: r.id,
+                strategy_id: r.strategy_id,
+                kind: r.kind,
+                title: r.title,
+                body: r.body,
+                data: r.data,
+                created_at: r.created_at,
+                read_at: r.read_at,
+            })
+            .collect(),
+        unread,
+    }))
+}
+
+/// `POST /notifications/read {ids}` or `{all: true}`.
+#[utoipa::path(post, path = "/notifications/read", tag = "notifications", security(("bearer" = [])),
+    request_body = MarkRead,
+    responses((status = 200, body = Marked), (status = 400, body = super::dto::ErrorBody),
+        (status = 401, body = super::dto::ErrorBody), (status = 503, body = super::dto::ErrorBody)))]
+pub async fn mark_read(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiJson(body): ApiJson<MarkRead>,
+) -> Result<Json<Marked>, ApiError> {
+    let ids = match (body.ids, body.all) {
+        (Some(ids), None | Some(false)) if !ids.is_empty() && ids.len() <= 500 => Some(ids),
+        (None, Some(true)) => None,
+        _ => {
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                "give ids (1 to 500 of them) or all: true",
+            ))
+        }
+    };
+    let marked =
+        notifications::mark_read(&state.pg, user, ids.as_deref(), state.clock.now()).await?;
+    let unread = notifications::unread(&state.pg, user).await?;
+    Ok(Json(Marked { marked, unread }))
+}

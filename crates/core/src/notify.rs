@@ -1,0 +1,285 @@
+//! What the trader is told, in plain words: the kinds of notification and their texts. Money
+//! is integer paise throughout; a P&L is the exit's average less the entry's, times the
+//! quantity sold.
+
+use crate::order::EventKind;
+
+/// The kinds of notification a trader can receive (and choose among).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NoticeKind {
+    EntryFilled,
+    ExitFilled,
+    StopLossHit,
+    OrderRejected,
+    ExitUnfilled,
+    LoginNeeded,
+    StrategyFailed,
+    DailySummary,
+}
+
+impl NoticeKind {
+    pub const ALL: [NoticeKind; 8] = [
+        NoticeKind::EntryFilled,
+        NoticeKind::ExitFilled,
+        NoticeKind::StopLossHit,
+        NoticeKind::OrderRejected,
+        NoticeKind::ExitUnfilled,
+        NoticeKind::LoginNeeded,
+        NoticeKind::StrategyFailed,
+        NoticeKind::DailySummary,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::EntryFilled => "entry_filled",
+            NoticeKind::ExitFilled => "exit_filled",
+            NoticeKind::StopLossHit => "stop_loss_hit",
+            NoticeKind::OrderRejected => "order_rejected",
+            NoticeKind::ExitUnfilled => "exit_unfilled",
+            NoticeKind::LoginNeeded => "login_needed",
+            NoticeKind::StrategyFailed => "strategy_failed",
+            NoticeKind::DailySummary => "daily_summary",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// A notification's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub title: String,
+    pub body: String,
+    /// The day's realised P&L of the strategy, in paise, when this notice closes a position.
+    pub pnl_paise: Option<i64>,
+}
+
+/// A leg's final status, as the notice about it needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct LegOutcome<'a> {
+    pub event: EventKind,
+    /// `COMPLETE`, `REJECTED` or `CANCELLED`.
+    pub status: &'a str,
+    pub symbol: &'a str,
+    /// What was asked.
+    pub quantity: i64,
+    pub filled: i64,
+    pub average_paise: Option<i64>,
+    /// The day's entry's average fill price, for an exit's P&L.
+    pub entry_average_paise: Option<i64>,
+    /// The broker's message, for a refusal.
+    pub message: Option<&'a str>,
+}
+
+/// `₹3,500.05`: rupees with Indian digit grouping (lakhs, crores), from paise.
+pub fn rupees(paise: i64) -> String {
+    let sign = if paise < 0 { "-" } else { "" };
+    let abs = paise.unsigned_abs();
+    let (whole, frac) = (abs / 100, abs % 100);
+    let digits = whole.to_string();
+    let grouped = if digits.len() <= 3 {
+        digits
+    } else {
+        let (head, last3) = digits.split_at(digits.len() - 3);
+        let mut parts: Vec<String> = Vec::new();
+        let mut rest = head;
+        while rest.len() > 2 {
+            let (a, b) = rest.split_at(rest.len() - 2);
+            parts.push(b.to_owned());
+            rest = a;
+        }
+        if !rest.is_empty() {
+            parts.push(rest.to_owned());
+        }
+        parts.reverse();
+        format!("{},{last3}", parts.join(","))
+    };
+    format!("{sign}₹{grouped}.{frac:02}")
+}
+
+/// A P&L with its sign always shown: `+₹50.00`, `-₹12.50`, `₹0.00`.
+pub fn signed_rupees(paise: i64) -> String {
+    match paise {
+        0 => rupees(0),
+        p if p > 0 => format!("+{}", rupees(p)),
+        p => rupees(p),
+    }
+}
+
+/// The notice about a leg that became final; `None` when there is nothing to tell (an exit
+/// that found nothing to sell is told elsewhere).
+pub fn leg_notice(leg: &LegOutcome<'_>) -> Option<Notice> {
+    let at = |paise: Option<i64>| {
+        paise
+            .map(|p| format!(" at {}", rupees(p)))
+            .unwrap_or_default()
+    };
+    let reason = leg
+        .message
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .map(|m| format!(": {m}"))
+        .unwrap_or_default();
+    let filled_all = leg.status == "COMPLETE";
+    match leg.event {
+        EventKind::Buy if filled_all || leg.filled > 0 => {
+            let body = if filled_all {
+                format!("{} {}{}.", leg.filled, leg.symbol, at(leg.average_paise))
+            } else {
+                format!(
+                    "{} of {} {}{}; the broker {} the rest{reason}. The exit sells what was bought.",
+                    leg.filled,
+                    leg.quantity,
+                    leg.symbol,
+                    at(leg.average_paise),
+                    leg.status.to_lowercase()
+                )
+            };
+            Some(Notice {
+                kind: NoticeKind::EntryFilled,
+                title: format!("Bought {}", leg.symbol),
+                body,
+                pnl_paise: None,
+            })
+        }
+        EventKind::Buy => Some(Notice {
+            kind: NoticeKind::OrderRejected,
+            title: format!("Buy of {} not filled", leg.symbol),
+            body: format!(
+                "The broker {} the buy of {} {}{reason}. Nothing is held.",
+                leg.status.to_lowercase(),
+                leg.quantity,
+                leg.symbol
+            ),
+            pnl_paise: None,
+        }),
+        EventKind::Sell | EventKind::StopLoss if filled_all => {
+            let pnl = match (leg.average_paise, leg.entry_average_paise) {
+                (Some(exit), Some(entry)) => Some((exit - entry) * leg.filled),
+                _ => None,
+            };
+            let pnl_text = pnl
+                .map(|p| format!(" P&L {}.", signed_rupees(p)))
+                .unwrap_or_default();
+            let (kind, title) = if leg.event == EventKind::StopLoss {
+                (NoticeKind::StopLossHit, format!("Stop-loss hit on {}", leg.symbol))
+            } else {
+                (NoticeKind::ExitFilled, format!("Sold {}", leg.symbol))
+            };
+            Some(Notice {
+                kind,
+                title,
+                body: format!(
+                    "Sold {} {}{}.{pnl_text}",
+                    leg.filled,
+                    leg.symbol,
+                    at(leg.average_paise)
+                ),
+                pnl_paise: pnl,
+            })
+        }
+        EventKind::Sell | EventKind::StopLoss => Some(Notice {
+            kind: NoticeKind::OrderRejected,
+            title: format!("Exit of {} not filled", leg.symbol),
+            body: format!(
+                "The broker {} the sale of {} {}{reason}{}. The position may still be open: check it in Kite.",
+                leg.status.to_lowercase(),
+                leg.quantity,
+                leg.symbol,
+                if leg.filled > 0 {
+                    format!(" ({} were sold)", leg.filled)
+                } else {
+                    String::new()
+                }
+            ),
+            pnl_paise: None,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leg(event: EventKind, status: &str, filled: i64, avg: Option<i64>) -> LegOutcome<'static> {
+        LegOutcome {
+            event,
+            status: if status == "COMPLETE" {
+                "COMPLETE"
+            } else if status == "CANCELLED" {
+                "CANCELLED"
+            } else {
+                "REJECTED"
+            },
+            symbol: "TCS",
+            quantity: 5,
+            filled,
+            average_paise: avg,
+            entry_average_paise: Some(350_000),
+            message: Some("Insufficient funds"),
+        }
+    }
+
+    #[test]
+    fn rupees_are_grouped_the_indian_way() {
+        assert_eq!(rupees(5), "₹0.05");
+        assert_eq!(rupees(350_005), "₹3,500.05");
+        assert_eq!(rupees(1_234_567_890), "₹1,23,45,678.90");
+        assert_eq!(rupees(-1_250), "-₹12.50");
+        assert_eq!(signed_rupees(5_000), "+₹50.00");
+        assert_eq!(signed_rupees(0), "₹0.00");
+        assert_eq!(signed_rupees(-5_000), "-₹50.00");
+    }
+
+    #[test]
+    fn each_final_leg_says_what_happened() {
+        let bought =
+            leg_notice(&leg(EventKind::Buy, "COMPLETE", 5, Some(350_000))).expect("a notice");
+        assert_eq!(bought.kind, NoticeKind::EntryFilled);
+        assert_eq!(
+            (bought.title.as_str(), bought.body.as_str()),
+            ("Bought TCS", "5 TCS at ₹3,500.00.")
+        );
+
+        let partial =
+            leg_notice(&leg(EventKind::Buy, "CANCELLED", 3, Some(350_000))).expect("a notice");
+        assert_eq!(partial.kind, NoticeKind::EntryFilled);
+        assert!(
+            partial
+                .body
+                .starts_with("3 of 5 TCS at ₹3,500.00; the broker cancelled the rest"),
+            "{}",
+            partial.body
+        );
+
+        let refused = leg_notice(&leg(EventKind::Buy, "REJECTED", 0, None)).expect("a notice");
+        assert_eq!(refused.kind, NoticeKind::OrderRejected);
+        assert_eq!(
+            refused.body,
+            "The broker rejected the buy of 5 TCS: Insufficient funds. Nothing is held."
+        );
+
+        let sold =
+            leg_notice(&leg(EventKind::Sell, "COMPLETE", 5, Some(351_050))).expect("a notice");
+        assert_eq!(sold.kind, NoticeKind::ExitFilled);
+        assert_eq!(sold.body, "Sold 5 TCS at ₹3,510.50. P&L +₹52.50.");
+        assert_eq!(sold.pnl_paise, Some(5_250));
+
+        let stopped =
+            leg_notice(&leg(EventKind::StopLoss, "COMPLETE", 5, Some(349_000))).expect("a notice");
+        assert_eq!(stopped.kind, NoticeKind::StopLossHit);
+        assert_eq!(stopped.title, "Stop-loss hit on TCS");
+        assert_eq!(stopped.pnl_paise, Some(-5_000));
+        assert!(stopped.body.ends_with("P&L -₹50.00."), "{}", stopped.body);
+
+        let stuck = leg_notice(&leg(EventKind::Sell, "REJECTED", 0, None)).expect("a notice");
+        assert_eq!(stuck.kind, NoticeKind::OrderRejected);
+        assert!(stuck.body.contains("may still be open"), "{}", stuck.body);
+        for k in NoticeKind::ALL {
+            assert_eq!(NoticeKind::parse(k.as_str()), Some(k));
+        }
+    }
+}
