@@ -52,7 +52,7 @@ module "database" {
   name                         = local.name
   subnet_ids                   = module.network.private_subnet_ids
   vpc_id                       = module.network.vpc_id
-  client_security_group_ids    = [module.functions.security_group_id]
+  client_security_group_ids    = [module.functions.security_group_id, module.feed_worker.security_group_id]
   kms_key_arn                  = module.kms.platform_key_arn
   instance_class               = var.db_instance_class
   engine_version               = var.db_engine_version
@@ -182,6 +182,15 @@ module "feed_worker" {
   orders_queue_arn   = module.queue.orders_queue_arn
   orders_queue_url   = module.queue.orders_queue_url
   kite_api_key       = var.kite_api_key
+  broker_key_id      = var.broker_key_id
+
+  database = {
+    address = module.database.address
+    port    = module.database.port
+    name    = module.database.db_name
+  }
+  database_secret_arn         = module.database.master_user_secret_arn
+  database_secret_kms_key_arn = module.kms.platform_key_arn
 
   secret_arns = {
     redis             = module.cache.secret_arn

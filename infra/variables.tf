@@ -314,7 +314,7 @@ variable "db_performance_insights" {
 }
 
 variable "db_password_rotation_days" {
-  description = "Days between rotations of the RDS-managed master password. The Lambdas fetch the password at cold start; a warm instance opening a new connection after a rotation is refused until it is recycled, so rotations stay rare."
+  description = "Days between rotations of the RDS-managed master password. The Lambdas fetch the password at cold start and the feed worker when its task starts; a warm instance (or the running feed worker) opening a new connection after a rotation is refused until it is recycled, so rotations stay rare."
   type        = number
   default     = 365
 
