@@ -138,11 +138,10 @@ module "functions" {
   }
 
   secret_arns = {
-    database          = module.database.master_user_secret_arn
-    redis             = module.cache.secret_arn
-    jwt               = module.secrets.jwt_secret_arn
-    broker_key        = module.secrets.broker_key_secret_arn
-    kite_access_token = module.secrets.kite_access_token_secret_arn
+    database   = module.database.master_user_secret_arn
+    redis      = module.cache.secret_arn
+    jwt        = module.secrets.jwt_secret_arn
+    broker_key = module.secrets.broker_key_secret_arn
   }
 
   secret_kms_key_arns = [module.kms.platform_key_arn, module.kms.broker_key_arn]
@@ -193,10 +192,9 @@ module "feed_worker" {
   database_secret_kms_key_arn = module.kms.platform_key_arn
 
   secret_arns = {
-    redis             = module.cache.secret_arn
-    jwt               = module.secrets.jwt_secret_arn
-    broker_key        = module.secrets.broker_key_secret_arn
-    kite_access_token = module.secrets.kite_access_token_secret_arn
+    redis      = module.cache.secret_arn
+    jwt        = module.secrets.jwt_secret_arn
+    broker_key = module.secrets.broker_key_secret_arn
   }
   secret_kms_key_arns = [module.kms.platform_key_arn, module.kms.broker_key_arn]
 }

@@ -207,7 +207,7 @@ variable "log_retention_days" {
 # --- application settings -------------------------------------------------------------------
 
 variable "kite_api_key" {
-  description = "The platform's Kite Connect api_key (ALGO_KITE_API_KEY). Not a secret: it appears in Kite's login URL. The access token is a secret and lives in Secrets Manager."
+  description = "The platform's Kite Connect api_key (ALGO_KITE_API_KEY). Not a secret: it appears in Kite's login URL. No access token is configured: market data runs on the trader's login of the day, stored by the app."
   type        = string
 
   validation {

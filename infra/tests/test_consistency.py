@@ -195,7 +195,7 @@ def secret_vars() -> dict[str, str]:
     """SECRET_VARS in crates/store/src/aws/secrets.rs: setting -> the variable with its secret's ARN."""
     text = (STORE_AWS / "secrets.rs").read_text()
     pairs = re.findall(r'var:\s*"([A-Z][A-Z0-9_]*)",\s*arn_var:\s*"([A-Z][A-Z0-9_]*)"', text)
-    assert len(pairs) >= 5, pairs
+    assert len(pairs) >= 4, pairs
     return dict(pairs)
 
 
@@ -500,7 +500,7 @@ def test_feed_worker_gets_what_its_code_reads():
     _, worker_key_id = trace_var(module, env["ALGO_BROKER_KEY_ID"])
     _, lambda_key_id = trace_var(lambda_by_package("api")[0], lambda_environment("api")["ALGO_BROKER_KEY_ID"])
     assert worker_key_id == lambda_key_id == "var.broker_key_id", (worker_key_id, lambda_key_id)
-    for name in ("REDIS_URL", "ALGO_JWT_SECRET", "ALGO_BROKER_KEY", "ALGO_KITE_ACCESS_TOKEN"):
+    for name in ("REDIS_URL", "ALGO_JWT_SECRET", "ALGO_BROKER_KEY"):
         assert name in secrets, f"{name} must come from Secrets Manager, not a plain variable"
     health = module.locals["container"]["healthCheck"]["command"]
     assert "http://127.0.0.1:8081/health" in health, health
@@ -525,6 +525,30 @@ def test_the_feed_worker_reaches_the_database():
     _, _, statements = role_grants(module, role_of(module, task_def["task_role_arn"]))
     reads = [st for st in statements if "secretsmanager:GetSecretValue" in st["actions"]]
     assert [r for st in reads for r in st["resources"]] == ["${var.database_secret_arn}"], reads
+
+
+KITE_TOKEN = re.compile(r"kite[_-]?access[_-]?token", re.I)
+
+
+def test_no_kite_access_token_is_kept_or_configured():
+    """Market data runs on the trader's login of the day (stored in Postgres): no secret, variable,
+    output or setting holds a Kite access token, so there is nothing to put there each morning."""
+    for tf in sorted(INFRA.rglob("*.tf")):
+        if ".terraform" in tf.parts:
+            continue
+        text = strip_comments(tf.read_text())
+        assert not KITE_TOKEN.search(text), f"{tf.relative_to(ROOT)} still names a Kite access token"
+    for m in modules().values():
+        for name, value in m.locals.items():
+            if isinstance(value, dict):
+                assert not [k for k in value if KITE_TOKEN.search(k)], f"{m} local.{name}"
+    assert not [v for v in secret_vars() if KITE_TOKEN.search(v)], "SECRET_VARS (crates/store/src/aws/secrets.rs)"
+    assert not [v for v in aws_profile_env() if KITE_TOKEN.search(v)], "AWS_PROFILE_ENV (crates/app/src/config.rs)"
+    assert not [v for v in config_required_env() if KITE_TOKEN.search(v)], "required(...) in config.rs"
+    readme = (INFRA / "README.md").read_text()
+    assert not re.search(r"put-secret-value[^\n]*kite|kite_access_token_secret_arn", readme, re.I), (
+        "infra/README.md still has the daily token step"
+    )
 
 
 def test_the_calendar_is_never_always_open():

@@ -35,10 +35,9 @@ locals {
   # the values never pass through Terraform. The broker key opens the stored Kite sessions;
   # Config::from_env in the AWS profile requires the JWT secret though the worker does not use it.
   secrets = {
-    REDIS_URL              = "${var.secret_arns.redis}:url::"
-    ALGO_JWT_SECRET        = var.secret_arns.jwt
-    ALGO_BROKER_KEY        = var.secret_arns.broker_key
-    ALGO_KITE_ACCESS_TOKEN = var.secret_arns.kite_access_token
+    REDIS_URL       = "${var.secret_arns.redis}:url::"
+    ALGO_JWT_SECRET = var.secret_arns.jwt
+    ALGO_BROKER_KEY = var.secret_arns.broker_key
   }
 
   container = {
@@ -120,7 +119,7 @@ data "aws_iam_policy_document" "execution" {
   statement {
     sid       = "InjectSecrets"
     actions   = ["secretsmanager:GetSecretValue"]
-    resources = [var.secret_arns.redis, var.secret_arns.jwt, var.secret_arns.broker_key, var.secret_arns.kite_access_token]
+    resources = [var.secret_arns.redis, var.secret_arns.jwt, var.secret_arns.broker_key]
   }
 
   statement {

@@ -98,12 +98,11 @@ variable "database_secret_kms_key_arn" {
 }
 
 variable "secret_arns" {
-  description = "Secrets injected into the container: redis (JSON with url), jwt, broker_key, kite_access_token."
+  description = "Secrets injected into the container: redis (JSON with url), jwt, broker_key."
   type = object({
-    redis             = string
-    jwt               = string
-    broker_key        = string
-    kite_access_token = string
+    redis      = string
+    jwt        = string
+    broker_key = string
   })
 }
 
