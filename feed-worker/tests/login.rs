@@ -2,7 +2,8 @@
 //! `ALGO_KITE_ACCESS_TOKEN`, on real Postgres and Redis and the simulator over real HTTP and
 //! WebSocket. It waits for a login, dials the ticker with the session a login saves within
 //! seconds (no restart), stops dialling when Kite refuses that session, takes the next login's,
-//! and stops cleanly on SIGTERM.
+//! and stops cleanly on SIGTERM. Waiting for a login keeps its health check passing: a new task
+//! would wait too.
 #![allow(unused_crate_dependencies)] // integration tests link every dependency of the crate
 
 use std::process::{Child, Command, Stdio};
@@ -72,33 +73,35 @@ async fn post(app: &axum::Router, path: &str, token: Option<&str>, body: Value) 
     body
 }
 
-/// Polls the worker's health until `cond` holds; returns how long that took.
-async fn health_until(port: u16, what: &str, cond: impl Fn(&Value) -> bool) -> Duration {
+/// Polls the worker's health until `cond` holds on its status and body; returns how long that
+/// took.
+async fn health_until(port: u16, what: &str, cond: impl Fn(u16, &Value) -> bool) -> Duration {
     let http = reqwest::Client::new();
     let started = Instant::now();
-    let mut last = Value::Null;
+    let mut last = (0, Value::Null);
     while started.elapsed() < Duration::from_secs(20) {
         if let Ok(r) = http
             .get(format!("http://127.0.0.1:{port}/health"))
             .send()
             .await
         {
-            last = r.json().await.unwrap_or(Value::Null);
-            if cond(&last) {
+            last = (r.status().as_u16(), r.json().await.unwrap_or(Value::Null));
+            if cond(last.0, &last.1) {
                 return started.elapsed();
             }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("timed out waiting for {what}: {last}");
+    panic!("timed out waiting for {what}: {} {}", last.0, last.1);
 }
 
-fn waiting(h: &Value) -> bool {
-    h["waiting_for_login"] == true && h["connections"] == 0
+/// Connected to nothing, saying it waits for a login, and passing the health check (200).
+fn waiting(status: u16, h: &Value) -> bool {
+    status == 200 && h["waiting_for_login"] == true && h["connections"] == 0
 }
 
-fn connected(h: &Value) -> bool {
-    h["waiting_for_login"] == false && h["connections"].as_u64().unwrap_or(0) >= 1
+fn connected(status: u16, h: &Value) -> bool {
+    status == 200 && h["waiting_for_login"] == false && h["connections"].as_u64().unwrap_or(0) >= 1
 }
 
 #[tokio::test]
