@@ -418,6 +418,52 @@ async fn the_watcher_waits_for_a_login_and_picks_the_new_session_up_without_a_re
     s.shutdown().await;
 }
 
+/// [`with_keys`] for a user signed up here: its access and refresh tokens.
+async fn signed_up_with_keys(s: &TestSystem) -> (String, String) {
+    s.sim_post(
+        "/_sim/accounts",
+        json!({ "api_key": "sim_key", "api_secret": "sim_secret", "access_token": "sim_token",
+                "user_id": "SIM001", "user_name": "Sim Trader", "redirect_url": CALLBACK }),
+    )
+    .await;
+    let email = format!("{}@example.com", uuid::Uuid::new_v4().simple());
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/auth/register",
+            None,
+            Some(json!({ "email": email, "password": "long enough pw" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let token = body["access_token"].as_str().expect("access").to_owned();
+    let refresh = body["refresh_token"].as_str().expect("refresh").to_owned();
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/broker/keys",
+            Some(&token),
+            Some(json!({ "api_key": "sim_key", "secret_key": "sim_secret" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    (token, refresh)
+}
+
+/// A new access token for `refresh` (`POST /auth/refresh`).
+async fn refreshed(s: &TestSystem, refresh: &str) -> String {
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/auth/refresh",
+            None,
+            Some(json!({ "refresh_token": refresh })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["access_token"].as_str().expect("access").to_owned()
+}
+
 /// `POST /strategy/create` of `symbol` at times far from the clock's.
 async fn create(s: &TestSystem, token: &str, symbol: &str) -> (StatusCode, serde_json::Value) {
     s.call(
@@ -457,7 +503,7 @@ async fn refused_for_login(s: &TestSystem, token: &str, symbol: &str, saved: usi
 async fn strategy_create_looks_the_symbol_up_with_the_days_login() {
     let clock = std::sync::Arc::new(algo_core::OffsetClock::at(ist((2026, 12, 7), (8, 0, 0))));
     let s = TestSystem::builder().clock(clock.clone()).start().await;
-    let token = with_keys(&s).await;
+    let (token, refresh) = signed_up_with_keys(&s).await;
     assert!(
         s.config.kite_access_token.0.is_empty(),
         "no market-data token configured"
@@ -471,6 +517,9 @@ async fn strategy_create_looks_the_symbol_up_with_the_days_login() {
     s.sim_post("/_sim/tokens/expire", json!({ "api_key": "sim_key" }))
         .await;
     clock.set(ist((2026, 12, 8), (8, 0, 0)));
+    // Where access tokens live on the injected clock, yesterday's has expired: refresh, as the
+    // app does.
+    let token = refreshed(&s, &refresh).await;
     refused_for_login(&s, &token, "INFY", 1).await;
     log_in(&s, &token).await;
     let (status, body) = create(&s, &token, "INFY").await;
