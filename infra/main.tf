@@ -52,7 +52,7 @@ module "database" {
   name                         = local.name
   subnet_ids                   = module.network.private_subnet_ids
   vpc_id                       = module.network.vpc_id
-  client_security_group_ids    = [module.functions.security_group_id]
+  client_security_group_ids    = [module.functions.security_group_id, module.feed_worker.security_group_id]
   kms_key_arn                  = module.kms.platform_key_arn
   instance_class               = var.db_instance_class
   engine_version               = var.db_engine_version
@@ -138,11 +138,10 @@ module "functions" {
   }
 
   secret_arns = {
-    database          = module.database.master_user_secret_arn
-    redis             = module.cache.secret_arn
-    jwt               = module.secrets.jwt_secret_arn
-    broker_key        = module.secrets.broker_key_secret_arn
-    kite_access_token = module.secrets.kite_access_token_secret_arn
+    database   = module.database.master_user_secret_arn
+    redis      = module.cache.secret_arn
+    jwt        = module.secrets.jwt_secret_arn
+    broker_key = module.secrets.broker_key_secret_arn
   }
 
   secret_kms_key_arns = [module.kms.platform_key_arn, module.kms.broker_key_arn]
@@ -182,12 +181,20 @@ module "feed_worker" {
   orders_queue_arn   = module.queue.orders_queue_arn
   orders_queue_url   = module.queue.orders_queue_url
   kite_api_key       = var.kite_api_key
+  broker_key_id      = var.broker_key_id
+
+  database = {
+    address = module.database.address
+    port    = module.database.port
+    name    = module.database.db_name
+  }
+  database_secret_arn         = module.database.master_user_secret_arn
+  database_secret_kms_key_arn = module.kms.platform_key_arn
 
   secret_arns = {
-    redis             = module.cache.secret_arn
-    jwt               = module.secrets.jwt_secret_arn
-    broker_key        = module.secrets.broker_key_secret_arn
-    kite_access_token = module.secrets.kite_access_token_secret_arn
+    redis      = module.cache.secret_arn
+    jwt        = module.secrets.jwt_secret_arn
+    broker_key = module.secrets.broker_key_secret_arn
   }
   secret_kms_key_arns = [module.kms.platform_key_arn, module.kms.broker_key_arn]
 }

@@ -23,11 +23,6 @@ output "broker_kms_key_alias" {
   value       = module.kms.broker_key_alias
 }
 
-output "kite_access_token_secret_arn" {
-  description = "Secret to put the day's Kite access token into."
-  value       = module.secrets.kite_access_token_secret_arn
-}
-
 output "database_master_secret_arn" {
   description = "RDS-managed secret with the master user's password."
   value       = module.database.master_user_secret_arn

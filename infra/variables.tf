@@ -207,7 +207,7 @@ variable "log_retention_days" {
 # --- application settings -------------------------------------------------------------------
 
 variable "kite_api_key" {
-  description = "The platform's Kite Connect api_key (ALGO_KITE_API_KEY). Not a secret: it appears in Kite's login URL. The access token is a secret and lives in Secrets Manager."
+  description = "The platform's Kite Connect api_key (ALGO_KITE_API_KEY). Not a secret: it appears in Kite's login URL. No access token is configured: market data runs on the trader's login of the day, stored by the app."
   type        = string
 
   validation {
@@ -314,7 +314,7 @@ variable "db_performance_insights" {
 }
 
 variable "db_password_rotation_days" {
-  description = "Days between rotations of the RDS-managed master password. The Lambdas fetch the password at cold start; a warm instance opening a new connection after a rotation is refused until it is recycled, so rotations stay rare."
+  description = "Days between rotations of the RDS-managed master password. The Lambdas fetch the password at cold start and the feed worker when its task starts; a warm instance (or the running feed worker) opening a new connection after a rotation is refused until it is recycled, so rotations stay rare."
   type        = number
   default     = 365
 

@@ -4,14 +4,19 @@
 //!
 //! `ALGO_KITE_WS_URL` is the ticker (`wss://ws.kite.trade`), `ALGO_ORDERS_QUEUE_URL` the SQS
 //! FIFO queue (when unset, the self-hosted Redis queue), `ALGO_FEED_HEALTH_PORT` the health port.
+//! The ticker's token is the trader's login of the day, read from Postgres (`DATABASE_URL`;
+//! in AWS its credentials come from `DATABASE_SECRET_ARN`) and opened with `ALGO_BROKER_KEY` /
+//! `ALGO_BROKER_KEY_ID`; `ALGO_KITE_ACCESS_TOKEN`, when set, is used only while there is none.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use algo_app::broker::crypto::BrokerCipher;
 use algo_app::config::{Config, Profile};
+use algo_app::feed::token::{deployment_token, StoredToken};
 use algo_app::feed::{health_router, FeedConfig, FeedWorker};
-use algo_core::{CalendarKind, SystemClock};
+use algo_core::{CalendarKind, Clock, SystemClock};
 use algo_kite::{KiteHttp, Secret};
 use algo_store::ports::OrderQueue;
 use algo_store::redis::queue::RedisQueue;
@@ -30,31 +35,45 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let queue_url = env("ALGO_ORDERS_QUEUE_URL");
-    let profile = if queue_url.is_some() {
-        Profile::Aws
-    } else {
-        Profile::SelfHosted
+    let sdk = match queue_url {
+        Some(_) => Some(algo_store::aws::sdk_config().await),
+        None => None,
     };
-    let config = Config::from_env(profile, CalendarKind::Nse)?;
+    let config = match &sdk {
+        // The AWS profile: settings whose *_SECRET_ARN is set come from Secrets Manager (the
+        // database credentials); ECS injects the other secrets as variables.
+        Some(sdk) => Config::from_lookup(
+            algo_store::aws::secrets::env_with_secrets(sdk).await?,
+            Profile::Aws,
+            CalendarKind::Nse,
+        )?,
+        None => Config::from_env(Profile::SelfHosted, CalendarKind::Nse)?,
+    };
+    let pg = algo_store::postgres::pool(&config.database_url, config.store_timeout)
+        .context("DATABASE_URL")?;
+    let key: [u8; 32] = config
+        .broker_key
+        .0
+        .as_slice()
+        .try_into()
+        .context("ALGO_BROKER_KEY must be 32 bytes")?;
     let redis = RedisStore::new(
         &config.redis_url,
         config.redis_prefix.clone(),
         config.store_timeout,
     )
     .context("REDIS_URL")?;
-    let queue: Arc<dyn OrderQueue> = match queue_url {
-        Some(url) => Arc::new(algo_store::aws::sqs::SqsQueue::new(
-            &algo_store::aws::sdk_config().await,
-            url,
-        )),
-        None => Arc::new(RedisQueue::new(redis.clone())),
+    let queue: Arc<dyn OrderQueue> = match (queue_url, &sdk) {
+        (Some(url), Some(sdk)) => Arc::new(algo_store::aws::sqs::SqsQueue::new(sdk, url)),
+        _ => Arc::new(RedisQueue::new(redis.clone())),
     };
     let ws_url = env("ALGO_KITE_WS_URL").unwrap_or_else(|| "wss://ws.kite.trade".into());
     let token = Secret::new(String::from_utf8_lossy(&config.kite_access_token.0).into_owned());
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let worker = FeedWorker::new(
         redis,
         queue,
-        Arc::new(SystemClock),
+        clock.clone(),
         KiteHttp::new(&config.kite_url, config.kite_timeout)?,
         FeedConfig {
             ws_url,
@@ -62,6 +81,16 @@ async fn main() -> anyhow::Result<()> {
             access_token: token,
         },
     );
+    // The trader's login of the day, picked up within seconds; until one exists the worker
+    // connects to nothing and its health says waiting_for_login.
+    worker.use_token_source(deployment_token(
+        StoredToken {
+            pg,
+            cipher: BrokerCipher::new(&key, config.broker_key_id.clone()),
+            clock,
+        },
+        &config,
+    ));
     let port: u16 = env("ALGO_FEED_HEALTH_PORT")
         .map(|p| p.parse())
         .transpose()

@@ -195,7 +195,7 @@ def secret_vars() -> dict[str, str]:
     """SECRET_VARS in crates/store/src/aws/secrets.rs: setting -> the variable with its secret's ARN."""
     text = (STORE_AWS / "secrets.rs").read_text()
     pairs = re.findall(r'var:\s*"([A-Z][A-Z0-9_]*)",\s*arn_var:\s*"([A-Z][A-Z0-9_]*)"', text)
-    assert len(pairs) >= 5, pairs
+    assert len(pairs) >= 4, pairs
     return dict(pairs)
 
 
@@ -288,7 +288,10 @@ COMPONENTS = {
     },
     "feed_worker_task": {
         "src": ["feed-worker/src"],
-        "uses": {"SqsQueue": ["push"]},
+        # push for STOPLOSS events; value for the database credentials at start (ECS injects the
+        # other secrets with the execution role). Secrets Manager decrypts on the caller's behalf.
+        "uses": {"SqsQueue": ["push"], "SecretsManager": ["value"]},
+        "extra": {"kms:Decrypt"},
     },
 }
 
@@ -476,10 +479,28 @@ def test_feed_worker_gets_what_its_code_reads():
     # profile in feed-worker/src/main.rs (without it the worker silently uses a Redis queue).
     main_rs = (ROOT / "feed-worker" / "src" / "main.rs").read_text()
     assert 'env("ALGO_ORDERS_QUEUE_URL")' in main_rs
-    needed = set(config_required_env()) | {"REDIS_URL", "ALGO_ORDERS_QUEUE_URL"}
+    # The ticker's token is the login stored in Postgres (StoredToken), sealed under the broker
+    # key and its id: the database and both are needed, the credentials from their secret.
+    assert "StoredToken" in main_rs and "env_with_secrets" in main_rs, "feed-worker/src/main.rs"
+    needed = set(config_required_env()) | {
+        "REDIS_URL",
+        "ALGO_ORDERS_QUEUE_URL",
+        "DATABASE_URL",
+        "DATABASE_SECRET_ARN",
+        "ALGO_BROKER_KEY_ID",
+    }
     assert needed <= given, f"feed worker lacks {sorted(needed - given)}"
     assert not set(env) & set(secrets)
-    for name in ("REDIS_URL", "ALGO_JWT_SECRET", "ALGO_BROKER_KEY", "ALGO_KITE_ACCESS_TOKEN"):
+    # Host, port and database only, as on the Lambdas: the credentials are the secret's.
+    assert "@" not in env["DATABASE_URL"] and "password" not in env["DATABASE_URL"], env["DATABASE_URL"]
+    assert "sslmode=require" in env["DATABASE_URL"], env["DATABASE_URL"]
+    _, source = trace_var(module, env["DATABASE_SECRET_ARN"])
+    assert source == "module.database.master_user_secret_arn", source
+    # The same label the Lambdas seal the sessions under.
+    _, worker_key_id = trace_var(module, env["ALGO_BROKER_KEY_ID"])
+    _, lambda_key_id = trace_var(lambda_by_package("api")[0], lambda_environment("api")["ALGO_BROKER_KEY_ID"])
+    assert worker_key_id == lambda_key_id == "var.broker_key_id", (worker_key_id, lambda_key_id)
+    for name in ("REDIS_URL", "ALGO_JWT_SECRET", "ALGO_BROKER_KEY"):
         assert name in secrets, f"{name} must come from Secrets Manager, not a plain variable"
     health = module.locals["container"]["healthCheck"]["command"]
     assert "http://127.0.0.1:8081/health" in health, health
@@ -488,6 +509,46 @@ def test_feed_worker_gets_what_its_code_reads():
     service = single(list(module.of_type("aws_ecs_service").values()))
     assert service["desired_count"] == 1
     assert single(service["network_configuration"])["assign_public_ip"] is False
+
+
+def test_the_feed_worker_reaches_the_database():
+    module, _, task_def = one("aws_ecs_task_definition")
+    group = single(list(module.of_type("aws_security_group").values()))
+    postgres = [e for e in group["egress"] if e["from_port"] == 5432 and e["to_port"] == 5432]
+    assert postgres, "the feed worker's security group lets no Postgres out"
+    _, name, call = call_of(modules()[INFRA / "modules" / "database"])
+    assert name == "database"
+    clients = call["client_security_group_ids"]
+    assert "module.feed_worker.security_group_id" in str(clients), clients
+    assert module.outputs["security_group_id"]["value"] == "${aws_security_group.this.id}"
+    # Its task role reads that secret only.
+    _, _, statements = role_grants(module, role_of(module, task_def["task_role_arn"]))
+    reads = [st for st in statements if "secretsmanager:GetSecretValue" in st["actions"]]
+    assert [r for st in reads for r in st["resources"]] == ["${var.database_secret_arn}"], reads
+
+
+KITE_TOKEN = re.compile(r"kite[_-]?access[_-]?token", re.I)
+
+
+def test_no_kite_access_token_is_kept_or_configured():
+    """Market data runs on the trader's login of the day (stored in Postgres): no secret, variable,
+    output or setting holds a Kite access token, so there is nothing to put there each morning."""
+    for tf in sorted(INFRA.rglob("*.tf")):
+        if ".terraform" in tf.parts:
+            continue
+        text = strip_comments(tf.read_text())
+        assert not KITE_TOKEN.search(text), f"{tf.relative_to(ROOT)} still names a Kite access token"
+    for m in modules().values():
+        for name, value in m.locals.items():
+            if isinstance(value, dict):
+                assert not [k for k in value if KITE_TOKEN.search(k)], f"{m} local.{name}"
+    assert not [v for v in secret_vars() if KITE_TOKEN.search(v)], "SECRET_VARS (crates/store/src/aws/secrets.rs)"
+    assert not [v for v in aws_profile_env() if KITE_TOKEN.search(v)], "AWS_PROFILE_ENV (crates/app/src/config.rs)"
+    assert not [v for v in config_required_env() if KITE_TOKEN.search(v)], "required(...) in config.rs"
+    readme = (INFRA / "README.md").read_text()
+    assert not re.search(r"put-secret-value[^\n]*kite|kite_access_token_secret_arn", readme, re.I), (
+        "infra/README.md still has the daily token step"
+    )
 
 
 def test_the_calendar_is_never_always_open():

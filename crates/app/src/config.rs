@@ -62,9 +62,12 @@ pub struct Config {
     /// `ALGO_KITE_LOGIN_URL`: Kite's login page (`https://kite.zerodha.com/connect/login`
     /// when `ALGO_KITE_URL` is Kite's own API; otherwise the simulator's, beside its API).
     pub kite_login_url: String,
-    /// `ALGO_KITE_API_KEY` / `ALGO_KITE_ACCESS_TOKEN`: the platform's market-data credential
-    /// (instrument list, ticks).
+    /// `ALGO_KITE_API_KEY`: the api_key of the deployment's Kite Connect app.
     pub kite_api_key: String,
+    /// `ALGO_KITE_ACCESS_TOKEN` (optional, empty when unset): a market-data token to fall back
+    /// on while no login has saved one. Market data (instrument list, ticks) comes with the
+    /// trader's login of the day ([`crate::feed::token::deployment_token`]), so no profile needs
+    /// it, and a token put here dies at 06:00 IST the next morning.
     pub kite_access_token: SecretBytes,
     /// `ALGO_CORS_ORIGINS`: comma-separated origins of the app's web build; `*` allows any.
     pub cors_origins: Vec<String>,
@@ -191,8 +194,8 @@ impl Config {
             kite_timeout: millis("ALGO_KITE_TIMEOUT_MS", 5000)?,
             kite_api_key: required("ALGO_KITE_API_KEY")?.unwrap_or_else(|| "sim_key".into()),
             kite_access_token: SecretBytes(
-                required("ALGO_KITE_ACCESS_TOKEN")?
-                    .unwrap_or_else(|| "sim_token".into())
+                get("ALGO_KITE_ACCESS_TOKEN")
+                    .unwrap_or_default()
                     .into_bytes(),
             ),
             cors_origins: get("ALGO_CORS_ORIGINS")
@@ -297,7 +300,6 @@ pub const AWS_PROFILE_ENV: &[&str] = &[
     "ALGO_BROKER_KEY",
     "ALGO_BROKER_KEY_ID",
     "ALGO_KITE_API_KEY",
-    "ALGO_KITE_ACCESS_TOKEN",
     "ALGO_CORS_ORIGINS",
     "ALGO_SCHEDULE_GROUP",
     "ALGO_ORDERS_QUEUE_URL",
@@ -351,6 +353,10 @@ mod tests {
         assert_eq!(c.calendar, CalendarKind::Nse);
         assert_eq!(c.kite_url, "http://127.0.0.1:8090");
         assert_eq!(c.broker_key.0.len(), 32);
+        assert!(
+            c.kite_access_token.0.is_empty(),
+            "no market-data token unless one is set: the login's is used"
+        );
     }
 
     #[test]
@@ -363,11 +369,28 @@ mod tests {
                 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
             ),
             ("ALGO_KITE_API_KEY", "k"),
-            ("ALGO_KITE_ACCESS_TOKEN", "t"),
         ]);
-        let c = Config::from_lookup(&full, Profile::Aws, CalendarKind::Nse).expect("complete");
+        let c = Config::from_lookup(&full, Profile::Aws, CalendarKind::Nse)
+            .expect("complete without ALGO_KITE_ACCESS_TOKEN: the trader's login brings it");
         assert_eq!(c.kite_url, "https://api.kite.trade");
         assert!(c.cors_origins.is_empty());
+        assert!(c.kite_access_token.0.is_empty());
+        for name in ["ALGO_JWT_SECRET", "ALGO_BROKER_KEY", "ALGO_KITE_API_KEY"] {
+            let without = |k: &str| if k == name { None } else { full(k) };
+            assert!(
+                Config::from_lookup(without, Profile::Aws, CalendarKind::Nse).is_err(),
+                "{name} is required"
+            );
+        }
+        let with_token = |k: &str| {
+            if k == "ALGO_KITE_ACCESS_TOKEN" {
+                Some("t".to_string())
+            } else {
+                full(k)
+            }
+        };
+        let c = Config::from_lookup(with_token, Profile::Aws, CalendarKind::Nse).expect("valid");
+        assert_eq!(c.kite_access_token.0, b"t");
         let open = |k: &str| {
             if k == "ALGO_CALENDAR" {
                 Some("always-open".to_string())

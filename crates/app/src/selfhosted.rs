@@ -124,14 +124,14 @@ impl SelfHosted {
             calendar.clone(),
             clock.clone(),
         ));
-        let mut state = AppState::new(
+        let state = AppState::new(
             config,
             pg.clone(),
             redis.clone(),
             scheduler.clone(),
             queue.clone(),
+            clock.clone(),
         )?;
-        state.clock = clock.clone();
         let key: [u8; 32] = config
             .broker_key
             .0

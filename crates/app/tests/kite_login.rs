@@ -424,3 +424,134 @@ async fn the_watcher_waits_for_a_login_and_picks_the_new_session_up_without_a_re
     );
     s.shutdown().await;
 }
+
+/// [`with_keys`] for a user signed up here: its access and refresh tokens.
+async fn signed_up_with_keys(s: &TestSystem) -> (String, String) {
+    s.sim_post(
+        "/_sim/accounts",
+        json!({ "api_key": "sim_key", "api_secret": "sim_secret", "access_token": "sim_token",
+                "user_id": "SIM001", "user_name": "Sim Trader", "redirect_url": CALLBACK }),
+    )
+    .await;
+    let email = format!("{}@example.com", uuid::Uuid::new_v4().simple());
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/auth/register",
+            None,
+            Some(json!({ "email": email, "password": "long enough pw" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let token = body["access_token"].as_str().expect("access").to_owned();
+    let refresh = body["refresh_token"].as_str().expect("refresh").to_owned();
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/broker/keys",
+            Some(&token),
+            Some(json!({ "api_key": "sim_key", "secret_key": "sim_secret" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    (token, refresh)
+}
+
+/// A new access token for `refresh` (`POST /auth/refresh`).
+async fn refreshed(s: &TestSystem, refresh: &str) -> String {
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/auth/refresh",
+            None,
+            Some(json!({ "refresh_token": refresh })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["access_token"].as_str().expect("access").to_owned()
+}
+
+/// `POST /strategy/create` of `symbol` at times far from the clock's.
+async fn create(s: &TestSystem, token: &str, symbol: &str) -> (StatusCode, serde_json::Value) {
+    s.call(
+        Method::POST,
+        "/strategy/create",
+        Some(token),
+        Some(json!({ "symbol": symbol, "buy_time": "11:00:00", "sell_time": "12:00:00", "stop_loss": "1.00", "quantity": 1 })),
+    )
+    .await
+}
+
+async fn strategies(s: &TestSystem, token: &str) -> usize {
+    let (status, body) = s.call(Method::GET, "/strategies", Some(token), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["strategies"].as_array().map_or(0, Vec::len)
+}
+
+/// A create refused because nobody has a live Kite session: a clear error, nothing saved.
+async fn refused_for_login(s: &TestSystem, token: &str, symbol: &str, saved: usize) {
+    let (status, body) = create(s, token, symbol).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("BROKER_NOT_CONNECTED")),
+        "{body}"
+    );
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("log in to Kite"), "{body}");
+    assert_eq!(strategies(s, token).await, saved, "nothing saved");
+}
+
+// The instrument list behind strategy create runs on the trader's login too, with no
+// ALGO_KITE_ACCESS_TOKEN configured (one injected clock): before any login a create says to log
+// in to Kite and saves nothing; Monday's login looks TCS up; overnight Kite kills the token, and
+// on Tuesday the list is fetched again (yesterday's is not reused), so until Tuesday's login a
+// create says to log in, and after it the new session's list answers.
+#[tokio::test]
+async fn strategy_create_looks_the_symbol_up_with_the_days_login() {
+    let clock = std::sync::Arc::new(algo_core::OffsetClock::at(ist((2026, 12, 7), (8, 0, 0))));
+    let s = TestSystem::builder().clock(clock.clone()).start().await;
+    let (token, refresh) = signed_up_with_keys(&s).await;
+    assert!(
+        s.config.kite_access_token.0.is_empty(),
+        "no market-data token configured"
+    );
+    refused_for_login(&s, &token, "TCS", 0).await;
+
+    log_in(&s, &token).await;
+    let (status, body) = create(&s, &token, "TCS").await;
+    assert_eq!(status, StatusCode::CREATED, "Monday, on its login: {body}");
+
+    s.sim_post("/_sim/tokens/expire", json!({ "api_key": "sim_key" }))
+        .await;
+    clock.set(ist((2026, 12, 8), (8, 0, 0)));
+    // Where access tokens live on the injected clock, yesterday's has expired: refresh, as the
+    // app does.
+    let token = refreshed(&s, &refresh).await;
+    refused_for_login(&s, &token, "INFY", 1).await;
+    log_in(&s, &token).await;
+    let (status, body) = create(&s, &token, "INFY").await;
+    assert_eq!(status, StatusCode::CREATED, "Tuesday, on its login: {body}");
+    assert_eq!(strategies(&s, &token).await, 2);
+    s.shutdown().await;
+}
+
+// Kite refusing the session the list is fetched with (403 TokenException) is not retried with
+// that token: every create says to log in, with no second call to Kite, until a new login.
+#[tokio::test]
+async fn a_refused_session_is_not_retried_for_the_instrument_list() {
+    let s = TestSystem::builder().start().await;
+    let token = with_keys(&s).await;
+    log_in(&s, &token).await;
+    s.sim_post(
+        "/_sim/faults",
+        json!({ "kind": "instruments_token_exception", "count": 1 }),
+    )
+    .await;
+    refused_for_login(&s, &token, "TCS", 0).await;
+    // The fault is spent: asking Kite again with the refused token would now succeed.
+    refused_for_login(&s, &token, "TCS", 0).await;
+    log_in(&s, &token).await;
+    let (status, body) = create(&s, &token, "TCS").await;
+    assert_eq!(status, StatusCode::CREATED, "on the new login: {body}");
+    s.shutdown().await;
+}

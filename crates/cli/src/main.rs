@@ -64,7 +64,8 @@ enum Command {
     },
     /// Run the whole system against real Kite (or any Kite at ALGO_KITE_URL): the API, timers,
     /// executor, reconciler and stop-loss watcher in one process. Needs ALGO_JWT_SECRET,
-    /// ALGO_BROKER_KEY, and the market-data login ALGO_KITE_API_KEY / ALGO_KITE_ACCESS_TOKEN.
+    /// ALGO_BROKER_KEY and ALGO_KITE_API_KEY; market data runs on the trader's Kite login of the
+    /// day (ALGO_KITE_ACCESS_TOKEN, optional, is used only while there is none).
     Serve {
         /// API port.
         #[arg(long, default_value_t = 8080, env = "ALGO_PORT")]
@@ -316,7 +317,7 @@ async fn demo_user(app: &axum::Router) -> anyhow::Result<()> {
 }
 
 /// What `algo serve` needs from the environment, with no development fallback for any of it.
-const SERVE_REQUIRED: [(&str, &str); 4] = [
+const SERVE_REQUIRED: [(&str, &str); 3] = [
     (
         "ALGO_JWT_SECRET",
         "at least 32 random bytes, e.g. `openssl rand -base64 48`",
@@ -328,10 +329,6 @@ const SERVE_REQUIRED: [(&str, &str); 4] = [
     (
         "ALGO_KITE_API_KEY",
         "the api_key of your Kite Connect app (market data for stop-losses)",
-    ),
-    (
-        "ALGO_KITE_ACCESS_TOKEN",
-        "today's access token of that app's login (market data)",
     ),
 ];
 

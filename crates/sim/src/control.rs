@@ -10,7 +10,8 @@
 //!   0, in `VALIDATION PENDING` meanwhile), `partial_cancel` (fills `filled_quantity`, default
 //!   half, then `CANCELLED` by the exchange `delay_ms` later, default 0). Order-book lookups (`GET /orders` and
 //!   `GET /orders/{id}`, one queue for both): `orders_http_500`, `orders_http_429`,
-//!   `orders_timeout` (answer held `delay_ms`, default 15 000). Answers
+//!   `orders_timeout` (answer held `delay_ms`, default 15 000). Instrument dumps (`GET
+//!   /instruments…`): `instruments_token_exception`. Answers
 //!   `{kind,count,delay_ms,filled_quantity?}`.
 //! - `POST /_sim/accounts {api_key, api_secret, access_token, user_id?, user_name?,
 //!   redirect_url?}`: adds or replaces an account; `redirect_url` is where its logins go.

@@ -254,6 +254,14 @@ impl Exchange {
         }
     }
 
+    /// The fault the next instrument dump meets: an error to answer.
+    pub fn instruments_fault(&self) -> Result<(), KiteError> {
+        match self.lock().faults.take_instruments().map(|f| f.kind) {
+            Some(FaultKind::InstrumentsTokenException) => Err(KiteError::token()),
+            _ => Ok(()),
+        }
+    }
+
     /// The behaviours in force.
     pub fn behaviour(&self) -> Behaviour {
         self.lock().behaviour

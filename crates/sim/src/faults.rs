@@ -1,6 +1,6 @@
 //! Failures queued by `POST /_sim/faults`: for the next order placements, and, separately, for
-//! the next order-book lookups (`GET /orders`, `GET /orders/{id}`), so a test can fail one
-//! without the other.
+//! the next order-book lookups (`GET /orders`, `GET /orders/{id}`) and the next instrument
+//! dumps (`GET /instruments…`), so a test can fail one without the others.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -30,6 +30,10 @@ pub enum FaultKind {
     /// Lookups: the answer of `GET /orders` or `GET /orders/{id}` is held back for the delay
     /// (then sent, as it stands by then).
     OrdersTimeout,
+    /// Instrument dumps: 403 `TokenException` from `GET /instruments` or
+    /// `GET /instruments/{exchange}` (the dump is public, but a client that sends a dead token
+    /// must cope with Kite refusing it).
+    InstrumentsTokenException,
 }
 
 /// What a fault is consumed by.
@@ -39,11 +43,13 @@ pub enum FaultTarget {
     Placement,
     /// `GET /orders` and `GET /orders/{id}`.
     Lookup,
+    /// `GET /instruments` and `GET /instruments/{exchange}`.
+    Instruments,
 }
 
 impl FaultKind {
     /// Every kind, in the order [`FaultKind::parse`] documents them.
-    pub const ALL: [FaultKind; 9] = [
+    pub const ALL: [FaultKind; 10] = [
         FaultKind::Http429,
         FaultKind::Http500,
         FaultKind::Timeout,
@@ -53,11 +59,13 @@ impl FaultKind {
         FaultKind::OrdersHttp500,
         FaultKind::OrdersHttp429,
         FaultKind::OrdersTimeout,
+        FaultKind::InstrumentsTokenException,
     ];
 
     /// `http_429`, `http_500`, `timeout`, `token_exception`, `reject`, `partial_cancel`
     /// (placements);
-    /// `orders_http_500`, `orders_http_429`, `orders_timeout` (lookups).
+    /// `orders_http_500`, `orders_http_429`, `orders_timeout` (lookups);
+    /// `instruments_token_exception` (instrument dumps).
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == text)
     }
@@ -73,6 +81,7 @@ impl FaultKind {
             FaultKind::OrdersHttp500 => "orders_http_500",
             FaultKind::OrdersHttp429 => "orders_http_429",
             FaultKind::OrdersTimeout => "orders_timeout",
+            FaultKind::InstrumentsTokenException => "instruments_token_exception",
         }
     }
 
@@ -81,6 +90,7 @@ impl FaultKind {
             FaultKind::OrdersHttp500 | FaultKind::OrdersHttp429 | FaultKind::OrdersTimeout => {
                 FaultTarget::Lookup
             }
+            FaultKind::InstrumentsTokenException => FaultTarget::Instruments,
             _ => FaultTarget::Placement,
         }
     }
@@ -120,11 +130,13 @@ impl Fault {
     }
 }
 
-/// The two queues, each consumed one fault per request it targets, first in first out.
+/// The queues, one per target, each consumed one fault per request it targets, first in first
+/// out.
 #[derive(Debug, Default)]
 pub struct Faults {
     placements: VecDeque<Fault>,
     lookups: VecDeque<Fault>,
+    instruments: VecDeque<Fault>,
 }
 
 impl Faults {
@@ -137,6 +149,7 @@ impl Faults {
         let queue = match fault.kind.target() {
             FaultTarget::Placement => &mut self.placements,
             FaultTarget::Lookup => &mut self.lookups,
+            FaultTarget::Instruments => &mut self.instruments,
         };
         let room = Self::MAX_QUEUED.saturating_sub(queue.len());
         let n = count.min(room);
@@ -154,13 +167,19 @@ impl Faults {
         self.lookups.pop_front()
     }
 
+    /// The fault the next instrument dump meets.
+    pub fn take_instruments(&mut self) -> Option<Fault> {
+        self.instruments.pop_front()
+    }
+
     pub fn clear(&mut self) {
         self.placements.clear();
         self.lookups.clear();
+        self.instruments.clear();
     }
 
     pub fn len(&self) -> usize {
-        self.placements.len() + self.lookups.len()
+        self.placements.len() + self.lookups.len() + self.instruments.len()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -299,14 +299,21 @@ fn csv_response(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/csv")], body).into_response()
 }
 
-/// `GET /instruments`: the whole dump. Public, as Kite's is.
-pub async fn instruments_all(State(app): State<AppState>) -> Response {
-    csv_response(app.exchange.instruments().csv(None))
+/// `GET /instruments`: the whole dump. Public, as Kite's is (unless a fault refuses it).
+pub async fn instruments_all(State(app): State<AppState>) -> Result<Response, KiteError> {
+    app.exchange.instruments_fault()?;
+    Ok(csv_response(app.exchange.instruments().csv(None)))
 }
 
 /// `GET /instruments/{exchange}`.
-pub async fn instruments_of(State(app): State<AppState>, Path(exchange): Path<String>) -> Response {
-    csv_response(app.exchange.instruments().csv(Some(&exchange)))
+pub async fn instruments_of(
+    State(app): State<AppState>,
+    Path(exchange): Path<String>,
+) -> Result<Response, KiteError> {
+    app.exchange.instruments_fault()?;
+    Ok(csv_response(
+        app.exchange.instruments().csv(Some(&exchange)),
+    ))
 }
 
 #[derive(Serialize)]

@@ -7,7 +7,7 @@ use {lambda_http as _, tokio as _, tracing as _, tracing_subscriber as _};
 
 use algo_app::config::{AwsSettings, Config, Profile};
 use algo_app::{router, AppState};
-use algo_core::CalendarKind;
+use algo_core::{CalendarKind, SystemClock};
 use algo_store::aws::eventbridge::{EventBridgeConfig, EventBridgeScheduler};
 use algo_store::aws::sqs::SqsQueue;
 use algo_store::postgres;
@@ -48,6 +48,7 @@ pub async fn build() -> anyhow::Result<algo_app::http::Router> {
         redis,
         Arc::new(scheduler),
         Arc::new(SqsQueue::new(&sdk, aws.orders_queue_url.clone())),
+        Arc::new(SystemClock),
     )
     .map_err(anyhow::Error::msg)?;
     Ok(router(state))

@@ -141,7 +141,8 @@ resource "aws_cloudwatch_metric_alarm" "feed_worker_not_running" {
 }
 
 # ECS stops a task whose container fails its health check (/health answers 503 when the ticker
-# is down, silent, or its token expired) and starts another; say so each time.
+# is down or silent with a live session; waiting for the day's login answers 200, since a new
+# task would wait too) and starts another; say so each time.
 resource "aws_cloudwatch_event_rule" "feed_worker_unhealthy" {
   name        = "${var.name}-feed-worker-unhealthy"
   description = "A feed worker task was stopped for failing its /health check."

@@ -103,6 +103,8 @@ resource "aws_secretsmanager_secret_rotation" "master" {
   }
 }
 
+# Clients: the Lambdas and the feed worker (its Kite sessions). The description predates the feed
+# worker and stays: changing it would replace the group under the running instance.
 resource "aws_security_group" "this" {
   name        = "${var.name}-database"
   description = "RDS Postgres: only from the Lambdas"

@@ -1,7 +1,8 @@
 # The feed worker on ECS Fargate: one long-running task watching Kite's ticker for stop-losses
 # and putting STOPLOSS events on orders.fifo. It runs in the private subnets (so it reaches Kite
 # from the NAT's static IP) and answers GET /health on port 8081, which the container health
-# check polls; ECS replaces a task that fails it.
+# check polls; ECS replaces a task that fails it. Its ticker token is the trader's login of the
+# day, read from Postgres (broker_keys) every few seconds.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -19,19 +20,24 @@ locals {
     ALGO_CALENDAR         = "nse"
     ALGO_ORDERS_QUEUE_URL = var.orders_queue_url
     ALGO_KITE_API_KEY     = var.kite_api_key
+    ALGO_BROKER_KEY_ID    = var.broker_key_id
     ALGO_FEED_HEALTH_PORT = tostring(local.health_port)
     AWS_REGION            = local.region
     RUST_LOG              = var.log_level
+
+    # Host, port and database only, as for the Lambdas: the code fetches the user and password
+    # from the RDS-managed secret at start (crates/store/src/aws/secrets.rs), with the task role.
+    DATABASE_URL        = format("postgres://%s:%d/%s?sslmode=require", var.database.address, var.database.port, var.database.name)
+    DATABASE_SECRET_ARN = var.database_secret_arn
   }
 
   # Injected by ECS from Secrets Manager when the task starts (the execution role reads them);
-  # the values never pass through Terraform. Config::from_env in the AWS profile requires the
-  # JWT secret and the broker key even though the feed worker does not use them.
+  # the values never pass through Terraform. The broker key opens the stored Kite sessions;
+  # Config::from_env in the AWS profile requires the JWT secret though the worker does not use it.
   secrets = {
-    REDIS_URL              = "${var.secret_arns.redis}:url::"
-    ALGO_JWT_SECRET        = var.secret_arns.jwt
-    ALGO_BROKER_KEY        = var.secret_arns.broker_key
-    ALGO_KITE_ACCESS_TOKEN = var.secret_arns.kite_access_token
+    REDIS_URL       = "${var.secret_arns.redis}:url::"
+    ALGO_JWT_SECRET = var.secret_arns.jwt
+    ALGO_BROKER_KEY = var.secret_arns.broker_key
   }
 
   container = {
@@ -113,7 +119,7 @@ data "aws_iam_policy_document" "execution" {
   statement {
     sid       = "InjectSecrets"
     actions   = ["secretsmanager:GetSecretValue"]
-    resources = [var.secret_arns.redis, var.secret_arns.jwt, var.secret_arns.broker_key, var.secret_arns.kite_access_token]
+    resources = [var.secret_arns.redis, var.secret_arns.jwt, var.secret_arns.broker_key]
   }
 
   statement {
@@ -148,6 +154,25 @@ data "aws_iam_policy_document" "task" {
     sid       = "QueueStopLossEvents"
     actions   = ["sqs:SendMessage"]
     resources = [var.orders_queue_arn]
+  }
+
+  # SecretsManager::value at start: the database credentials (DATABASE_SECRET_ARN).
+  statement {
+    sid       = "ReadTheDatabaseSecret"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [var.database_secret_arn]
+  }
+
+  statement {
+    sid       = "DecryptTheDatabaseSecret"
+    actions   = ["kms:Decrypt"]
+    resources = [var.database_secret_kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${local.region}.amazonaws.com"]
+    }
   }
 }
 
@@ -219,6 +244,15 @@ resource "aws_security_group" "this" {
     description = "Redis (ElastiCache)"
     from_port   = 6379
     to_port     = 6379
+    protocol    = "tcp"
+    cidr_blocks = [var.vpc_cidr]
+  }
+
+  # The group's own description stays as it was: changing it replaces the group.
+  egress {
+    description = "Postgres (RDS): the stored Kite sessions"
+    from_port   = 5432
+    to_port     = 5432
     protocol    = "tcp"
     cidr_blocks = [var.vpc_cidr]
   }

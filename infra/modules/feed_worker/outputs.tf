@@ -14,6 +14,6 @@ output "service_name" {
 }
 
 output "security_group_id" {
-  description = "Security group of the task (allowed into Redis)."
+  description = "Security group of the task (allowed into Redis and Postgres)."
   value       = aws_security_group.this.id
 }

@@ -73,13 +73,36 @@ variable "kite_api_key" {
   type        = string
 }
 
-variable "secret_arns" {
-  description = "Secrets injected into the container: redis (JSON with url), jwt, broker_key, kite_access_token."
+variable "broker_key_id" {
+  description = "ALGO_BROKER_KEY_ID: the label the stored Kite sessions are sealed under (the Lambdas' value)."
+  type        = string
+}
+
+variable "database" {
+  description = "Where Postgres is: host name, port and database name."
   type = object({
-    redis             = string
-    jwt               = string
-    broker_key        = string
-    kite_access_token = string
+    address = string
+    port    = number
+    name    = string
+  })
+}
+
+variable "database_secret_arn" {
+  description = "RDS-managed secret (JSON username/password) the code reads the database credentials from (DATABASE_SECRET_ARN)."
+  type        = string
+}
+
+variable "database_secret_kms_key_arn" {
+  description = "KMS key the database secret is encrypted with."
+  type        = string
+}
+
+variable "secret_arns" {
+  description = "Secrets injected into the container: redis (JSON with url), jwt, broker_key."
+  type = object({
+    redis      = string
+    jwt        = string
+    broker_key = string
   })
 }
 

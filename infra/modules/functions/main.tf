@@ -12,9 +12,10 @@ data "aws_region" "current" {}
 # --- secrets -----------------------------------------------------------------------------------
 # No secret value is in the functions' configuration (or read into the Terraform state here):
 # each cold start fetches them from Secrets Manager by the *_SECRET_ARN variables below
-# (crates/store/src/aws/secrets.rs), so a rotated database password or the Kite access token
-# put each morning reaches the next cold start without an apply. DATABASE_URL names host,
-# port and database only; the RDS-managed secret supplies the user and password.
+# (crates/store/src/aws/secrets.rs), so a rotated database password reaches the next cold start
+# without an apply. DATABASE_URL names host, port and database only; the RDS-managed secret
+# supplies the user and password. No Kite access token is configured: the instrument list and
+# the orders use the trader's login of the day, stored sealed in Postgres.
 
 locals {
   # Every name in AWS_PROFILE_ENV (crates/app/src/config.rs) must be here.
@@ -35,12 +36,11 @@ locals {
     ALGO_LEDGER_TABLE       = var.ledger_table_name
 
     # The secrets, fetched at cold start: DATABASE_URL's credentials, REDIS_URL, ALGO_JWT_SECRET,
-    # ALGO_BROKER_KEY, ALGO_KITE_ACCESS_TOKEN.
-    DATABASE_SECRET_ARN               = var.secret_arns.database
-    REDIS_SECRET_ARN                  = var.secret_arns.redis
-    ALGO_JWT_SECRET_ARN               = var.secret_arns.jwt
-    ALGO_BROKER_KEY_SECRET_ARN        = var.secret_arns.broker_key
-    ALGO_KITE_ACCESS_TOKEN_SECRET_ARN = var.secret_arns.kite_access_token
+    # ALGO_BROKER_KEY.
+    DATABASE_SECRET_ARN        = var.secret_arns.database
+    REDIS_SECRET_ARN           = var.secret_arns.redis
+    ALGO_JWT_SECRET_ARN        = var.secret_arns.jwt
+    ALGO_BROKER_KEY_SECRET_ARN = var.secret_arns.broker_key
 
     RUST_LOG = var.log_level
   }

@@ -118,13 +118,12 @@ variable "database" {
 }
 
 variable "secret_arns" {
-  description = "Secrets Manager ARNs: database (RDS-managed JSON username/password), redis (JSON auth_token/url), jwt, broker_key, kite_access_token."
+  description = "Secrets Manager ARNs: database (RDS-managed JSON username/password), redis (JSON auth_token/url), jwt, broker_key."
   type = object({
-    database          = string
-    redis             = string
-    jwt               = string
-    broker_key        = string
-    kite_access_token = string
+    database   = string
+    redis      = string
+    jwt        = string
+    broker_key = string
   })
 }
 

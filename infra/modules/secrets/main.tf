@@ -1,7 +1,9 @@
 # The application's secrets. Values never appear in the repository:
 # - the JWT signing secret is generated here (random_password, kept in the state);
-# - the broker key and the Kite access token are put by the operator after the first
-#   (targeted) apply: infra/README.md, "First deployment".
+# - the broker key is put by the operator after the first (targeted) apply: infra/README.md,
+#   "First deployment".
+# No Kite access token is kept here: market data runs on the trader's login of the day, which
+# the app stores sealed in Postgres.
 # The RDS master password (RDS-managed) and the Redis auth token (modules/cache) live in
 # secrets of their own.
 
@@ -28,13 +30,5 @@ resource "aws_secretsmanager_secret" "broker_key" {
   name                    = "${var.name}/broker-key"
   description             = "ALGO_BROKER_KEY: base64 of a 32-byte data key from `aws kms generate-data-key` under the broker KMS key. Put by the operator."
   kms_key_id              = var.broker_kms_key_arn
-  recovery_window_in_days = var.recovery_window_days
-}
-
-resource "aws_secretsmanager_secret" "kite_access_token" {
-  #checkov:skip=CKV2_AWS_57:Kite access tokens expire every morning and come from an interactive Kite login; the operator (or the login flow) puts the new one each day.
-  name                    = "${var.name}/kite-access-token"
-  description             = "ALGO_KITE_ACCESS_TOKEN: the platform's Kite Connect access token (market data). Put by the operator every trading day."
-  kms_key_id              = var.kms_key_arn
   recovery_window_in_days = var.recovery_window_days
 }

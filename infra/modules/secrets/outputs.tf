@@ -8,8 +8,3 @@ output "broker_key_secret_arn" {
   value       = aws_secretsmanager_secret.broker_key.arn
 }
 
-output "kite_access_token_secret_arn" {
-  description = "Secret holding ALGO_KITE_ACCESS_TOKEN (put by the operator, daily)."
-  value       = aws_secretsmanager_secret.kite_access_token.arn
-}
-

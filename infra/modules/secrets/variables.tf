@@ -4,7 +4,7 @@ variable "name" {
 }
 
 variable "kms_key_arn" {
-  description = "Platform KMS key (JWT secret, Kite access token)."
+  description = "Platform KMS key (JWT secret)."
   type        = string
 }
 

@@ -1261,7 +1261,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description STRATEGY_OVERLAP */
+            /** @description STRATEGY_OVERLAP; BROKER_NOT_CONNECTED: no live Kite session to check the symbol with (log in to Kite) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1554,7 +1554,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description STRATEGY_OVERLAP, STRATEGY_RUNNING */
+            /** @description STRATEGY_OVERLAP, STRATEGY_RUNNING; BROKER_NOT_CONNECTED: no live Kite session to check the symbol with (log in to Kite) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -680,7 +680,10 @@ impl FeedWorker {
     }
 }
 
-/// `GET /health` for the ECS health check: 200 when healthy, 503 otherwise.
+/// `GET /health` for the ECS health check: 200 when healthy or waiting for a login, 503
+/// otherwise. Waiting for the day's login (every morning until the trader logs in, all weekend)
+/// passes the check: a replacement task would wait for the same login, and replacing the task
+/// every few minutes would only raise alarms. The body says `waiting_for_login` either way.
 pub fn health_router(worker: Arc<FeedWorker>) -> axum::Router {
     axum::Router::new().route(
         "/health",
@@ -688,7 +691,7 @@ pub fn health_router(worker: Arc<FeedWorker>) -> axum::Router {
             let worker = worker.clone();
             async move {
                 let h = worker.health();
-                let status = if h.healthy {
+                let status = if h.healthy || h.waiting_for_login {
                     axum::http::StatusCode::OK
                 } else {
                     axum::http::StatusCode::SERVICE_UNAVAILABLE

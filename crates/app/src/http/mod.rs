@@ -18,8 +18,8 @@ mod strategies;
 use std::sync::Arc;
 use std::time::Duration;
 
-use algo_core::{Clock, StrategyRules, SystemClock, TradingCalendar};
-use algo_kite::{KiteHttp, Secret};
+use algo_core::{Clock, StrategyRules, TradingCalendar};
+use algo_kite::KiteHttp;
 use algo_store::redis::RedisStore;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method};
@@ -33,6 +33,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::tokens::TokenKeys;
 use crate::broker::crypto::BrokerCipher;
 use crate::config::Config;
+use crate::feed::token::{deployment_token, StoredToken};
 use crate::ports::{KiteSymbolDirectory, Scheduler, SymbolDirectory};
 use algo_store::ports::OrderQueue;
 
@@ -63,13 +64,15 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the state from configuration and the stores; the scheduler is the profile's.
+    /// Builds the state from configuration and the stores; the scheduler is the profile's, and
+    /// `clock` is "now" for every handler and for the instrument list's trading day.
     pub fn new(
         config: &Config,
         pg: PgPool,
         redis: RedisStore,
         scheduler: Arc<dyn Scheduler>,
         queue: Arc<dyn OrderQueue>,
+        clock: Arc<dyn Clock>,
     ) -> Result<Self, String> {
         let kite =
             KiteHttp::new(&config.kite_url, config.kite_timeout).map_err(|e| e.to_string())?;
@@ -79,24 +82,30 @@ impl AppState {
             .as_slice()
             .try_into()
             .map_err(|_| "broker key must be 32 bytes".to_owned())?;
-        let symbols = KiteSymbolDirectory::new(
-            kite.clone(),
-            config.kite_api_key.clone(),
-            Secret::new(String::from_utf8_lossy(&config.kite_access_token.0).into_owned()),
+        let cipher = BrokerCipher::new(&key, config.broker_key_id.clone());
+        // The instrument list comes with the trader's login of the day, as the ticker's does.
+        let market_token = deployment_token(
+            StoredToken {
+                pg: pg.clone(),
+                cipher: cipher.clone(),
+                clock: clock.clone(),
+            },
+            config,
         );
+        let symbols = KiteSymbolDirectory::new(kite.clone(), market_token, clock.clone());
         Ok(Self {
             pg,
             redis,
             calendar: Arc::new(config.trading_calendar().map_err(|e| e.to_string())?),
             rules: Arc::new(config.rules.clone()),
             tokens: TokenKeys::new(&config.jwt_secret.0),
-            cipher: BrokerCipher::new(&key, config.broker_key_id.clone()),
+            cipher,
             kite,
             kite_login_url: config.kite_login_url.as_str().into(),
             symbols: Arc::new(symbols),
             scheduler,
             queue,
-            clock: Arc::new(SystemClock),
+            clock,
             cors_origins: Arc::new(config.cors_origins.clone()),
         })
     }

@@ -21,6 +21,7 @@ use super::dto::{
 use super::extract::{parse_id, ApiJson, AuthUser};
 use super::{ApiError, AppState};
 use crate::broker::session::SessionState;
+use crate::ports::DirectoryError;
 use crate::runtime::{self, Runtime};
 
 /// The create/update body. Every field is read loosely so that every problem, wrong types
@@ -152,7 +153,12 @@ async fn parse_spec(
                 "the broker does not list this symbol",
             )],
         )),
-        Err(cause) => {
+        Err(DirectoryError::LoginNeeded) => Err(ApiError::new(
+            ErrorCode::BrokerNotConnected,
+            "log in to Kite first: the symbol is checked against the broker's instrument list, \
+             which needs today's Kite login",
+        )),
+        Err(DirectoryError::Unavailable(cause)) => {
             tracing::warn!(error.cause = %cause, "instrument list unavailable");
             Err(ApiError::new(
                 ErrorCode::BrokerUnavailable,
@@ -203,7 +209,8 @@ async fn owned(state: &AppState, user: Uuid, id: &str) -> Result<StrategyRow, Ap
 #[utoipa::path(post, path = "/strategy/create", tag = "strategies", security(("bearer" = [])), request_body = StrategyBody,
     responses((status = 201, body = StrategyCreated),
         (status = 400, description = "STRATEGY_INVALID (with fields), UNKNOWN_SYMBOL, BAD_REQUEST", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 409, description = "STRATEGY_OVERLAP", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 409, description = "STRATEGY_OVERLAP; BROKER_NOT_CONNECTED: no live Kite session to check the symbol with (log in to Kite)", body = ErrorBody),
         (status = 502, description = "BROKER_UNAVAILABLE", body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -265,7 +272,7 @@ pub async fn get_one(
 /// `PUT /strategy/{id}` (not while running) → the updated strategy.
 #[utoipa::path(put, path = "/strategy/{id}", tag = "strategies", security(("bearer" = [])), params(("id" = String, Path)), request_body = StrategyBody,
     responses((status = 200, body = StrategyOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, description = "STRATEGY_OVERLAP, STRATEGY_RUNNING", body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
+        (status = 409, description = "STRATEGY_OVERLAP, STRATEGY_RUNNING; BROKER_NOT_CONNECTED: no live Kite session to check the symbol with (log in to Kite)", body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,

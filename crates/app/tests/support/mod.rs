@@ -69,6 +69,10 @@ pub async fn spawn_app_with(kite_url: &str, calendar: CalendarKind) -> TestApp {
         move |k| match k {
             "ALGO_KITE_URL" => Some(url.clone()),
             "ALGO_CALENDAR" => Some(cal.clone()),
+            // A configured market-data token, the fallback `algo serve` may keep: these tests
+            // create strategies with no login (tests/kite_login.rs runs on the login's token
+            // with none configured, as the AWS profile does).
+            "ALGO_KITE_ACCESS_TOKEN" => Some("sim_token".into()),
             _ => None,
         },
         Profile::SelfHosted,
@@ -77,7 +81,15 @@ pub async fn spawn_app_with(kite_url: &str, calendar: CalendarKind) -> TestApp {
     .expect("config");
     let scheduler = Arc::new(RecordingScheduler::default());
     let queue = Arc::new(algo_store::redis::queue::RedisQueue::new(redis.clone()));
-    let state = AppState::new(&config, pg, redis, scheduler.clone(), queue).expect("state");
+    let state = AppState::new(
+        &config,
+        pg,
+        redis,
+        scheduler.clone(),
+        queue,
+        Arc::new(algo_core::SystemClock),
+    )
+    .expect("state");
     TestApp {
         state,
         scheduler,

@@ -166,6 +166,24 @@ async fn lookup_faults_fail_the_order_book_and_leave_placements_alone() {
 }
 
 #[tokio::test]
+async fn an_instruments_fault_refuses_the_next_dumps_and_nothing_else() {
+    let sim = frozen_sim().await;
+    let kite = Kite::default_account(&sim);
+    fault(&sim, "instruments_token_exception", 2).await;
+    // Other requests do not consume it.
+    kite.get("/orders").await.data();
+    kite.get("/instruments/NSE")
+        .await
+        .assert_error(403, "TokenException");
+    kite.get("/instruments")
+        .await
+        .assert_error(403, "TokenException");
+    let dump = kite.get("/instruments/NSE").await;
+    assert_eq!(dump.status, 200, "used up: {}", dump.text);
+    assert!(dump.text.contains(",TCS,"), "the dump again");
+}
+
+#[tokio::test]
 async fn an_orders_timeout_holds_the_lookup_answer() {
     let sim = frozen_sim().await;
     let kite = Kite::default_account(&sim);

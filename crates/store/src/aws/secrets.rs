@@ -1,7 +1,7 @@
-//! Secrets Manager: the AWS profile's secrets, fetched when a function starts, so none of them
-//! sits in the Lambda configuration or the Terraform state, and a new value (the Kite access
-//! token every morning, a rotated database password) reaches the next cold start without an
-//! apply.
+//! Secrets Manager: the AWS profile's secrets, fetched when a function (or the feed worker)
+//! starts, so none of them sits in the Lambda configuration or the Terraform state, and a new
+//! value (a rotated database password) reaches the next cold start without an apply. No Kite
+//! access token is among them: market data runs on the trader's login, stored in Postgres.
 //!
 //! Each entry of [`SECRET_VARS`] names a setting and the variable holding the ARN of the secret
 //! it comes from. When the ARN variable is set, the secret wins over the setting's own
@@ -54,11 +54,6 @@ pub const SECRET_VARS: &[SecretVar] = &[
     SecretVar {
         var: "ALGO_BROKER_KEY",
         arn_var: "ALGO_BROKER_KEY_SECRET_ARN",
-        shape: Shape::Plain,
-    },
-    SecretVar {
-        var: "ALGO_KITE_ACCESS_TOKEN",
-        arn_var: "ALGO_KITE_ACCESS_TOKEN_SECRET_ARN",
         shape: Shape::Plain,
     },
 ];
