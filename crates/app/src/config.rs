@@ -71,6 +71,12 @@ pub struct Config {
     pub kite_access_token: SecretBytes,
     /// `ALGO_CORS_ORIGINS`: comma-separated origins of the app's web build; `*` allows any.
     pub cors_origins: Vec<String>,
+    /// `ALGO_EXPO_PUSH_URL`: Expo's push API (`https://exp.host`), or a test's server.
+    pub expo_push_url: String,
+    /// `ALGO_EXPO_ACCESS_TOKEN` (optional): Expo's access token, when the project requires one.
+    pub expo_access_token: Option<SecretBytes>,
+    /// `ALGO_PUSH_INTERVAL_MS`: between two passes of the push sender (default 2000).
+    pub push_every: Duration,
     /// What a strategy is checked against: the calendar's regular NSE session and MIS cut-off,
     /// and `ALGO_MAX_QUANTITY`.
     pub rules: StrategyRules,
@@ -198,6 +204,9 @@ impl Config {
                     .unwrap_or_default()
                     .into_bytes(),
             ),
+            expo_push_url: get("ALGO_EXPO_PUSH_URL").unwrap_or_else(|| "https://exp.host".into()),
+            expo_access_token: get("ALGO_EXPO_ACCESS_TOKEN").map(|v| SecretBytes(v.into_bytes())),
+            push_every: millis("ALGO_PUSH_INTERVAL_MS", 2000)?,
             cors_origins: get("ALGO_CORS_ORIGINS")
                 .map(|v| {
                     v.split(',')

@@ -13,6 +13,7 @@ pub mod config;
 pub mod executor;
 pub mod feed;
 pub mod http;
+pub mod notify;
 pub mod ports;
 pub mod runtime;
 pub mod selfhosted;

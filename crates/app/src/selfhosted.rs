@@ -43,6 +43,9 @@ pub struct SelfHosted {
     worker: JoinHandle<()>,
     reconciler: JoinHandle<()>,
     cache: JoinHandle<()>,
+    /// Sends the notification outbox's push deliveries (its loop runs every 2 s).
+    pub push: Arc<crate::notify::PushWorker>,
+    pusher: JoinHandle<()>,
 }
 
 /// The ports the self-hosted system runs on, one adapter each.
@@ -189,6 +192,23 @@ impl SelfHosted {
             CACHE_CHECK_EVERY,
             shutdown.clone(),
         ));
+        let push = Arc::new(crate::notify::PushWorker {
+            pg: pg.clone(),
+            expo: crate::notify::expo::ExpoPush::new(
+                &config.expo_push_url,
+                config
+                    .expo_access_token
+                    .as_ref()
+                    .map(|t| String::from_utf8_lossy(&t.0).into_owned()),
+                Duration::from_secs(10),
+            )?,
+            clock: clock.clone(),
+            config: crate::notify::PushConfig {
+                every: config.push_every,
+                ..crate::notify::PushConfig::default()
+            },
+        });
+        let pusher = tokio::spawn(push.clone().run(shutdown.clone()));
         for row in postgres::strategies::all_running(&pg)
             .await
             .map_err(|e| e.to_string())?
@@ -215,6 +235,8 @@ impl SelfHosted {
             worker,
             reconciler,
             cache,
+            push,
+            pusher,
         })
     }
 
@@ -225,5 +247,6 @@ impl SelfHosted {
         let _ = self.worker.await;
         let _ = self.reconciler.await;
         let _ = self.cache.await;
+        let _ = self.pusher.await;
     }
 }

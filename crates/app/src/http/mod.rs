@@ -159,6 +159,12 @@ pub fn router(state: AppState) -> Router {
         .route("/broker/postback", post(postback::postback))
         .route("/notifications", get(notifications::list))
         .route("/notifications/read", post(notifications::mark_read))
+        .route(
+            "/notifications/preferences",
+            get(notifications::preferences).put(notifications::set_preferences),
+        )
+        .route("/devices", post(notifications::register_device))
+        .route("/devices/remove", post(notifications::remove_device))
         .route("/strategy/create", post(strategies::create))
         .route("/strategies", get(strategies::list))
         .route("/strategy/start", post(strategies::start))

@@ -142,3 +142,159 @@ pub async fn mark_read(
     let unread = notifications::unread(&state.pg, user).await?;
     Ok(Json(Marked { marked, unread }))
 }
+
+/// `POST /devices`: the app's Expo push token for this phone.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceIn {
+    /// `ExponentPushToken[…]` (or `ExpoPushToken[…]`), from `getExpoPushTokenAsync`.
+    pub expo_push_token: String,
+    /// `ios`, `android` or `web`.
+    pub platform: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeviceOut {
+    pub expo_push_token: String,
+    pub registered: bool,
+}
+
+fn push_token(text: &str) -> Result<&str, ApiError> {
+    let t = text.trim();
+    let inner = t
+        .strip_prefix("ExponentPushToken[")
+        .or_else(|| t.strip_prefix("ExpoPushToken["))
+        .and_then(|rest| rest.strip_suffix(']'));
+    match inner {
+        Some(i)
+            if !i.is_empty()
+                && t.len() <= 200
+                && i.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_:".contains(c)) =>
+        {
+            Ok(t)
+        }
+        _ => Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "expo_push_token must be an Expo push token: ExponentPushToken[…]",
+        )),
+    }
+}
+
+/// `POST /devices {expo_push_token, platform}`: push notifications go to this phone (a token
+/// another user registered moves to the caller: one phone, one signed-in user).
+#[utoipa::path(post, path = "/devices", tag = "notifications", security(("bearer" = [])),
+    request_body = DeviceIn,
+    responses((status = 200, body = DeviceOut), (status = 400, body = super::dto::ErrorBody),
+        (status = 401, body = super::dto::ErrorBody), (status = 503, body = super::dto::ErrorBody)))]
+pub async fn register_device(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiJson(body): ApiJson<DeviceIn>,
+) -> Result<Json<DeviceOut>, ApiError> {
+    let token = push_token(&body.expo_push_token)?;
+    if !matches!(body.platform.as_str(), "ios" | "android" | "web") {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "platform must be ios, android or web",
+        ));
+    }
+    algo_store::postgres::push::register_device(
+        &state.pg,
+        user,
+        token,
+        &body.platform,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Json(DeviceOut {
+        expo_push_token: token.to_owned(),
+        registered: true,
+    }))
+}
+
+/// `POST /devices/remove {expo_push_token}`: this phone signs out; no more pushes to it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceRemove {
+    pub expo_push_token: String,
+}
+
+#[utoipa::path(post, path = "/devices/remove", tag = "notifications", security(("bearer" = [])),
+    request_body = DeviceRemove,
+    responses((status = 200, body = DeviceOut), (status = 400, body = super::dto::ErrorBody),
+        (status = 401, body = super::dto::ErrorBody), (status = 503, body = super::dto::ErrorBody)))]
+pub async fn remove_device(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiJson(body): ApiJson<DeviceRemove>,
+) -> Result<Json<DeviceOut>, ApiError> {
+    let token = push_token(&body.expo_push_token)?;
+    algo_store::postgres::push::remove_device(&state.pg, user, token).await?;
+    Ok(Json(DeviceOut {
+        expo_push_token: token.to_owned(),
+        registered: false,
+    }))
+}
+
+/// Which notifications are pushed: in-app always keeps every one.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Preferences {
+    /// Push notifications at all.
+    pub push: bool,
+    /// Kinds never pushed (still listed in the app).
+    pub muted_kinds: Vec<String>,
+}
+
+/// `GET /notifications/preferences`.
+#[utoipa::path(get, path = "/notifications/preferences", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, body = Preferences), (status = 401, body = super::dto::ErrorBody), (status = 503, body = super::dto::ErrorBody)))]
+pub async fn preferences(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<Preferences>, ApiError> {
+    let p = algo_store::postgres::push::prefs(&state.pg, user).await?;
+    Ok(Json(Preferences {
+        push: p.push,
+        muted_kinds: p.muted_kinds,
+    }))
+}
+
+/// `PUT /notifications/preferences {push, muted_kinds}`.
+#[utoipa::path(put, path = "/notifications/preferences", tag = "notifications", security(("bearer" = [])),
+    request_body = Preferences,
+    responses((status = 200, body = Preferences), (status = 400, body = super::dto::ErrorBody),
+        (status = 401, body = super::dto::ErrorBody), (status = 503, body = super::dto::ErrorBody)))]
+pub async fn set_preferences(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiJson(body): ApiJson<Preferences>,
+) -> Result<Json<Preferences>, ApiError> {
+    let mut muted = Vec::new();
+    for kind in &body.muted_kinds {
+        let Some(k) = algo_core::notify::NoticeKind::parse(kind) else {
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                format!(
+                    "muted_kinds: {kind:?} is not a kind ({})",
+                    algo_core::notify::NoticeKind::ALL
+                        .map(|k| k.as_str())
+                        .join(", ")
+                ),
+            ));
+        };
+        if !muted.contains(&k.as_str().to_owned()) {
+            muted.push(k.as_str().to_owned());
+        }
+    }
+    let prefs = algo_store::postgres::push::Prefs {
+        push: body.push,
+        muted_kinds: muted,
+    };
+    algo_store::postgres::push::set_prefs(&state.pg, user, &prefs).await?;
+    Ok(Json(Preferences {
+        push: prefs.push,
+        muted_kinds: prefs.muted_kinds,
+    }))
+}

@@ -42,6 +42,8 @@ pub struct Builder {
     feed: bool,
     queue: Option<Arc<dyn OrderQueue>>,
     ledger: Option<Arc<dyn Ledger>>,
+    /// More configuration, as environment variables would give it.
+    env: Vec<(String, String)>,
     /// Each user's refresh token by their latest access token: the app's keychain, kept over
     /// restarts, so a test whose clock moves past the access token's life refreshes as the app
     /// does ([`TestSystem::refreshed`]).
@@ -60,6 +62,7 @@ impl TestSystem {
             feed: false,
             queue: None,
             ledger: None,
+            env: Vec::new(),
             refresh: Arc::default(),
         }
     }
@@ -90,6 +93,12 @@ impl Builder {
     }
 
     /// Runs the stop-loss watcher on the simulator's ticker, handing order updates on.
+    /// A configuration variable, as the environment would set it.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
     pub fn with_feed(mut self) -> Self {
         self.feed = true;
         self
@@ -124,11 +133,12 @@ impl Builder {
         let (pg, _) = testing::fresh_database().await.expect("database");
         let redis = testing::fresh_redis().expect("redis");
         let url = sim.base_url.clone();
+        let env = self.env.clone();
         let config = Config::from_lookup(
             move |k| match k {
                 "ALGO_KITE_URL" => Some(url.clone()),
                 "ALGO_KITE_TIMEOUT_MS" => Some("1500".into()),
-                _ => None,
+                _ => env.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()),
             },
             Profile::SelfHosted,
             self.calendar,
