@@ -77,6 +77,12 @@ pub struct Config {
     pub expo_access_token: Option<SecretBytes>,
     /// `ALGO_PUSH_INTERVAL_MS`: between two passes of the push sender (default 2000).
     pub push_every: Duration,
+    /// `ALGO_TELEGRAM_BOT_TOKEN` (optional): the bot that sends notifications to linked chats.
+    pub telegram_bot_token: Option<SecretBytes>,
+    /// `ALGO_TELEGRAM_BOT_NAME`: the bot's username, for the `t.me/<name>?start=<code>` link.
+    pub telegram_bot_name: Option<String>,
+    /// `ALGO_TELEGRAM_API_URL`: Telegram's Bot API (`https://api.telegram.org`), or a test's.
+    pub telegram_api_url: String,
     /// What a strategy is checked against: the calendar's regular NSE session and MIS cut-off,
     /// and `ALGO_MAX_QUANTITY`.
     pub rules: StrategyRules,
@@ -207,6 +213,10 @@ impl Config {
             expo_push_url: get("ALGO_EXPO_PUSH_URL").unwrap_or_else(|| "https://exp.host".into()),
             expo_access_token: get("ALGO_EXPO_ACCESS_TOKEN").map(|v| SecretBytes(v.into_bytes())),
             push_every: millis("ALGO_PUSH_INTERVAL_MS", 2000)?,
+            telegram_bot_token: get("ALGO_TELEGRAM_BOT_TOKEN").map(|v| SecretBytes(v.into_bytes())),
+            telegram_bot_name: get("ALGO_TELEGRAM_BOT_NAME"),
+            telegram_api_url: get("ALGO_TELEGRAM_API_URL")
+                .unwrap_or_else(|| "https://api.telegram.org".into()),
             cors_origins: get("ALGO_CORS_ORIGINS")
                 .map(|v| {
                     v.split(',')

@@ -202,6 +202,14 @@ impl SelfHosted {
                     .map(|t| String::from_utf8_lossy(&t.0).into_owned()),
                 Duration::from_secs(10),
             )?,
+            telegram: match &config.telegram_bot_token {
+                Some(token) => Some(crate::notify::telegram::Telegram::new(
+                    &config.telegram_api_url,
+                    &String::from_utf8_lossy(&token.0),
+                    Duration::from_secs(10),
+                )?),
+                None => None,
+            },
             clock: clock.clone(),
             config: crate::notify::PushConfig {
                 every: config.push_every,

@@ -142,6 +142,7 @@ async fn each_notice_reaches_each_live_device_once_and_dead_tokens_are_forgotten
     let worker = PushWorker {
         pg: s.system.state.pg.clone(),
         expo: ExpoPush::new(&url, None, Duration::from_secs(5)).expect("client"),
+        telegram: None,
         clock: clock.clone(),
         config: PushConfig {
             receipt_after: Duration::ZERO,
@@ -235,13 +236,13 @@ async fn muted_kinds_stay_in_the_app_and_a_dead_senders_claim_passes_on() {
             Method::PUT,
             "/notifications/preferences",
             Some(&token),
-            Some(json!({ "push": true, "muted_kinds": ["entry_filled", "entry_filled"] })),
+            Some(json!({ "push": true, "telegram": true, "muted_kinds": ["entry_filled", "entry_filled"] })),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{prefs}");
     assert_eq!(
         prefs,
-        json!({ "push": true, "muted_kinds": ["entry_filled"] })
+        json!({ "push": true, "telegram": true, "muted_kinds": ["entry_filled"] })
     );
     let (_, read) = s
         .call(
@@ -257,7 +258,7 @@ async fn muted_kinds_stay_in_the_app_and_a_dead_senders_claim_passes_on() {
             Method::PUT,
             "/notifications/preferences",
             Some(&token),
-            Some(json!({ "push": true, "muted_kinds": ["fills"] })),
+            Some(json!({ "push": true, "telegram": true, "muted_kinds": ["fills"] })),
         )
         .await;
     assert_eq!(
@@ -291,6 +292,7 @@ async fn muted_kinds_stay_in_the_app_and_a_dead_senders_claim_passes_on() {
     let worker = PushWorker {
         pg: s.system.state.pg.clone(),
         expo: ExpoPush::new(&url, None, Duration::from_secs(5)).expect("client"),
+        telegram: None,
         clock: clock.clone(),
         config: PushConfig::default(),
     };
@@ -307,7 +309,7 @@ async fn muted_kinds_stay_in_the_app_and_a_dead_senders_claim_passes_on() {
             Method::PUT,
             "/notifications/preferences",
             Some(&token),
-            Some(json!({ "push": true, "muted_kinds": [] })),
+            Some(json!({ "push": true, "telegram": true, "muted_kinds": [] })),
         )
         .await;
     assert_eq!(status, StatusCode::OK);

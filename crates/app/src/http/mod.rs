@@ -61,6 +61,8 @@ pub struct AppState {
     pub queue: Arc<dyn OrderQueue>,
     pub clock: Arc<dyn Clock>,
     pub cors_origins: Arc<Vec<String>>,
+    /// `Some` when a Telegram bot is configured: its username, if known, for the link.
+    pub telegram: Option<Option<Arc<str>>>,
 }
 
 impl AppState {
@@ -107,6 +109,10 @@ impl AppState {
             queue,
             clock,
             cors_origins: Arc::new(config.cors_origins.clone()),
+            telegram: config
+                .telegram_bot_token
+                .as_ref()
+                .map(|_| config.telegram_bot_name.as_deref().map(Arc::from)),
         })
     }
 }
@@ -164,6 +170,9 @@ pub fn router(state: AppState) -> Router {
             get(notifications::preferences).put(notifications::set_preferences),
         )
         .route("/devices", post(notifications::register_device))
+        .route("/telegram", get(notifications::telegram_status))
+        .route("/telegram/link", post(notifications::telegram_link))
+        .route("/telegram/unlink", post(notifications::telegram_unlink))
         .route("/devices/remove", post(notifications::remove_device))
         .route("/strategy/create", post(strategies::create))
         .route("/strategies", get(strategies::list))

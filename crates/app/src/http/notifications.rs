@@ -243,6 +243,8 @@ pub async fn remove_device(
 pub struct Preferences {
     /// Push notifications at all.
     pub push: bool,
+    /// Telegram messages to the linked chat, if any.
+    pub telegram: bool,
     /// Kinds never pushed (still listed in the app).
     pub muted_kinds: Vec<String>,
 }
@@ -257,6 +259,7 @@ pub async fn preferences(
     let p = algo_store::postgres::push::prefs(&state.pg, user).await?;
     Ok(Json(Preferences {
         push: p.push,
+        telegram: p.telegram,
         muted_kinds: p.muted_kinds,
     }))
 }
@@ -290,11 +293,99 @@ pub async fn set_preferences(
     }
     let prefs = algo_store::postgres::push::Prefs {
         push: body.push,
+        telegram: body.telegram,
         muted_kinds: muted,
     };
     algo_store::postgres::push::set_prefs(&state.pg, user, &prefs).await?;
     Ok(Json(Preferences {
         push: prefs.push,
+        telegram: prefs.telegram,
         muted_kinds: prefs.muted_kinds,
+    }))
+}
+
+/// Whether this deployment has a Telegram bot, and whether the caller's chat is linked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TelegramStatus {
+    pub configured: bool,
+    pub linked: bool,
+}
+
+/// A one-time link: open it on the phone (or send the bot `/start <code>`) within 10 minutes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TelegramLink {
+    pub code: String,
+    /// `https://t.me/<bot>?start=<code>`, when the bot's name is configured.
+    pub link: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+fn no_bot() -> ApiError {
+    ApiError::new(
+        ErrorCode::NotFound,
+        "Telegram is not set up on this deployment (ALGO_TELEGRAM_BOT_TOKEN)",
+    )
+}
+
+/// `GET /telegram`.
+#[utoipa::path(get, path = "/telegram", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, body = TelegramStatus), (status = 401, body = super::dto::ErrorBody), (status = 503, body = super::dto::ErrorBody)))]
+pub async fn telegram_status(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<TelegramStatus>, ApiError> {
+    let linked = algo_store::postgres::push::telegram_chat(&state.pg, user)
+        .await?
+        .is_some();
+    Ok(Json(TelegramStatus {
+        configured: state.telegram.is_some(),
+        linked,
+    }))
+}
+
+/// `POST /telegram/link`: a one-time code that links the chat which sends it to the bot.
+#[utoipa::path(post, path = "/telegram/link", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, body = TelegramLink), (status = 401, body = super::dto::ErrorBody),
+        (status = 404, body = super::dto::ErrorBody), (status = 503, body = super::dto::ErrorBody)))]
+pub async fn telegram_link(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<TelegramLink>, ApiError> {
+    let Some(bot) = &state.telegram else {
+        return Err(no_bot());
+    };
+    let code = crate::auth::tokens::new_refresh_token()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(24)
+        .collect::<String>();
+    let expires_at = state.clock.now() + chrono::Duration::minutes(10);
+    algo_store::postgres::push::telegram_code(&state.pg, user, &code, expires_at).await?;
+    Ok(Json(TelegramLink {
+        link: bot
+            .as_deref()
+            .map(|name| format!("https://t.me/{name}?start={code}")),
+        code,
+        expires_at,
+    }))
+}
+
+/// `POST /telegram/unlink`: no more messages to the linked chat.
+#[utoipa::path(post, path = "/telegram/unlink", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, body = TelegramStatus), (status = 401, body = super::dto::ErrorBody), (status = 503, body = super::dto::ErrorBody)))]
+pub async fn telegram_unlink(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<TelegramStatus>, ApiError> {
+    algo_store::postgres::push::unlink_telegram(
+        &state.pg,
+        Some(user),
+        None,
+        "unlinked by the user",
+    )
+    .await?;
+    Ok(Json(TelegramStatus {
+        configured: state.telegram.is_some(),
+        linked: false,
     }))
 }

@@ -80,6 +80,7 @@ fn operations(
         strategies::start, strategies::stop, strategies::status, strategies::orders,
         notifications::list, notifications::mark_read, notifications::preferences, notifications::set_preferences,
         notifications::register_device, notifications::remove_device,
+        notifications::telegram_status, notifications::telegram_link, notifications::telegram_unlink,
     ),
     components(schemas(dto::ErrorBody, dto::ErrorDetail, dto::FieldErrorOut)),
     modifiers(&BearerAuth, &UniqueOperationIds),

@@ -9,6 +9,7 @@
 //! ticket or a receipt, forgets the token.
 
 pub mod expo;
+pub mod telegram;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +20,7 @@ use algo_store::StoreError;
 use tokio_util::sync::CancellationToken;
 
 use expo::{Answer, ExpoPush, Message, PushError};
+use telegram::{Telegram, TelegramError};
 
 /// A delivery is given up after this many tries.
 pub const MAX_ATTEMPTS: i32 = 8;
@@ -56,6 +58,8 @@ pub struct Pass {
 pub struct PushWorker {
     pub pg: PgPool,
     pub expo: ExpoPush,
+    /// The bot, when `ALGO_TELEGRAM_BOT_TOKEN` is set: it links chats and sends to them.
+    pub telegram: Option<Telegram>,
     pub clock: Arc<dyn Clock>,
     pub config: PushConfig,
 }
@@ -120,7 +124,91 @@ impl PushWorker {
             }
         }
         self.read_receipts(now).await?;
+        if let Some(bot) = &self.telegram {
+            self.link_chats(bot).await?;
+            self.send_telegram(bot, now, &mut pass).await?;
+        }
         Ok(pass)
+    }
+
+    /// Reads the bot's new messages: a `/start <code>` links that chat to the code's user.
+    async fn link_chats(&self, bot: &Telegram) -> Result<(), StoreError> {
+        let offset = push::telegram_offset(&self.pg).await?;
+        let updates = match bot.updates(offset).await {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::warn!(error = %e, "Telegram updates unavailable; trying again next pass");
+                return Ok(());
+            }
+        };
+        let mut next = offset;
+        for update in updates {
+            next = next.max(update.update_id + 1);
+            let Some(message) = update.message else {
+                continue;
+            };
+            let chat = message.chat.id;
+            let reply = match message.text.as_deref().and_then(telegram::start_code) {
+                Some(code) => match push::link_telegram(&self.pg, code, chat, self.clock.now()).await? {
+                    Some(_) => {
+                        tracing::info!(event_type = "telegram_linked", "a Telegram chat was linked");
+                        "Linked. Your strategies' fills, stop-losses and refusals will be sent here."
+                    }
+                    None => "This link has expired or was used already. Open Telegram from the app again.",
+                },
+                None => "Open this bot from the app (Settings, Telegram) to link your account.",
+            };
+            if let Err(e) = bot.send_message(chat, reply).await {
+                tracing::warn!(error = %e, "Telegram reply not sent");
+            }
+        }
+        if next != offset {
+            push::set_telegram_offset(&self.pg, next).await?;
+        }
+        Ok(())
+    }
+
+    async fn send_telegram(
+        &self,
+        bot: &Telegram,
+        now: chrono::DateTime<chrono::Utc>,
+        pass: &mut Pass,
+    ) -> Result<(), StoreError> {
+        let lease = chrono::Duration::from_std(self.config.lease).unwrap_or(chrono::Duration::MAX);
+        let due = push::claim_due_on(&self.pg, "telegram", now, lease, 50).await?;
+        for d in &due {
+            let Ok(chat) = d.target.parse::<i64>() else {
+                push::retry(&self.pg, d.id, "not a chat id", None).await?;
+                continue;
+            };
+            match bot
+                .send_message(chat, &format!("{}\n{}", d.title, d.body))
+                .await
+            {
+                Ok(()) => {
+                    push::sent(&self.pg, d.id, None, self.clock.now()).await?;
+                    pass.sent += 1;
+                }
+                Err(TelegramError::ChatGone(why)) => {
+                    tracing::info!(event_type = "telegram_unlinked", reason = %why, "the chat is gone; unlinked");
+                    push::unlink_telegram(&self.pg, None, Some(chat), &why).await?;
+                    pass.dropped += 1;
+                }
+                Err(TelegramError::Transient(why, retry_after)) => {
+                    let at =
+                        retry_after.map(|s| self.clock.now() + chrono::Duration::seconds(s as i64));
+                    match at {
+                        Some(at) => {
+                            push::retry(&self.pg, d.id, &why, Some(at)).await?;
+                            pass.retried += 1;
+                        }
+                        None => self.retry(d, &why, pass).await?,
+                    }
+                }
+                Err(TelegramError::Refused(why)) => self.retry(d, &why, pass).await?,
+            }
+        }
+        Ok(())
     }
 
     async fn retry(&self, d: &push::Due, why: &str, pass: &mut Pass) -> Result<(), StoreError> {

@@ -59,6 +59,7 @@ pub async fn devices(pool: &PgPool, user_id: Uuid) -> Result<Vec<String>, StoreE
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prefs {
     pub push: bool,
+    pub telegram: bool,
     pub muted_kinds: Vec<String>,
 }
 
@@ -66,30 +67,37 @@ impl Default for Prefs {
     fn default() -> Self {
         Self {
             push: true,
+            telegram: true,
             muted_kinds: Vec::new(),
         }
     }
 }
 
 pub async fn prefs(pool: &PgPool, user_id: Uuid) -> Result<Prefs, StoreError> {
-    let row: Option<(bool, Vec<String>)> =
-        sqlx::query_as("SELECT push, muted_kinds FROM notification_prefs WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_optional(pool)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+    let row: Option<(bool, bool, Vec<String>)> = sqlx::query_as(
+        "SELECT push, telegram, muted_kinds FROM notification_prefs WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await
+    .map_err(StoreError::from_sqlx)?;
     Ok(row
-        .map(|(push, muted_kinds)| Prefs { push, muted_kinds })
+        .map(|(push, telegram, muted_kinds)| Prefs {
+            push,
+            telegram,
+            muted_kinds,
+        })
         .unwrap_or_default())
 }
 
 pub async fn set_prefs(pool: &PgPool, user_id: Uuid, prefs: &Prefs) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO notification_prefs (user_id, push, muted_kinds) VALUES ($1, $2, $3)
-         ON CONFLICT (user_id) DO UPDATE SET push = $2, muted_kinds = $3",
+        "INSERT INTO notification_prefs (user_id, push, telegram, muted_kinds) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id) DO UPDATE SET push = $2, telegram = $3, muted_kinds = $4",
     )
     .bind(user_id)
     .bind(prefs.push)
+    .bind(prefs.telegram)
     .bind(&prefs.muted_kinds)
     .execute(pool)
     .await
@@ -129,6 +137,22 @@ pub async fn expand(pool: &PgPool, now: DateTime<Utc>, limit: i64) -> Result<u64
     .execute(&mut *tx)
     .await
     .map_err(StoreError::from_sqlx)?;
+    sqlx::query(
+        "INSERT INTO deliveries (id, notification_id, channel, target, status, next_attempt_at)
+         SELECT gen_random_uuid(), n.id, 'telegram', t.chat_id::text, 'pending', $2
+         FROM notifications n
+         JOIN telegram_links t ON t.user_id = n.user_id
+         LEFT JOIN notification_prefs p ON p.user_id = n.user_id
+         WHERE n.id = ANY($1)
+           AND COALESCE(p.telegram, true)
+           AND NOT (n.kind = ANY(COALESCE(p.muted_kinds, '{}')))
+         ON CONFLICT (notification_id, channel, target) DO NOTHING",
+    )
+    .bind(&ids)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(StoreError::from_sqlx)?;
     sqlx::query("UPDATE notifications SET dispatched_at = $2 WHERE id = ANY($1)")
         .bind(&ids)
         .bind(now)
@@ -158,11 +182,22 @@ pub async fn claim_due(
     lease: Duration,
     limit: i64,
 ) -> Result<Vec<Due>, StoreError> {
+    claim_due_on(pool, "push", now, lease, limit).await
+}
+
+/// [`claim_due`] for one channel (`push` or `telegram`).
+pub async fn claim_due_on(
+    pool: &PgPool,
+    channel: &str,
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: i64,
+) -> Result<Vec<Due>, StoreError> {
     type Row = (Uuid, String, i32, String, String, serde_json::Value);
     let rows: Vec<Row> = sqlx::query_as(
         "WITH due AS (
              SELECT id FROM deliveries
-             WHERE status = 'pending' AND next_attempt_at <= $1
+             WHERE status = 'pending' AND channel = $4 AND next_attempt_at <= $1
              ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
          UPDATE deliveries d SET next_attempt_at = $2
          FROM due, notifications n
@@ -172,6 +207,7 @@ pub async fn claim_due(
     .bind(now)
     .bind(now + lease)
     .bind(limit)
+    .bind(channel)
     .fetch_all(pool)
     .await
     .map_err(StoreError::from_sqlx)?;
@@ -303,4 +339,121 @@ pub async fn deliveries_of(
     .fetch_all(pool)
     .await
     .map_err(StoreError::from_sqlx)
+}
+
+/// A one-time code that links the chat which sends it to the bot (`/start <code>`) to
+/// `user_id`, valid until `expires_at`.
+pub async fn telegram_code(
+    pool: &PgPool,
+    user_id: Uuid,
+    code: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM telegram_codes WHERE user_id = $1 OR expires_at < now()")
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+    sqlx::query("INSERT INTO telegram_codes (code, user_id, expires_at) VALUES ($1, $2, $3)")
+        .bind(code)
+        .bind(user_id)
+        .bind(expires_at)
+        .execute(pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+    Ok(())
+}
+
+/// Spends `code` (once, before it expires) and links `chat_id` to its user; the user.
+pub async fn link_telegram(
+    pool: &PgPool,
+    code: &str,
+    chat_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<Uuid>, StoreError> {
+    let mut tx = pool.begin().await.map_err(StoreError::from_sqlx)?;
+    let user: Option<Uuid> = sqlx::query_scalar(
+        "DELETE FROM telegram_codes WHERE code = $1 AND expires_at > $2 RETURNING user_id",
+    )
+    .bind(code)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    if let Some(user) = user {
+        sqlx::query(
+            "INSERT INTO telegram_links (user_id, chat_id, linked_at) VALUES ($1, $2, $3)
+             ON CONFLICT (user_id) DO UPDATE SET chat_id = $2, linked_at = $3",
+        )
+        .bind(user)
+        .bind(chat_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+    }
+    tx.commit().await.map_err(StoreError::from_sqlx)?;
+    Ok(user)
+}
+
+/// The user's linked chat.
+pub async fn telegram_chat(pool: &PgPool, user_id: Uuid) -> Result<Option<i64>, StoreError> {
+    sqlx::query_scalar("SELECT chat_id FROM telegram_links WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await
+        .map_err(StoreError::from_sqlx)
+}
+
+/// Unlinks the user's chat (or, with `chat_id`, whoever has that chat: the bot was blocked);
+/// its waiting deliveries are dropped.
+pub async fn unlink_telegram(
+    pool: &PgPool,
+    user_id: Option<Uuid>,
+    chat_id: Option<i64>,
+    why: &str,
+) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await.map_err(StoreError::from_sqlx)?;
+    let chats: Vec<i64> = sqlx::query_scalar(
+        "DELETE FROM telegram_links WHERE ($1::uuid IS NOT NULL AND user_id = $1)
+            OR ($2::bigint IS NOT NULL AND chat_id = $2) RETURNING chat_id",
+    )
+    .bind(user_id)
+    .bind(chat_id)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    let targets: Vec<String> = chats.iter().map(i64::to_string).collect();
+    sqlx::query(
+        "UPDATE deliveries SET status = 'dropped', last_error = $2
+         WHERE channel = 'telegram' AND status = 'pending' AND target = ANY($1)",
+    )
+    .bind(&targets)
+    .bind(why)
+    .execute(&mut *tx)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    tx.commit().await.map_err(StoreError::from_sqlx)?;
+    Ok(())
+}
+
+/// The next getUpdates offset (0 before the first).
+pub async fn telegram_offset(pool: &PgPool) -> Result<i64, StoreError> {
+    let v: Option<i64> = sqlx::query_scalar("SELECT next_update FROM telegram_offset")
+        .fetch_optional(pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+    Ok(v.unwrap_or(0))
+}
+
+pub async fn set_telegram_offset(pool: &PgPool, next: i64) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO telegram_offset (id, next_update) VALUES (true, $1)
+         ON CONFLICT (id) DO UPDATE SET next_update = GREATEST(telegram_offset.next_update, $1)",
+    )
+    .bind(next)
+    .execute(pool)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(())
 }
