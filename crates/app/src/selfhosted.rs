@@ -194,6 +194,7 @@ impl SelfHosted {
         ));
         let push = Arc::new(crate::notify::PushWorker {
             pg: pg.clone(),
+            calendar: calendar.clone(),
             expo: crate::notify::expo::ExpoPush::new(
                 &config.expo_push_url,
                 config

@@ -233,3 +233,46 @@ async fn a_rejected_entry_says_why_and_bad_queries_get_clear_errors() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     s.system.shutdown().await;
 }
+
+// The next morning, yesterday's Kite session is dead: 30 minutes before the day's first buy the
+// trader is told to log in, once (passes every few seconds), and not earlier.
+#[tokio::test]
+async fn a_missing_login_is_reminded_once_before_the_first_buy() {
+    let clock = std::sync::Arc::new(algo_core::OffsetClock::at(ist((2026, 12, 7), (9, 0, 0))));
+    let s = TestSystem::builder()
+        .calendar(CalendarKind::Nse)
+        .clock(clock.clone())
+        .in_process_broker()
+        .env("ALGO_PUSH_INTERVAL_MS", "3600000")
+        .start()
+        .await;
+    let token = s.trader().await;
+    s.running(&token, "TCS", "09:40:00", "10:00:00").await;
+    s.system.push.run_once().await.expect("pass");
+    assert_eq!(
+        kinds(&notifications(&s, &token, "").await),
+        Vec::<String>::new(),
+        "Monday's session is live"
+    );
+
+    clock.set(ist((2026, 12, 8), (9, 5, 0)));
+    let token = s.refreshed(&token).await;
+    s.system.push.run_once().await.expect("pass");
+    assert_eq!(
+        kinds(&notifications(&s, &token, "").await),
+        Vec::<String>::new(),
+        "35 minutes before: not yet"
+    );
+
+    clock.set(ist((2026, 12, 8), (9, 15, 0)));
+    s.system.push.run_once().await.expect("pass");
+    s.system.push.run_once().await.expect("pass");
+    let list = notifications(&s, &token, "").await;
+    assert_eq!(kinds(&list), vec!["login_needed"], "{list}");
+    let body = list["notifications"][0]["body"].as_str().unwrap_or("");
+    assert!(
+        body.starts_with("Today's first buy is at 09:40 IST"),
+        "{body}"
+    );
+    s.shutdown().await;
+}

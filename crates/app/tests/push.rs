@@ -141,6 +141,7 @@ async fn each_notice_reaches_each_live_device_once_and_dead_tokens_are_forgotten
     let clock = Arc::new(OffsetClock::at(Utc::now()));
     let worker = PushWorker {
         pg: s.system.state.pg.clone(),
+        calendar: s.system.executor.calendar.clone(),
         expo: ExpoPush::new(&url, None, Duration::from_secs(5)).expect("client"),
         telegram: None,
         clock: clock.clone(),
@@ -291,6 +292,7 @@ async fn muted_kinds_stay_in_the_app_and_a_dead_senders_claim_passes_on() {
     let clock = Arc::new(OffsetClock::at(Utc::now()));
     let worker = PushWorker {
         pg: s.system.state.pg.clone(),
+        calendar: s.system.executor.calendar.clone(),
         expo: ExpoPush::new(&url, None, Duration::from_secs(5)).expect("client"),
         telegram: None,
         clock: clock.clone(),

@@ -137,6 +137,7 @@ async fn a_linked_chat_gets_each_notice_once_and_a_blocked_bot_unlinks() {
     let clock = Arc::new(OffsetClock::at(Utc::now()));
     let worker = PushWorker {
         pg: s.system.state.pg.clone(),
+        calendar: s.system.executor.calendar.clone(),
         expo: ExpoPush::new("http://127.0.0.1:9", None, Duration::from_secs(1)).expect("client"),
         telegram: Some(Telegram::new(&url, BOT, Duration::from_secs(5)).expect("bot")),
         clock: clock.clone(),

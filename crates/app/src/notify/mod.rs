@@ -2,13 +2,15 @@
 //! [`PushWorker`] dispatches each new one to its user's devices and sends it through Expo,
 //! with retries, away from the order path (a slow or dead Expo never delays an order).
 //!
-//! One pass ([`PushWorker::run_once`]): dispatch new notifications into deliveries, send the
+//! One pass ([`PushWorker::run_once`]): write the day's login reminders
+//! ([`reminders::login_needed`]), dispatch new notifications into deliveries, send the
 //! due ones in batches of [`expo::MAX_BATCH`], then read the receipts that are due. A
 //! delivery that fails for a passing reason (network, 429, 5xx) is tried again after
 //! 2^attempts seconds (at most 5 minutes), up to [`MAX_ATTEMPTS`]; `DeviceNotRegistered`, in a
 //! ticket or a receipt, forgets the token.
 
 pub mod expo;
+pub mod reminders;
 pub mod telegram;
 
 use std::sync::Arc;
@@ -57,6 +59,8 @@ pub struct Pass {
 
 pub struct PushWorker {
     pub pg: PgPool,
+    /// For the login reminder: which days trade, and when.
+    pub calendar: Arc<algo_core::TradingCalendar>,
     pub expo: ExpoPush,
     /// The bot, when `ALGO_TELEGRAM_BOT_TOKEN` is set: it links chats and sends to them.
     pub telegram: Option<Telegram>,
@@ -72,6 +76,7 @@ fn backoff(attempts: i32) -> chrono::Duration {
 impl PushWorker {
     pub async fn run_once(&self) -> Result<Pass, StoreError> {
         let now = self.clock.now();
+        reminders::login_needed(&self.pg, &self.calendar, self.clock.as_ref()).await?;
         let mut pass = Pass {
             dispatched: push::expand(&self.pg, now, 500).await?,
             ..Pass::default()

@@ -35,6 +35,29 @@ pub async fn insert(
     Ok(())
 }
 
+/// Writes `notice` on its own (a notice no order-log write causes: a login reminder); a second
+/// one for the same source and kind is ignored. Whether it was new.
+pub async fn insert_one(pool: &PgPool, notice: &NewNotification<'_>) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO notifications (id, user_id, strategy_id, kind, source_key, title, body, data, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (source_key, kind) DO NOTHING",
+    )
+    .bind(Uuid::new_v4())
+    .bind(notice.user_id)
+    .bind(notice.strategy_id)
+    .bind(notice.kind)
+    .bind(notice.source_key)
+    .bind(notice.title)
+    .bind(notice.body)
+    .bind(notice.data)
+    .bind(notice.at)
+    .execute(pool)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// One notification as the trader sees it.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct NotificationRow {

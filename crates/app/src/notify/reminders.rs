@@ -1,0 +1,76 @@
+//! Reminders no order causes: "log in to Kite" before the day's first buy, when the trader's
+//! session for today is missing. Written once per user and trading day (the source key), so a
+//! pass every few seconds tells them once.
+
+use algo_core::notify::NoticeKind;
+use algo_core::{Clock, TradingCalendar, IST};
+use algo_store::ports::NewNotification;
+use algo_store::postgres::{broker_keys, notifications, strategies, PgPool};
+use algo_store::StoreError;
+use chrono::Duration;
+
+use crate::broker::session::SessionState;
+
+/// How long before a user's first buy of the day the reminder goes out (or at once, when the
+/// first buy is nearer than this).
+pub const LOGIN_LEAD: Duration = Duration::minutes(30);
+
+/// Writes today's "log in to Kite" notice for each user with a running strategy still to buy
+/// today within [`LOGIN_LEAD`] and no live Kite session. How many it wrote.
+pub async fn login_needed(
+    pg: &PgPool,
+    calendar: &TradingCalendar,
+    clock: &dyn Clock,
+) -> Result<usize, StoreError> {
+    let now = clock.now();
+    let today = TradingCalendar::trading_date(now);
+    let time_now = now.with_timezone(&IST).time();
+    let mut first_buy: std::collections::BTreeMap<uuid::Uuid, chrono::NaiveTime> =
+        Default::default();
+    for row in strategies::all_running(pg).await? {
+        let spec = &row.spec;
+        let Some(session) = calendar.session_of(today, spec.exchange) else {
+            continue;
+        };
+        if !session.contains(spec.buy_time) || spec.buy_time < time_now {
+            continue;
+        }
+        let first = first_buy.entry(row.user_id).or_insert(spec.buy_time);
+        *first = (*first).min(spec.buy_time);
+    }
+    let mut written = 0;
+    for (user, buy_time) in first_buy {
+        let at = TradingCalendar::instant(today, buy_time);
+        if at - now > LOGIN_LEAD {
+            continue;
+        }
+        let row = broker_keys::get(pg, user).await?;
+        if matches!(
+            SessionState::of(row.as_ref(), now),
+            SessionState::Live { .. }
+        ) {
+            continue;
+        }
+        let source = format!("login:{user}:{today}");
+        let body = format!(
+            "Today's first buy is at {} IST and Kite has no session for today. Open the app and tap \"Log in to Kite\"; the buy waits for the login.",
+            buy_time.format("%H:%M")
+        );
+        let data = serde_json::json!({ "trading_date": today, "first_buy": buy_time.format("%H:%M:%S").to_string() });
+        let notice = NewNotification {
+            user_id: user,
+            strategy_id: None,
+            kind: NoticeKind::LoginNeeded.as_str(),
+            source_key: &source,
+            title: "Log in to Kite",
+            body: &body,
+            data: &data,
+            at: now,
+        };
+        if notifications::insert_one(pg, &notice).await? {
+            tracing::info!(event_type = "login_reminder", user_id = %user, "told the trader to log in to Kite");
+            written += 1;
+        }
+    }
+    Ok(written)
+}
