@@ -9,6 +9,7 @@
 //! - [`error`]: stable error codes and their HTTP statuses.
 //! - [`clock`]: where "now" comes from.
 //! - [`notify`]: what the trader is told, in plain words.
+//! - [`pnl`]: realised P&L of a strategy-day from the broker's fills, in paise.
 
 pub mod calendar;
 pub mod clock;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod money;
 pub mod notify;
 pub mod order;
+pub mod pnl;
 pub mod position;
 pub mod strategy;
 pub mod symbol;

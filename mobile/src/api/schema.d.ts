@@ -274,6 +274,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/pnl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /pnl?from=YYYY-MM-DD&to=YYYY-MM-DD`. */
+        get: operations["pnl"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/strategies": {
         parameters: {
             query?: never;
@@ -381,6 +398,23 @@ export interface paths {
          *     instrument and quantity they entered with.
          */
         patch: operations["move_stop"];
+        trace?: never;
+    };
+    "/strategy/{id}/days": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /strategy/{id}/days?from=&to=`. */
+        get: operations["strategy_days"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/strategy/{id}/orders": {
@@ -626,6 +660,26 @@ export interface components {
             /** @description `PLACED`, `COMPLETE`, `REJECTED`, `CANCELLED` or `FAILED`. */
             status: string;
         };
+        /** @description One day of the user's P&L. */
+        PnlDay: {
+            pnl: string;
+            /** Format: int64 */
+            pnl_paise: number;
+            /** @description How many strategies traded that day. */
+            strategies: number;
+            /** Format: date */
+            trading_date: string;
+        };
+        PnlSummary: {
+            days: components["schemas"]["PnlDay"][];
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            total_pnl: string;
+            /** Format: int64 */
+            total_pnl_paise: number;
+        };
         /** @description Which notifications are pushed: in-app always keeps every one. */
         Preferences: {
             /** @description Kinds never pushed (still listed in the app). */
@@ -706,6 +760,40 @@ export interface components {
             status: string;
             /** Format: uuid */
             strategy_id: string;
+        };
+        /** @description One strategy-day. */
+        StrategyDay: {
+            /** Format: int64 */
+            bought_quantity: number;
+            /** @description Rupees with two decimals. */
+            buy_average_price?: string | null;
+            /**
+             * Format: int64
+             * @description Bought and not sold through the app.
+             */
+            open_quantity: number;
+            /** @description Rupees with two decimals, signed. */
+            realised_pnl: string;
+            /** Format: int64 */
+            realised_pnl_paise: number;
+            sell_average_price?: string | null;
+            /** Format: int64 */
+            sold_quantity: number;
+            /** Format: date */
+            trading_date: string;
+        };
+        StrategyDays: {
+            /** @description Days with a fill, oldest first. */
+            days: components["schemas"]["StrategyDay"][];
+            /** Format: date */
+            from: string;
+            /** Format: uuid */
+            strategy_id: string;
+            /** Format: date */
+            to: string;
+            total_pnl: string;
+            /** Format: int64 */
+            total_pnl_paise: number;
         };
         StrategyList: {
             strategies: components["schemas"]["StrategyOut"][];
@@ -1506,6 +1594,54 @@ export interface operations {
             };
         };
     };
+    pnl: {
+        parameters: {
+            query?: {
+                /** @description first date, YYYY-MM-DD (default: 30 days before to) */
+                from?: string;
+                /** @description last date, YYYY-MM-DD (default: today, IST) */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PnlSummary"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     strategies_list: {
         parameters: {
             query?: never;
@@ -1973,6 +2109,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StrategyOut"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    strategy_days: {
+        parameters: {
+            query?: {
+                /** @description first date, YYYY-MM-DD */
+                from?: string;
+                /** @description last date, YYYY-MM-DD */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrategyDays"];
                 };
             };
             400: {

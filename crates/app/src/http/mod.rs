@@ -12,6 +12,7 @@ mod extract;
 mod health;
 mod notifications;
 pub mod openapi;
+mod pnl;
 mod postback;
 mod strategies;
 
@@ -180,6 +181,8 @@ pub fn router(state: AppState) -> Router {
         .route("/strategy/stop", post(strategies::stop))
         .route("/strategy/status/{id}", get(strategies::status))
         .route("/strategy/{id}/orders", get(strategies::orders))
+        .route("/strategy/{id}/days", get(pnl::strategy_days))
+        .route("/pnl", get(pnl::pnl))
         .route("/strategy/{id}", get(strategies::get_one).put(strategies::update).patch(strategies::move_stop).delete(strategies::delete))
         .fallback(|| async { ApiError::new(algo_core::ErrorCode::NotFound, "no such route") })
         .with_state(state)

@@ -198,7 +198,7 @@ fn strategy_out(row: &StrategyRow, rt: &Runtime) -> StrategyOut {
     }
 }
 
-async fn owned(state: &AppState, user: Uuid, id: &str) -> Result<StrategyRow, ApiError> {
+pub(super) async fn owned(state: &AppState, user: Uuid, id: &str) -> Result<StrategyRow, ApiError> {
     let id = parse_id(id)?;
     strategies::get(&state.pg, user, id)
         .await?

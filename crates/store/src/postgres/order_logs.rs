@@ -325,3 +325,50 @@ impl OrderLog for PgOrderLog {
         placed_not_final(&self.pool, up_to).await
     }
 }
+
+/// One leg's fill, for P&L: what the broker filled, at what average price.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FillRow {
+    pub strategy_id: Uuid,
+    pub trading_date: NaiveDate,
+    /// `BUY`, `SELL` or `STOPLOSS`.
+    pub event: String,
+    pub filled_quantity: i32,
+    pub average_price_paise: i64,
+}
+
+/// The user's legs that filled (in full or in part) from `from` to `to`, one strategy or all,
+/// by date, entry first.
+pub async fn fills(
+    pool: &PgPool,
+    user_id: Uuid,
+    strategy_id: Option<Uuid>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<FillRow>, StoreError> {
+    let rows: Vec<(Uuid, NaiveDate, String, i32, i64)> = sqlx::query_as(
+        "SELECT strategy_id, trading_date, event, filled_quantity, average_price_paise FROM order_logs
+         WHERE user_id = $1 AND ($2::uuid IS NULL OR strategy_id = $2)
+           AND trading_date BETWEEN $3 AND $4
+           AND status IN ('COMPLETE', 'CANCELLED', 'REJECTED')
+           AND filled_quantity > 0 AND average_price_paise IS NOT NULL
+         ORDER BY trading_date, strategy_id, (event = 'BUY') DESC, created_at",
+    )
+    .bind(user_id)
+    .bind(strategy_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| FillRow {
+            strategy_id: r.0,
+            trading_date: r.1,
+            event: r.2,
+            filled_quantity: r.3,
+            average_price_paise: r.4,
+        })
+        .collect())
+}

@@ -1,0 +1,217 @@
+//! P&L from the broker's fills: `GET /pnl?from=&to=` (per day, all the user's strategies) and
+//! `GET /strategy/{id}/days?from=&to=` (per day, one strategy). Realised P&L in exact paise
+//! (and as rupee text), from the legs' average fill prices; partial fills count for what filled.
+
+use std::collections::{BTreeMap, HashMap};
+
+use algo_core::pnl::{day_pnl, DayPnl, Fill};
+use algo_core::{ErrorCode, TradingCalendar};
+use algo_store::postgres::order_logs::{self, FillRow};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use chrono::NaiveDate;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::extract::AuthUser;
+use super::{ApiError, AppState};
+
+/// The longest range one request may ask for.
+const MAX_DAYS: i64 = 366;
+
+/// One strategy-day.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StrategyDay {
+    pub trading_date: NaiveDate,
+    pub bought_quantity: i64,
+    /// Rupees with two decimals.
+    pub buy_average_price: Option<String>,
+    pub sold_quantity: i64,
+    pub sell_average_price: Option<String>,
+    pub realised_pnl_paise: i64,
+    /// Rupees with two decimals, signed.
+    pub realised_pnl: String,
+    /// Bought and not sold through the app.
+    pub open_quantity: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StrategyDays {
+    pub strategy_id: Uuid,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Days with a fill, oldest first.
+    pub days: Vec<StrategyDay>,
+    pub total_pnl_paise: i64,
+    pub total_pnl: String,
+}
+
+/// One day of the user's P&L.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PnlDay {
+    pub trading_date: NaiveDate,
+    pub pnl_paise: i64,
+    pub pnl: String,
+    /// How many strategies traded that day.
+    pub strategies: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PnlSummary {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub days: Vec<PnlDay>,
+    pub total_pnl_paise: i64,
+    pub total_pnl: String,
+}
+
+/// `-47.50`, `+52.50`, `0.00`: rupees from paise, signed.
+fn signed(paise: i64) -> String {
+    let sign = match paise.signum() {
+        1 => "+",
+        -1 => "-",
+        _ => "",
+    };
+    let abs = paise.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+fn rupees(paise: i64) -> String {
+    format!("{}.{:02}", paise / 100, paise % 100)
+}
+
+/// `from`/`to` from the query: dates, `from` ≤ `to`, at most [`MAX_DAYS`] apart; by default
+/// the 30 days up to today (IST).
+fn range(
+    state: &AppState,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let Query(query) = query
+        .map_err(|_| ApiError::new(ErrorCode::BadRequest, "the query string cannot be read"))?;
+    let date = |name: &str| -> Result<Option<NaiveDate>, ApiError> {
+        query
+            .get(name)
+            .map(|v| {
+                NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+                    ApiError::new(ErrorCode::BadRequest, format!("{name} must be YYYY-MM-DD"))
+                })
+            })
+            .transpose()
+    };
+    let today = TradingCalendar::trading_date(state.clock.now());
+    let to = date("to")?.unwrap_or(today);
+    let from = date("from")?.unwrap_or(to - chrono::Days::new(30));
+    if from > to {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "from must not be after to",
+        ));
+    }
+    if (to - from).num_days() >= MAX_DAYS {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            format!("ask for at most {MAX_DAYS} days at once"),
+        ));
+    }
+    Ok((from, to))
+}
+
+/// Each strategy-day's P&L from its fills.
+fn days(fills: &[FillRow]) -> BTreeMap<(NaiveDate, Uuid), DayPnl> {
+    let mut legs: BTreeMap<(NaiveDate, Uuid), (Option<Fill>, Vec<Fill>)> = BTreeMap::new();
+    for f in fills {
+        let fill = Fill {
+            quantity: i64::from(f.filled_quantity),
+            average_paise: f.average_price_paise,
+        };
+        let day = legs.entry((f.trading_date, f.strategy_id)).or_default();
+        if f.event == "BUY" {
+            day.0 = Some(fill);
+        } else {
+            day.1.push(fill);
+        }
+    }
+    legs.into_iter()
+        .map(|(key, (entry, exits))| (key, day_pnl(entry, &exits)))
+        .collect()
+}
+
+/// `GET /pnl?from=YYYY-MM-DD&to=YYYY-MM-DD`.
+#[utoipa::path(get, path = "/pnl", tag = "strategies", security(("bearer" = [])),
+    params(("from" = Option<String>, Query, description = "first date, YYYY-MM-DD (default: 30 days before to)"),
+           ("to" = Option<String>, Query, description = "last date, YYYY-MM-DD (default: today, IST)")),
+    responses((status = 200, body = PnlSummary), (status = 400, body = super::dto::ErrorBody),
+        (status = 401, body = super::dto::ErrorBody), (status = 503, body = super::dto::ErrorBody)))]
+pub async fn pnl(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Json<PnlSummary>, ApiError> {
+    let (from, to) = range(&state, query)?;
+    let fills = order_logs::fills(&state.pg, user, None, from, to).await?;
+    let mut by_date: BTreeMap<NaiveDate, (i64, usize)> = BTreeMap::new();
+    for ((date, _), day) in days(&fills) {
+        let entry = by_date.entry(date).or_default();
+        entry.0 += day.realised_paise;
+        entry.1 += 1;
+    }
+    let total: i64 = by_date.values().map(|(p, _)| p).sum();
+    Ok(Json(PnlSummary {
+        from,
+        to,
+        days: by_date
+            .into_iter()
+            .map(|(trading_date, (pnl_paise, strategies))| PnlDay {
+                trading_date,
+                pnl_paise,
+                pnl: signed(pnl_paise),
+                strategies,
+            })
+            .collect(),
+        total_pnl_paise: total,
+        total_pnl: signed(total),
+    }))
+}
+
+/// `GET /strategy/{id}/days?from=&to=`.
+#[utoipa::path(get, path = "/strategy/{id}/days", tag = "strategies", security(("bearer" = [])),
+    params(("id" = String, Path),
+           ("from" = Option<String>, Query, description = "first date, YYYY-MM-DD"),
+           ("to" = Option<String>, Query, description = "last date, YYYY-MM-DD")),
+    responses((status = 200, body = StrategyDays), (status = 400, body = super::dto::ErrorBody),
+        (status = 401, body = super::dto::ErrorBody), (status = 404, body = super::dto::ErrorBody),
+        (status = 503, body = super::dto::ErrorBody)))]
+pub async fn strategy_days(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<String>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Json<StrategyDays>, ApiError> {
+    let row = super::strategies::owned(&state, user, &id).await?;
+    let (from, to) = range(&state, query)?;
+    let fills = order_logs::fills(&state.pg, user, Some(row.id), from, to).await?;
+    let days: Vec<StrategyDay> = days(&fills)
+        .into_iter()
+        .map(|((trading_date, _), d)| StrategyDay {
+            trading_date,
+            bought_quantity: d.bought,
+            buy_average_price: d.buy_average_paise.map(rupees),
+            sold_quantity: d.sold,
+            sell_average_price: d.sell_average_paise.map(rupees),
+            realised_pnl_paise: d.realised_paise,
+            realised_pnl: signed(d.realised_paise),
+            open_quantity: d.open,
+        })
+        .collect();
+    let total = days.iter().map(|d| d.realised_pnl_paise).sum();
+    Ok(Json(StrategyDays {
+        strategy_id: row.id,
+        from,
+        to,
+        days,
+        total_pnl_paise: total,
+        total_pnl: signed(total),
+    }))
+}
