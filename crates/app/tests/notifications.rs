@@ -276,3 +276,43 @@ async fn a_missing_login_is_reminded_once_before_the_first_buy() {
     );
     s.shutdown().await;
 }
+
+// A protected market exit rests unfilled (a fast move): 30 s after its instant the reconciler
+// tells the trader, once, and keeps following it.
+#[tokio::test]
+async fn an_exit_still_open_after_30_s_is_told_once() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (id, buy) = buy_now(&s, &token, "TCS").await;
+    s.system.executor.handle(&buy).await;
+    s.sim_post("/_sim/behaviour", json!({ "fill_delay_ms": 120_000 }))
+        .await;
+    let mut quick = clone_executor(&s);
+    quick.config.fill_timeout = Duration::from_millis(300);
+    let stop = OrderEvent::new(
+        id.parse().expect("uuid"),
+        EventKind::StopLoss,
+        TradingCalendar::trading_date(Utc::now()),
+        Utc::now(),
+    );
+    quick.handle(&stop).await;
+    // Half a minute on: the reconciler finds the exit still open at the broker.
+    let mut later = clone_executor(&s);
+    later.clock = std::sync::Arc::new(algo_core::OffsetClock::at(
+        Utc::now() + chrono::Duration::seconds(40),
+    ));
+    later.reconcile_once().await.expect("reconcile");
+    later.reconcile_once().await.expect("reconcile again");
+    let list = notifications(&s, &token, "").await;
+    assert_eq!(
+        kinds(&list),
+        vec!["exit_unfilled", "entry_filled"],
+        "{list}"
+    );
+    let body = list["notifications"][0]["body"].as_str().unwrap_or("");
+    assert!(
+        body.starts_with("The sale of 5 TCS has not filled"),
+        "{body}"
+    );
+    s.system.shutdown().await;
+}

@@ -159,6 +159,26 @@ impl OrderLog for MemoryOrderLog {
         Ok(())
     }
 
+    async fn note(&self, n: &crate::ports::NewNotification<'_>) -> Result<bool, StoreError> {
+        let mut notices = self.notices.lock().unwrap_or_else(|p| p.into_inner());
+        if notices
+            .iter()
+            .any(|o| o.source_key == n.source_key && o.kind == n.kind)
+        {
+            return Ok(false);
+        }
+        notices.push(StoredNotice {
+            user_id: n.user_id,
+            strategy_id: n.strategy_id,
+            kind: n.kind.to_owned(),
+            source_key: n.source_key.to_owned(),
+            title: n.title.to_owned(),
+            body: n.body.to_owned(),
+            data: n.data.clone(),
+        });
+        Ok(true)
+    }
+
     async fn notices(&self, user_id: Uuid) -> Result<Vec<StoredNotice>, StoreError> {
         Ok(self
             .all_notices()

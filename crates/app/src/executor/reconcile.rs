@@ -24,6 +24,9 @@ use super::Executor;
 /// A leg this young may still be followed by its executor; the reconciler leaves it alone.
 const GRACE: Duration = Duration::from_secs(1);
 
+/// An exit still open this long after its instant: the trader is told (once).
+pub const EXIT_UNFILLED_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+
 /// Pause between two broker requests of one pass.
 const PACE: Duration = Duration::from_millis(150);
 
@@ -52,12 +55,50 @@ impl Executor {
             }
             match self.settle(&leg).await? {
                 Settled::Recorded => settled += 1,
-                Settled::Nothing => {}
+                Settled::Nothing => self.tell_unfilled(&leg, now).await?,
                 Settled::Unavailable => continue,
             }
             tokio::time::sleep(PACE).await;
         }
         Ok(settled)
+    }
+
+    /// An exit the broker has not filled [`EXIT_UNFILLED_AFTER`] after its instant (a protected
+    /// market order resting in a fast move): the trader is told, once per leg; the reconciler
+    /// keeps following it.
+    async fn tell_unfilled(
+        &self,
+        leg: &LegRow,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        if EventKind::parse(&leg.event).map(|k| k.leg()) != Some(algo_core::Leg::Exit)
+            || now - leg.scheduled_for < EXIT_UNFILLED_AFTER
+        {
+            return Ok(());
+        }
+        let symbol = leg.tradingsymbol.as_deref().unwrap_or("the position");
+        let title = format!("Exit of {symbol} not filled yet");
+        let body = format!(
+            "The sale of {} {symbol} has not filled {} s after it was sent. The app keeps following it; if the market is moving fast, check the order in Kite.",
+            leg.quantity,
+            (now - leg.scheduled_for).num_seconds()
+        );
+        let data = serde_json::json!({ "strategy_id": leg.strategy_id, "event": leg.event,
+            "trading_date": leg.trading_date, "broker_order_id": leg.broker_order_id });
+        let notice = algo_store::ports::NewNotification {
+            user_id: leg.user_id,
+            strategy_id: Some(leg.strategy_id),
+            kind: algo_core::notify::NoticeKind::ExitUnfilled.as_str(),
+            source_key: &leg.ledger_key,
+            title: &title,
+            body: &body,
+            data: &data,
+            at: now,
+        };
+        if self.orders.note(&notice).await? {
+            tracing::warn!(event_type = "exit_unfilled", strategy_id = %leg.strategy_id, broker_order_id = ?leg.broker_order_id, "an exit is still open; the trader is told");
+        }
+        Ok(())
     }
 
     /// Follows the leg of the broker's order `order_id` now (the ticker said it is final):

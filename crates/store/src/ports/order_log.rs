@@ -127,6 +127,9 @@ pub trait OrderLog: Send + Sync + 'static {
     ) -> Result<Vec<LegRow>, StoreError>;
     /// The leg whose order the broker numbered `broker_order_id`, if it is one of ours.
     async fn by_broker_order(&self, broker_order_id: &str) -> Result<Option<LegRow>, StoreError>;
+    /// Writes a notice no final status causes (an exit still unfilled); once per source and
+    /// kind. Whether it was new.
+    async fn note(&self, notice: &NewNotification<'_>) -> Result<bool, StoreError>;
     /// The notices written for `user_id`, oldest first.
     async fn notices(&self, user_id: Uuid) -> Result<Vec<StoredNotice>, StoreError>;
     /// Every leg up to `up_to` that the broker took and that is not final: the reconciler's

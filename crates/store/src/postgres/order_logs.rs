@@ -305,6 +305,10 @@ impl OrderLog for PgOrderLog {
         finish(&self.pool, ledger_key, last).await
     }
 
+    async fn note(&self, notice: &crate::ports::NewNotification<'_>) -> Result<bool, StoreError> {
+        super::notifications::insert_one(&self.pool, notice).await
+    }
+
     async fn notices(&self, user_id: Uuid) -> Result<Vec<crate::ports::StoredNotice>, StoreError> {
         super::notifications::written(&self.pool, user_id).await
     }

@@ -288,6 +288,22 @@ async fn a_final_status_writes_its_notice_once(log: &dyn OrderLog, owner: Owner,
     .expect("finish a final leg");
     let written = log.notices(owner.user_id).await.expect("notices");
     assert!(written.iter().all(|n| n.source_key != late), "{written:?}");
+    // A notice of its own (an exit still unfilled) is written once too.
+    let unfilled = NewNotification {
+        source_key: &late,
+        kind: "exit_unfilled",
+        ..notice("Exit not filled yet")
+    };
+    assert!(log.note(&unfilled).await.expect("note"));
+    assert!(!log.note(&unfilled).await.expect("note again"));
+    let written = log.notices(owner.user_id).await.expect("notices");
+    assert_eq!(
+        written
+            .iter()
+            .filter(|n| n.kind == "exit_unfilled" && n.source_key == late)
+            .count(),
+        1
+    );
     assert!(
         log.notices(other.user_id)
             .await
