@@ -316,3 +316,58 @@ async fn an_exit_still_open_after_30_s_is_told_once() {
     );
     s.system.shutdown().await;
 }
+
+// After the close, one summary per trader who traded: each strategy's realised P&L and the total.
+#[tokio::test]
+async fn the_day_ends_with_one_summary() {
+    let clock = std::sync::Arc::new(algo_core::OffsetClock::at(ist((2026, 12, 7), (10, 0, 0))));
+    let s = TestSystem::builder()
+        .calendar(CalendarKind::Nse)
+        .clock(clock.clone())
+        .in_process_broker()
+        .env("ALGO_PUSH_INTERVAL_MS", "3600000")
+        .start()
+        .await;
+    let token = s.trader().await;
+    let id = s.running(&token, "TCS", "10:00:03", "10:00:08").await;
+    let bought = s
+        .wait_status(&token, &id, Duration::from_secs(10), |v| {
+            v["position"] == "bought"
+        })
+        .await;
+    assert_eq!(bought["position"], "bought", "{bought}");
+    s.sim_post(
+        "/_sim/price",
+        json!({ "symbol": "TCS", "price": "3510.00" }),
+    )
+    .await;
+    let sold = s
+        .wait_status(&token, &id, Duration::from_secs(10), |v| {
+            v["position"] == "sold"
+        })
+        .await;
+    assert_eq!(sold["position"], "sold", "{sold}");
+    s.system.push.run_once().await.expect("pass");
+    assert!(
+        !kinds(&notifications(&s, &token, "").await).contains(&"daily_summary".to_owned()),
+        "not before the close"
+    );
+
+    clock.set(ist((2026, 12, 7), (15, 50, 0)));
+    s.system.push.run_once().await.expect("pass");
+    s.system.push.run_once().await.expect("pass");
+    let token = s.refreshed(&token).await;
+    let list = notifications(&s, &token, "").await;
+    let summaries: Vec<&Value> = list["notifications"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|n| n["kind"] == "daily_summary")
+        .collect();
+    assert_eq!(summaries.len(), 1, "{list}");
+    assert_eq!(
+        summaries[0]["body"], "Realised P&L today: +₹50.00 (+₹50.00 on TCS).",
+        "(3510.00 − 3500.00) × 5"
+    );
+    s.shutdown().await;
+}

@@ -2,8 +2,8 @@
 //! [`PushWorker`] dispatches each new one to its user's devices and sends it through Expo,
 //! with retries, away from the order path (a slow or dead Expo never delays an order).
 //!
-//! One pass ([`PushWorker::run_once`]): write the day's login reminders
-//! ([`reminders::login_needed`]), dispatch new notifications into deliveries, send the
+//! One pass ([`PushWorker::run_once`]): write the day's login reminders and, after the close,
+//! the daily summary ([`reminders`]), dispatch new notifications into deliveries, send the
 //! due ones in batches of [`expo::MAX_BATCH`], then read the receipts that are due. A
 //! delivery that fails for a passing reason (network, 429, 5xx) is tried again after
 //! 2^attempts seconds (at most 5 minutes), up to [`MAX_ATTEMPTS`]; `DeviceNotRegistered`, in a
@@ -77,6 +77,7 @@ impl PushWorker {
     pub async fn run_once(&self) -> Result<Pass, StoreError> {
         let now = self.clock.now();
         reminders::login_needed(&self.pg, &self.calendar, self.clock.as_ref()).await?;
+        reminders::daily_summary(&self.pg, &self.calendar, self.clock.as_ref()).await?;
         let mut pass = Pass {
             dispatched: push::expand(&self.pg, now, 500).await?,
             ..Pass::default()

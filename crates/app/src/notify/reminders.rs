@@ -74,3 +74,87 @@ pub async fn login_needed(
     }
     Ok(written)
 }
+
+/// How long after the NSE close the day's summary goes out.
+pub const SUMMARY_AFTER_CLOSE: Duration = Duration::minutes(15);
+
+/// After the close of a trading day, one summary per user who traded: each strategy's realised
+/// P&L, the day's total, and anything still open. How many it wrote.
+pub async fn daily_summary(
+    pg: &PgPool,
+    calendar: &TradingCalendar,
+    clock: &dyn Clock,
+) -> Result<usize, StoreError> {
+    use algo_core::notify::signed_rupees;
+    use algo_core::pnl::{day_pnl, Fill};
+    use algo_store::postgres::order_logs;
+
+    let now = clock.now();
+    let today = TradingCalendar::trading_date(now);
+    let Some(session) = calendar.session(today) else {
+        return Ok(0);
+    };
+    if now < TradingCalendar::instant(today, session.close) + SUMMARY_AFTER_CLOSE {
+        return Ok(0);
+    }
+    let mut written = 0;
+    for user in order_logs::users_with_fills(pg, today).await? {
+        let fills = order_logs::fills(pg, user, None, today, today).await?;
+        let mut by_strategy: std::collections::BTreeMap<uuid::Uuid, (Option<Fill>, Vec<Fill>)> =
+            Default::default();
+        for f in &fills {
+            let fill = Fill {
+                quantity: i64::from(f.filled_quantity),
+                average_paise: f.average_price_paise,
+            };
+            let e = by_strategy.entry(f.strategy_id).or_default();
+            if f.event == "BUY" {
+                e.0 = Some(fill);
+            } else {
+                e.1.push(fill);
+            }
+        }
+        let mut lines = Vec::new();
+        let mut total = 0;
+        let mut open = Vec::new();
+        for (strategy_id, (entry, exits)) in by_strategy {
+            let day = day_pnl(entry, &exits);
+            let symbol = strategies::get_for_executor(pg, strategy_id)
+                .await?
+                .map(|r| r.spec.symbol.to_string())
+                .unwrap_or_else(|| "a deleted strategy".into());
+            total += day.realised_paise;
+            lines.push(format!("{} on {symbol}", signed_rupees(day.realised_paise)));
+            if day.open > 0 {
+                open.push(format!("{} {symbol}", day.open));
+            }
+        }
+        let mut body = format!(
+            "Realised P&L today: {} ({}).",
+            signed_rupees(total),
+            lines.join(", ")
+        );
+        if !open.is_empty() {
+            body.push_str(&format!(
+                " Still open through the app: {}; check them in Kite.",
+                open.join(", ")
+            ));
+        }
+        let source = format!("summary:{user}:{today}");
+        let data = serde_json::json!({ "trading_date": today, "pnl_paise": total });
+        let notice = NewNotification {
+            user_id: user,
+            strategy_id: None,
+            kind: NoticeKind::DailySummary.as_str(),
+            source_key: &source,
+            title: "Today's result",
+            body: &body,
+            data: &data,
+            at: now,
+        };
+        if notifications::insert_one(pg, &notice).await? {
+            written += 1;
+        }
+    }
+    Ok(written)
+}

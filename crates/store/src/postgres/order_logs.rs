@@ -376,3 +376,15 @@ pub async fn fills(
         })
         .collect())
 }
+
+/// The users with a fill on `date` (for the daily summary).
+pub async fn users_with_fills(pool: &PgPool, date: NaiveDate) -> Result<Vec<Uuid>, StoreError> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT user_id FROM order_logs
+         WHERE trading_date = $1 AND filled_quantity > 0 AND average_price_paise IS NOT NULL",
+    )
+    .bind(date)
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::from_sqlx)
+}
