@@ -6,7 +6,10 @@ export const TEST_API_URL = 'http://api.test';
 
 export interface RecordedRequest {
   method: string;
+  /** Without the query string: routes match on this. */
   path: string;
+  /** The query string's parameters, `{}` when there is none. */
+  query: Record<string, string>;
   body: unknown;
   authorization: string | null;
 }
@@ -75,12 +78,19 @@ export class FakeApi {
   }
 
   private async fetch(url: string, init: RequestInit): Promise<Response> {
-    const path = url.startsWith(TEST_API_URL) ? url.slice(TEST_API_URL.length) : url;
+    const target = url.startsWith(TEST_API_URL) ? url.slice(TEST_API_URL.length) : url;
+    const [path = '', search = ''] = target.split('?', 2);
+    const query: Record<string, string> = {};
+    for (const pair of search ? search.split('&') : []) {
+      const [name = '', value = ''] = pair.split('=', 2);
+      query[decodeURIComponent(name)] = decodeURIComponent(value);
+    }
     const method = init.method ?? 'GET';
     const headers = new Headers(init.headers);
     const request: RecordedRequest = {
       method,
       path,
+      query,
       body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
       authorization: headers.get('Authorization'),
     };
