@@ -1,5 +1,5 @@
 /** How wire values read on screen. */
-import type { Position, StrategyStatusValue } from '../api/types';
+import type { NotificationKind, Position, StrategyStatusValue } from '../api/types';
 
 export const STATUS_LABEL: Record<StrategyStatusValue, string> = {
   created: 'created',
@@ -20,3 +20,15 @@ export const POSITION_LABEL: Record<Position, string> = {
 export function rupees(text: string | null | undefined): string {
   return text ? `₹${text}` : '—';
 }
+
+/** A known kind's name on screen; a kind this version does not know gets no label. */
+export const KIND_LABEL: Record<NotificationKind, string> = {
+  entry_filled: 'Entry filled',
+  exit_filled: 'Exit filled',
+  stop_loss_hit: 'Stop-loss hit',
+  order_rejected: 'Order rejected',
+  exit_unfilled: 'Exit not filled',
+  login_needed: 'Kite login needed',
+  strategy_failed: 'Strategy failed',
+  daily_summary: 'Daily summary',
+};

@@ -115,3 +115,61 @@ export class FakeApi {
     });
   }
 }
+
+/** A notification as the fake keeps it: any `kind`, as a newer server might send. */
+export interface FakeNotification {
+  id: string;
+  strategy_id: string | null;
+  kind: string;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  created_at: string;
+  read_at: string | null;
+}
+
+export interface FakePreferences {
+  push: boolean;
+  telegram: boolean;
+  muted_kinds: string[];
+}
+
+/**
+ * Serves the notification endpoints from state the test can read: the list (newest first,
+ * honouring `unread` and `limit`), marking read, and the preferences. A mark sets `read_at` to
+ * `readAt`, so a test can see it survive a refetch.
+ */
+export function serveNotifications(
+  api: FakeApi,
+  initial: FakeNotification[],
+  options: { preferences?: FakePreferences; readAt?: string } = {},
+): { notifications: FakeNotification[]; preferences: FakePreferences } {
+  const state = {
+    notifications: [...initial].sort((a, b) => b.created_at.localeCompare(a.created_at)),
+    preferences: options.preferences ?? { push: true, telegram: false, muted_kinds: [] },
+  };
+  const readAt = options.readAt ?? '2026-11-25T03:30:00Z';
+  const unread = () => state.notifications.filter((n) => n.read_at === null).length;
+  api
+    .on('GET', '/notifications', ({ query }) => {
+      const limit = query.limit === undefined ? 50 : Number(query.limit);
+      const listed = state.notifications.filter((n) => query.unread !== 'true' || n.read_at === null);
+      return ok({ notifications: listed.slice(0, limit), unread: unread() });
+    })
+    .on('POST', '/notifications/read', ({ body }) => {
+      const request = body as { ids?: string[]; all?: boolean };
+      let marked = 0;
+      state.notifications = state.notifications.map((n) => {
+        if (n.read_at !== null || !(request.all || request.ids?.includes(n.id))) return n;
+        marked += 1;
+        return { ...n, read_at: readAt };
+      });
+      return ok({ marked, unread: unread() });
+    })
+    .on('GET', '/notifications/preferences', () => ok(state.preferences))
+    .on('PUT', '/notifications/preferences', ({ body }) => {
+      state.preferences = body as FakePreferences;
+      return ok(state.preferences);
+    });
+  return state;
+}
