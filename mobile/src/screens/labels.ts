@@ -32,3 +32,18 @@ export const KIND_LABEL: Record<NotificationKind, string> = {
   strategy_failed: 'Strategy failed',
   daily_summary: 'Daily summary',
 };
+
+export type Sign = 'profit' | 'loss' | 'flat';
+
+/** The sign of signed rupee text (`"-12.50"`), read from the text: no float ever holds money. */
+export function pnlSign(text: string): Sign {
+  if (text.startsWith('-')) return 'loss';
+  return /^0+\.00$/.test(text) ? 'flat' : 'profit';
+}
+
+/** `"-12.50"` → `-₹12.50`, `"112.50"` → `+₹112.50`, `"0.00"` → `₹0.00`. */
+export function signedRupees(text: string): string {
+  const sign = pnlSign(text);
+  if (sign === 'loss') return `-₹${text.slice(1)}`;
+  return sign === 'profit' ? `+₹${text}` : `₹${text}`;
+}
