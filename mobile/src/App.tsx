@@ -9,6 +9,7 @@ import { useSessionState } from './hooks/useAuth';
 import { Navigator, type Route } from './navigation/Navigator';
 import { ConnectBrokerScreen } from './screens/ConnectBrokerScreen';
 import { CreateStrategyScreen } from './screens/CreateStrategyScreen';
+import { NotificationsScreen } from './screens/NotificationsScreen';
 import { SignInScreen } from './screens/SignInScreen';
 import { StrategiesScreen } from './screens/StrategiesScreen';
 import { StrategyControlScreen } from './screens/StrategyControlScreen';
@@ -24,6 +25,8 @@ function renderScreen(route: Route) {
       return <CreateStrategyScreen />;
     case 'strategyControl':
       return <StrategyControlScreen strategyId={route.strategyId} />;
+    case 'notifications':
+      return <NotificationsScreen />;
   }
 }
 

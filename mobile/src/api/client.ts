@@ -20,14 +20,21 @@ import type {
   SaveKeysRequest,
   ConnectBrokerRequest,
   Credentials,
+  CalendarDate,
   Health,
+  Marked,
+  MarkReadRequest,
   Me,
+  NotificationList,
   OrderList,
+  PnlSummary,
+  Preferences,
   Reads,
   StopRequest,
   StopResult,
   Strategy,
   StrategyCreated,
+  StrategyDays,
   StrategyList,
   StrategyRequest,
   StrategyState,
@@ -46,6 +53,12 @@ export interface ApiClientOptions {
   timeoutMs?: number;
 }
 
+/** Both ends included, `YYYY-MM-DD` in IST. */
+export interface DateRange {
+  from: CalendarDate;
+  to: CalendarDate;
+}
+
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 // ---- each call against the document's operations (`schema.d.ts`, from `openapi.json`) ----
@@ -59,6 +72,8 @@ type RouteFor<M extends Method> = {
   [R in Route]: [Operation<R, M>] extends [never] ? never : R;
 }[Route];
 type PathParams<O> = O extends { parameters: { path: infer P } } ? P : never;
+/** The operation's query parameters (`?unread=true&limit=50`); `never` when it takes none. */
+type QueryParams<O> = O extends { parameters: { query?: infer Q } } ? Exclude<Q, undefined> : never;
 type RequestBody<O> = O extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
 type SuccessStatus = 200 | 201 | 202;
 /** The JSON body of the operation's 2xx answers; `never` when it answers 204 without one. */
@@ -85,6 +100,9 @@ type Call<M extends Method, R extends RouteFor<M>, T> = {
 } & ([PathParams<Operation<R, M>>] extends [never]
   ? { params?: undefined }
   : { params: PathParams<Operation<R, M>> }) &
+  ([QueryParams<Operation<R, M>>] extends [never]
+    ? { query?: undefined }
+    : { query?: QueryParams<Operation<R, M>> }) &
   ([RequestBody<Operation<R, M>>] extends [never]
     ? { body?: undefined }
     : { body: RequestBody<Operation<R, M>> }) &
@@ -102,6 +120,7 @@ interface WireCall<T> {
   method: Method;
   route: string;
   params?: Record<string, string>;
+  query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   auth: boolean;
   /** `null` for a 204 answer with no body. */
@@ -115,6 +134,17 @@ function pathOf(route: string, params: Record<string, string> | undefined): stri
     if (value === undefined) throw new Error(`no value for {${name}} in ${route}`);
     return encodeURIComponent(value);
   });
+}
+
+/**
+ * `{unread: true, limit: 50}` → `?unread=true&limit=50`, skipping absent values; `''` when none
+ * is left. Written out rather than with `URLSearchParams`, which React Native only partly has.
+ */
+function queryOf(query: WireCall<unknown>['query']): string {
+  const pairs = Object.entries(query ?? {}).flatMap(([name, value]) =>
+    value === undefined ? [] : [`${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`],
+  );
+  return pairs.length > 0 ? `?${pairs.join('&')}` : '';
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -281,6 +311,67 @@ export class ApiClient {
     });
   }
 
+  // ---- notifications ----
+
+  /** Newest first, with how many are unread in all. */
+  listNotifications(query: { unread?: boolean; limit?: number } = {}): Promise<NotificationList> {
+    return this.call({
+      method: 'GET',
+      route: '/notifications',
+      query,
+      auth: true,
+      decoder: decode.notificationList,
+    });
+  }
+
+  markNotificationsRead(request: MarkReadRequest): Promise<Marked> {
+    return this.call({
+      method: 'POST',
+      route: '/notifications/read',
+      body: request,
+      auth: true,
+      decoder: decode.marked,
+    });
+  }
+
+  notificationPreferences(): Promise<Preferences> {
+    return this.call({
+      method: 'GET',
+      route: '/notifications/preferences',
+      auth: true,
+      decoder: decode.preferences,
+    });
+  }
+
+  saveNotificationPreferences(preferences: Preferences): Promise<Preferences> {
+    return this.call({
+      method: 'PUT',
+      route: '/notifications/preferences',
+      body: preferences,
+      auth: true,
+      decoder: decode.preferences,
+    });
+  }
+
+  // ---- P&L ----
+
+  /** The user's P&L per day over `from`..`to` (dates in IST, both included). */
+  pnl(range: DateRange): Promise<PnlSummary> {
+    return this.call({ method: 'GET', route: '/pnl', query: range, auth: true, decoder: decode.pnlSummary });
+  }
+
+  /** One strategy's fills and realised P&L per day over `from`..`to`, oldest first. */
+  strategyDays(id: string, range: DateRange): Promise<StrategyDays> {
+    return this.call({
+      method: 'GET',
+      route: '/strategy/{id}/days',
+      params: { id },
+      query: range,
+      auth: true,
+      decoder: decode.strategyDays,
+    });
+  }
+
   // ---- health ----
 
   health(): Promise<Health> {
@@ -376,7 +467,7 @@ export class ApiClient {
     }, this.timeoutMs);
     const fetchImpl: FetchLike = this.fetchImpl ?? ((input, init) => fetch(input, init));
     try {
-      return await fetchImpl(`${this.baseUrl}${pathOf(call.route, call.params)}`, {
+      return await fetchImpl(`${this.baseUrl}${pathOf(call.route, call.params)}${queryOf(call.query)}`, {
         method: call.method,
         headers,
         body: call.body === undefined ? undefined : JSON.stringify(call.body),

@@ -12,18 +12,29 @@ import type {
   FieldError,
   Health,
   LastAction,
+  Marked,
   Me,
   NextAction,
+  Notification,
+  NotificationData,
+  NotificationKind,
+  NotificationList,
   Order,
   OrderList,
+  PnlDay,
+  PnlSummary,
+  Preferences,
   StopResult,
   Strategy,
   StrategyCreated,
+  StrategyDay,
+  StrategyDays,
   StrategyList,
   StrategyState,
   StrategyStatus,
   TokenPair,
 } from './types';
+import { NOTIFICATION_KINDS } from './types';
 
 export class DecodeError extends Error {
   constructor(
@@ -62,6 +73,20 @@ export const boolean: Decoder<boolean> = (value, path) => {
 export const rupees: Decoder<string> = (value, path) => {
   const text = string(value, path);
   if (!/^\d+\.\d{2}$/.test(text)) throw new DecodeError(describe(path), 'rupees like "3500.05"');
+  return text;
+};
+
+/** Signed rupees (a P&L): `"-12.50"`, `"0.00"`, `"1250.05"`. */
+export const signedRupees: Decoder<string> = (value, path) => {
+  const text = string(value, path);
+  if (!/^-?\d+\.\d{2}$/.test(text)) throw new DecodeError(describe(path), 'signed rupees like "-12.50"');
+  return text;
+};
+
+/** A calendar date, `YYYY-MM-DD`. */
+export const calendarDate: Decoder<string> = (value, path) => {
+  const text = string(value, path);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) throw new DecodeError(describe(path), 'a date like "2026-11-25"');
   return text;
 };
 
@@ -246,4 +271,78 @@ export const health: Decoder<Health> = object<Health>({
   postgres: oneOf(['up', 'down']),
   redis: oneOf(['up', 'down']),
   calendar: optional(string),
+});
+
+/** Any JSON object, its values unchecked: the caller reads the keys it knows with care. */
+const anyObject: Decoder<NotificationData> = (value, path) => {
+  if (!isRecord(value)) throw new DecodeError(describe(path), 'an object');
+  return value;
+};
+
+/**
+ * A kind this version knows, or `other`: the server adds kinds before every app has been
+ * updated, and a new kind must not make the whole list unreadable.
+ */
+const notificationKind: Decoder<NotificationKind | 'other'> = (value, path) => {
+  const kind = string(value, path);
+  return (NOTIFICATION_KINDS as readonly string[]).includes(kind) ? (kind as NotificationKind) : 'other';
+};
+
+const notification: Decoder<Notification> = object<Notification>({
+  id: string,
+  strategy_id: nullable(string),
+  kind: notificationKind,
+  title: string,
+  body: string,
+  data: anyObject,
+  created_at: string,
+  read_at: nullable(string),
+});
+
+export const notificationList: Decoder<NotificationList> = object<NotificationList>({
+  notifications: array(notification),
+  unread: integer,
+});
+
+export const marked: Decoder<Marked> = object<Marked>({ marked: integer, unread: integer });
+
+export const preferences: Decoder<Preferences> = object<Preferences>({
+  push: boolean,
+  telegram: boolean,
+  muted_kinds: array(string),
+});
+
+const pnlDay: Decoder<PnlDay> = object<PnlDay>({
+  trading_date: calendarDate,
+  pnl_paise: integer,
+  pnl: signedRupees,
+  strategies: integer,
+});
+
+export const pnlSummary: Decoder<PnlSummary> = object<PnlSummary>({
+  from: calendarDate,
+  to: calendarDate,
+  days: array(pnlDay),
+  total_pnl_paise: integer,
+  total_pnl: signedRupees,
+});
+
+const strategyDay: Decoder<StrategyDay> = object<StrategyDay>({
+  trading_date: calendarDate,
+  bought_quantity: integer,
+  buy_average_price: optional(rupees),
+  sold_quantity: integer,
+  sell_average_price: optional(rupees),
+  realised_pnl_paise: integer,
+  realised_pnl: signedRupees,
+  open_quantity: integer,
+});
+
+export const strategyDays: Decoder<StrategyDays> = object<StrategyDays>({
+  strategy_id: string,
+  from: calendarDate,
+  to: calendarDate,
+  days: array(strategyDay),
+  total_pnl_paise: integer,
+  total_pnl: signedRupees,
 });

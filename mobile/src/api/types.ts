@@ -227,6 +227,107 @@ export interface OrderList {
   orders: Order[];
 }
 
+// ---- notifications ----
+
+export const NOTIFICATION_KINDS = [
+  'entry_filled',
+  'exit_filled',
+  'stop_loss_hit',
+  'order_rejected',
+  'exit_unfilled',
+  'login_needed',
+  'strategy_failed',
+  'daily_summary',
+] as const;
+/** A kind this app version knows how to label. */
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/**
+ * What the notification is about, for opening the right screen. The server may add keys; the
+ * app reads only the ones it knows and keeps the rest as they came.
+ */
+export type NotificationData = Record<string, unknown>;
+
+export interface Notification {
+  id: string;
+  strategy_id: string | null;
+  /** A kind this version does not know arrives as `other`: shown with its title and body alone. */
+  kind: NotificationKind | 'other';
+  title: string;
+  body: string;
+  data: NotificationData;
+  created_at: Instant;
+  read_at: Instant | null;
+}
+
+export interface NotificationList {
+  /** Newest first. */
+  notifications: Notification[];
+  /** How many are unread in all (not only in this page). */
+  unread: number;
+}
+
+/** The body of `POST /notifications/read`: some ids, or all of them. */
+export type MarkReadRequest = { ids: string[]; all?: undefined } | { all: true; ids?: undefined };
+
+export interface Marked {
+  marked: number;
+  unread: number;
+}
+
+/** Which notifications are pushed; the in-app list always keeps every one. */
+export interface Preferences {
+  push: boolean;
+  telegram: boolean;
+  /** Kept as the server spells them, so a kind this version does not know survives a save. */
+  muted_kinds: string[];
+}
+
+// ---- P&L ----
+
+/** A calendar date, `YYYY-MM-DD` (a trading date in IST). */
+export type CalendarDate = string;
+/** Rupees as signed decimal text with two decimals (`"-12.50"`). */
+export type SignedRupees = string;
+
+export interface PnlDay {
+  trading_date: CalendarDate;
+  pnl_paise: number;
+  pnl: SignedRupees;
+  /** How many strategies traded that day. */
+  strategies: number;
+}
+
+export interface PnlSummary {
+  from: CalendarDate;
+  to: CalendarDate;
+  days: PnlDay[];
+  total_pnl_paise: number;
+  total_pnl: SignedRupees;
+}
+
+export interface StrategyDay {
+  trading_date: CalendarDate;
+  bought_quantity: number;
+  buy_average_price?: Rupees | null;
+  sold_quantity: number;
+  sell_average_price?: Rupees | null;
+  realised_pnl_paise: number;
+  realised_pnl: SignedRupees;
+  /** Bought and not sold through the app. */
+  open_quantity: number;
+}
+
+export interface StrategyDays {
+  strategy_id: string;
+  from: CalendarDate;
+  to: CalendarDate;
+  /** Days with a fill, oldest first. */
+  days: StrategyDay[];
+  total_pnl_paise: number;
+  total_pnl: SignedRupees;
+}
+
 // ---- health ----
 
 export interface Health {
@@ -348,4 +449,14 @@ export type ContractChecks = [
   Assert<Reads<Order, Schemas['OrderLogOut']>>,
   Assert<Reads<OrderList, Schemas['OrderLog']>>,
   Assert<Reads<Health, Schemas['Health']>>,
+  Assert<Reads<Notification, Schemas['NotificationOut']>>,
+  Assert<Reads<NotificationList, Schemas['NotificationList']>>,
+  Assert<Sends<MarkReadRequest, Schemas['MarkRead']>>,
+  Assert<Reads<Marked, Schemas['Marked']>>,
+  Assert<Reads<Preferences, Schemas['Preferences']>>,
+  Assert<Sends<Preferences, Schemas['Preferences']>>,
+  Assert<Reads<PnlDay, Schemas['PnlDay']>>,
+  Assert<Reads<PnlSummary, Schemas['PnlSummary']>>,
+  Assert<Reads<StrategyDay, Schemas['StrategyDay']>>,
+  Assert<Reads<StrategyDays, Schemas['StrategyDays']>>,
 ];

@@ -49,3 +49,27 @@ export function formatIstInstant(instant: string, now: number): string {
   if (at.year === today.year && at.month === today.month && at.day === today.day) return time;
   return `${at.day} ${MONTHS[at.month]}, ${time}`;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The IST calendar date of an epoch time, `YYYY-MM-DD`. */
+export function istDate(epochMs: number): string {
+  const p = istParts(epochMs);
+  return `${p.year}-${pad(p.month + 1)}-${pad(p.day)}`;
+}
+
+/**
+ * The last `days` IST dates up to and including today (by `now`), as the API's `from`/`to`.
+ * IST has no daylight saving, so every day is 24 hours long.
+ */
+export function lastIstDays(now: number, days: number): { from: string; to: string } {
+  return { from: istDate(now - (days - 1) * DAY_MS), to: istDate(now) };
+}
+
+/** `2026-11-24` → `24 Nov 2026`; text that is not such a date comes back unchanged. */
+export function formatCalendarDate(date: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  const month = match ? MONTHS[Number(match[2]) - 1] : undefined;
+  if (!match || !month) return date;
+  return `${Number(match[3])} ${month} ${match[1]}`;
+}

@@ -3,6 +3,7 @@ import { useEffect, useRef } from 'react';
 
 import { queryKeys } from '../api/queryKeys';
 import type { StrategyRequest } from '../api/types';
+import { lastIstDays } from '../domain/time';
 import { useIsFocused } from '../navigation/Navigator';
 import { useServices } from '../services';
 import { usePollInterval } from './usePollInterval';
@@ -47,6 +48,19 @@ export function useStrategyOrders(id: string) {
     queryFn: () => api.strategyOrders(id),
     refetchInterval,
     refetchIntervalInBackground: false,
+  });
+}
+
+/** How many days of P&L the control screen shows, today included. */
+export const PNL_DAYS = 30;
+
+/** The strategy's fills and realised P&L per day over the last [PNL_DAYS] IST days. */
+export function useStrategyDays(id: string) {
+  const { api, now } = useServices();
+  const range = lastIstDays(now(), PNL_DAYS);
+  return useQuery({
+    queryKey: queryKeys.strategyDays(id, range.from, range.to),
+    queryFn: () => api.strategyDays(id, range),
   });
 }
 

@@ -20,7 +20,8 @@ export type Route =
   | { name: 'strategies' }
   | { name: 'connectBroker' }
   | { name: 'createStrategy' }
-  | { name: 'strategyControl'; strategyId: string };
+  | { name: 'strategyControl'; strategyId: string }
+  | { name: 'notifications' };
 
 export interface Navigation {
   push(route: Route): void;

@@ -5,6 +5,7 @@ import type { Strategy } from '../api/types';
 import { Button, ErrorMessage, Loading, Notice, Screen, styles } from '../components/ui';
 import { useSignOut } from '../hooks/useAuth';
 import { useBrokerStatus } from '../hooks/useBroker';
+import { useUnreadCount } from '../hooks/useNotifications';
 import { useStrategies } from '../hooks/useStrategies';
 import { useNavigation } from '../navigation/Navigator';
 import { POSITION_LABEL, rupees, STATUS_LABEL } from './labels';
@@ -36,6 +37,26 @@ function StrategyItem({ strategy, onPress }: { strategy: Strategy; onPress: () =
   );
 }
 
+/**
+ * The way to the notifications, with how many are unread. A failed count shows no number
+ * rather than an error: the list itself says what went wrong.
+ */
+function NotificationsBell({ onPress }: { onPress: () => void }) {
+  const unread = useUnreadCount();
+  const count = unread.data ?? 0;
+  return (
+    <Pressable
+      accessibilityRole="button"
+      accessibilityLabel={count > 0 ? `Notifications, ${count} unread` : 'Notifications'}
+      onPress={onPress}
+      style={styles.back}
+      testID="notifications-bell"
+    >
+      <Text style={styles.backText}>🔔{count > 0 ? ` ${count > 99 ? '99+' : count}` : ''}</Text>
+    </Pressable>
+  );
+}
+
 /** The user's strategies with status and position; tap one to control it. */
 export function StrategiesScreen() {
   const navigation = useNavigation();
@@ -44,7 +65,11 @@ export function StrategiesScreen() {
   const signOut = useSignOut();
 
   return (
-    <Screen title="Strategies" testID="strategies-screen">
+    <Screen
+      title="Strategies"
+      testID="strategies-screen"
+      headerRight={<NotificationsBell onPress={() => navigation.push({ name: 'notifications' })} />}
+    >
       {broker.data && broker.data.status !== 'connected' ? (
         <Notice
           tone="warning"

@@ -2,20 +2,23 @@ import { useState } from 'react';
 import { Text, View } from 'react-native';
 
 import { describeError, isApiError } from '../api/errors';
-import type { Order, Position, StrategyStatus } from '../api/types';
+import type { Order, Position, StrategyDay, StrategyDays, StrategyStatus } from '../api/types';
+import { colors } from '../components/theme';
 import { Button, ErrorMessage, Loading, Row, Screen, styles } from '../components/ui';
-import { formatIstInstant } from '../domain/time';
+import { formatCalendarDate, formatIstInstant } from '../domain/time';
 import { useAppActive } from '../hooks/useAppActive';
 import {
   useStartStrategy,
   useStopStrategy,
+  PNL_DAYS,
   useStrategy,
+  useStrategyDays,
   useStrategyOrders,
   useStrategyStatus,
 } from '../hooks/useStrategies';
 import { useIsFocused, useNavigation } from '../navigation/Navigator';
 import { useServices } from '../services';
-import { POSITION_LABEL, rupees, STATUS_LABEL } from './labels';
+import { pnlSign, POSITION_LABEL, rupees, signedRupees, STATUS_LABEL, type Sign } from './labels';
 
 /** A position the user may want to sell when stopping. */
 const OPEN_POSITIONS: readonly Position[] = ['buying', 'bought'];
@@ -36,6 +39,67 @@ function OrderRow({ order, now }: { order: Order; now: number }) {
       </Text>
       {order.message ? <Text style={styles.muted}>{order.message}</Text> : null}
     </View>
+  );
+}
+
+const SIGN_COLOR: Record<Sign, string> = {
+  profit: colors.success,
+  loss: colors.danger,
+  flat: colors.text,
+};
+
+/** Realised P&L as the API sent it, signed and coloured by its sign. */
+function Pnl({ text, testID }: { text: string; testID: string }) {
+  return (
+    <Text style={[styles.kvValue, { color: SIGN_COLOR[pnlSign(text)] }]} testID={testID}>
+      {signedRupees(text)}
+    </Text>
+  );
+}
+
+function fill(verb: string, quantity: number, averagePrice: string | null | undefined): string | null {
+  if (quantity === 0) return null;
+  return averagePrice ? `${verb} ${quantity} @ ${rupees(averagePrice)}` : `${verb} ${quantity}`;
+}
+
+function DayRow({ day }: { day: StrategyDay }) {
+  const fills = [
+    fill('Bought', day.bought_quantity, day.buy_average_price),
+    fill('Sold', day.sold_quantity, day.sell_average_price),
+  ].filter((text) => text !== null);
+  return (
+    <View style={styles.card} testID={`pnl-day-${day.trading_date}`}>
+      <View style={styles.kv}>
+        <Text style={styles.label}>{formatCalendarDate(day.trading_date)}</Text>
+        <Pnl text={day.realised_pnl} testID={`pnl-day-${day.trading_date}-realised`} />
+      </View>
+      <Text style={styles.muted}>{fills.join(' · ')}</Text>
+      {day.open_quantity > 0 ? (
+        <Text style={{ color: colors.warning }}>Still open: {day.open_quantity}</Text>
+      ) : null}
+    </View>
+  );
+}
+
+function PnlSection({ days }: { days: StrategyDays }) {
+  if (days.days.length === 0) {
+    return (
+      <Text style={styles.muted} testID="control-pnl-empty">
+        No trades in the last {PNL_DAYS} days.
+      </Text>
+    );
+  }
+  return (
+    <>
+      <View style={[styles.card, styles.kv]} testID="control-pnl-total">
+        <Text style={styles.label}>Realised, last {PNL_DAYS} days</Text>
+        <Pnl text={days.total_pnl} testID="control-pnl-total-value" />
+      </View>
+      {/* Newest first, like the order log; the API sends the days oldest first. */}
+      {[...days.days].reverse().map((day) => (
+        <DayRow key={day.trading_date} day={day} />
+      ))}
+    </>
   );
 }
 
@@ -69,6 +133,7 @@ export function StrategyControlScreen({ strategyId }: { strategyId: string }) {
   const strategy = useStrategy(strategyId);
   const status = useStrategyStatus(strategyId);
   const orders = useStrategyOrders(strategyId);
+  const days = useStrategyDays(strategyId);
   const start = useStartStrategy(strategyId);
   const stop = useStopStrategy(strategyId);
   const [askingToStop, setAskingToStop] = useState(false);
@@ -180,6 +245,23 @@ export function StrategyControlScreen({ strategyId }: { strategyId: string }) {
             testID="control-stop"
           />
         </View>
+      )}
+
+      <Text style={styles.sectionTitle}>{'P&L'}</Text>
+      {days.isPending ? (
+        <Loading label="Loading P&L…" testID="control-pnl-loading" />
+      ) : days.isError ? (
+        <>
+          <ErrorMessage message={describeError(days.error)} testID="control-pnl-error" />
+          <Button
+            label="Try again"
+            variant="secondary"
+            onPress={() => void days.refetch()}
+            testID="control-pnl-retry"
+          />
+        </>
+      ) : (
+        <PnlSection days={days.data} />
       )}
 
       <Text style={styles.sectionTitle}>Orders</Text>

@@ -1,5 +1,5 @@
 /** How wire values read on screen. */
-import type { Position, StrategyStatusValue } from '../api/types';
+import type { NotificationKind, Position, StrategyStatusValue } from '../api/types';
 
 export const STATUS_LABEL: Record<StrategyStatusValue, string> = {
   created: 'created',
@@ -19,4 +19,31 @@ export const POSITION_LABEL: Record<Position, string> = {
 
 export function rupees(text: string | null | undefined): string {
   return text ? `₹${text}` : '—';
+}
+
+/** A known kind's name on screen; a kind this version does not know gets no label. */
+export const KIND_LABEL: Record<NotificationKind, string> = {
+  entry_filled: 'Entry filled',
+  exit_filled: 'Exit filled',
+  stop_loss_hit: 'Stop-loss hit',
+  order_rejected: 'Order rejected',
+  exit_unfilled: 'Exit not filled',
+  login_needed: 'Kite login needed',
+  strategy_failed: 'Strategy failed',
+  daily_summary: 'Daily summary',
+};
+
+export type Sign = 'profit' | 'loss' | 'flat';
+
+/** The sign of signed rupee text (`"-12.50"`), read from the text: no float ever holds money. */
+export function pnlSign(text: string): Sign {
+  if (text.startsWith('-')) return 'loss';
+  return /^0+\.00$/.test(text) ? 'flat' : 'profit';
+}
+
+/** `"-12.50"` → `-₹12.50`, `"112.50"` → `+₹112.50`, `"0.00"` → `₹0.00`. */
+export function signedRupees(text: string): string {
+  const sign = pnlSign(text);
+  if (sign === 'loss') return `-₹${text.slice(1)}`;
+  return sign === 'profit' ? `+₹${text}` : `₹${text}`;
 }

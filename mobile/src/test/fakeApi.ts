@@ -6,7 +6,10 @@ export const TEST_API_URL = 'http://api.test';
 
 export interface RecordedRequest {
   method: string;
+  /** Without the query string: routes match on this. */
   path: string;
+  /** The query string's parameters, `{}` when there is none. */
+  query: Record<string, string>;
   body: unknown;
   authorization: string | null;
 }
@@ -75,12 +78,19 @@ export class FakeApi {
   }
 
   private async fetch(url: string, init: RequestInit): Promise<Response> {
-    const path = url.startsWith(TEST_API_URL) ? url.slice(TEST_API_URL.length) : url;
+    const target = url.startsWith(TEST_API_URL) ? url.slice(TEST_API_URL.length) : url;
+    const [path = '', search = ''] = target.split('?', 2);
+    const query: Record<string, string> = {};
+    for (const pair of search ? search.split('&') : []) {
+      const [name = '', value = ''] = pair.split('=', 2);
+      query[decodeURIComponent(name)] = decodeURIComponent(value);
+    }
     const method = init.method ?? 'GET';
     const headers = new Headers(init.headers);
     const request: RecordedRequest = {
       method,
       path,
+      query,
       body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
       authorization: headers.get('Authorization'),
     };
@@ -104,4 +114,62 @@ export class FakeApi {
       headers: { 'Content-Type': 'application/json' },
     });
   }
+}
+
+/** A notification as the fake keeps it: any `kind`, as a newer server might send. */
+export interface FakeNotification {
+  id: string;
+  strategy_id: string | null;
+  kind: string;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  created_at: string;
+  read_at: string | null;
+}
+
+export interface FakePreferences {
+  push: boolean;
+  telegram: boolean;
+  muted_kinds: string[];
+}
+
+/**
+ * Serves the notification endpoints from state the test can read: the list (newest first,
+ * honouring `unread` and `limit`), marking read, and the preferences. A mark sets `read_at` to
+ * `readAt`, so a test can see it survive a refetch.
+ */
+export function serveNotifications(
+  api: FakeApi,
+  initial: FakeNotification[],
+  options: { preferences?: FakePreferences; readAt?: string } = {},
+): { notifications: FakeNotification[]; preferences: FakePreferences } {
+  const state = {
+    notifications: [...initial].sort((a, b) => b.created_at.localeCompare(a.created_at)),
+    preferences: options.preferences ?? { push: true, telegram: false, muted_kinds: [] },
+  };
+  const readAt = options.readAt ?? '2026-11-25T03:30:00Z';
+  const unread = () => state.notifications.filter((n) => n.read_at === null).length;
+  api
+    .on('GET', '/notifications', ({ query }) => {
+      const limit = query.limit === undefined ? 50 : Number(query.limit);
+      const listed = state.notifications.filter((n) => query.unread !== 'true' || n.read_at === null);
+      return ok({ notifications: listed.slice(0, limit), unread: unread() });
+    })
+    .on('POST', '/notifications/read', ({ body }) => {
+      const request = body as { ids?: string[]; all?: boolean };
+      let marked = 0;
+      state.notifications = state.notifications.map((n) => {
+        if (n.read_at !== null || !(request.all || request.ids?.includes(n.id))) return n;
+        marked += 1;
+        return { ...n, read_at: readAt };
+      });
+      return ok({ marked, unread: unread() });
+    })
+    .on('GET', '/notifications/preferences', () => ok(state.preferences))
+    .on('PUT', '/notifications/preferences', ({ body }) => {
+      state.preferences = body as FakePreferences;
+      return ok(state.preferences);
+    });
+  return state;
 }

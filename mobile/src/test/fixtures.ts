@@ -1,4 +1,12 @@
-import type { BrokerStatus, Order, Strategy, StrategyStatus, TokenPair } from '../api/types';
+import type {
+  BrokerStatus,
+  Notification,
+  Order,
+  Strategy,
+  StrategyDay,
+  StrategyStatus,
+  TokenPair,
+} from '../api/types';
 
 export const USER_ID = '6f1c1f1e-0000-4000-8000-000000000001';
 export const STRATEGY_ID = '0b7d7c52-0000-4000-8000-0000000000aa';
@@ -57,3 +65,36 @@ export function order(overrides: Partial<Order> = {}): Order {
 
 export const connected: BrokerStatus = { status: 'connected', broker_user_id: 'AB1234', user_name: 'Asha' };
 export const notConnected: BrokerStatus = { status: 'not_connected', broker_user_id: null };
+
+export const NOTIFICATION_ID = 'c0c0c0c0-0000-4000-8000-000000000001';
+
+/** As the server sends it: `kind` may be one this app does not know. */
+export type WireNotification = Omit<Notification, 'kind'> & { kind: string };
+
+export function notification(overrides: Partial<WireNotification> = {}): WireNotification {
+  return {
+    id: NOTIFICATION_ID,
+    strategy_id: STRATEGY_ID,
+    kind: 'entry_filled',
+    title: 'TCS bought',
+    body: 'Bought 10 TCS at ₹3501.20.',
+    data: { strategy_id: STRATEGY_ID, event: 'BUY' },
+    created_at: '2026-11-25T04:00:01Z',
+    read_at: null,
+    ...overrides,
+  };
+}
+
+export function strategyDay(overrides: Partial<StrategyDay> = {}): StrategyDay {
+  return {
+    trading_date: '2026-11-24',
+    bought_quantity: 10,
+    buy_average_price: '3501.20',
+    sold_quantity: 10,
+    sell_average_price: '3512.45',
+    realised_pnl_paise: 11250,
+    realised_pnl: '112.50',
+    open_quantity: 0,
+    ...overrides,
+  };
+}

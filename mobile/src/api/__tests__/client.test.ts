@@ -44,6 +44,7 @@ describe('ApiClient', () => {
     expect(api.last('POST', '/strategy/create')).toEqual({
       method: 'POST',
       path: '/strategy/create',
+      query: {},
       authorization: 'Bearer access-0',
       body: { symbol: 'TCS', buy_time: '09:30:00', sell_time: '15:10:00', stop_loss: '1.00', quantity: 1 },
     });

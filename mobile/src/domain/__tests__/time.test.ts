@@ -1,4 +1,4 @@
-import { formatIstInstant, istTimeOfDay } from '../time';
+import { formatCalendarDate, formatIstInstant, istTimeOfDay, lastIstDays } from '../time';
 
 describe('IST formatting', () => {
   const now = Date.parse('2026-11-25T03:30:00Z'); // 09:00 IST on 25 Nov
@@ -27,5 +27,28 @@ describe('IST formatting', () => {
 
   it('leaves text that is not an instant as it is', () => {
     expect(formatIstInstant('soon', now)).toBe('soon');
+  });
+});
+
+describe('IST dates', () => {
+  it('counts the last 30 days back from the IST date, not the UTC one', () => {
+    // 20:00 UTC on 25 Nov is already 26 Nov in India.
+    expect(lastIstDays(Date.parse('2026-11-25T20:00:00Z'), 30)).toEqual({
+      from: '2026-10-28',
+      to: '2026-11-26',
+    });
+    expect(lastIstDays(Date.parse('2026-11-25T03:30:00Z'), 30)).toEqual({
+      from: '2026-10-27',
+      to: '2026-11-25',
+    });
+    expect(lastIstDays(Date.parse('2026-03-01T03:30:00Z'), 1)).toEqual({
+      from: '2026-03-01',
+      to: '2026-03-01',
+    });
+  });
+
+  it('shows a calendar date for people', () => {
+    expect(formatCalendarDate('2026-11-04')).toBe('4 Nov 2026');
+    expect(formatCalendarDate('2026-13-04')).toBe('2026-13-04');
   });
 });

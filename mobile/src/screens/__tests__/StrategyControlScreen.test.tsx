@@ -2,18 +2,34 @@ import { act, fireEvent, screen, within } from '@testing-library/react-native';
 
 import { apiError, deferred, FakeApi, ok } from '../../test/fakeApi';
 import { setAppState } from '../../test/appState';
-import { connected, order, STRATEGY_ID, strategy, strategyStatus } from '../../test/fixtures';
+import type { StrategyDay } from '../../api/types';
+import { colors } from '../../components/theme';
+import { connected, order, STRATEGY_ID, strategy, strategyDay, strategyStatus } from '../../test/fixtures';
 import { renderApp } from '../../test/renderApp';
 
 const route = { name: 'strategyControl', strategyId: STRATEGY_ID } as const;
 const STATUS = `/strategy/status/${STRATEGY_ID}`;
 const ORDERS = `/strategy/${STRATEGY_ID}/orders`;
+const DAYS = `/strategy/${STRATEGY_ID}/days`;
+
+/** `GET /strategy/{id}/days` for the test clock's last 30 IST days. */
+function strategyDays(days: StrategyDay[], total: string, totalPaise: number) {
+  return ok({
+    strategy_id: STRATEGY_ID,
+    from: '2026-10-27',
+    to: '2026-11-25',
+    days,
+    total_pnl_paise: totalPaise,
+    total_pnl: total,
+  });
+}
 
 function backend(status = strategyStatus()): FakeApi {
   return new FakeApi()
     .on('GET', `/strategy/${STRATEGY_ID}`, ok(strategy()))
     .on('GET', STATUS, ok(status))
-    .on('GET', ORDERS, ok({ orders: [] }));
+    .on('GET', ORDERS, ok({ orders: [] }))
+    .on('GET', DAYS, strategyDays([], '0.00', 0));
 }
 
 const running = strategyStatus({
@@ -180,6 +196,105 @@ describe('StrategyControlScreen', () => {
     expect(await screen.findByTestId('control-status-error')).toHaveTextContent(
       "That strategy doesn't exist any more.",
     );
+  });
+
+  describe('P&L', () => {
+    it('shows each of the last 30 days, newest first, and the total, as the API spells the money', async () => {
+      const api = backend().on(
+        'GET',
+        DAYS,
+        strategyDays(
+          [
+            strategyDay({ trading_date: '2026-11-23' }),
+            strategyDay({
+              trading_date: '2026-11-24',
+              buy_average_price: '3512.45',
+              sold_quantity: 5,
+              sell_average_price: '3510.00',
+              realised_pnl_paise: -1225,
+              realised_pnl: '-12.25',
+              open_quantity: 5,
+            }),
+            strategyDay({
+              trading_date: '2026-11-25',
+              bought_quantity: 10,
+              sold_quantity: 0,
+              sell_average_price: null,
+              realised_pnl_paise: 0,
+              realised_pnl: '0.00',
+              open_quantity: 10,
+            }),
+          ],
+          '100.25',
+          10025,
+        ),
+      );
+      renderApp(api, { route });
+
+      const total = await screen.findByTestId('control-pnl-total');
+      expect(total).toHaveTextContent('Realised, last 30 days+₹100.25');
+      expect(api.last('GET', DAYS)?.query).toEqual({ from: '2026-10-27', to: '2026-11-25' });
+
+      const days = screen.getAllByTestId(/^pnl-day-\d{4}-\d{2}-\d{2}$/);
+      expect(days.map((day) => day.props.testID)).toEqual([
+        'pnl-day-2026-11-25',
+        'pnl-day-2026-11-24',
+        'pnl-day-2026-11-23',
+      ]);
+      expect(days[2]).toHaveTextContent(
+        /23 Nov 2026.*\+₹112\.50.*Bought 10 @ ₹3501\.20 · Sold 10 @ ₹3512\.45$/s,
+      );
+      expect(days[1]).toHaveTextContent(
+        /24 Nov 2026.*-₹12\.25.*Bought 10 @ ₹3512\.45 · Sold 5 @ ₹3510\.00.*Still open: 5/s,
+      );
+      expect(days[0]).toHaveTextContent(/25 Nov 2026.*₹0\.00.*Bought 10 @ ₹3501\.20.*Still open: 10/s);
+      expect(days[0]).not.toHaveTextContent(/Sold/);
+      expect(days[2]).not.toHaveTextContent(/Still open/);
+    });
+
+    it('colours realised P&L by its sign', async () => {
+      const api = backend().on(
+        'GET',
+        DAYS,
+        strategyDays(
+          [
+            strategyDay({ trading_date: '2026-11-23', realised_pnl_paise: 11250, realised_pnl: '112.50' }),
+            strategyDay({ trading_date: '2026-11-24', realised_pnl_paise: -1225, realised_pnl: '-12.25' }),
+            strategyDay({ trading_date: '2026-11-25', realised_pnl_paise: 0, realised_pnl: '0.00' }),
+          ],
+          '-0.05',
+          -5,
+        ),
+      );
+      renderApp(api, { route });
+
+      expect(await screen.findByTestId('control-pnl-total-value')).toHaveStyle({ color: colors.danger });
+      expect(screen.getByTestId('control-pnl-total-value')).toHaveTextContent('-₹0.05');
+      expect(screen.getByTestId('pnl-day-2026-11-23-realised')).toHaveStyle({ color: colors.success });
+      expect(screen.getByTestId('pnl-day-2026-11-24-realised')).toHaveStyle({ color: colors.danger });
+      expect(screen.getByTestId('pnl-day-2026-11-25-realised')).toHaveStyle({ color: colors.text });
+    });
+
+    it('says so when the strategy has not traded in the last 30 days', async () => {
+      renderApp(backend(), { route });
+      expect(await screen.findByText('No trades in the last 30 days.')).toBeOnTheScreen();
+      expect(screen.queryByTestId('control-pnl-total')).toBeNull();
+    });
+
+    it('shows a failure in words and tries again on request', async () => {
+      const api = backend().sequence('GET', DAYS, [
+        apiError(503, 'DB_DOWN'),
+        strategyDays([strategyDay()], '112.50', 11250),
+      ]);
+      renderApp(api, { route });
+
+      expect(await screen.findByTestId('control-pnl-error')).toHaveTextContent(
+        'The service is having trouble right now. Try again in a few minutes.',
+      );
+      fireEvent.press(screen.getByRole('button', { name: 'Try again' }));
+      expect(await screen.findByTestId('control-pnl-total')).toHaveTextContent(/\+₹112\.50/);
+      expect(screen.queryByTestId('control-pnl-error')).toBeNull();
+    });
   });
 
   describe('polling', () => {

@@ -1,0 +1,119 @@
+import { Pressable, Text, View } from 'react-native';
+
+import { describeError } from '../api/errors';
+import type { Notification } from '../api/types';
+import { colors } from '../components/theme';
+import { Button, ErrorMessage, Loading, Screen, styles } from '../components/ui';
+import { formatIstInstant } from '../domain/time';
+import { strategyOf } from '../domain/notifications';
+import { useMarkRead, useNotifications } from '../hooks/useNotifications';
+import { useNavigation } from '../navigation/Navigator';
+import { useServices } from '../services';
+import { KIND_LABEL } from './labels';
+
+function NotificationItem({
+  notification,
+  now,
+  onPress,
+}: {
+  notification: Notification;
+  now: number;
+  onPress: () => void;
+}) {
+  const unread = notification.read_at === null;
+  // A kind this version does not know shows as what it says, with no label of its own.
+  const kind = notification.kind === 'other' ? null : KIND_LABEL[notification.kind];
+  const when = formatIstInstant(notification.created_at, now);
+  return (
+    <Pressable
+      accessibilityRole="button"
+      accessibilityLabel={`${unread ? 'Unread: ' : ''}${notification.title}, ${when}`}
+      onPress={onPress}
+      style={[styles.card, unread && { borderColor: colors.primary, borderWidth: 1 }]}
+      testID={`notification-${notification.id}`}
+    >
+      <View style={styles.kv}>
+        <Text style={styles.itemTitle}>
+          {unread ? '● ' : ''}
+          {notification.title}
+        </Text>
+        <Text style={styles.muted}>{when}</Text>
+      </View>
+      <Text style={{ color: colors.text }}>{notification.body}</Text>
+      {kind ? <Text style={styles.muted}>{kind}</Text> : null}
+    </Pressable>
+  );
+}
+
+/**
+ * What happened to the user's strategies, newest first. Tapping one marks it read and, when it
+ * is about a strategy, opens that strategy.
+ */
+export function NotificationsScreen() {
+  const navigation = useNavigation();
+  const { now } = useServices();
+  const list = useNotifications();
+  const markRead = useMarkRead();
+  const nowMs = now();
+  const unread = list.data?.unread ?? 0;
+
+  const open = (notification: Notification) => {
+    if (notification.read_at === null) markRead.mutate({ ids: [notification.id] });
+    const strategyId = strategyOf(notification);
+    if (strategyId) navigation.push({ name: 'strategyControl', strategyId });
+  };
+
+  return (
+    <Screen title="Notifications" testID="notifications-screen">
+      <Button
+        label="Mark all read"
+        variant="secondary"
+        onPress={() => markRead.mutate({ all: true })}
+        disabled={unread === 0}
+        busy={markRead.isPending}
+        testID="notifications-mark-all"
+      />
+      <ErrorMessage
+        message={markRead.error ? describeError(markRead.error) : null}
+        testID="notifications-mark-error"
+      />
+
+      {list.isPending ? (
+        <Loading label="Loading notifications…" testID="notifications-loading" />
+      ) : list.isError && !list.data ? (
+        <>
+          <ErrorMessage message={describeError(list.error)} testID="notifications-error" />
+          <Button
+            label="Try again"
+            variant="secondary"
+            onPress={() => void list.refetch()}
+            testID="notifications-retry"
+          />
+        </>
+      ) : list.data ? (
+        <>
+          {list.isError ? (
+            <ErrorMessage
+              message={`Could not refresh: ${describeError(list.error)}`}
+              testID="notifications-refresh-error"
+            />
+          ) : null}
+          {list.data.notifications.length === 0 ? (
+            <Text style={styles.muted} testID="notifications-empty">
+              No notifications yet. Fills, stop-losses and failures will show up here.
+            </Text>
+          ) : (
+            list.data.notifications.map((notification) => (
+              <NotificationItem
+                key={notification.id}
+                notification={notification}
+                now={nowMs}
+                onPress={() => open(notification)}
+              />
+            ))
+          )}
+        </>
+      ) : null}
+    </Screen>
+  );
+}
