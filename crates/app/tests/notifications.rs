@@ -354,7 +354,15 @@ async fn the_day_ends_with_one_summary() {
     );
 
     clock.set(ist((2026, 12, 7), (15, 50, 0)));
-    s.system.push.run_once().await.expect("pass");
+    let calendar = s.system.executor.calendar.clone();
+    let pg = &s.system.state.pg;
+    let first = algo_app::notify::reminders::daily_summary(pg, &calendar, clock.as_ref()).await;
+    let again = algo_app::notify::reminders::daily_summary(pg, &calendar, clock.as_ref()).await;
+    assert_eq!(
+        (first.ok(), again.ok()),
+        (Some(1), Some(0)),
+        "one summary; the next pass finds no work"
+    );
     s.system.push.run_once().await.expect("pass");
     let token = s.refreshed(&token).await;
     let list = notifications(&s, &token, "").await;

@@ -98,7 +98,7 @@ pub async fn daily_summary(
         return Ok(0);
     }
     let mut written = 0;
-    for user in order_logs::users_with_fills(pg, today).await? {
+    for user in order_logs::users_to_summarise(pg, today).await? {
         let fills = order_logs::fills(pg, user, None, today, today).await?;
         let mut by_strategy: std::collections::BTreeMap<uuid::Uuid, (Option<Fill>, Vec<Fill>)> =
             Default::default();

@@ -377,11 +377,14 @@ pub async fn fills(
         .collect())
 }
 
-/// The users with a fill on `date` (for the daily summary).
-pub async fn users_with_fills(pool: &PgPool, date: NaiveDate) -> Result<Vec<Uuid>, StoreError> {
+/// The users with a fill on `date` whose daily summary (source `summary:<user>:<date>`) is not
+/// written yet: after the close each sender pass asks, and only the first one finds work.
+pub async fn users_to_summarise(pool: &PgPool, date: NaiveDate) -> Result<Vec<Uuid>, StoreError> {
     sqlx::query_scalar(
-        "SELECT DISTINCT user_id FROM order_logs
-         WHERE trading_date = $1 AND filled_quantity > 0 AND average_price_paise IS NOT NULL",
+        "SELECT DISTINCT o.user_id FROM order_logs o
+         WHERE o.trading_date = $1 AND o.filled_quantity > 0 AND o.average_price_paise IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.kind = 'daily_summary'
+                           AND n.source_key = 'summary:' || o.user_id::text || ':' || $1::text)",
     )
     .bind(date)
     .fetch_all(pool)
