@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
 import { queryKeys } from '../api/queryKeys';
-import type { MarkReadRequest } from '../api/types';
+import type { MarkReadRequest, Preferences } from '../api/types';
 import { useServices } from '../services';
 import { usePollInterval } from './usePollInterval';
 
@@ -47,5 +47,24 @@ export function useMarkRead() {
         queryClient.invalidateQueries({ queryKey: queryKeys.notificationList }),
         queryClient.invalidateQueries({ queryKey: queryKeys.unreadCount }),
       ]),
+  });
+}
+
+/** Which notifications are pushed or sent to Telegram. */
+export function useNotificationPreferences() {
+  const { api } = useServices();
+  return useQuery({
+    queryKey: queryKeys.notificationPreferences,
+    queryFn: () => api.notificationPreferences(),
+  });
+}
+
+/** Saves the preferences whole; what the server answers becomes the saved state. */
+export function useSaveNotificationPreferences() {
+  const { api } = useServices();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (preferences: Preferences) => api.saveNotificationPreferences(preferences),
+    onSuccess: (saved) => queryClient.setQueryData(queryKeys.notificationPreferences, saved),
   });
 }

@@ -1,12 +1,17 @@
-import { Pressable, Text, View } from 'react-native';
+import { Pressable, Switch, Text, View } from 'react-native';
 
 import { describeError } from '../api/errors';
-import type { Notification } from '../api/types';
+import { NOTIFICATION_KINDS, type Notification, type NotificationKind, type Preferences } from '../api/types';
 import { colors } from '../components/theme';
 import { Button, ErrorMessage, Loading, Screen, styles } from '../components/ui';
 import { formatIstInstant } from '../domain/time';
 import { strategyOf } from '../domain/notifications';
-import { useMarkRead, useNotifications } from '../hooks/useNotifications';
+import {
+  useMarkRead,
+  useNotificationPreferences,
+  useNotifications,
+  useSaveNotificationPreferences,
+} from '../hooks/useNotifications';
 import { useNavigation } from '../navigation/Navigator';
 import { useServices } from '../services';
 import { KIND_LABEL } from './labels';
@@ -42,6 +47,109 @@ function NotificationItem({
       <Text style={{ color: colors.text }}>{notification.body}</Text>
       {kind ? <Text style={styles.muted}>{kind}</Text> : null}
     </Pressable>
+  );
+}
+
+function PreferenceSwitch({
+  label,
+  value,
+  disabled,
+  onChange,
+  testID,
+}: {
+  label: string;
+  value: boolean;
+  disabled: boolean;
+  onChange: (value: boolean) => void;
+  testID: string;
+}) {
+  return (
+    <View style={styles.kv}>
+      <Text style={styles.label}>{label}</Text>
+      <Switch
+        accessibilityRole="switch"
+        accessibilityLabel={label}
+        accessibilityState={{ checked: value, disabled }}
+        value={value}
+        disabled={disabled}
+        onValueChange={onChange}
+        testID={testID}
+      />
+    </View>
+  );
+}
+
+/** Whether `kind` is pushed / sent to Telegram, given the muted kinds. */
+function withKind(muted: string[], kind: NotificationKind, on: boolean): string[] {
+  const others = muted.filter((k) => k !== kind);
+  return on ? others : [...others, kind];
+}
+
+/**
+ * Push, Telegram and which kinds they carry. A change saves the whole preferences at once,
+ * keeping muted kinds this version does not know; while it saves the switches show the new
+ * value, and if it fails they fall back to what the server last saved.
+ */
+function PreferencesSection() {
+  const loaded = useNotificationPreferences();
+  const save = useSaveNotificationPreferences();
+
+  if (loaded.isPending) {
+    return <Loading label="Loading preferences…" testID="notification-preferences-loading" />;
+  }
+  if (!loaded.data) {
+    return (
+      <>
+        <ErrorMessage
+          message={`Could not load preferences: ${describeError(loaded.error)}`}
+          testID="notification-preferences-error"
+        />
+        <Button
+          label="Load preferences again"
+          variant="secondary"
+          onPress={() => void loaded.refetch()}
+          testID="notification-preferences-retry"
+        />
+      </>
+    );
+  }
+
+  const shown: Preferences = save.isPending && save.variables ? save.variables : loaded.data;
+  const change = (next: Partial<Preferences>) => save.mutate({ ...shown, ...next });
+
+  return (
+    <View testID="notification-preferences">
+      <Text style={styles.sectionTitle}>Preferences</Text>
+      <PreferenceSwitch
+        label="Push notifications"
+        value={shown.push}
+        disabled={save.isPending}
+        onChange={(push) => change({ push })}
+        testID="notification-preferences-push"
+      />
+      <PreferenceSwitch
+        label="Telegram"
+        value={shown.telegram}
+        disabled={save.isPending}
+        onChange={(telegram) => change({ telegram })}
+        testID="notification-preferences-telegram"
+      />
+      <Text style={styles.muted}>Push and Telegram carry these kinds; the list here keeps every one.</Text>
+      {NOTIFICATION_KINDS.map((kind) => (
+        <PreferenceSwitch
+          key={kind}
+          label={KIND_LABEL[kind]}
+          value={!shown.muted_kinds.includes(kind)}
+          disabled={save.isPending}
+          onChange={(on) => change({ muted_kinds: withKind(shown.muted_kinds, kind, on) })}
+          testID={`notification-preferences-kind-${kind}`}
+        />
+      ))}
+      <ErrorMessage
+        message={save.isError ? `Could not save preferences: ${describeError(save.error)}` : null}
+        testID="notification-preferences-save-error"
+      />
+    </View>
   );
 }
 
@@ -114,6 +222,8 @@ export function NotificationsScreen() {
           )}
         </>
       ) : null}
+
+      <PreferencesSection />
     </Screen>
   );
 }

@@ -1,4 +1,4 @@
-import { act, fireEvent, screen } from '@testing-library/react-native';
+import { act, fireEvent, screen, waitFor } from '@testing-library/react-native';
 
 import { apiError, FakeApi, ok, serveNotifications } from '../../test/fakeApi';
 import { setAppState } from '../../test/appState';
@@ -190,6 +190,107 @@ describe('NotificationsScreen', () => {
       'The service is having trouble right now. Try again in a few minutes.',
     );
     expect(screen.getByRole('button', { name: /^Unread: Your day/ })).toBeOnTheScreen();
+  });
+
+  describe('preferences', () => {
+    const toggle = (name: string, value: boolean) =>
+      fireEvent(screen.getByRole('switch', { name }), 'valueChange', value);
+
+    it('shows the loaded push, Telegram and per-kind switches', async () => {
+      const api = backend();
+      serveNotifications(api, [summary], {
+        preferences: { push: true, telegram: false, muted_kinds: ['daily_summary', 'margin_call'] },
+      });
+      renderApp(api, { route });
+
+      expect(await screen.findByRole('switch', { name: 'Push notifications' })).toBeChecked();
+      expect(screen.getByRole('switch', { name: 'Telegram' })).not.toBeChecked();
+      expect(screen.getByRole('switch', { name: 'Daily summary' })).not.toBeChecked();
+      for (const name of [
+        'Entry filled',
+        'Exit filled',
+        'Stop-loss hit',
+        'Order rejected',
+        'Exit not filled',
+        'Kite login needed',
+        'Strategy failed',
+      ]) {
+        expect(screen.getByRole('switch', { name })).toBeChecked();
+      }
+      expect(screen.getAllByRole('switch')).toHaveLength(10);
+    });
+
+    it('turning a kind off mutes it and keeps a muted kind it does not know', async () => {
+      const api = backend();
+      const state = serveNotifications(api, [summary], {
+        preferences: { push: true, telegram: true, muted_kinds: ['margin_call'] },
+      });
+      renderApp(api, { route });
+
+      await screen.findByRole('switch', { name: 'Stop-loss hit' });
+      toggle('Stop-loss hit', false);
+
+      await waitFor(() => expect(state.preferences.muted_kinds).toEqual(['margin_call', 'stop_loss_hit']));
+      expect(api.last('PUT', '/notifications/preferences')?.body).toEqual({
+        push: true,
+        telegram: true,
+        muted_kinds: ['margin_call', 'stop_loss_hit'],
+      });
+      // Saved: the switch is off and can be changed again.
+      await waitFor(() => {
+        const stopLoss = screen.getByRole('switch', { name: 'Stop-loss hit' });
+        expect(stopLoss).toBeEnabled();
+        expect(stopLoss).not.toBeChecked();
+      });
+
+      toggle('Stop-loss hit', true);
+      await waitFor(() => expect(state.preferences.muted_kinds).toEqual(['margin_call']));
+      expect(await screen.findByRole('switch', { name: 'Stop-loss hit' })).toBeChecked();
+    });
+
+    it('turning push off sends push: false and leaves the rest alone', async () => {
+      const api = backend();
+      serveNotifications(api, [summary], {
+        preferences: { push: true, telegram: true, muted_kinds: ['exit_filled'] },
+      });
+      renderApp(api, { route });
+
+      await screen.findByRole('switch', { name: 'Push notifications' });
+      toggle('Push notifications', false);
+
+      await waitFor(() => expect(api.count('PUT', '/notifications/preferences')).toBe(1));
+      expect(api.last('PUT', '/notifications/preferences')?.body).toEqual({
+        push: false,
+        telegram: true,
+        muted_kinds: ['exit_filled'],
+      });
+      await waitFor(() =>
+        expect(screen.getByRole('switch', { name: 'Push notifications' })).not.toBeChecked(),
+      );
+    });
+
+    it('shows a failed save in words and puts the switch back to what is saved', async () => {
+      const api = backend();
+      serveNotifications(api, [summary], {
+        preferences: { push: true, telegram: false, muted_kinds: [] },
+      });
+      api.on('PUT', '/notifications/preferences', apiError(503, 'DB_DOWN'));
+      renderApp(api, { route });
+
+      await screen.findByRole('switch', { name: 'Telegram' });
+      toggle('Telegram', true);
+
+      expect(await screen.findByRole('alert')).toHaveTextContent(
+        'Could not save preferences: The service is having trouble right now. Try again in a few minutes.',
+      );
+      expect(api.last('PUT', '/notifications/preferences')?.body).toEqual({
+        push: true,
+        telegram: true,
+        muted_kinds: [],
+      });
+      expect(screen.getByRole('switch', { name: 'Telegram' })).not.toBeChecked();
+      expect(screen.getByRole('switch', { name: 'Telegram' })).toBeEnabled();
+    });
   });
 
   describe('polling', () => {
