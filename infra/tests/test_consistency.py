@@ -281,10 +281,12 @@ COMPONENTS = {
     },
     "executor": {
         "src": ["functions/executor/src"],
-        "uses": {"DynamoLedger": ["claim", "complete", "release", "get"], "SecretsManager": ["value"]},
-        # Lambda's SQS event source mapping calls these with the function's role; Secrets
-        # Manager decrypts with the secrets' keys on the caller's behalf.
-        "extra": {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "kms:Decrypt"},
+        # push: the sweep's missed triggers.
+        "uses": {"DynamoLedger": ["claim", "complete", "release", "get"], "SqsQueue": ["push"], "SecretsManager": ["value"]},
+        # Lambda's SQS event source mapping calls the first three with the function's role; the
+        # batch handler cuts a failed record's visibility; Secrets Manager decrypts with the
+        # secrets' keys on the caller's behalf.
+        "extra": {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility", "kms:Decrypt"},
     },
     "feed_worker_task": {
         "src": ["feed-worker/src"],
@@ -613,14 +615,19 @@ def test_lambda_role_grants_exactly_what_the_code_calls(package):
     assert_least_privilege(package, statements)
 
 
-def test_scheduler_role_only_sends_to_the_queue():
-    found = [
-        (m, n)
+def scheduler_roles() -> dict[str, tuple]:
+    """Roles EventBridge Scheduler assumes, by name: the strategies' timers and the sweep."""
+    return {
+        n: (m, n)
         for m, n, b in everything("aws_iam_role")
         if "scheduler.amazonaws.com" in assumed_by(m, b)
-    ]
-    assert len(found) == 1, found
-    module, role = found[0]
+    }
+
+
+def test_scheduler_role_only_sends_to_the_queue():
+    roles = scheduler_roles()
+    assert set(roles) == {"scheduler", "sweep"}, roles
+    module, role = roles["scheduler"]
     actions, managed, statements = role_grants(module, role)
     assert actions == expected_scheduler_role_actions()
     assert not managed
@@ -629,6 +636,26 @@ def test_scheduler_role_only_sends_to_the_queue():
     resources = {r for st in statements for r in st["resources"]}
     assert "${var.orders_queue_arn}" in resources
     assert len(resources) == 2, resources
+
+
+def test_the_sweep_invokes_the_executor_every_minute_with_the_input_its_code_reads():
+    module, role = scheduler_roles()["sweep"]
+    actions, managed, statements = role_grants(module, role)
+    assert actions == {"lambda:InvokeFunction"}
+    assert not managed
+    resources = {r for st in statements for r in st["resources"]}
+    assert resources == {"${aws_lambda_function.executor.arn}"}, resources
+    found = list(everything("aws_scheduler_schedule"))
+    assert len(found) == 1, found
+    _, _, schedule = found[0]
+    assert schedule["schedule_expression"] == "rate(1 minute)"
+    target = single(schedule["target"])
+    assert expr(target["arn"]) == "aws_lambda_function.executor.arn"
+    assert expr(target["role_arn"]) == "aws_iam_role.sweep.arn"
+    # The executor's Invocation::Sweep takes {"sweep": {}}.
+    assert "sweep" in str(target["input"]), target["input"]
+    code = (ROOT / "functions/executor/src/lib.rs").read_text()
+    assert '{"sweep": {}}' in code
 
 
 def test_feed_worker_roles_grant_exactly_what_they_need():

@@ -18,6 +18,7 @@ pub mod ports;
 pub mod runtime;
 pub mod selfhosted;
 pub mod stoploss;
+pub mod sweep;
 pub mod timers;
 pub mod worker;
 

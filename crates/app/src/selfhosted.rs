@@ -192,31 +192,12 @@ impl SelfHosted {
             CACHE_CHECK_EVERY,
             shutdown.clone(),
         ));
-        let push = Arc::new(crate::notify::PushWorker {
-            pg: pg.clone(),
-            calendar: calendar.clone(),
-            expo: crate::notify::expo::ExpoPush::new(
-                &config.expo_push_url,
-                config
-                    .expo_access_token
-                    .as_ref()
-                    .map(|t| String::from_utf8_lossy(&t.0).into_owned()),
-                Duration::from_secs(10),
-            )?,
-            telegram: match &config.telegram_bot_token {
-                Some(token) => Some(crate::notify::telegram::Telegram::new(
-                    &config.telegram_api_url,
-                    &String::from_utf8_lossy(&token.0),
-                    Duration::from_secs(10),
-                )?),
-                None => None,
-            },
-            clock: clock.clone(),
-            config: crate::notify::PushConfig {
-                every: config.push_every,
-                ..crate::notify::PushConfig::default()
-            },
-        });
+        let push = Arc::new(crate::notify::PushWorker::from_config(
+            config,
+            pg.clone(),
+            calendar.clone(),
+            clock.clone(),
+        )?);
         let pusher = tokio::spawn(push.clone().run(shutdown.clone()));
         for row in postgres::strategies::all_running(&pg)
             .await

@@ -1,7 +1,7 @@
-//! `executor` Lambda: SQS FIFO `orders.fifo` → the app's executor, with partial batch failures.
+//! `executor` Lambda: SQS FIFO `orders.fifo` → the app's executor, with partial batch failures;
+//! and the minute's sweep (`{"sweep": {}}`).
 #![allow(unused_crate_dependencies)] // the library uses the rest
 
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 
 #[tokio::main]
@@ -16,13 +16,18 @@ async fn main() -> Result<(), Error> {
         .without_time()
         .init();
     // Built once per cold start, shared by every invocation.
-    let executor = executor::build().await.map_err(|e| {
+    let function = executor::Function::from_env().await.map_err(|e| {
         tracing::error!(error = %e, "start-up failed");
         Error::from(e.to_string())
     })?;
-    let executor = &executor;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<SqsBatchResponse, Error>(executor::handle_batch(executor, event.payload).await)
-    }))
+    let function = &function;
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<serde_json::Value>| async move {
+            function
+                .invoke(event.payload)
+                .await
+                .map_err(|e| Error::from(format!("{e:#}")))
+        },
+    ))
     .await
 }

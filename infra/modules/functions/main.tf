@@ -176,6 +176,83 @@ resource "aws_lambda_function" "api" {
   depends_on = [aws_iam_role_policy_attachment.api_vpc, aws_cloudwatch_log_group.api]
 }
 
+# --- the sweep --------------------------------------------------------------------------------
+# Every minute the executor runs one sweep (crates/app/src/sweep.rs): the runtime cache rebuilt
+# when it is gone, orders not final followed to their final status, missed triggers queued (a
+# short day's early exit included), and the notification outbox sent. Its own schedule group
+# and role: the role may only invoke the executor.
+
+resource "aws_scheduler_schedule_group" "maintenance" {
+  name = "${var.name}-maintenance"
+}
+
+data "aws_iam_policy_document" "sweep_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["scheduler.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_scheduler_schedule_group.maintenance.arn]
+    }
+  }
+}
+
+resource "aws_iam_role" "sweep" {
+  name               = "${var.name}-sweep"
+  description        = "Assumed by the sweep's schedule to invoke the executor Lambda."
+  assume_role_policy = data.aws_iam_policy_document.sweep_assume.json
+}
+
+data "aws_iam_policy_document" "sweep" {
+  statement {
+    sid       = "InvokeTheExecutor"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [aws_lambda_function.executor.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "sweep" {
+  name   = "${var.name}-sweep"
+  role   = aws_iam_role.sweep.id
+  policy = data.aws_iam_policy_document.sweep.json
+}
+
+resource "aws_scheduler_schedule" "sweep" {
+  #checkov:skip=CKV_AWS_297:The schedule's only data is its constant input {"sweep":{}}; there is nothing for a customer key to protect.
+  name        = "${var.name}-sweep"
+  group_name  = aws_scheduler_schedule_group.maintenance.name
+  description = "One sweep a minute: cache, reconciler, missed triggers, notifications."
+
+  schedule_expression = "rate(1 minute)"
+  flexible_time_window {
+    mode = "OFF"
+  }
+
+  target {
+    arn      = aws_lambda_function.executor.arn
+    role_arn = aws_iam_role.sweep.arn
+    input    = jsonencode({ sweep = {} })
+
+    # A sweep that cannot be delivered is replaced by the next minute's.
+    retry_policy {
+      maximum_retry_attempts       = 0
+      maximum_event_age_in_seconds = 60
+    }
+  }
+}
+
 # --- executor -----------------------------------------------------------------------------------
 
 resource "aws_iam_role" "executor" {
@@ -199,10 +276,12 @@ data "aws_iam_policy_document" "executor" {
     resources = [var.ledger_table_arn]
   }
 
-  # What Lambda's SQS event source mapping calls with the function's role.
+  # What Lambda's SQS event source mapping calls with the function's role; a failed record's
+  # visibility cut to a short back-off (functions/executor/src/lib.rs); the sweep's missed
+  # triggers put on the queue (SqsQueue::push).
   statement {
     sid       = "OrdersEventSource"
-    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility", "sqs:SendMessage"]
     resources = [var.orders_queue_arn]
   }
 }

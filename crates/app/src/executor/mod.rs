@@ -56,7 +56,7 @@ use place::{Lookup, Placement};
 
 pub use follow::{leg_outcome, record_final, Recorded};
 pub use gate::ENTRY_CUTOFF;
-pub use recover::{after_login, recover_missed};
+pub use recover::{after_login, recover_missed, sweep_missed};
 
 /// Tunables of the executor.
 #[derive(Debug, Clone)]

@@ -18,7 +18,22 @@ pub async fn recover_missed(
     clock: &dyn Clock,
     queue: &dyn OrderQueue,
 ) -> Result<Vec<OrderEvent>, StoreError> {
-    recover(pg, calendar, clock, queue, None).await
+    recover(pg, calendar, clock, queue, None, None).await
+}
+
+/// The AWS sweep's pass over the same rules, run every minute while timers also fire: an
+/// instant that passed less than `grace` ago is left to its own timer (its event may still be on
+/// the queue), and a BUY is recovered only for a strategy already running at its buy instant
+/// (one started later waits for the next day, as its timers do). An exit the timers do not fire
+/// (a short day's cut-off before the sell time) goes at once.
+pub async fn sweep_missed(
+    pg: &PgPool,
+    calendar: &TradingCalendar,
+    clock: &dyn Clock,
+    queue: &dyn OrderQueue,
+    grace: chrono::Duration,
+) -> Result<Vec<OrderEvent>, StoreError> {
+    recover(pg, calendar, clock, queue, None, Some(grace)).await
 }
 
 /// The same for one user whose broker session just started (a Kite login): legs that waited
@@ -31,7 +46,7 @@ pub async fn after_login(
     queue: &dyn OrderQueue,
     user_id: Uuid,
 ) -> Result<Vec<OrderEvent>, StoreError> {
-    recover(pg, calendar, clock, queue, Some(user_id)).await
+    recover(pg, calendar, clock, queue, Some(user_id), None).await
 }
 
 async fn recover(
@@ -40,6 +55,7 @@ async fn recover(
     clock: &dyn Clock,
     queue: &dyn OrderQueue,
     only: Option<Uuid>,
+    grace: Option<chrono::Duration>,
 ) -> Result<Vec<OrderEvent>, StoreError> {
     let now: DateTime<Utc> = clock.now();
     let today = TradingCalendar::trading_date(now);
@@ -71,15 +87,29 @@ async fn recover(
             })
             .and_then(|l| EventKind::parse(&l.event));
         let day = day_from_logs(&legs);
+        // The sweep's extra conditions (see `sweep_missed`); none at start-up or a login.
+        let (entry_due, exit_due) = match grace {
+            None => (true, true),
+            Some(grace) => {
+                let buy_instant = TradingCalendar::instant(today, spec.buy_time);
+                (
+                    time_now.signed_duration_since(spec.buy_time) >= grace
+                        && row.updated_at <= buy_instant,
+                    exit_time < spec.sell_time
+                        || time_now.signed_duration_since(exit_time) >= grace,
+                )
+            }
+        };
         let event = if waiting.is_some() {
             waiting
         } else if !day.entry_sent
+            && entry_due
             && spec.buy_time <= time_now
             && time_now < exit_time
             && session.contains(time_now)
         {
             Some(EventKind::Buy)
-        } else if day.position == Position::Bought && time_now >= exit_time {
+        } else if day.position == Position::Bought && time_now >= exit_time && exit_due {
             Some(EventKind::Sell)
         } else {
             None

@@ -74,6 +74,41 @@ fn backoff(attempts: i32) -> chrono::Duration {
 }
 
 impl PushWorker {
+    /// The sender as `config` sets it up (Expo's URL and access token, the Telegram bot when
+    /// its token is set), for either profile.
+    pub fn from_config(
+        config: &crate::config::Config,
+        pg: PgPool,
+        calendar: Arc<algo_core::TradingCalendar>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, String> {
+        Ok(Self {
+            pg,
+            calendar,
+            expo: expo::ExpoPush::new(
+                &config.expo_push_url,
+                config
+                    .expo_access_token
+                    .as_ref()
+                    .map(|t| String::from_utf8_lossy(&t.0).into_owned()),
+                Duration::from_secs(10),
+            )?,
+            telegram: match &config.telegram_bot_token {
+                Some(token) => Some(telegram::Telegram::new(
+                    &config.telegram_api_url,
+                    &String::from_utf8_lossy(&token.0),
+                    Duration::from_secs(10),
+                )?),
+                None => None,
+            },
+            clock,
+            config: PushConfig {
+                every: config.push_every,
+                ..PushConfig::default()
+            },
+        })
+    }
+
     pub async fn run_once(&self) -> Result<Pass, StoreError> {
         let now = self.clock.now();
         reminders::login_needed(&self.pg, &self.calendar, self.clock.as_ref()).await?;
