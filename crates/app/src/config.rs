@@ -83,6 +83,9 @@ pub struct Config {
     pub telegram_bot_name: Option<String>,
     /// `ALGO_TELEGRAM_API_URL`: Telegram's Bot API (`https://api.telegram.org`), or a test's.
     pub telegram_api_url: String,
+    /// `ALGO_ALGO_ID` (optional): the algo identifier sent with every order (Kite's `algo_id`),
+    /// when the broker or the exchange asks for one. Both profiles' executors use it.
+    pub algo_id: Option<String>,
     /// What a strategy is checked against: the calendar's regular NSE session and MIS cut-off,
     /// and `ALGO_MAX_QUANTITY`.
     pub rules: StrategyRules,
@@ -215,6 +218,14 @@ impl Config {
             push_every: millis("ALGO_PUSH_INTERVAL_MS", 2000)?,
             telegram_bot_token: get("ALGO_TELEGRAM_BOT_TOKEN").map(|v| SecretBytes(v.into_bytes())),
             telegram_bot_name: get("ALGO_TELEGRAM_BOT_NAME"),
+            algo_id: match get("ALGO_ALGO_ID").map(|v| v.trim().to_owned()) {
+                Some(id) if id.is_empty() || id.len() > 64 || id.contains(char::is_whitespace) => {
+                    return Err(err(
+                        "ALGO_ALGO_ID must be one word of at most 64 characters".into(),
+                    ))
+                }
+                other => other,
+            },
             telegram_api_url: get("ALGO_TELEGRAM_API_URL")
                 .unwrap_or_else(|| "https://api.telegram.org".into()),
             cors_origins: get("ALGO_CORS_ORIGINS")
@@ -429,6 +440,8 @@ mod tests {
             ("ALGO_BROKER_KEY", "bm90IDMyIGJ5dGVz"),
             ("ALGO_MIS_CUTOFF", "3pm"),
             ("ALGO_MAX_QUANTITY", "0"),
+            ("ALGO_ALGO_ID", "two words"),
+            ("ALGO_ALGO_ID", " "),
         ] {
             let get = move |name: &str| (name == k).then(|| v.to_string());
             assert!(
@@ -439,6 +452,10 @@ mod tests {
         let get = |k: &str| (k == "ALGO_MIS_CUTOFF").then(|| "15:25:00".to_string());
         let c = Config::from_lookup(get, Profile::SelfHosted, CalendarKind::Nse).expect("valid");
         assert_eq!(c.rules.mis_cutoff.to_string(), "15:25:00");
+        assert_eq!(c.algo_id, None);
+        let get = |k: &str| (k == "ALGO_ALGO_ID").then(|| " ALGO42 ".to_string());
+        let c = Config::from_lookup(get, Profile::SelfHosted, CalendarKind::Nse).expect("valid");
+        assert_eq!(c.algo_id.as_deref(), Some("ALGO42"));
     }
 
     #[test]

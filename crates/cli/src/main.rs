@@ -363,7 +363,7 @@ async fn serve(calendar: CalendarKind, addr: SocketAddr) -> anyhow::Result<()> {
         ),
     };
     let executor = ExecutorConfig {
-        algo_id: get("ALGO_ALGO_ID"),
+        algo_id: config.algo_id.clone(),
         ..ExecutorConfig::default()
     };
     run(config, feed, executor, addr, false).await

@@ -111,7 +111,10 @@ impl Function {
             calendar: calendar.clone(),
             clock: clock.clone(),
             owner: format!("lambda-{}", uuid::Uuid::new_v4()),
-            config: ExecutorConfig::default(),
+            config: ExecutorConfig {
+                algo_id: config.algo_id.clone(),
+                ..ExecutorConfig::default()
+            },
         });
         let queue = SqsQueue::new(&sdk, aws.orders_queue_url.clone());
         let retry = Retry {
