@@ -1,3 +1,4 @@
+import { DefaultTheme, NavigationContainer, type Theme } from '@react-navigation/native';
 import { StatusBar } from 'expo-status-bar';
 import { useEffect, useState } from 'react';
 import { StyleSheet, View } from 'react-native';
@@ -6,32 +7,17 @@ import { SafeAreaProvider } from 'react-native-safe-area-context';
 import { Loading } from './components/ui';
 import { colors } from './components/theme';
 import { useSessionState } from './hooks/useAuth';
-import { Navigator, type Route } from './navigation/Navigator';
-import { ConnectBrokerScreen } from './screens/ConnectBrokerScreen';
-import { CreateStrategyScreen } from './screens/CreateStrategyScreen';
-import { NotificationsScreen } from './screens/NotificationsScreen';
-import { SignInScreen } from './screens/SignInScreen';
-import { StrategiesScreen } from './screens/StrategiesScreen';
-import { StrategyControlScreen } from './screens/StrategyControlScreen';
+import { stateFor, type Route } from './navigation/Navigator';
+import { RootStack } from './navigation/RootStack';
 import { createServices, ServicesProvider, useServices, type Services } from './services';
 
-function renderScreen(route: Route) {
-  switch (route.name) {
-    case 'strategies':
-      return <StrategiesScreen />;
-    case 'connectBroker':
-      return <ConnectBrokerScreen />;
-    case 'createStrategy':
-      return <CreateStrategyScreen />;
-    case 'strategyControl':
-      return <StrategyControlScreen strategyId={route.strategyId} />;
-    case 'notifications':
-      return <NotificationsScreen />;
-  }
-}
+const theme: Theme = { ...DefaultTheme, colors: { ...DefaultTheme.colors, background: colors.background } };
 
-/** Signed out: the sign-in screen. Signed in: the navigator, fresh for every session. */
-export function AppContent({ initialRoute = { name: 'strategies' } }: { initialRoute?: Route }) {
+/**
+ * Signed out: the sign-in screen. Signed in: the app's screens, fresh for every session.
+ * `initialRoute` opens the first session on another screen (tests).
+ */
+export function AppContent({ initialRoute }: { initialRoute?: Route }) {
   const { session, queryClient } = useServices();
   const state = useSessionState();
 
@@ -45,8 +31,17 @@ export function AppContent({ initialRoute = { name: 'strategies' } }: { initialR
   }, [state, queryClient]);
 
   if (state === 'restoring') return <Loading label="Loading…" testID="app-restoring" />;
-  if (state === 'signedOut') return <SignInScreen />;
-  return <Navigator initial={initialRoute} renderScreen={renderScreen} />;
+  return (
+    <NavigationContainer
+      theme={theme}
+      initialState={initialRoute ? stateFor(initialRoute) : undefined}
+      documentTitle={{
+        formatter: (options) => (options?.title ? `${options.title} · Algo Trader` : 'Algo Trader'),
+      }}
+    >
+      <RootStack signedIn={state === 'signedIn'} />
+    </NavigationContainer>
+  );
 }
 
 export default function App() {
