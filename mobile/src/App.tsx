@@ -1,13 +1,15 @@
 import { DefaultTheme, NavigationContainer, type Theme } from '@react-navigation/native';
 import { StatusBar } from 'expo-status-bar';
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { StyleSheet, View } from 'react-native';
 import { SafeAreaProvider } from 'react-native-safe-area-context';
 
+import { queryKeys } from './api/queryKeys';
 import { Loading } from './components/ui';
 import { colors } from './components/theme';
 import { useSessionState } from './hooks/useAuth';
 import { stateFor, type Route } from './navigation/Navigator';
+import { createLinking } from './navigation/linking';
 import { RootStack } from './navigation/RootStack';
 import { createServices, ServicesProvider, useServices, type Services } from './services';
 
@@ -20,6 +22,14 @@ const theme: Theme = { ...DefaultTheme, colors: { ...DefaultTheme.colors, backgr
 export function AppContent({ initialRoute }: { initialRoute?: Route }) {
   const { session, queryClient } = useServices();
   const state = useSessionState();
+  const linking = useMemo(
+    () =>
+      createLinking({
+        // Back from Kite's login page: the session it saved shows at once, not at the next poll.
+        onBrokerConnected: () => void queryClient.invalidateQueries({ queryKey: queryKeys.brokerStatus }),
+      }),
+    [queryClient],
+  );
 
   useEffect(() => {
     void session.restore();
@@ -34,6 +44,7 @@ export function AppContent({ initialRoute }: { initialRoute?: Route }) {
   return (
     <NavigationContainer
       theme={theme}
+      linking={linking}
       initialState={initialRoute ? stateFor(initialRoute) : undefined}
       documentTitle={{
         formatter: (options) => (options?.title ? `${options.title} · Algo Trader` : 'Algo Trader'),
