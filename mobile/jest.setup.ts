@@ -9,3 +9,8 @@ jest.mock(
   'react-native-safe-area-context',
   () => require('react-native-safe-area-context/jest/mock').default,
 );
+
+// Push's native modules do not run in Jest: a fake phone at their boundary (src/test/pushFake.ts).
+jest.mock('expo-notifications', () => require('./src/test/pushFake').expoNotificationsModule);
+jest.mock('expo-device', () => require('./src/test/pushFake').expoDeviceModule);
+beforeEach(() => require('./src/test/pushFake').resetPushFake());

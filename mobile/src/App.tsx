@@ -11,6 +11,7 @@ import { useSessionState } from './hooks/useAuth';
 import { stateFor, type Route } from './navigation/Navigator';
 import { createLinking } from './navigation/linking';
 import { RootStack } from './navigation/RootStack';
+import { showPushesInForeground, tappedNotifications } from './push/push';
 import { createServices, ServicesProvider, useServices, type Services } from './services';
 
 const theme: Theme = { ...DefaultTheme, colors: { ...DefaultTheme.colors, background: colors.background } };
@@ -20,13 +21,15 @@ const theme: Theme = { ...DefaultTheme, colors: { ...DefaultTheme.colors, backgr
  * `initialRoute` opens the first session on another screen (tests).
  */
 export function AppContent({ initialRoute }: { initialRoute?: Route }) {
-  const { session, queryClient } = useServices();
+  const { session, queryClient, push } = useServices();
   const state = useSessionState();
   const linking = useMemo(
     () =>
       createLinking({
         // Back from Kite's login page: the session it saved shows at once, not at the next poll.
         onBrokerConnected: () => void queryClient.invalidateQueries({ queryKey: queryKeys.brokerStatus }),
+        // A tapped push opens what it is about, through the same links.
+        sources: [tappedNotifications],
       }),
     [queryClient],
   );
@@ -36,9 +39,16 @@ export function AppContent({ initialRoute }: { initialRoute?: Route }) {
   }, [session]);
 
   useEffect(() => {
+    if (state === 'signedIn') void push.register();
+  }, [state, push]);
+
+  useEffect(() => {
     // Nothing cached for one user may show for the next.
-    if (state === 'signedOut') queryClient.clear();
-  }, [state, queryClient]);
+    if (state === 'signedOut') {
+      queryClient.clear();
+      push.forget();
+    }
+  }, [state, queryClient, push]);
 
   if (state === 'restoring') return <Loading label="Loading…" testID="app-restoring" />;
   return (
@@ -56,7 +66,10 @@ export function AppContent({ initialRoute }: { initialRoute?: Route }) {
 }
 
 export default function App() {
-  const [services] = useState<Services>(() => createServices());
+  const [services] = useState<Services>(() => {
+    showPushesInForeground();
+    return createServices();
+  });
   return (
     <SafeAreaProvider>
       <ServicesProvider services={services}>

@@ -21,6 +21,9 @@ import type {
   ConnectBrokerRequest,
   Credentials,
   CalendarDate,
+  DeviceRegistered,
+  DeviceRemoveRequest,
+  DeviceRequest,
   Health,
   Marked,
   MarkReadRequest,
@@ -350,6 +353,28 @@ export class ApiClient {
       body: preferences,
       auth: true,
       decoder: decode.preferences,
+    });
+  }
+
+  /** Pushes go to this phone's token (moving it from whoever registered it before). */
+  registerDevice(device: DeviceRequest): Promise<DeviceRegistered> {
+    return this.call({
+      method: 'POST',
+      route: '/devices',
+      body: device,
+      auth: true,
+      decoder: decode.deviceRegistered,
+    });
+  }
+
+  /** No more pushes to this token (signing out of this phone). */
+  removeDevice(device: DeviceRemoveRequest): Promise<DeviceRegistered> {
+    return this.call({
+      method: 'POST',
+      route: '/devices/remove',
+      body: device,
+      auth: true,
+      decoder: decode.deviceRegistered,
     });
   }
 

@@ -6,6 +6,7 @@
 import type {
   BrokerConnected,
   BrokerStatus,
+  DeviceRegistered,
   KeysSaved,
   LoginUrl,
   ErrorEnvelope,
@@ -310,6 +311,11 @@ export const preferences: Decoder<Preferences> = object<Preferences>({
   push: boolean,
   telegram: boolean,
   muted_kinds: array(string),
+});
+
+export const deviceRegistered: Decoder<DeviceRegistered> = object<DeviceRegistered>({
+  expo_push_token: string,
+  registered: boolean,
 });
 
 const pnlDay: Decoder<PnlDay> = object<PnlDay>({

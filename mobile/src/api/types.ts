@@ -283,6 +283,21 @@ export interface Preferences {
   muted_kinds: string[];
 }
 
+/** Where a push token comes from (the document says `string`). */
+export type DevicePlatform = 'ios' | 'android' | 'web';
+
+/** `POST /devices`: pushes go to this phone's Expo push token. */
+export interface DeviceRequest {
+  /** `ExponentPushToken[…]`, from `getExpoPushTokenAsync`. */
+  expo_push_token: string;
+  platform: DevicePlatform;
+}
+
+/** `POST /devices/remove`: this phone signs out. */
+export type DeviceRemoveRequest = Schemas['DeviceRemove'];
+
+export type DeviceRegistered = Schemas['DeviceOut'];
+
 // ---- P&L ----
 
 /** A calendar date, `YYYY-MM-DD` (a trading date in IST). */
@@ -455,6 +470,7 @@ export type ContractChecks = [
   Assert<Reads<Marked, Schemas['Marked']>>,
   Assert<Reads<Preferences, Schemas['Preferences']>>,
   Assert<Sends<Preferences, Schemas['Preferences']>>,
+  Assert<Sends<DeviceRequest, Schemas['DeviceIn']>>,
   Assert<Reads<PnlDay, Schemas['PnlDay']>>,
   Assert<Reads<PnlSummary, Schemas['PnlSummary']>>,
   Assert<Reads<StrategyDay, Schemas['StrategyDay']>>,

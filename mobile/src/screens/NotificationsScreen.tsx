@@ -1,4 +1,4 @@
-import { Pressable, Switch, Text, View } from 'react-native';
+import { Platform, Pressable, Switch, Text, View } from 'react-native';
 
 import { describeError } from '../api/errors';
 import { NOTIFICATION_KINDS, type Notification, type NotificationKind, type Preferences } from '../api/types';
@@ -12,6 +12,7 @@ import {
   useNotifications,
   useSaveNotificationPreferences,
 } from '../hooks/useNotifications';
+import { usePushState } from '../hooks/usePush';
 import { useNavigation } from '../navigation/Navigator';
 import { useServices } from '../services';
 import { KIND_LABEL } from './labels';
@@ -79,6 +80,28 @@ function PreferenceSwitch({
   );
 }
 
+/** Why this phone gets no push, when it gets none; nothing while it does (or is asking). */
+function PushOnThisDevice() {
+  const push = usePushState();
+  let why: string | null = null;
+  if (push.status === 'unsupported') {
+    why =
+      Platform.OS === 'web'
+        ? 'a browser cannot receive them. The list here (and Telegram) still has every one.'
+        : 'Expo cannot push to it (a simulator?).';
+  } else if (push.status === 'denied') {
+    why = 'notifications are not allowed for this app in the system settings.';
+  } else if (push.status === 'failed') {
+    why = `it could not be registered (${push.reason}). Sign in again to retry.`;
+  }
+  if (!why) return null;
+  return (
+    <Text style={styles.muted} testID="notification-push-off">
+      Push is off on this device: {why}
+    </Text>
+  );
+}
+
 /** Whether `kind` is pushed / sent to Telegram, given the muted kinds. */
 function withKind(muted: string[], kind: NotificationKind, on: boolean): string[] {
   const others = muted.filter((k) => k !== kind);
@@ -127,6 +150,7 @@ function PreferencesSection() {
         onChange={(push) => change({ push })}
         testID="notification-preferences-push"
       />
+      <PushOnThisDevice />
       <PreferenceSwitch
         label="Telegram"
         value={shown.telegram}
