@@ -42,6 +42,8 @@ import type {
   StrategyRequest,
   StrategyState,
   StrategyStatus,
+  TelegramLink,
+  TelegramStatus,
   TokenPair,
 } from './types';
 
@@ -375,6 +377,24 @@ export class ApiClient {
       body: device,
       auth: true,
       decoder: decode.deviceRegistered,
+    });
+  }
+
+  telegramStatus(): Promise<TelegramStatus> {
+    return this.call({ method: 'GET', route: '/telegram', auth: true, decoder: decode.telegramStatus });
+  }
+
+  /** A one-time code for the bot; `NOT_FOUND` when this server has no bot. */
+  linkTelegram(): Promise<TelegramLink> {
+    return this.call({ method: 'POST', route: '/telegram/link', auth: true, decoder: decode.telegramLink });
+  }
+
+  unlinkTelegram(): Promise<TelegramStatus> {
+    return this.call({
+      method: 'POST',
+      route: '/telegram/unlink',
+      auth: true,
+      decoder: decode.telegramStatus,
     });
   }
 
