@@ -11,12 +11,15 @@ import { createQueryClient } from './api/queryClient';
 import { Session } from './auth/session';
 import { createPlatformTokenStorage, type TokenStorage } from './auth/tokenStorage';
 import { configFromEnv, type AppConfig } from './config';
+import { PushRegistration } from './push/push';
 
 export interface Services {
   api: ApiClient;
   session: Session;
   config: AppConfig;
   queryClient: QueryClient;
+  /** This phone's push token, registered for the session (`src/push/push.ts`). */
+  push: PushRegistration;
   /** Milliseconds since the epoch; a function so tests can pin "now". */
   now: () => number;
   /** Opens a page outside the app (Kite's login): the system browser on a phone, a new tab on
@@ -35,9 +38,11 @@ export function createServices(
 ): Services {
   const config = overrides.config ?? configFromEnv();
   const session = new Session(overrides.storage ?? createPlatformTokenStorage());
+  const api = new ApiClient({ baseUrl: config.apiUrl, session });
   return {
-    api: new ApiClient({ baseUrl: config.apiUrl, session }),
+    api,
     session,
+    push: new PushRegistration(api),
     config,
     queryClient: overrides.queryClient ?? createQueryClient(),
     now: overrides.now ?? Date.now,

@@ -21,6 +21,9 @@ import type {
   ConnectBrokerRequest,
   Credentials,
   CalendarDate,
+  DeviceRegistered,
+  DeviceRemoveRequest,
+  DeviceRequest,
   Health,
   Marked,
   MarkReadRequest,
@@ -39,6 +42,8 @@ import type {
   StrategyRequest,
   StrategyState,
   StrategyStatus,
+  TelegramLink,
+  TelegramStatus,
   TokenPair,
 } from './types';
 
@@ -350,6 +355,46 @@ export class ApiClient {
       body: preferences,
       auth: true,
       decoder: decode.preferences,
+    });
+  }
+
+  /** Pushes go to this phone's token (moving it from whoever registered it before). */
+  registerDevice(device: DeviceRequest): Promise<DeviceRegistered> {
+    return this.call({
+      method: 'POST',
+      route: '/devices',
+      body: device,
+      auth: true,
+      decoder: decode.deviceRegistered,
+    });
+  }
+
+  /** No more pushes to this token (signing out of this phone). */
+  removeDevice(device: DeviceRemoveRequest): Promise<DeviceRegistered> {
+    return this.call({
+      method: 'POST',
+      route: '/devices/remove',
+      body: device,
+      auth: true,
+      decoder: decode.deviceRegistered,
+    });
+  }
+
+  telegramStatus(): Promise<TelegramStatus> {
+    return this.call({ method: 'GET', route: '/telegram', auth: true, decoder: decode.telegramStatus });
+  }
+
+  /** A one-time code for the bot; `NOT_FOUND` when this server has no bot. */
+  linkTelegram(): Promise<TelegramLink> {
+    return this.call({ method: 'POST', route: '/telegram/link', auth: true, decoder: decode.telegramLink });
+  }
+
+  unlinkTelegram(): Promise<TelegramStatus> {
+    return this.call({
+      method: 'POST',
+      route: '/telegram/unlink',
+      auth: true,
+      decoder: decode.telegramStatus,
     });
   }
 

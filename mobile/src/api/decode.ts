@@ -6,6 +6,7 @@
 import type {
   BrokerConnected,
   BrokerStatus,
+  DeviceRegistered,
   KeysSaved,
   LoginUrl,
   ErrorEnvelope,
@@ -32,6 +33,8 @@ import type {
   StrategyList,
   StrategyState,
   StrategyStatus,
+  TelegramLink,
+  TelegramStatus,
   TokenPair,
 } from './types';
 import { NOTIFICATION_KINDS } from './types';
@@ -310,6 +313,45 @@ export const preferences: Decoder<Preferences> = object<Preferences>({
   push: boolean,
   telegram: boolean,
   muted_kinds: array(string),
+});
+
+export const deviceRegistered: Decoder<DeviceRegistered> = object<DeviceRegistered>({
+  expo_push_token: string,
+  registered: boolean,
+});
+
+export const telegramStatus: Decoder<TelegramStatus> = object<TelegramStatus>({
+  configured: boolean,
+  linked: boolean,
+});
+
+/** An instant as the server writes it, RFC 3339 with an offset; anything else is refused. */
+const instant: Decoder<string> = (value, path) => {
+  const text = string(value, path);
+  if (
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(text) ||
+    Number.isNaN(Date.parse(text))
+  ) {
+    throw new DecodeError(describe(path), 'an instant like "2026-11-25T04:00:00Z"');
+  }
+  return text;
+};
+
+/** The bot link, which the app opens: only an `https://` URL. */
+const httpsUrl: Decoder<string> = (value, path) => {
+  const text = string(value, path);
+  if (!/^https:\/\/[^\s/]+\/\S*$/.test(text)) throw new DecodeError(describe(path), 'an https:// link');
+  return text;
+};
+
+export const telegramLink: Decoder<TelegramLink> = object<TelegramLink>({
+  code: (value, path) => {
+    const code = string(value, path);
+    if (code.trim() === '') throw new DecodeError(describe(path), 'a code');
+    return code;
+  },
+  expires_at: instant,
+  link: nullable(httpsUrl),
 });
 
 const pnlDay: Decoder<PnlDay> = object<PnlDay>({

@@ -9,4 +9,5 @@ export const queryKeys = {
   notificationList: ['notifications', 'list'] as const,
   unreadCount: ['notifications', 'unread'] as const,
   notificationPreferences: ['notifications', 'preferences'] as const,
+  telegram: ['telegram'] as const,
 };

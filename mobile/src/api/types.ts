@@ -283,6 +283,32 @@ export interface Preferences {
   muted_kinds: string[];
 }
 
+/** Where a push token comes from (the document says `string`). */
+export type DevicePlatform = 'ios' | 'android' | 'web';
+
+/** `POST /devices`: pushes go to this phone's Expo push token. */
+export interface DeviceRequest {
+  /** `ExponentPushToken[…]`, from `getExpoPushTokenAsync`. */
+  expo_push_token: string;
+  platform: DevicePlatform;
+}
+
+/** `POST /devices/remove`: this phone signs out. */
+export type DeviceRemoveRequest = Schemas['DeviceRemove'];
+
+export type DeviceRegistered = Schemas['DeviceOut'];
+
+/** Whether this server has a Telegram bot, and whether the user's chat is linked to it. */
+export type TelegramStatus = Schemas['TelegramStatus'];
+
+/** A one-time code (10 minutes) that links the chat which sends it to the bot. */
+export interface TelegramLink {
+  code: string;
+  expires_at: Instant;
+  /** `https://t.me/<bot>?start=<code>`, when the server knows the bot's name. */
+  link: string | null;
+}
+
 // ---- P&L ----
 
 /** A calendar date, `YYYY-MM-DD` (a trading date in IST). */
@@ -455,6 +481,8 @@ export type ContractChecks = [
   Assert<Reads<Marked, Schemas['Marked']>>,
   Assert<Reads<Preferences, Schemas['Preferences']>>,
   Assert<Sends<Preferences, Schemas['Preferences']>>,
+  Assert<Sends<DeviceRequest, Schemas['DeviceIn']>>,
+  Assert<Reads<TelegramLink, Schemas['TelegramLink']>>,
   Assert<Reads<PnlDay, Schemas['PnlDay']>>,
   Assert<Reads<PnlSummary, Schemas['PnlSummary']>>,
   Assert<Reads<StrategyDay, Schemas['StrategyDay']>>,

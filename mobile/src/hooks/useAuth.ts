@@ -27,8 +27,14 @@ export function useAuthenticate(mode: AuthMode) {
   });
 }
 
-/** Ends the session; `AppContent` then drops every cached answer and shows sign-in. */
+/**
+ * Ends the session; `AppContent` then drops every cached answer and shows sign-in. This phone's
+ * push token is removed first, while the session can still say whose it is.
+ */
 export function useSignOut(): () => Promise<void> {
-  const { session } = useServices();
-  return useCallback(() => session.signOut(), [session]);
+  const { session, push } = useServices();
+  return useCallback(async () => {
+    await push.unregister();
+    await session.signOut();
+  }, [session, push]);
 }

@@ -1,27 +1,38 @@
 /**
- * A small stack navigator on React state: enough for five screens, and it installs nothing.
- * Every screen on the stack stays mounted (keeping its form and scroll state) but only the top
- * one is shown; `useIsFocused()` tells a screen whether it is the one shown, which is what gates
- * polling. Android's back button pops the stack.
+ * What screens know of navigation: the routes, and `useNavigation()` / `useIsFocused()` over
+ * React Navigation (the stack itself is in `RootStack.tsx`). Screens talk to navigation only
+ * through the small `Navigation` interface below, so they do not depend on React Navigation's
+ * types and kept their props when it replaced the hand-rolled stack.
  */
 import {
-  createContext,
-  useCallback,
-  useContext,
-  useEffect,
-  useMemo,
-  useRef,
-  useState,
-  type ReactNode,
-} from 'react';
-import { BackHandler, StyleSheet, View } from 'react-native';
+  NavigationContext,
+  StackActions,
+  type NavigationProp,
+  type NavigationState,
+  type ParamListBase,
+  type PartialState,
+} from '@react-navigation/native';
+import { useCallback, useContext, useMemo, useSyncExternalStore } from 'react';
 
-export type Route =
-  | { name: 'strategies' }
-  | { name: 'connectBroker' }
-  | { name: 'createStrategy' }
-  | { name: 'strategyControl'; strategyId: string }
-  | { name: 'notifications' };
+/** Every screen of the stack and its parameters. */
+export type RootStackParamList = {
+  signIn: undefined;
+  strategies: undefined;
+  connectBroker: undefined;
+  createStrategy: undefined;
+  strategyControl: { strategyId: string };
+  notifications: undefined;
+};
+
+/** The screens of a signed-in session. */
+export type AppScreen = Exclude<keyof RootStackParamList, 'signIn'>;
+
+/** A signed-in screen with its parameters, e.g. `{name: 'strategyControl', strategyId}`. */
+export type Route = {
+  [K in AppScreen]: RootStackParamList[K] extends undefined
+    ? { name: K }
+    : { name: K } & RootStackParamList[K];
+}[AppScreen];
 
 export interface Navigation {
   push(route: Route): void;
@@ -31,79 +42,67 @@ export interface Navigation {
   canGoBack: boolean;
 }
 
-const NavigationContext = createContext<Navigation | null>(null);
-/** Screens rendered outside a navigator (never in the app) count as focused. */
-const FocusContext = createContext(true);
+type StackNavigation = NavigationProp<ParamListBase>;
 
-export function useNavigation(): Navigation {
-  const navigation = useContext(NavigationContext);
-  if (!navigation) throw new Error('useNavigation must be used inside <Navigator>');
-  return navigation;
+function paramsOf(route: Route): object | undefined {
+  const { name: _name, ...params } = route;
+  return Object.keys(params).length > 0 ? params : undefined;
 }
 
-/** The navigation of the enclosing navigator, or `null` outside one (the sign-in screen). */
+/** The React Navigation object of the screen being rendered, or `undefined` outside the stack. */
+function useStackNavigation(): StackNavigation | undefined {
+  return useContext(NavigationContext) as StackNavigation | undefined;
+}
+
+/** The navigation of the enclosing stack, or `null` outside one. */
 export function useOptionalNavigation(): Navigation | null {
-  return useContext(NavigationContext);
-}
-
-export function useIsFocused(): boolean {
-  return useContext(FocusContext);
-}
-
-interface Entry {
-  key: number;
-  route: Route;
-}
-
-export function Navigator({
-  initial,
-  renderScreen,
-}: {
-  initial: Route;
-  renderScreen: (route: Route) => ReactNode;
-}) {
-  const nextKey = useRef(1);
-  const [stack, setStack] = useState<Entry[]>([{ key: 0, route: initial }]);
-
-  const push = useCallback((route: Route) => {
-    const key = nextKey.current++;
-    setStack((s) => [...s, { key, route }]);
-  }, []);
-  const replace = useCallback((route: Route) => {
-    const key = nextKey.current++;
-    setStack((s) => [...s.slice(0, -1), { key, route }]);
-  }, []);
-  const back = useCallback(() => setStack((s) => (s.length > 1 ? s.slice(0, -1) : s)), []);
-  const canGoBack = stack.length > 1;
-
-  useEffect(() => {
-    const subscription = BackHandler.addEventListener('hardwareBackPress', () => {
-      if (!canGoBack) return false;
-      back();
-      return true;
-    });
-    return () => subscription.remove();
-  }, [canGoBack, back]);
-
-  const navigation = useMemo(() => ({ push, replace, back, canGoBack }), [push, replace, back, canGoBack]);
-
-  return (
-    <NavigationContext.Provider value={navigation}>
-      {stack.map((entry, index) => {
-        const focused = index === stack.length - 1;
-        return (
-          <FocusContext.Provider key={entry.key} value={focused}>
-            <View style={[styles.screen, !focused && styles.hidden]} aria-hidden={!focused}>
-              {renderScreen(entry.route)}
-            </View>
-          </FocusContext.Provider>
-        );
-      })}
-    </NavigationContext.Provider>
+  const navigation = useStackNavigation();
+  // A screen's place in the stack (and so whether it can go back) is fixed while it is shown.
+  const canGoBack = navigation?.canGoBack() ?? false;
+  return useMemo(
+    () =>
+      navigation
+        ? {
+            push: (route: Route) => navigation.dispatch(StackActions.push(route.name, paramsOf(route))),
+            replace: (route: Route) => navigation.dispatch(StackActions.replace(route.name, paramsOf(route))),
+            back: () => navigation.goBack(),
+            canGoBack,
+          }
+        : null,
+    [navigation, canGoBack],
   );
 }
 
-const styles = StyleSheet.create({
-  screen: { flex: 1 },
-  hidden: { display: 'none' },
-});
+export function useNavigation(): Navigation {
+  const navigation = useOptionalNavigation();
+  if (!navigation) throw new Error('useNavigation must be used inside the navigator');
+  return navigation;
+}
+
+/**
+ * Whether this screen is the one shown (what gates polling). Screens lower in the stack stay
+ * mounted, keeping their form and scroll state, but are not focused. Outside a navigator (never
+ * in the app) a screen counts as focused.
+ */
+export function useIsFocused(): boolean {
+  const navigation = useStackNavigation();
+  const subscribe = useCallback(
+    (onChange: () => void) => {
+      if (!navigation) return () => undefined;
+      const offFocus = navigation.addListener('focus', onChange);
+      const offBlur = navigation.addListener('blur', onChange);
+      return () => {
+        offFocus();
+        offBlur();
+      };
+    },
+    [navigation],
+  );
+  const isFocused = () => navigation?.isFocused() ?? true;
+  return useSyncExternalStore(subscribe, isFocused, isFocused);
+}
+
+/** The stack a session starts with when it opens on `route` (tests; the app starts on the list). */
+export function stateFor(route: Route): PartialState<NavigationState> {
+  return { routes: [{ name: route.name, params: paramsOf(route) }] };
+}

@@ -1,9 +1,16 @@
-import { Pressable, Switch, Text, View } from 'react-native';
+import { useState } from 'react';
+import { Platform, Pressable, Switch, Text, View } from 'react-native';
 
-import { describeError } from '../api/errors';
-import { NOTIFICATION_KINDS, type Notification, type NotificationKind, type Preferences } from '../api/types';
+import { describeError, isApiError } from '../api/errors';
+import {
+  NOTIFICATION_KINDS,
+  type Notification,
+  type NotificationKind,
+  type Preferences,
+  type TelegramLink,
+} from '../api/types';
 import { colors } from '../components/theme';
-import { Button, ErrorMessage, Loading, Screen, styles } from '../components/ui';
+import { Button, ErrorMessage, Loading, Notice, Screen, styles } from '../components/ui';
 import { formatIstInstant } from '../domain/time';
 import { strategyOf } from '../domain/notifications';
 import {
@@ -12,6 +19,8 @@ import {
   useNotifications,
   useSaveNotificationPreferences,
 } from '../hooks/useNotifications';
+import { usePushState } from '../hooks/usePush';
+import { useLinkTelegram, useTelegramStatus, useUnlinkTelegram } from '../hooks/useTelegram';
 import { useNavigation } from '../navigation/Navigator';
 import { useServices } from '../services';
 import { KIND_LABEL } from './labels';
@@ -79,6 +88,147 @@ function PreferenceSwitch({
   );
 }
 
+/** Why this phone gets no push, when it gets none; nothing while it does (or is asking). */
+function PushOnThisDevice() {
+  const push = usePushState();
+  let why: string | null = null;
+  if (push.status === 'unsupported') {
+    why =
+      Platform.OS === 'web'
+        ? 'a browser cannot receive them. The list here (and Telegram) still has every one.'
+        : 'Expo cannot push to it (a simulator?).';
+  } else if (push.status === 'denied') {
+    why = 'notifications are not allowed for this app in the system settings.';
+  } else if (push.status === 'failed') {
+    why = `it could not be registered (${push.reason}). Sign in again to retry.`;
+  }
+  if (!why) return null;
+  return (
+    <Text style={styles.muted} testID="notification-push-off">
+      Push is off on this device: {why}
+    </Text>
+  );
+}
+
+const NO_BOT = 'Telegram is not set up on this server.';
+
+/**
+ * The Telegram chat notices go to: linked or not, and linking it with a one-time code. "Link
+ * Telegram" asks for a code, opens the bot's link (Telegram then sends `/start <code>` for the
+ * trader) and checks every 2 s until the chat is linked or the code has expired.
+ */
+function TelegramChat() {
+  const { openUrl, now } = useServices();
+  const [code, setCode] = useState<TelegramLink | null>(null);
+  const nowMs = now();
+  const live = code !== null && Date.parse(code.expires_at) > nowMs ? code : null;
+  const status = useTelegramStatus(live !== null);
+  const link = useLinkTelegram();
+  const unlink = useUnlinkTelegram();
+  const linked = status.data?.linked === true;
+  if (code && linked) setCode(null);
+
+  const startLinking = () => {
+    unlink.reset();
+    link.mutate(undefined, {
+      onSuccess: (answer) => {
+        setCode(answer);
+        if (answer.link) void openUrl(answer.link);
+      },
+      onError: (error) => {
+        if (isApiError(error) && error.code === 'NOT_FOUND') void status.refetch();
+      },
+    });
+  };
+
+  const actionError = link.error
+    ? isApiError(link.error) && link.error.code === 'NOT_FOUND'
+      ? NO_BOT
+      : `Could not link Telegram: ${describeError(link.error)}`
+    : unlink.error
+      ? `Could not unlink Telegram: ${describeError(unlink.error)}`
+      : null;
+
+  let body;
+  if (status.isPending) {
+    body = <Loading label="Checking Telegram…" testID="telegram-loading" />;
+  } else if (!status.data) {
+    body = (
+      <ErrorMessage
+        message={`Could not check Telegram: ${describeError(status.error)}`}
+        testID="telegram-error"
+      />
+    );
+  } else if (!status.data.configured) {
+    body = (
+      <Text style={styles.muted} testID="telegram-status">
+        {NO_BOT}
+      </Text>
+    );
+  } else if (linked) {
+    body = (
+      <>
+        <Text testID="telegram-status">A Telegram chat is linked: notices go there as well.</Text>
+        <Button
+          label="Unlink"
+          variant="secondary"
+          busy={unlink.isPending}
+          onPress={() => unlink.mutate()}
+          testID="telegram-unlink"
+        />
+      </>
+    );
+  } else {
+    body = (
+      <>
+        <Text style={styles.muted} testID="telegram-status">
+          No Telegram chat is linked.
+        </Text>
+        {live ? (
+          <View style={styles.card} testID="telegram-code">
+            <Text style={styles.label}>Your code: {live.code}</Text>
+            <Text style={styles.muted}>
+              {live.link
+                ? `Open the bot and press Start, or send it /start ${live.code}.`
+                : `Send the bot /start ${live.code}.`}{' '}
+              The code works once, until {formatIstInstant(live.expires_at, nowMs)}. This screen updates once
+              the chat is linked.
+            </Text>
+            {live.link ? (
+              <>
+                <Text selectable testID="telegram-bot-link">
+                  {live.link}
+                </Text>
+                <Button
+                  label="Open Telegram"
+                  variant="secondary"
+                  onPress={() => void openUrl(live.link ?? '')}
+                  testID="telegram-open"
+                />
+              </>
+            ) : null}
+          </View>
+        ) : code ? (
+          <Notice
+            tone="warning"
+            message="That code has expired: link again for a new one."
+            testID="telegram-expired"
+          />
+        ) : null}
+        <Button label="Link Telegram" busy={link.isPending} onPress={startLinking} testID="telegram-link" />
+      </>
+    );
+  }
+
+  return (
+    <View testID="telegram-chat">
+      <Text style={styles.label}>Telegram chat</Text>
+      {body}
+      <ErrorMessage message={actionError} testID="telegram-action-error" />
+    </View>
+  );
+}
+
 /** Whether `kind` is pushed / sent to Telegram, given the muted kinds. */
 function withKind(muted: string[], kind: NotificationKind, on: boolean): string[] {
   const others = muted.filter((k) => k !== kind);
@@ -127,6 +277,7 @@ function PreferencesSection() {
         onChange={(push) => change({ push })}
         testID="notification-preferences-push"
       />
+      <PushOnThisDevice />
       <PreferenceSwitch
         label="Telegram"
         value={shown.telegram}
@@ -134,6 +285,7 @@ function PreferencesSection() {
         onChange={(telegram) => change({ telegram })}
         testID="notification-preferences-telegram"
       />
+      <TelegramChat />
       <Text style={styles.muted}>Push and Telegram carry these kinds; the list here keeps every one.</Text>
       {NOTIFICATION_KINDS.map((kind) => (
         <PreferenceSwitch

@@ -170,6 +170,8 @@ export function serveNotifications(
     .on('PUT', '/notifications/preferences', ({ body }) => {
       state.preferences = body as FakePreferences;
       return ok(state.preferences);
-    });
+    })
+    // A server without a Telegram bot, unless the test serves `/telegram` itself.
+    .on('GET', '/telegram', ok({ configured: false, linked: false }));
   return state;
 }

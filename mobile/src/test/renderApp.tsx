@@ -1,5 +1,5 @@
 import { QueryClient } from '@tanstack/react-query';
-import { render } from '@testing-library/react-native';
+import { render, screen, waitFor } from '@testing-library/react-native';
 
 import { AppContent } from '../App';
 import { createMemoryTokenStorage } from '../auth/tokenStorage';
@@ -58,4 +58,13 @@ export function renderApp(api: FakeApi, options: RenderAppOptions = {}): Rendere
     </ServicesProvider>,
   );
   return { api, services, opened };
+}
+
+/**
+ * The button named `name` once it is enabled: a screen shows some buttons before its data has
+ * loaded, disabled, and a press on one then does nothing.
+ */
+export async function findEnabledButton(name: string | RegExp): Promise<ReturnType<typeof screen.getByRole>> {
+  await waitFor(() => expect(screen.getByRole('button', { name })).toBeEnabled());
+  return screen.getByRole('button', { name });
 }

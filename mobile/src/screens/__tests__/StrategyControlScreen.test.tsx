@@ -5,7 +5,7 @@ import { setAppState } from '../../test/appState';
 import type { StrategyDay } from '../../api/types';
 import { colors } from '../../components/theme';
 import { connected, order, STRATEGY_ID, strategy, strategyDay, strategyStatus } from '../../test/fixtures';
-import { renderApp } from '../../test/renderApp';
+import { findEnabledButton, renderApp } from '../../test/renderApp';
 
 const route = { name: 'strategyControl', strategyId: STRATEGY_ID } as const;
 const STATUS = `/strategy/status/${STRATEGY_ID}`;
@@ -98,7 +98,7 @@ describe('StrategyControlScreen', () => {
       .on('POST', '/strategy/start', ok({ strategy_id: STRATEGY_ID, status: 'running' }));
     renderApp(api, { route });
 
-    fireEvent.press(await screen.findByRole('button', { name: 'Start' }));
+    fireEvent.press(await findEnabledButton('Start'));
 
     expect(await screen.findByText('running')).toBeOnTheScreen();
     expect(api.last('POST', '/strategy/start')?.body).toEqual({ strategy_id: STRATEGY_ID });
@@ -123,7 +123,7 @@ describe('StrategyControlScreen', () => {
     const api = backend().on('POST', '/strategy/start', reply).on('GET', '/broker/status', ok(connected));
     renderApp(api, { route });
 
-    fireEvent.press(await screen.findByRole('button', { name: 'Start' }));
+    fireEvent.press(await findEnabledButton('Start'));
 
     expect(await screen.findByRole('alert')).toHaveTextContent(words);
     const connect = screen.queryByRole('button', { name: 'Connect broker' });
@@ -144,7 +144,7 @@ describe('StrategyControlScreen', () => {
     );
     renderApp(api, { route });
 
-    fireEvent.press(await screen.findByRole('button', { name: 'Stop' }));
+    fireEvent.press(await findEnabledButton('Stop'));
     const question = screen.getByTestId('control-stop-question');
     expect(within(question).getByText('You have an open position (bought). Sell it now?')).toBeOnTheScreen();
 
@@ -176,7 +176,7 @@ describe('StrategyControlScreen', () => {
       ok({ strategy_id: STRATEGY_ID, status: 'stopped' }),
     );
     renderApp(api, { route });
-    fireEvent.press(await screen.findByRole('button', { name: 'Stop' }));
+    fireEvent.press(await findEnabledButton('Stop'));
     expect(screen.queryByTestId('control-stop-question')).toBeNull();
     await screen.findByRole('button', { name: 'Stop' });
     expect(api.last('POST', '/strategy/stop')?.body).toEqual({
