@@ -6,6 +6,7 @@ export const queryKeys = {
   strategyStatus: (id: string) => ['strategy', id, 'status'] as const,
   strategyOrders: (id: string) => ['strategy', id, 'orders'] as const,
   strategyDays: (id: string, from: string, to: string) => ['strategy', id, 'days', from, to] as const,
+  pnl: (from: string, to: string) => ['pnl', from, to] as const,
   notificationList: ['notifications', 'list'] as const,
   unreadCount: ['notifications', 'unread'] as const,
   notificationPreferences: ['notifications', 'preferences'] as const,

@@ -3,6 +3,7 @@ import { Text, View } from 'react-native';
 
 import { describeError, isApiError } from '../api/errors';
 import type { Order, Position, StrategyDay, StrategyDays, StrategyStatus } from '../api/types';
+import { PnlChart } from '../components/PnlChart';
 import { colors } from '../components/theme';
 import { Button, ErrorMessage, Loading, Row, Screen, styles } from '../components/ui';
 import { formatCalendarDate, formatIstInstant } from '../domain/time';
@@ -95,6 +96,10 @@ function PnlSection({ days }: { days: StrategyDays }) {
         <Text style={styles.label}>Realised, last {PNL_DAYS} days</Text>
         <Pnl text={days.total_pnl} testID="control-pnl-total-value" />
       </View>
+      <PnlChart
+        days={days.days.map((day) => ({ date: day.trading_date, paise: day.realised_pnl_paise }))}
+        testID="control-pnl-chart"
+      />
       {/* Newest first, like the order log; the API sends the days oldest first. */}
       {[...days.days].reverse().map((day) => (
         <DayRow key={day.trading_date} day={day} />
