@@ -79,7 +79,11 @@ export function PnlChart({
   const inner = (measured ?? window.width - 2 * (spacing.lg + spacing.md)) - Y_LABEL_WIDTH - spacing.md;
   const slot = Math.max(10, Math.floor(inner / sorted.length));
   const barWidth = Math.min(36, Math.max(6, Math.round(slot * 0.6)));
-  const gap = Math.max(4, slot - barWidth);
+  // A few bars stay side by side at the start rather than spread over the width (which,
+  // with the spacing at both ends, would scroll a lone bar out of view).
+  const gap = Math.min(24, Math.max(4, slot - barWidth));
+  // One step height on both sides of zero, so that the whole chart is CHART_HEIGHT tall.
+  const stepHeight = Math.floor(CHART_HEIGHT / (scale.sectionsAbove + scale.sectionsBelow));
   // Every nth date under its bar, so that the dates never overlap.
   const labelEvery = Math.ceil(LABEL_WIDTH / (barWidth + gap));
   const topLabels = sorted.length <= MAX_TOP_LABELS;
@@ -119,7 +123,9 @@ export function PnlChart({
       >
         <BarChart
           data={data}
-          height={CHART_HEIGHT}
+          height={stepHeight * scale.sectionsAbove}
+          stepHeight={stepHeight}
+          negativeStepHeight={stepHeight}
           width={inner}
           barWidth={barWidth}
           spacing={gap}
@@ -142,7 +148,7 @@ export function PnlChart({
           isAnimated={false}
           // The axis labels fade in on a timer of this length, even unanimated: no wait.
           animationDuration={0}
-          scrollToEnd
+          scrollToEnd={sorted.length > 1}
         />
       </View>
       <Text style={styles.muted} testID={`${testID}-summary`}>
