@@ -1,4 +1,4 @@
-import { act, fireEvent, screen, within } from '@testing-library/react-native';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react-native';
 
 import { apiError, deferred, FakeApi, ok } from '../../test/fakeApi';
 import { setAppState } from '../../test/appState';
@@ -39,6 +39,15 @@ const running = strategyStatus({
   last_action: { event: 'BUY', status: 'COMPLETE', at: '2026-11-25T04:00:01Z' },
   next_action: { event: 'SELL', at: '2026-11-25T09:40:00Z' },
 });
+
+/**
+ * The button once it can be pressed: Start and Stop are on screen, disabled, while the status
+ * loads, and a press then does nothing.
+ */
+async function enabledButton(name: string) {
+  await waitFor(() => expect(screen.getByRole('button', { name })).toBeEnabled());
+  return screen.getByRole('button', { name });
+}
 
 /** Moves fake time on, letting every fetch it starts finish. */
 async function advance(ms: number) {
@@ -98,7 +107,7 @@ describe('StrategyControlScreen', () => {
       .on('POST', '/strategy/start', ok({ strategy_id: STRATEGY_ID, status: 'running' }));
     renderApp(api, { route });
 
-    fireEvent.press(await screen.findByRole('button', { name: 'Start' }));
+    fireEvent.press(await enabledButton('Start'));
 
     expect(await screen.findByText('running')).toBeOnTheScreen();
     expect(api.last('POST', '/strategy/start')?.body).toEqual({ strategy_id: STRATEGY_ID });
@@ -123,7 +132,7 @@ describe('StrategyControlScreen', () => {
     const api = backend().on('POST', '/strategy/start', reply).on('GET', '/broker/status', ok(connected));
     renderApp(api, { route });
 
-    fireEvent.press(await screen.findByRole('button', { name: 'Start' }));
+    fireEvent.press(await enabledButton('Start'));
 
     expect(await screen.findByRole('alert')).toHaveTextContent(words);
     const connect = screen.queryByRole('button', { name: 'Connect broker' });
@@ -144,7 +153,7 @@ describe('StrategyControlScreen', () => {
     );
     renderApp(api, { route });
 
-    fireEvent.press(await screen.findByRole('button', { name: 'Stop' }));
+    fireEvent.press(await enabledButton('Stop'));
     const question = screen.getByTestId('control-stop-question');
     expect(within(question).getByText('You have an open position (bought). Sell it now?')).toBeOnTheScreen();
 
@@ -176,7 +185,7 @@ describe('StrategyControlScreen', () => {
       ok({ strategy_id: STRATEGY_ID, status: 'stopped' }),
     );
     renderApp(api, { route });
-    fireEvent.press(await screen.findByRole('button', { name: 'Stop' }));
+    fireEvent.press(await enabledButton('Stop'));
     expect(screen.queryByTestId('control-stop-question')).toBeNull();
     await screen.findByRole('button', { name: 'Stop' });
     expect(api.last('POST', '/strategy/stop')?.body).toEqual({
