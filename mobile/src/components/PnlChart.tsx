@@ -138,6 +138,8 @@ export function PnlChart({
           noOfSectionsBelowXAxis={scale.sectionsBelow}
           negativeStepValue={scale.stepPaise}
           formatYLabel={yLabel}
+          // Under the whole chart, not on the zero line where a loss's bar would cover them.
+          xAxisLabelsAtBottom
           yAxisLabelWidth={Y_LABEL_WIDTH}
           yAxisTextStyle={{ color: colors.muted, fontSize: 10 }}
           yAxisColor={colors.border}
