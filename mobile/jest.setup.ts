@@ -15,3 +15,15 @@ jest.mock(
 jest.mock('expo-notifications', () => require('./src/test/pushFake').expoNotificationsModule);
 jest.mock('expo-device', () => require('./src/test/pushFake').expoDeviceModule);
 beforeEach(() => require('./src/test/pushFake').resetPushFake());
+
+// react-native-gifted-charts fades its axis labels in with a 500 ms `Animated.timing` after
+// every render, which outlives a test and then touches a torn-down environment. Tests run as a
+// device that disables animations (`Platform.isDisableAnimations`): React Native then uses its
+// `AnimatedMock`, which jumps each animation to its end at once.
+jest.mock('react-native/Libraries/Utilities/NativePlatformConstantsIOS', () => {
+  const actual = jest.requireActual('react-native/Libraries/Utilities/NativePlatformConstantsIOS').default;
+  return {
+    __esModule: true,
+    default: { ...actual, getConstants: () => ({ ...actual.getConstants(), isDisableAnimations: true }) },
+  };
+});

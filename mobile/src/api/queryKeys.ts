@@ -6,6 +6,11 @@ export const queryKeys = {
   strategyStatus: (id: string) => ['strategy', id, 'status'] as const,
   strategyOrders: (id: string) => ['strategy', id, 'orders'] as const,
   strategyDays: (id: string, from: string, to: string) => ['strategy', id, 'days', from, to] as const,
+  /** Every range of the strategy's days, for invalidation. */
+  strategyDaysAll: (id: string) => ['strategy', id, 'days'] as const,
+  pnl: (from: string, to: string) => ['pnl', from, to] as const,
+  /** Every range of the account's P&L, for invalidation. */
+  pnlAll: ['pnl'] as const,
   notificationList: ['notifications', 'list'] as const,
   unreadCount: ['notifications', 'unread'] as const,
   notificationPreferences: ['notifications', 'preferences'] as const,

@@ -2,6 +2,7 @@ import { Pressable, Text, View } from 'react-native';
 
 import { describeError } from '../api/errors';
 import type { Strategy } from '../api/types';
+import { AccountPnl } from '../components/AccountPnl';
 import { Button, ErrorMessage, Loading, Notice, Screen, styles } from '../components/ui';
 import { useSignOut } from '../hooks/useAuth';
 import { useBrokerStatus } from '../hooks/useBroker';
@@ -100,6 +101,7 @@ export function StrategiesScreen() {
           testID="strategies-sign-out"
         />
       </View>
+      <AccountPnl />
 
       {strategies.isPending ? (
         <Loading label="Loading your strategies…" testID="strategies-loading" />

@@ -2,11 +2,14 @@ import { useState } from 'react';
 import { Text, View } from 'react-native';
 
 import { describeError, isApiError } from '../api/errors';
-import type { Order, Position, StrategyDay, StrategyDays, StrategyStatus } from '../api/types';
-import { colors } from '../components/theme';
+import type { Order, Position, StrategyDays, StrategyStatus } from '../api/types';
+import { PnlChart } from '../components/PnlChart';
+import { PnlText } from '../components/PnlText';
+import { StrategyHistory } from '../components/StrategyHistory';
 import { Button, ErrorMessage, Loading, Row, Screen, styles } from '../components/ui';
-import { formatCalendarDate, formatIstInstant } from '../domain/time';
+import { formatIstInstant } from '../domain/time';
 import { useAppActive } from '../hooks/useAppActive';
+import { useRefreshPnlOnFills } from '../hooks/usePnl';
 import {
   useStartStrategy,
   useStopStrategy,
@@ -18,7 +21,7 @@ import {
 } from '../hooks/useStrategies';
 import { useIsFocused, useNavigation } from '../navigation/Navigator';
 import { useServices } from '../services';
-import { pnlSign, POSITION_LABEL, rupees, signedRupees, STATUS_LABEL, type Sign } from './labels';
+import { POSITION_LABEL, rupees, STATUS_LABEL } from './labels';
 
 /** A position the user may want to sell when stopping. */
 const OPEN_POSITIONS: readonly Position[] = ['buying', 'bought'];
@@ -42,63 +45,38 @@ function OrderRow({ order, now }: { order: Order; now: number }) {
   );
 }
 
-const SIGN_COLOR: Record<Sign, string> = {
-  profit: colors.success,
-  loss: colors.danger,
-  flat: colors.text,
-};
-
-/** Realised P&L as the API sent it, signed and coloured by its sign. */
-function Pnl({ text, testID }: { text: string; testID: string }) {
-  return (
-    <Text style={[styles.kvValue, { color: SIGN_COLOR[pnlSign(text)] }]} testID={testID}>
-      {signedRupees(text)}
-    </Text>
-  );
-}
-
-function fill(verb: string, quantity: number, averagePrice: string | null | undefined): string | null {
-  if (quantity === 0) return null;
-  return averagePrice ? `${verb} ${quantity} @ ${rupees(averagePrice)}` : `${verb} ${quantity}`;
-}
-
-function DayRow({ day }: { day: StrategyDay }) {
-  const fills = [
-    fill('Bought', day.bought_quantity, day.buy_average_price),
-    fill('Sold', day.sold_quantity, day.sell_average_price),
-  ].filter((text) => text !== null);
-  return (
-    <View style={styles.card} testID={`pnl-day-${day.trading_date}`}>
-      <View style={styles.kv}>
-        <Text style={styles.label}>{formatCalendarDate(day.trading_date)}</Text>
-        <Pnl text={day.realised_pnl} testID={`pnl-day-${day.trading_date}-realised`} />
-      </View>
-      <Text style={styles.muted}>{fills.join(' · ')}</Text>
-      {day.open_quantity > 0 ? (
-        <Text style={{ color: colors.warning }}>Still open: {day.open_quantity}</Text>
-      ) : null}
-    </View>
-  );
-}
-
-function PnlSection({ days }: { days: StrategyDays }) {
+function PnlSection({
+  days,
+  orders,
+  now,
+}: {
+  days: StrategyDays;
+  orders: readonly Order[] | undefined;
+  now: number;
+}) {
+  // Newest first, like the order log; a day with only unfilled orders shows its legs too.
+  const history = <StrategyHistory days={days} orders={orders} now={now} />;
   if (days.days.length === 0) {
     return (
-      <Text style={styles.muted} testID="control-pnl-empty">
-        No trades in the last {PNL_DAYS} days.
-      </Text>
+      <>
+        <Text style={styles.muted} testID="control-pnl-empty">
+          No trades in the last {PNL_DAYS} days.
+        </Text>
+        {history}
+      </>
     );
   }
   return (
     <>
       <View style={[styles.card, styles.kv]} testID="control-pnl-total">
         <Text style={styles.label}>Realised, last {PNL_DAYS} days</Text>
-        <Pnl text={days.total_pnl} testID="control-pnl-total-value" />
+        <PnlText text={days.total_pnl} testID="control-pnl-total-value" />
       </View>
-      {/* Newest first, like the order log; the API sends the days oldest first. */}
-      {[...days.days].reverse().map((day) => (
-        <DayRow key={day.trading_date} day={day} />
-      ))}
+      <PnlChart
+        days={days.days.map((day) => ({ date: day.trading_date, paise: day.realised_pnl_paise }))}
+        testID="control-pnl-chart"
+      />
+      {history}
     </>
   );
 }
@@ -134,6 +112,7 @@ export function StrategyControlScreen({ strategyId }: { strategyId: string }) {
   const status = useStrategyStatus(strategyId);
   const orders = useStrategyOrders(strategyId);
   const days = useStrategyDays(strategyId);
+  useRefreshPnlOnFills(strategyId, orders.data?.orders);
   const start = useStartStrategy(strategyId);
   const stop = useStopStrategy(strategyId);
   const [askingToStop, setAskingToStop] = useState(false);
@@ -261,7 +240,7 @@ export function StrategyControlScreen({ strategyId }: { strategyId: string }) {
           />
         </>
       ) : (
-        <PnlSection days={days.data} />
+        <PnlSection days={days.data} orders={orders.data?.orders} now={nowMs} />
       )}
 
       <Text style={styles.sectionTitle}>Orders</Text>

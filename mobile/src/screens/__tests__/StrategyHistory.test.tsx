@@ -1,0 +1,214 @@
+/**
+ * The control screen's P&L chart and day-by-day history: the days from `GET
+ * /strategy/{id}/days` over the legs from `GET /strategy/{id}/orders`.
+ */
+import { act, screen, within } from '@testing-library/react-native';
+
+import type { StrategyDay } from '../../api/types';
+import { FakeApi, ok } from '../../test/fakeApi';
+import { order, STRATEGY_ID, strategy, strategyDay, strategyStatus } from '../../test/fixtures';
+import { renderApp } from '../../test/renderApp';
+
+const route = { name: 'strategyControl', strategyId: STRATEGY_ID } as const;
+const ORDERS = `/strategy/${STRATEGY_ID}/orders`;
+const DAYS = `/strategy/${STRATEGY_ID}/days`;
+
+function strategyDays(days: StrategyDay[], total: string, totalPaise: number) {
+  return ok({
+    strategy_id: STRATEGY_ID,
+    from: '2026-10-27',
+    to: '2026-11-25',
+    days,
+    total_pnl_paise: totalPaise,
+    total_pnl: total,
+  });
+}
+
+function backend(): FakeApi {
+  return new FakeApi()
+    .on('GET', `/strategy/${STRATEGY_ID}`, ok(strategy()))
+    .on('GET', `/strategy/status/${STRATEGY_ID}`, ok(strategyStatus({ status: 'running', position: 'sold' })))
+    .on('GET', ORDERS, ok({ orders: [] }))
+    .on('GET', DAYS, strategyDays([], '0.00', 0));
+}
+
+/** 24 Nov: bought 10 at 3501.20 at 09:30, the stop-loss sold them at 3490.00 at 11:02. */
+const buy = order({
+  order_id: 'buy-24',
+  event: 'BUY',
+  quantity: 10,
+  average_price: '3501.20',
+  scheduled_for: '2026-11-24T04:00:00Z',
+  placed_at: '2026-11-24T04:00:00.042Z',
+  latency_ms: 42,
+});
+const stopLoss = order({
+  order_id: 'stop-24',
+  event: 'STOPLOSS',
+  quantity: 10,
+  average_price: '3490.00',
+  scheduled_for: '2026-11-24T05:32:10Z',
+  placed_at: '2026-11-24T05:32:10.007Z',
+  latency_ms: 7,
+});
+const stoppedDay = strategyDay({
+  trading_date: '2026-11-24',
+  bought_quantity: 10,
+  buy_average_price: '3501.20',
+  sold_quantity: 10,
+  sell_average_price: '3490.00',
+  realised_pnl_paise: -11200,
+  realised_pnl: '-112.00',
+  open_quantity: 0,
+});
+
+describe('StrategyControlScreen: P&L chart and day-by-day history', () => {
+  it("shows each day's P&L over its legs: quantity, fill price, how late each went out, the broker's words", async () => {
+    const rejected = order({
+      order_id: 'buy-25',
+      event: 'BUY',
+      status: 'REJECTED',
+      average_price: null,
+      scheduled_for: '2026-11-25T04:00:00Z',
+      placed_at: '2026-11-25T04:00:00.130Z',
+      latency_ms: 130,
+      message: 'RMS: margin exceeded',
+    });
+    const api = backend()
+      // Newest first, as the API sends them.
+      .on('GET', ORDERS, ok({ orders: [rejected, stopLoss, buy] }))
+      .on('GET', DAYS, strategyDays([stoppedDay], '-112.00', -11200));
+    renderApp(api, { route });
+
+    const day = await screen.findByTestId('history-day-2026-11-24');
+    expect(within(day).getByTestId('pnl-day-2026-11-24')).toHaveTextContent(
+      /24 Nov 2026.*-₹112\.00.*Bought 10 @ ₹3501\.20 · Sold 10 @ ₹3490\.00/s,
+    );
+    // The buy first, then its exit: the day reads in the order it happened.
+    const legs = within(day).getAllByTestId(/^history-leg-[^-]+-24$/);
+    expect(legs.map((leg) => leg.props.testID)).toEqual(['history-leg-buy-24', 'history-leg-stop-24']);
+    expect(legs[0]).toHaveTextContent(
+      /^Buy 10 @ ₹3501\.20 · COMPLETE.*Placed 24 Nov, 09:30:00 IST, 42 ms late$/s,
+    );
+    expect(legs[1]).toHaveTextContent(
+      /^Stop-loss exit 10 @ ₹3490\.00 · COMPLETE.*Placed 24 Nov, 11:02:10 IST, 7 ms late$/s,
+    );
+
+    // Today's buy was refused: no fill, so no P&L, but its leg and the broker's reason show.
+    const today = screen.getByTestId('history-day-2026-11-25');
+    expect(within(today).queryByTestId('pnl-day-2026-11-25')).toBeNull();
+    expect(today).toHaveTextContent(/25 Nov 2026.*No fill/s);
+    expect(within(today).getByTestId('history-leg-buy-25')).toHaveTextContent(
+      /Buy 10 · REJECTED.*Placed 09:30:00 IST, 130 ms late.*Broker: RMS: margin exceeded/s,
+    );
+
+    // Newest day first.
+    expect(screen.getAllByTestId(/^history-day-/).map((d) => d.props.testID)).toEqual([
+      'history-day-2026-11-25',
+      'history-day-2026-11-24',
+    ]);
+  });
+
+  it('draws the days as a chart and says what it shows', async () => {
+    const api = backend().on(
+      'GET',
+      DAYS,
+      strategyDays(
+        [
+          strategyDay({ trading_date: '2026-11-23', realised_pnl_paise: 11250, realised_pnl: '112.50' }),
+          stoppedDay,
+        ],
+        '0.50',
+        50,
+      ),
+    );
+    renderApp(api, { route });
+
+    expect(await screen.findByTestId('control-pnl-chart-summary')).toHaveTextContent(
+      '2 trading days, 23 Nov 2026 to 24 Nov 2026: 1 up, 1 down. ' +
+        'Best 23 Nov 2026 +₹112.50, worst 24 Nov 2026 -₹112.00. Total +₹0.50.',
+    );
+    expect(screen.getByTestId('control-pnl-chart-bar-2026-11-23')).toHaveTextContent('+₹112.50');
+    expect(screen.getByTestId('control-pnl-chart-bar-2026-11-24')).toHaveTextContent('-₹112.00');
+  });
+
+  it("leaves out legs older than the P&L's 30 days and days without any order", async () => {
+    const old = order({ order_id: 'buy-old', scheduled_for: '2026-10-20T04:00:00Z' });
+    const api = backend()
+      .on('GET', ORDERS, ok({ orders: [stopLoss, buy, old] }))
+      .on('GET', DAYS, strategyDays([stoppedDay], '-112.00', -11200));
+    renderApp(api, { route });
+
+    await screen.findByTestId('history-leg-stop-24');
+    expect(screen.getAllByTestId(/^history-day-/)).toHaveLength(1);
+    expect(screen.queryByTestId('history-leg-buy-old')).toBeNull();
+    // The flat order log below still lists everything.
+    expect(screen.getByTestId('order-buy-old')).toBeOnTheScreen();
+  });
+
+  it('shows no history when nothing was traded or ordered', async () => {
+    renderApp(backend(), { route });
+    expect(await screen.findByText('No trades in the last 30 days.')).toBeOnTheScreen();
+    expect(screen.queryByText('Day by day')).toBeNull();
+    expect(screen.queryByTestId('control-pnl-chart')).toBeNull();
+  });
+
+  describe('while the order log is polled', () => {
+    beforeEach(() => {
+      jest.useFakeTimers();
+    });
+    afterEach(() => {
+      jest.useRealTimers();
+    });
+
+    it('fetches the P&L again when a leg fills, and only then', async () => {
+      const boughtDay = strategyDay({
+        trading_date: '2026-11-25',
+        sold_quantity: 0,
+        sell_average_price: null,
+        realised_pnl_paise: 0,
+        realised_pnl: '0.00',
+        open_quantity: 10,
+      });
+      const exitDay = strategyDay({ trading_date: '2026-11-25' });
+      const todaysBuy = order({ order_id: 'buy-today' });
+      const todaysSell = order({
+        order_id: 'sell-today',
+        event: 'SELL',
+        average_price: '3512.45',
+        scheduled_for: '2026-11-25T04:30:00Z',
+        placed_at: '2026-11-25T04:30:00.010Z',
+        latency_ms: 10,
+      });
+      const api = backend()
+        .sequence('GET', ORDERS, [
+          ok({ orders: [todaysBuy] }),
+          ok({ orders: [todaysBuy] }),
+          ok({ orders: [todaysSell, todaysBuy] }),
+        ])
+        .sequence('GET', DAYS, [
+          strategyDays([boughtDay], '0.00', 0),
+          strategyDays([exitDay], '112.50', 11250),
+        ]);
+      renderApp(api, { route });
+
+      expect(await screen.findByTestId('pnl-day-2026-11-25')).toHaveTextContent(/Still open: 10/);
+      expect(api.count('GET', DAYS)).toBe(1);
+
+      // The next poll answers the same: nothing to fetch again.
+      await act(() => jest.advanceTimersByTimeAsync(5_000));
+      expect(api.count('GET', ORDERS)).toBe(2);
+      expect(api.count('GET', DAYS)).toBe(1);
+
+      // The sell filled: the day's P&L follows.
+      await act(() => jest.advanceTimersByTimeAsync(5_000));
+      expect(api.count('GET', ORDERS)).toBe(3);
+      expect(api.count('GET', DAYS)).toBe(2);
+      expect(screen.getByTestId('pnl-day-2026-11-25-realised')).toHaveTextContent('+₹112.50');
+      expect(screen.getByTestId('pnl-day-2026-11-25')).not.toHaveTextContent(/Still open/);
+      expect(screen.getByTestId('history-leg-sell-today')).toHaveTextContent(
+        /Sell 10 @ ₹3512\.45 · COMPLETE/,
+      );
+    });
+  });
+});
