@@ -1006,6 +1006,16 @@ def test_root_variables_have_descriptions_and_validation():
             assert out.get("description"), f"{m}: output {name} has no description"
 
 
+def test_the_readme_lists_every_variable_and_output():
+    readme = (INFRA / "README.md").read_text()
+    listed = set(re.findall(r"^\| `(\w+)` \|", readme, re.M))
+    missing = sorted(set(root().variables) - listed)
+    assert not missing, f"infra/README.md, Variables: {missing}"
+    outputs_section = readme.split("## Outputs", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`(\w+)`", outputs_section))
+    assert not sorted(set(root().outputs) - named), sorted(set(root().outputs) - named)
+
+
 # --- module wiring (what `terraform validate` would catch) -------------------------------------
 
 RESOURCE_REF = re.compile(r"(?<![\w.])((?:aws|random)_[a-z0-9_]+)\.([a-z0-9_-]+)\b")
