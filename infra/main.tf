@@ -183,6 +183,7 @@ module "functions" {
 
   broker_key_id = var.broker_key_id
   kite_api_key  = var.kite_api_key
+  algo_id       = var.algo_id
   cors_origins  = var.cors_origins
 }
 

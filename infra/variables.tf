@@ -287,6 +287,17 @@ variable "broker_key_id" {
   }
 }
 
+variable "algo_id" {
+  description = "ALGO_ALGO_ID: the exchange's algo id, sent with every order, once a strategy above 10 orders a second is registered with the exchange. Null sends none: below that rate the broker applies its generic id."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.algo_id == null || can(regex("^[^\\s]{1,64}$", var.algo_id))
+    error_message = "algo_id must be null or one word of at most 64 characters."
+  }
+}
+
 variable "cors_origins" {
   description = "ALGO_CORS_ORIGINS: origins of the app's web build allowed to call the API. Empty allows none (the mobile app needs no CORS)."
   type        = list(string)

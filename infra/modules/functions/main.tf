@@ -26,6 +26,8 @@ locals {
     ALGO_BROKER_KEY_ID = var.broker_key_id
     ALGO_KITE_API_KEY  = var.kite_api_key
     ALGO_CORS_ORIGINS  = join(",", var.cors_origins)
+    # Optional: empty is unset for Config::from_env.
+    ALGO_ALGO_ID = var.algo_id == null ? "" : var.algo_id
     # Connections per instance: many small instances, each with one or two (README, "Database
     # connections").
     ALGO_DATABASE_POOL_SIZE = tostring(var.db_pool_size)

@@ -156,3 +156,9 @@ variable "cors_origins" {
   description = "ALGO_CORS_ORIGINS, as a list."
   type        = list(string)
 }
+
+variable "algo_id" {
+  description = "ALGO_ALGO_ID, or null for none."
+  type        = string
+  default     = null
+}
