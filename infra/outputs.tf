@@ -1,6 +1,6 @@
-output "nat_public_ip" {
-  description = "The static IP every order leaves from: register it on the Kite developer console (My apps -> your app -> IP whitelist)."
-  value       = module.network.nat_public_ip
+output "static_ips" {
+  description = "The two addresses every call to Kite leaves from: register [0] as the primary and [1] as the secondary IP on the Kite developer console (your app's IP whitelist)."
+  value       = module.network.static_ips
 }
 
 output "api_endpoint" {
@@ -39,7 +39,7 @@ output "redis_endpoint" {
 }
 
 output "orders_queue_url" {
-  description = "URL of orders.fifo."
+  description = "URL of the order queue (<project>-<environment>-orders.fifo)."
   value       = module.queue.orders_queue_url
 }
 

@@ -25,13 +25,23 @@ variable "project" {
 }
 
 variable "environment" {
-  description = "Environment name (prod, staging, ...), the second part of every resource name. Use one AWS account per environment: the queue is always named orders.fifo."
+  description = "Environment name (prod, staging, ...), the second part of every resource name, the queues' included: a staging stack never consumes production's orders. Use one AWS account per environment all the same (aws_account_id)."
   type        = string
   default     = "prod"
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.environment))
     error_message = "environment must be 2-10 lowercase letters or digits, starting with a letter."
+  }
+}
+
+variable "aws_account_id" {
+  description = "The AWS account this environment lives in (the provider's allowed_account_ids): a plan or apply with another account's credentials stops before it changes anything."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.aws_account_id))
+    error_message = "aws_account_id must be the 12-digit account id."
   }
 }
 
@@ -60,13 +70,46 @@ variable "vpc_cidr" {
 }
 
 variable "az_count" {
-  description = "Availability zones to spread the private subnets over (RDS needs at least two). There is still one NAT gateway, so one static IP."
+  description = "Availability zones to spread the private subnets over (RDS needs at least two). There are two NATs, so two static IPs, whatever the count: a third zone leaves through the first NAT."
   type        = number
   default     = 2
 
   validation {
     condition     = var.az_count >= 2 && var.az_count <= 3 && floor(var.az_count) == var.az_count
     error_message = "az_count must be 2 or 3."
+  }
+}
+
+variable "nat" {
+  description = "How the private subnets reach Kite: instance (two fck-nat instances, ~$4 a month each) or gateway (two managed NAT gateways, ~$41 each). Either way two Elastic IPs, the primary and secondary IPs registered with Kite."
+  type        = string
+  default     = "instance"
+
+  validation {
+    condition     = contains(["instance", "gateway"], var.nat)
+    error_message = "nat must be instance or gateway."
+  }
+}
+
+variable "nat_instance_type" {
+  description = "EC2 type of the NAT instances (Graviton, for the arm64 fck-nat AMI). A t4g.nano forwards far more than one family's orders and ticks."
+  type        = string
+  default     = "t4g.nano"
+
+  validation {
+    condition     = can(regex("^[a-z][0-9]+g[a-z]*\\.[a-z0-9]+$", var.nat_instance_type))
+    error_message = "nat_instance_type must be a Graviton type such as t4g.nano."
+  }
+}
+
+variable "nat_ami_id" {
+  description = "A fixed AMI for the NAT instances; null takes the newest fck-nat AL2023 arm64 AMI when an instance is created (later releases never replace a running one)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.nat_ami_id == null || can(regex("^ami-[0-9a-f]{8,17}$", var.nat_ami_id))
+    error_message = "nat_ami_id must be null or an AMI id (ami-...)."
   }
 }
 
@@ -105,14 +148,20 @@ variable "api_timeout_seconds" {
   }
 }
 
-variable "api_reserved_concurrency" {
-  description = "Reserved (and maximum) concurrency of the api Lambda. Each instance may open Postgres connections: keep api + executor within what RDS accepts."
+variable "reserve_concurrency" {
+  description = "Reserve api_max_concurrency for the api and executor_max_concurrency + 1 for the executor. Lambda keeps 100 of an account's concurrency unreserved, so a new account (quota 10) cannot reserve any: leave this false until Service Quotas has raised \"Concurrent executions\" (L-B99A9384) to at least 100 + both reservations (ask for 1000)."
+  type        = bool
+  default     = false
+}
+
+variable "api_max_concurrency" {
+  description = "The api Lambda's reserved concurrency when reserve_concurrency is true (without it the account's quota bounds it). Each instance holds at most db_pool_size Postgres connections: README \"Database connections\"."
   type        = number
-  default     = 20
+  default     = 10
 
   validation {
-    condition     = var.api_reserved_concurrency >= 1 && var.api_reserved_concurrency <= 1000
-    error_message = "api_reserved_concurrency must be between 1 and 1000."
+    condition     = var.api_max_concurrency >= 1 && var.api_max_concurrency <= 1000 && floor(var.api_max_concurrency) == var.api_max_concurrency
+    error_message = "api_max_concurrency must be a whole number between 1 and 1000."
   }
 }
 
@@ -160,14 +209,25 @@ variable "executor_timeout_seconds" {
   }
 }
 
-variable "executor_reserved_concurrency" {
-  description = "Reserved concurrency of the executor Lambda, also the event source's maximum concurrency (at least 2). Each instance runs up to batch-size orders at once, each with a Postgres connection."
+variable "executor_max_concurrency" {
+  description = "Executor instances the orders queue may drive at once (the event source's maximum concurrency, at least 2). Each takes a batch of up to executor_batch_size orders, so 3 x 10 = 30 orders can wait for their second together: a family's strategies due in one minute. With reserve_concurrency the executor reserves one more, for the sweep. The default fits a new account's quota of 10 with the sweep and the api."
   type        = number
-  default     = 5
+  default     = 3
 
   validation {
-    condition     = var.executor_reserved_concurrency >= 2 && var.executor_reserved_concurrency <= 1000
-    error_message = "executor_reserved_concurrency must be between 2 and 1000."
+    condition     = var.executor_max_concurrency >= 2 && var.executor_max_concurrency <= 1000 && floor(var.executor_max_concurrency) == var.executor_max_concurrency
+    error_message = "executor_max_concurrency must be a whole number between 2 and 1000."
+  }
+}
+
+variable "db_pool_size" {
+  description = "ALGO_DATABASE_POOL_SIZE: Postgres connections each Lambda instance (and the feed worker) may hold. Lambda instances are many and small: one or two each keeps the total under what RDS accepts (README \"Database connections\")."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.db_pool_size >= 1 && var.db_pool_size <= 20 && floor(var.db_pool_size) == var.db_pool_size
+    error_message = "db_pool_size must be a whole number between 1 and 20."
   }
 }
 
@@ -227,6 +287,17 @@ variable "broker_key_id" {
   }
 }
 
+variable "algo_id" {
+  description = "ALGO_ALGO_ID: the exchange's algo id, sent with every order, once a strategy above 10 orders a second is registered with the exchange. Null sends none: below that rate the broker applies its generic id."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.algo_id == null || can(regex("^[^\\s]{1,64}$", var.algo_id))
+    error_message = "algo_id must be null or one word of at most 64 characters."
+  }
+}
+
 variable "cors_origins" {
   description = "ALGO_CORS_ORIGINS: origins of the app's web build allowed to call the API. Empty allows none (the mobile app needs no CORS)."
   type        = list(string)
@@ -248,6 +319,17 @@ variable "db_instance_class" {
   validation {
     condition     = can(regex("^db\\.[a-z0-9]+\\.[a-z0-9]+$", var.db_instance_class))
     error_message = "db_instance_class must look like db.t4g.micro."
+  }
+}
+
+variable "db_max_connections" {
+  description = "What the RDS instance accepts (its max_connections); null takes the default for db_instance_class from the table in main.tf. Plan refuses a configuration whose connection budget exceeds 80% of it, and the db-connections alarm fires there."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.db_max_connections == null || try(var.db_max_connections >= 20, false)
+    error_message = "db_max_connections must be null or at least 20."
   }
 }
 
@@ -415,6 +497,38 @@ variable "feed_worker_cpu_architecture" {
   }
 }
 
+variable "feed_worker_always_on" {
+  description = "Run the feed worker around the clock. False (the default) scales its service to 1 task on weekdays from feed_worker_weekday_hours and to 0 after, plus each special session in the calendar file: stop-losses are watched only while the market is open, for a fifth of the Fargate bill."
+  type        = bool
+  default     = false
+}
+
+variable "feed_worker_weekday_hours" {
+  description = "IST hours (HH:MM) between which the feed worker runs Monday to Friday when not always on: before the 09:00 pre-open, after the 15:30 close (and NSE's F&O until 15:40)."
+  type        = object({ start = string, stop = string })
+  default     = { start = "08:45", stop = "16:00" }
+
+  validation {
+    # HH:MM compared as the number HHMM (Terraform compares numbers only).
+    condition = alltrue([for t in [var.feed_worker_weekday_hours.start, var.feed_worker_weekday_hours.stop] : can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]$", t))]) && try(
+      tonumber(replace(var.feed_worker_weekday_hours.start, ":", "")) < tonumber(replace(var.feed_worker_weekday_hours.stop, ":", "")),
+      false
+    )
+    error_message = "feed_worker_weekday_hours needs start and stop as HH:MM (24 h, IST), start before stop."
+  }
+}
+
+variable "calendar_file" {
+  description = "The trading calendar whose `session` lines (Muhurat, a budget Saturday) also start the feed worker, from 30 minutes before to 30 minutes after; relative paths are relative to infra/. Re-apply after editing it."
+  type        = string
+  default     = "../crates/core/data/calendar.txt"
+
+  validation {
+    condition     = length(trimspace(var.calendar_file)) > 0
+    error_message = "calendar_file must name a file."
+  }
+}
+
 variable "container_insights" {
   description = "ECS Container Insights on the feed worker's cluster: needed by the feed-worker-not-running alarm; costs a few dollars a month."
   type        = bool
@@ -435,12 +549,11 @@ variable "secret_recovery_window_days" {
 }
 
 variable "alarm_email" {
-  description = "E-mail address subscribed to the alarm topic (confirm the subscription mail). Null subscribes nobody."
+  description = "E-mail address subscribed to the alarm topic (confirm the subscription mail). Required: an alarm nobody receives is no alarm."
   type        = string
-  default     = null
 
   validation {
-    condition     = var.alarm_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
-    error_message = "alarm_email must be an e-mail address or null."
+    condition     = can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
+    error_message = "alarm_email must be an e-mail address."
   }
 }

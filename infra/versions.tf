@@ -1,5 +1,7 @@
 terraform {
-  required_version = ">= 1.5.0"
+  # 1.10: S3-native state locking (use_lockfile in backend.hcl.example); also cross-variable
+  # validation (1.9) and plantimestamp() (1.5).
+  required_version = ">= 1.10.0"
 
   required_providers {
     aws = {

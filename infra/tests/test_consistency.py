@@ -7,7 +7,7 @@ compares it with facts read out of the Rust sources:
   provided.al2023, arm64) whose artifact path names the package;
 - each name in AWS_PROFILE_ENV (crates/app/src/config.rs) is set on every Lambda, and the feed
   worker gets what its code reads; ALGO_CALENDAR is never always-open;
-- the order queue is orders.fifo (FIFO, content-based deduplication, DLQ after 5 receives,
+- the order queue is <prefix>-orders.fifo (FIFO, content-based deduplication, DLQ after 5 receives,
   visibility timeout >= 6x the executor's timeout) and the executor consumes it with
   ReportBatchItemFailures;
 - the DynamoDB ledger's hash key and TTL attribute are the literals crates/store/src/aws/dynamodb.rs
@@ -15,6 +15,14 @@ compares it with facts read out of the Rust sources:
 - each IAM role grants exactly the actions derived from the SDK calls in crates/store/src/aws/*.rs
   (per component), nothing with Resource "*", and no managed policy beyond the AWS ones for
   logging/VPC/ECS;
+- names carry the per-environment prefix (project-environment), the provider allows only the
+  environment's account, .gitignore keeps state, plans, tfvars and backend settings out,
+  required_version covers the backend settings, the Redis parameter group family exists;
+- two static IPs in two zones (one NAT each), Lambda concurrency that a new account's quota of
+  10 accepts, a Postgres connection budget within the instance class, the feed worker on a
+  market-hours schedule that includes the calendar's special sessions;
+- the alarm set: every signal the README lists has its alarm, all to the topic with its
+  required e-mail subscription;
 - module wiring that `terraform validate` would check: arguments match variables, references
   name declared variables, locals, resources, data sources and module outputs.
 
@@ -24,6 +32,7 @@ Run it with scripts/check-infra.
 from __future__ import annotations
 
 import re
+import subprocess
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -509,7 +518,7 @@ def test_feed_worker_gets_what_its_code_reads():
     assert env["ALGO_FEED_HEALTH_PORT"] in ("8081", "${tostring(local.health_port)}")
     assert module.locals["health_port"] == 8081
     service = single(list(module.of_type("aws_ecs_service").values()))
-    assert service["desired_count"] == 1
+    assert service["desired_count"] == 1  # at creation; the market-hours schedule owns it
     assert single(service["network_configuration"])["assign_public_ip"] is False
 
 
@@ -563,8 +572,12 @@ def test_the_calendar_is_never_always_open():
                 assert value["ALGO_CALENDAR"] == "nse", f"{m} local.{name}"
 
 
+def is_orders_queue(body: dict) -> bool:
+    return body.get("name") == "${var.name}-orders.fifo"
+
+
 def test_orders_queue_is_fifo_with_dead_letters_and_long_visibility():
-    module, _, queue = one("aws_sqs_queue", lambda b: b.get("name") == "orders.fifo")
+    module, _, queue = one("aws_sqs_queue", is_orders_queue)
     assert queue["fifo_queue"] is True
     assert queue["content_based_deduplication"] is True, "EventBridge Scheduler sends no deduplication id"
     redrive = queue["redrive_policy"]
@@ -589,7 +602,7 @@ def test_executor_consumes_orders_with_partial_batch_failures():
     assert expr(esm["function_name"]) in (f"aws_lambda_function.{fname}.arn", f"aws_lambda_function.{fname}.function_name")
     assert esm["function_response_types"] == ["ReportBatchItemFailures"]
     assert "batch_size" in esm
-    qmod, _, _ = one("aws_sqs_queue", lambda b: b.get("name") == "orders.fifo")
+    qmod, _, _ = one("aws_sqs_queue", is_orders_queue)
     _, source = trace_var(module, esm["event_source_arn"])
     assert source == "module.queue.orders_queue_arn" and qmod.outputs["orders_queue_arn"]["value"] == "${aws_sqs_queue.orders.arn}"
 
@@ -683,16 +696,292 @@ def test_http_api_throttles_and_logs_json_without_authorization():
     assert "$context.requestId" in fmt
 
 
-def test_the_nat_elastic_ip_is_an_output():
+def test_two_static_ips_in_two_zones_one_nat_each():
+    """Kite takes a primary and a secondary IP: two Elastic IPs, each behind its own NAT in its
+    own zone, every private subnet routed through one of them, and nothing else with a public
+    address that places orders."""
     outputs = root().outputs
-    assert outputs["nat_public_ip"]["value"] == "${module.network.nat_public_ip}"
+    assert outputs["static_ips"]["value"] == "${module.network.static_ips}"
     network = modules()[INFRA / "modules" / "network"]
-    assert network.outputs["nat_public_ip"]["value"] == "${aws_eip.nat.public_ip}"
-    nat = single(list(network.of_type("aws_nat_gateway").values()))
-    assert nat["allocation_id"] == "${aws_eip.nat.id}"
-    # Every private route table leaves through that NAT gateway.
+    assert network.outputs["static_ips"]["value"] == "${aws_eip.nat[*].public_ip}"
+    assert network.locals["nat_count"] == 2
+    eip = network.resources[("aws_eip", "nat")]
+    assert eip["count"] == "${local.nat_count}"
+    assert single(eip["lifecycle"])["prevent_destroy"] is True, "a registered IP is destroyed only on purpose"
+    # Both kinds of NAT sit in public subnet i with Elastic IP i.
+    gateway = network.resources[("aws_nat_gateway", "this")]
+    assert gateway["allocation_id"] == "${aws_eip.nat[count.index].id}"
+    assert gateway["subnet_id"] == "${aws_subnet.public[count.index].id}"
+    instance = network.resources[("aws_instance", "nat")]
+    assert instance["subnet_id"] == "${aws_subnet.public[count.index].id}"
+    assert instance["source_dest_check"] is False
+    assert single(instance["metadata_options"])["http_tokens"] == "required"
+    assoc = network.resources[("aws_eip_association", "nat")]
+    assert assoc["allocation_id"] == "${aws_eip.nat[count.index].id}"
+    assert assoc["instance_id"] == "${aws_instance.nat[count.index].id}"
+    # One route table per zone, through the NAT of zone i % 2.
     private = network.resources[("aws_route_table", "private")]
-    assert single(private["route"])["nat_gateway_id"] == "${aws_nat_gateway.this.id}"
+    assert private["count"] == "${var.az_count}"
+    route = single(private["route"])
+    assert "aws_nat_gateway.this[count.index % local.nat_count].id" in route["nat_gateway_id"], route
+    assert "aws_instance.nat[count.index % local.nat_count].primary_network_interface_id" in route["network_interface_id"], route
+    assoc = network.resources[("aws_route_table_association", "private")]
+    assert assoc["route_table_id"] == "${aws_route_table.private[count.index].id}"
+    assert root().variables["nat"]["default"] == "instance"
+    # What places orders (both Lambdas) and the feed worker run in the private subnets only.
+    for m, name, fn in everything("aws_lambda_function"):
+        _, source = trace_var(m, single(fn["vpc_config"])["subnet_ids"])
+        assert source == "module.network.private_subnet_ids", (name, source)
+
+
+NEW_ACCOUNT_CONCURRENCY = 10
+
+
+def test_lambda_concurrency_fits_a_new_account():
+    """A new account's quota is 10 concurrent executions, and Lambda keeps 100 unreserved: no
+    reservation by default, and the defaults' peak (api + executor batches + the sweep) fits 10."""
+    variables = root().variables
+    assert variables["reserve_concurrency"]["default"] is False
+    assert "L-B99A9384" in variables["reserve_concurrency"]["description"]
+    module, _, api = lambda_by_package("api")
+    _, _, executor = lambda_by_package("executor")
+    assert api["reserved_concurrent_executions"] == "${var.reserve_concurrency ? var.api_max_concurrency : -1}"
+    assert executor["reserved_concurrent_executions"] == (
+        "${var.reserve_concurrency ? var.executor_max_concurrency + 1 : -1}"
+    ), "one more than the event source's maximum, for the sweep"
+    _, _, esm = one("aws_lambda_event_source_mapping")
+    assert single(esm["scaling_config"])["maximum_concurrency"] == "${var.executor_max_concurrency}"
+    executor_peak = variables["executor_max_concurrency"]["default"] + 1
+    assert executor_peak < NEW_ACCOUNT_CONCURRENCY, "the executor alone would take a new account's quota"
+    # A family's strategies due in one minute: batches x batch size orders at once.
+    assert variables["executor_max_concurrency"]["default"] * variables["executor_batch_size"]["default"] >= 20
+
+
+# What RDS PostgreSQL accepts by default per class (main.tf's table), and the code's setting.
+def test_the_connection_budget_fits_the_database():
+    variables = root().variables
+    table = root().locals["db_default_max_connections"]
+    max_connections = table[variables["db_instance_class"]["default"]]
+    pool = variables["db_pool_size"]["default"]
+    assert pool <= 2, "Lambda instances are many: one or two connections each"
+    budget = (variables["api_max_concurrency"]["default"] + variables["executor_max_concurrency"]["default"] + 2) * pool + 3
+    assert budget <= int(max_connections * 0.8), (budget, max_connections)
+    # Terraform refuses a configuration over budget at plan time, with the same formula.
+    assert root().locals["db_connection_budget"] == (
+        "${(var.api_max_concurrency + var.executor_max_concurrency + 1 + 1) * var.db_pool_size + 3}"
+    )
+    pre = single(single(root().resources[("terraform_data", "db_connection_budget")]["lifecycle"])["precondition"])
+    assert "local.db_max_connections * 0.8" in pre["condition"]
+    # Every component is told its pool size.
+    for package in lambda_packages():
+        assert lambda_environment(package)["ALGO_DATABASE_POOL_SIZE"] == "${tostring(var.db_pool_size)}", package
+    module, _, _ = one("aws_ecs_task_definition")
+    assert module.locals["environment"]["ALGO_DATABASE_POOL_SIZE"] == "${tostring(var.db_pool_size)}"
+
+
+CALENDAR = ROOT / "crates" / "core" / "data" / "calendar.txt"
+
+
+def test_the_feed_worker_runs_in_market_hours_and_special_sessions():
+    module, _, _ = one("aws_ecs_task_definition")
+    assert root().variables["feed_worker_always_on"]["default"] is False
+    service = single(list(module.of_type("aws_ecs_service").values()))
+    assert "desired_count" in single(service["lifecycle"])["ignore_changes"][0], "the schedule owns the count"
+    target = module.resources[("aws_appautoscaling_target", "this")]
+    assert (target["min_capacity"], target["max_capacity"]) == (0, 1)
+    actions = module.of_type("aws_appautoscaling_scheduled_action")
+    assert set(actions) == {"weekday_start", "weekday_stop", "session_start", "session_stop"}, set(actions)
+    for name, action in actions.items():
+        assert action["timezone"] == "Asia/Kolkata", name
+        size = single(action["scalable_target_action"])
+        assert size["min_capacity"] == size["max_capacity"] == (1 if name.endswith("start") else 0), name
+    assert "MON-FRI" in actions["weekday_start"]["schedule"]
+    hours = root().variables["feed_worker_weekday_hours"]["default"]
+    assert hours["start"] <= "09:00" and hours["stop"] >= "15:45", hours
+    # The module's pattern finds every special session of the calendar the root reads.
+    assert root().variables["calendar_file"]["default"] == "../crates/core/data/calendar.txt"
+    pattern = re.search(r'regexall\("(.*?)", var\.calendar_text\)', module.locals["calendar_sessions"]).group(1)
+    text = CALENDAR.read_text()
+    found = re.findall(pattern.replace("\\\\", "\\"), text)
+    lines = [l for l in text.splitlines() if re.match(r"^\d{4}-\d{2}-\d{2} session ", l)]
+    assert lines and len(found) == len(lines), (found, lines)
+
+
+# Top-level attributes that name an AWS resource in its account and region.
+NAME_ATTRS = ("name", "function_name", "identifier", "replication_group_id", "alarm_name", "family")
+# Names that need no prefix: AWS's own parameter group families, resources named by their parent.
+UNPREFIXED = {
+    ("aws_db_parameter_group", "family"),
+    ("aws_iam_role_policy", "name"),
+    ("aws_apigatewayv2_stage", "name"),  # $default, inside the prefixed API
+}
+
+
+def test_every_name_carries_the_environment_prefix():
+    """Two environments in one account (or a copy-pasted profile) never share a queue, a
+    function or an alarm: each name starts with project-environment."""
+    assert root().locals["name"] == "${var.project}-${var.environment}"
+    for parent in modules().values():
+        for call_name, call in parent.calls.items():
+            if "name" in call:
+                assert call["name"].startswith("${local.name}"), (call_name, call["name"])
+    checked = 0
+    for m in modules().values():
+        if m.path == INFRA:
+            continue
+        assert "name" in m.variables, f"{m} takes no name prefix"
+        for (rtype, rname), body in m.resources.items():
+            for attr in NAME_ATTRS:
+                if attr not in body or (rtype, attr) in UNPREFIXED or not isinstance(body[attr], str):
+                    continue
+                value = body[attr]
+                if re.fullmatch(r"\$\{[\w.\[\]]+\}", value) and value != "${var.name}":
+                    continue  # another resource's name (an event source's function, say)
+                # After the service's own path, for log groups and KMS aliases.
+                unpathed = re.sub(r"^(/aws/[\w-]+(/instance)?/|/ecs/|alias/)", "", value)
+                assert unpathed.startswith("${var.name}"), f"{m} {rtype}.{rname}.{attr} = {value!r} lacks the ${{var.name}} prefix"
+                checked += 1
+    assert checked >= 30, checked
+    # Log groups too (their names start with the service's path).
+    for m, name, group in everything("aws_cloudwatch_log_group"):
+        assert "${var.name}" in group["name"], (m, name)
+
+
+def test_the_provider_allows_only_the_environments_account():
+    provider = single(root_doc_blocks("provider"))["aws"]
+    assert provider["allowed_account_ids"] == ["${var.aws_account_id}"], provider
+    assert "default" not in root().variables["aws_account_id"], "the account must be named, never assumed"
+
+
+def root_doc_blocks(kind: str) -> list[dict]:
+    blocks = []
+    for tf in sorted(INFRA.glob("*.tf")):
+        with tf.open() as f:
+            blocks += unquote(hcl2.load(f)).get(kind, [])
+    return blocks
+
+
+def test_gitignore_keeps_state_plans_tfvars_and_backend_settings_out():
+    ignored = [
+        "infra/terraform.tfstate",
+        "infra/terraform.tfstate.backup",
+        "infra/.terraform/providers/x",
+        "infra/tfplan",
+        "infra/prod.tfplan",
+        "infra/terraform.tfvars",
+        "infra/staging.tfvars",
+        "infra/backend.hcl",
+        "infra/crash.log",
+    ]
+    kept = ["infra/terraform.tfvars.example", "infra/backend.hcl.example", "infra/main.tf", "infra/.terraform.lock.hcl"]
+    result = subprocess.run(
+        ["git", "check-ignore", "--no-index", "--stdin", "-v", "-n"],
+        cwd=ROOT,
+        input="\n".join(ignored + kept),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    verdict = {}
+    for line in result.stdout.splitlines():
+        source, path = line.split("\t", 1)
+        # "::" (no pattern) or a negated pattern ("!...") means not ignored.
+        pattern = source.split(":", 2)[2] if source.count(":") >= 2 else ""
+        verdict[path] = bool(pattern) and not pattern.startswith("!")
+    assert all(verdict[p] for p in ignored), {p: verdict[p] for p in ignored}
+    assert not any(verdict[p] for p in kept), {p: verdict[p] for p in kept}
+
+
+def test_required_version_covers_the_backend_settings():
+    version = single(root_doc_blocks("terraform"))["required_version"]
+    m = re.fullmatch(r">=\s*(\d+)\.(\d+)\.(\d+)", version)
+    assert m, version
+    floor = tuple(int(x) for x in m.groups())
+    example = (INFRA / "backend.hcl.example").read_text()
+    if re.search(r"^use_lockfile\s*=\s*true", example, re.M):
+        assert floor >= (1, 10, 0), f"use_lockfile needs Terraform 1.10, required_version is {version}"
+    # plantimestamp() (the feed worker's special sessions) needs 1.5.
+    assert floor >= (1, 5, 0)
+
+
+def test_redis_parameter_group_family_exists():
+    """ElastiCache's defaults are default.redis6.x (all of 6.x) and default.redis7."""
+    module, _, group = one("aws_elasticache_replication_group")
+    assert group["parameter_group_name"] == "${local.parameter_group_name}"
+    chosen = module.locals["parameter_group_name"]
+    assert '"default.redis6.x"' in chosen and "default.redis${local.major}" in chosen, chosen
+    version = root().variables["redis_engine_version"]["default"]
+    assert version.split(".")[0] in ("6", "7"), version
+
+
+# The signals issue #19 asks to alarm on: (namespace, metric) -> what it means.
+ALARMED = {
+    ("AWS/SQS", "ApproximateAgeOfOldestMessage"): "orders waiting too long",
+    ("AWS/SQS", "ApproximateNumberOfMessagesVisible"): "dead letters",
+    ("AWS/Lambda", "Throttles"): "api and executor throttled",
+    ("AWS/Lambda", "Errors"): "api and executor errors",
+    ("AWS/ApiGateway", "5xx"): "API answers 5xx",
+    ("AWS/RDS", "DatabaseConnections"): "RDS connections",
+    ("AWS/RDS", "FreeStorageSpace"): "RDS disk",
+    ("AWS/DynamoDB", "ReadThrottleEvents"): "ledger throttled",
+    ("AWS/DynamoDB", "WriteThrottleEvents"): "ledger throttled",
+    ("AWS/Scheduler", "InvocationDroppedCount"): "Scheduler delivery failures",
+    ("AWS/Scheduler", "TargetErrorCount"): "Scheduler delivery failures",
+    ("ECS/ContainerInsights", "RunningTaskCount"): "feed worker not running",
+    ("AWS/EC2", "StatusCheckFailed"): "NAT instance down",
+    ("AWS/ElastiCache", "EngineCPUUtilization"): "Redis down or busy",
+}
+
+
+def alarm_metrics(body: dict) -> set[tuple[str, str]]:
+    if "metric_name" in body:
+        name = body["metric_name"]
+        each = body.get("for_each")
+        if name == "${each.key}":
+            # for_each = toset(["A", "B"]) parses as one expression: take its literals.
+            names = re.findall(r'"(\w+)"', each) if isinstance(each, str) else list(each)
+        elif m := re.fullmatch(r"\$\{each\.value\.(\w+)\}", name):
+            names = [v[m.group(1)] for v in each.values()]
+        else:
+            names = [name]
+        return {(body["namespace"], n) for n in names}
+    found = set()
+    for query in body.get("metric_query", []):
+        for metric in query.get("metric", []):
+            found.add((metric["namespace"], metric["metric_name"]))
+    return found
+
+
+def test_the_alarm_set_covers_what_matters_and_reaches_someone():
+    module = modules()[INFRA / "modules" / "alarms"]
+    alarms = module.of_type("aws_cloudwatch_metric_alarm")
+    covered = set().union(*(alarm_metrics(b) for b in alarms.values()))
+    missing = {k: v for k, v in ALARMED.items() if k not in covered}
+    assert not missing, f"no alarm on {missing}"
+    for name, body in alarms.items():
+        assert body["alarm_actions"] == "${local.actions}", name
+        assert body.get("alarm_description"), name
+    # Lambda errors and throttles on both functions.
+    throttles = alarms["lambda_throttles"]["for_each"]
+    assert set(throttles) == {"api", "executor"}, throttles
+    fns = {alarms[n]["dimensions"]["FunctionName"] for n in ("api_errors", "executor_errors")}
+    assert fns == {"${var.api_function_name}", "${var.executor_function_name}"}
+    # The oldest-message alarm watches the order queue, not its DLQ.
+    assert alarms["orders_oldest_message"]["dimensions"] == {"QueueName": "${var.orders_queue_name}"}
+    _, _, call = call_of(module)
+    assert call["orders_queue_name"] == "${module.queue.orders_queue_name}"
+    # Outside market hours the desired count is 0: the alarm compares desired with running.
+    not_running = alarms["feed_worker_not_running"]
+    assert ("ECS/ContainerInsights", "DesiredTaskCount") in alarm_metrics(not_running)
+    # The health-check event rule also publishes to the topic.
+    assert module.resources[("aws_cloudwatch_event_target", "feed_worker_unhealthy")]["arn"] == "${aws_sns_topic.alarms.arn}"
+    # The address is required: no default, no count on the subscription.
+    assert "default" not in root().variables["alarm_email"]
+    assert "default" not in module.variables["alarm_email"]
+    sub = module.resources[("aws_sns_topic_subscription", "email")]
+    assert "count" not in sub and sub["endpoint"] == "${var.alarm_email}"
+    assert module.locals["actions"] == ["${aws_sns_topic.alarms.arn}"]
 
 
 def test_no_secret_value_is_written_in_the_repository():
@@ -715,6 +1004,16 @@ def test_root_variables_have_descriptions_and_validation():
             assert var.get("description"), f"{m}: variable {name} has no description"
         for name, out in m.outputs.items():
             assert out.get("description"), f"{m}: output {name} has no description"
+
+
+def test_the_readme_lists_every_variable_and_output():
+    readme = (INFRA / "README.md").read_text()
+    listed = set(re.findall(r"^\| `(\w+)` \|", readme, re.M))
+    missing = sorted(set(root().variables) - listed)
+    assert not missing, f"infra/README.md, Variables: {missing}"
+    outputs_section = readme.split("## Outputs", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`(\w+)`", outputs_section))
+    assert not sorted(set(root().outputs) - named), sorted(set(root().outputs) - named)
 
 
 # --- module wiring (what `terraform validate` would catch) -------------------------------------

@@ -1,6 +1,9 @@
-# What wakes someone up: dead letters, executor errors, the feed worker not running or failing
-# its health check, Redis down or busy, RDS running out of disk, API 5xx. Everything goes to one
-# SNS topic (encrypted with the platform key).
+# What wakes someone up: orders waiting too long or given up on (the queue's oldest message, the
+# dead letters), Lambda errors and throttles (api and executor), timers Scheduler could not
+# deliver, the ledger throttled, the feed worker not running when it should or failing its
+# health check, a NAT instance failing its status check, Redis down or busy, RDS short of
+# connections or disk, API 5xx. Everything goes to one SNS topic (encrypted with the platform
+# key) and its required e-mail subscription. infra/tests/test_consistency.py checks the set.
 
 data "aws_caller_identity" "current" {}
 
@@ -51,8 +54,6 @@ resource "aws_sns_topic_policy" "alarms" {
 }
 
 resource "aws_sns_topic_subscription" "email" {
-  count = var.alarm_email == null ? 0 : 1
-
   topic_arn = aws_sns_topic.alarms.arn
   protocol  = "email"
   endpoint  = var.alarm_email
@@ -85,7 +86,54 @@ resource "aws_cloudwatch_metric_alarm" "dead_letters" {
   ok_actions          = local.actions
 }
 
-# --- executor -----------------------------------------------------------------------------------
+# Timers fire up to two minutes early and the executor holds its batch until the order second,
+# so a message may be a few minutes old; older means orders are late (executor failing,
+# throttled, or not consuming).
+resource "aws_cloudwatch_metric_alarm" "orders_oldest_message" {
+  alarm_name          = "${var.name}-orders-oldest-message"
+  alarm_description   = "An order event has waited in ${var.orders_queue_name} for over ${var.orders_max_age_seconds} s: orders are late. Check the executor's errors and throttles."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateAgeOfOldestMessage"
+  dimensions          = { QueueName = var.orders_queue_name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.orders_max_age_seconds
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+}
+
+# --- Scheduler ----------------------------------------------------------------------------------
+# A strategy timer that fails to reach the queue is a missed order unless the sweep catches it;
+# a dropped or undeliverable dead letter leaves no trace at all. The sweep retries itself every
+# minute, so only several dropped sweeps in a row alarm.
+
+resource "aws_cloudwatch_metric_alarm" "scheduler_delivery" {
+  for_each = {
+    strategies-target-errors      = { group = var.strategies_schedule_group, metric = "TargetErrorCount", threshold = 0 }
+    strategies-dropped            = { group = var.strategies_schedule_group, metric = "InvocationDroppedCount", threshold = 0 }
+    strategies-dead-letter-failed = { group = var.strategies_schedule_group, metric = "InvocationsFailedToBeSentToDeadLetterCount", threshold = 0 }
+    sweep-dropped                 = { group = var.maintenance_schedule_group, metric = "InvocationDroppedCount", threshold = 2 }
+  }
+
+  alarm_name          = "${var.name}-scheduler-${each.key}"
+  alarm_description   = "EventBridge Scheduler group ${each.value.group}: ${each.value.metric} above ${each.value.threshold} in 5 minutes (a timer or sweep did not reach its target)."
+  namespace           = "AWS/Scheduler"
+  metric_name         = each.value.metric
+  dimensions          = { ScheduleGroup = each.value.group }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = each.value.threshold
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+}
+
+# --- Lambda -------------------------------------------------------------------------------------
 
 resource "aws_cloudwatch_metric_alarm" "executor_errors" {
   alarm_name          = "${var.name}-executor-errors"
@@ -95,6 +143,45 @@ resource "aws_cloudwatch_metric_alarm" "executor_errors" {
   dimensions          = { FunctionName = var.executor_function_name }
   statistic           = "Sum"
   period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "api_errors" {
+  alarm_name          = "${var.name}-api-errors"
+  alarm_description   = "The api Lambda failed (start-up, panic or timeout), not just answered an error."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = var.api_function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+}
+
+# A throttled executor delays orders (the queue keeps them); a throttled api answers 429. Both
+# mean the account's quota or the concurrency settings are too small (README, "Concurrency").
+resource "aws_cloudwatch_metric_alarm" "lambda_throttles" {
+  for_each = {
+    api      = var.api_function_name
+    executor = var.executor_function_name
+  }
+
+  alarm_name          = "${var.name}-${each.key}-throttles"
+  alarm_description   = "The ${each.key} Lambda (${each.value}) was throttled: concurrency quota or limits too small."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Throttles"
+  dimensions          = { FunctionName = each.value }
+  statistic           = "Sum"
+  period              = 300
   evaluation_periods  = 1
   comparison_operator = "GreaterThanThreshold"
   threshold           = 0
@@ -122,22 +209,49 @@ resource "aws_cloudwatch_metric_alarm" "api_5xx" {
 # --- feed worker --------------------------------------------------------------------------------
 
 resource "aws_cloudwatch_metric_alarm" "feed_worker_not_running" {
-  # RunningTaskCount comes from Container Insights.
+  # Desired and running task counts come from Container Insights. Comparing the two keeps the
+  # alarm quiet outside market hours, when the schedule sets the desired count to 0.
   count = var.container_insights ? 1 : 0
 
   alarm_name          = "${var.name}-feed-worker-not-running"
-  alarm_description   = "No feed worker task has run for 3 minutes: stop-losses are not watched."
-  namespace           = "ECS/ContainerInsights"
-  metric_name         = "RunningTaskCount"
-  dimensions          = { ClusterName = var.ecs_cluster_name, ServiceName = var.ecs_service_name }
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 3
-  comparison_operator = "LessThanThreshold"
+  alarm_description   = "The feed worker should run but no task has for 3 minutes: stop-losses are not watched."
+  comparison_operator = "GreaterThanOrEqualToThreshold"
   threshold           = 1
-  treat_missing_data  = "breaching"
+  evaluation_periods  = 3
+  treat_missing_data  = "notBreaching"
   alarm_actions       = local.actions
   ok_actions          = local.actions
+
+  metric_query {
+    id          = "missing"
+    expression  = "FILL(desired, 0) - FILL(running, 0)"
+    label       = "tasks desired but not running"
+    return_data = true
+  }
+
+  metric_query {
+    id = "desired"
+
+    metric {
+      namespace   = "ECS/ContainerInsights"
+      metric_name = "DesiredTaskCount"
+      dimensions  = { ClusterName = var.ecs_cluster_name, ServiceName = var.ecs_service_name }
+      stat        = "Maximum"
+      period      = 60
+    }
+  }
+
+  metric_query {
+    id = "running"
+
+    metric {
+      namespace   = "ECS/ContainerInsights"
+      metric_name = "RunningTaskCount"
+      dimensions  = { ClusterName = var.ecs_cluster_name, ServiceName = var.ecs_service_name }
+      stat        = "Maximum"
+      period      = 60
+    }
+  }
 }
 
 # ECS stops a task whose container fails its health check (/health answers 503 when the ticker
@@ -161,6 +275,49 @@ resource "aws_cloudwatch_event_rule" "feed_worker_unhealthy" {
 resource "aws_cloudwatch_event_target" "feed_worker_unhealthy" {
   rule = aws_cloudwatch_event_rule.feed_worker_unhealthy.name
   arn  = aws_sns_topic.alarms.arn
+}
+
+# --- NAT instances --------------------------------------------------------------------------------
+# EC2 recovers a failed host by itself (same interface, same Elastic IP); a failing instance
+# check (the OS) needs a reboot or a replacement, and meanwhile that zone's orders fail.
+
+resource "aws_cloudwatch_metric_alarm" "nat_status" {
+  for_each = { for i, id in var.nat_instance_ids : tostring(i) => id }
+
+  alarm_name          = "${var.name}-nat-${each.key}-status"
+  alarm_description   = "NAT instance ${each.value} (static IP ${each.key == "0" ? "primary" : "secondary"}) fails its status checks: its zone cannot reach Kite. README, \"A NAT is down\"."
+  namespace           = "AWS/EC2"
+  metric_name         = "StatusCheckFailed"
+  dimensions          = { InstanceId = each.value }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 2
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "breaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+}
+
+# --- DynamoDB ledger -------------------------------------------------------------------------------
+# On demand rarely throttles, but a throttled claim delays an order (the record is retried).
+
+resource "aws_cloudwatch_metric_alarm" "ledger_throttles" {
+  for_each = toset(["ReadThrottleEvents", "WriteThrottleEvents"])
+
+  alarm_name          = "${var.name}-ledger-${lower(replace(each.key, "ThrottleEvents", ""))}-throttles"
+  alarm_description   = "The idempotency ledger ${var.ledger_table_name} throttled ${each.key == "ReadThrottleEvents" ? "reads" : "writes"}: orders are delayed."
+  namespace           = "AWS/DynamoDB"
+  metric_name         = each.key
+  dimensions          = { TableName = var.ledger_table_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
 }
 
 # --- Redis ---------------------------------------------------------------------------------------
@@ -220,6 +377,23 @@ resource "aws_cloudwatch_metric_alarm" "redis_memory" {
 }
 
 # --- Postgres -----------------------------------------------------------------------------------
+
+# A new Lambda instance that cannot connect fails its start: alarm well before the limit.
+resource "aws_cloudwatch_metric_alarm" "db_connections" {
+  alarm_name          = "${var.name}-db-connections"
+  alarm_description   = "RDS holds more than ${var.db_connections_threshold} connections (80% of what the instance class accepts): Lambda concurrency x ALGO_DATABASE_POOL_SIZE is outgrowing it. README, \"Database connections\"."
+  namespace           = "AWS/RDS"
+  metric_name         = "DatabaseConnections"
+  dimensions          = { DBInstanceIdentifier = var.db_instance_identifier }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.db_connections_threshold
+  treat_missing_data  = "missing"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+}
 
 resource "aws_cloudwatch_metric_alarm" "db_storage" {
   alarm_name          = "${var.name}-db-free-storage"

@@ -9,9 +9,8 @@ variable "kms_key_arn" {
 }
 
 variable "alarm_email" {
-  description = "Address subscribed to the topic, or null."
+  description = "Address subscribed to the topic (required)."
   type        = string
-  default     = null
 }
 
 variable "orders_dlq_name" {
@@ -62,4 +61,45 @@ variable "redis_node_ids" {
 variable "db_instance_identifier" {
   description = "RDS instance identifier."
   type        = string
+}
+
+variable "orders_queue_name" {
+  description = "Name of the order queue."
+  type        = string
+}
+
+variable "orders_max_age_seconds" {
+  description = "Age of the oldest order event above which orders are late."
+  type        = number
+  default     = 300
+}
+
+variable "strategies_schedule_group" {
+  description = "Schedule group of the strategies' timers."
+  type        = string
+}
+
+variable "maintenance_schedule_group" {
+  description = "Schedule group of the sweep."
+  type        = string
+}
+
+variable "api_function_name" {
+  description = "Name of the api Lambda."
+  type        = string
+}
+
+variable "ledger_table_name" {
+  description = "DynamoDB idempotency ledger."
+  type        = string
+}
+
+variable "nat_instance_ids" {
+  description = "NAT instances to watch (empty with NAT gateways)."
+  type        = list(string)
+}
+
+variable "db_connections_threshold" {
+  description = "RDS connections above which to alarm."
+  type        = number
 }

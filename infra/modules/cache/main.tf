@@ -3,6 +3,9 @@
 
 locals {
   major = split(".", var.engine_version)[0]
+  # ElastiCache's default parameter group families: default.redis6.x for every 6.x, then
+  # default.redis7 for 7.x (there is no default.redis6).
+  parameter_group_name = local.major == "6" ? "default.redis6.x" : "default.redis${local.major}"
   # Member node ids, known at plan time (for the alarms).
   node_ids = [for i in range(var.num_cache_clusters) : format("%s-%03d", var.name, i + 1)]
 }
@@ -34,7 +37,7 @@ resource "aws_elasticache_replication_group" "this" {
   node_type            = var.node_type
   num_cache_clusters   = var.num_cache_clusters
   port                 = 6379
-  parameter_group_name = "default.redis${local.major}"
+  parameter_group_name = local.parameter_group_name
 
   subnet_group_name  = aws_elasticache_subnet_group.this.name
   security_group_ids = [aws_security_group.this.id]

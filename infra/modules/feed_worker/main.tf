@@ -1,4 +1,4 @@
-# The feed worker on ECS Fargate: one long-running task watching Kite's ticker for stop-losses
+# The feed worker on ECS Fargate: one task, during market hours (below), watching Kite's ticker for stop-losses
 # and putting STOPLOSS events on orders.fifo. It runs in the private subnets (so it reaches Kite
 # from the NAT's static IP) and answers GET /health on port 8081, which the container health
 # check polls; ECS replaces a task that fails it. Its ticker token is the trader's login of the
@@ -29,6 +29,8 @@ locals {
     # from the RDS-managed secret at start (crates/store/src/aws/secrets.rs), with the task role.
     DATABASE_URL        = format("postgres://%s:%d/%s?sslmode=require", var.database.address, var.database.port, var.database.name)
     DATABASE_SECRET_ARN = var.database_secret_arn
+    # One task, a few loops: it needs no more connections than a Lambda instance.
+    ALGO_DATABASE_POOL_SIZE = tostring(var.db_pool_size)
   }
 
   # Injected by ECS from Secrets Manager when the task starts (the execution role reads them);
@@ -200,9 +202,10 @@ resource "aws_ecs_task_definition" "this" {
 }
 
 resource "aws_ecs_service" "this" {
-  name             = var.name
-  cluster          = aws_ecs_cluster.this.id
-  task_definition  = aws_ecs_task_definition.this.arn
+  name            = var.name
+  cluster         = aws_ecs_cluster.this.id
+  task_definition = aws_ecs_task_definition.this.arn
+  # At creation; then the market-hours schedule below owns it (ignore_changes).
   desired_count    = 1
   launch_type      = "FARGATE"
   platform_version = "LATEST"
@@ -224,6 +227,110 @@ resource "aws_ecs_service" "this" {
     subnets          = var.subnet_ids
     security_groups  = [aws_security_group.this.id]
     assign_public_ip = false
+  }
+
+  lifecycle {
+    ignore_changes = [desired_count]
+  }
+}
+
+# --- market hours -------------------------------------------------------------------------------
+# Stop-losses need watching only while the market is open, so unless always_on the service runs
+# one task Monday to Friday during weekday_hours (IST) and none after, plus each special session
+# (Muhurat on a weekend evening, a budget Saturday) of the calendar file, from 30 minutes before
+# to 30 minutes after. A holiday still runs the weekday hours: it costs cents, and the calendar
+# stays the one place that knows holidays. Application Auto Scaling sets the desired count.
+
+locals {
+  # `YYYY-MM-DD session HH:MM:SS-HH:MM:SS ...` lines (crates/core/data/calendar.txt's format).
+  calendar_sessions = regexall("(?m)^([0-9]{4}-[0-9]{2}-[0-9]{2}) session ([0-9]{2}:[0-9]{2}:[0-9]{2})-([0-9]{2}:[0-9]{2}:[0-9]{2})", var.calendar_text)
+
+  special_sessions = {
+    for m in local.calendar_sessions : m[0] => {
+      start = timeadd("${m[0]}T${m[1]}+05:30", "-30m")
+      stop  = timeadd("${m[0]}T${m[2]}+05:30", "30m")
+    }
+  }
+
+  # Only actions still ahead: past ones are history, and Auto Scaling would refuse them.
+  session_starts = var.always_on ? {} : { for d, w in local.special_sessions : d => w.start if timecmp(w.start, plantimestamp()) > 0 }
+  session_stops  = var.always_on ? {} : { for d, w in local.special_sessions : d => w.stop if timecmp(w.stop, plantimestamp()) > 0 }
+
+  weekday_start = split(":", var.weekday_hours.start)
+  weekday_stop  = split(":", var.weekday_hours.stop)
+}
+
+resource "aws_appautoscaling_target" "this" {
+  count = var.always_on ? 0 : 1
+
+  service_namespace  = "ecs"
+  resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.this.name}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = 0
+  max_capacity       = 1
+}
+
+resource "aws_appautoscaling_scheduled_action" "weekday_start" {
+  count = var.always_on ? 0 : 1
+
+  name               = "${var.name}-weekday-start"
+  service_namespace  = aws_appautoscaling_target.this[0].service_namespace
+  resource_id        = aws_appautoscaling_target.this[0].resource_id
+  scalable_dimension = aws_appautoscaling_target.this[0].scalable_dimension
+  schedule           = "cron(${tonumber(local.weekday_start[1])} ${tonumber(local.weekday_start[0])} ? * MON-FRI *)"
+  timezone           = "Asia/Kolkata"
+
+  scalable_target_action {
+    min_capacity = 1
+    max_capacity = 1
+  }
+}
+
+resource "aws_appautoscaling_scheduled_action" "weekday_stop" {
+  count = var.always_on ? 0 : 1
+
+  name               = "${var.name}-weekday-stop"
+  service_namespace  = aws_appautoscaling_target.this[0].service_namespace
+  resource_id        = aws_appautoscaling_target.this[0].resource_id
+  scalable_dimension = aws_appautoscaling_target.this[0].scalable_dimension
+  schedule           = "cron(${tonumber(local.weekday_stop[1])} ${tonumber(local.weekday_stop[0])} ? * MON-FRI *)"
+  timezone           = "Asia/Kolkata"
+
+  scalable_target_action {
+    min_capacity = 0
+    max_capacity = 0
+  }
+}
+
+resource "aws_appautoscaling_scheduled_action" "session_start" {
+  for_each = local.session_starts
+
+  name               = "${var.name}-session-${each.key}-start"
+  service_namespace  = aws_appautoscaling_target.this[0].service_namespace
+  resource_id        = aws_appautoscaling_target.this[0].resource_id
+  scalable_dimension = aws_appautoscaling_target.this[0].scalable_dimension
+  schedule           = "at(${formatdate("YYYY-MM-DD'T'hh:mm:ss", each.value)})"
+  timezone           = "Asia/Kolkata"
+
+  scalable_target_action {
+    min_capacity = 1
+    max_capacity = 1
+  }
+}
+
+resource "aws_appautoscaling_scheduled_action" "session_stop" {
+  for_each = local.session_stops
+
+  name               = "${var.name}-session-${each.key}-stop"
+  service_namespace  = aws_appautoscaling_target.this[0].service_namespace
+  resource_id        = aws_appautoscaling_target.this[0].resource_id
+  scalable_dimension = aws_appautoscaling_target.this[0].scalable_dimension
+  schedule           = "at(${formatdate("YYYY-MM-DD'T'hh:mm:ss", each.value)})"
+  timezone           = "Asia/Kolkata"
+
+  scalable_target_action {
+    min_capacity = 0
+    max_capacity = 0
   }
 }
 

@@ -110,3 +110,23 @@ variable "secret_kms_key_arns" {
   description = "KMS keys the injected secrets are encrypted with."
   type        = list(string)
 }
+
+variable "db_pool_size" {
+  description = "ALGO_DATABASE_POOL_SIZE: Postgres connections the task may hold."
+  type        = number
+}
+
+variable "always_on" {
+  description = "Run one task around the clock instead of during market hours."
+  type        = bool
+}
+
+variable "weekday_hours" {
+  description = "IST start and stop (HH:MM) of the weekday task."
+  type        = object({ start = string, stop = string })
+}
+
+variable "calendar_text" {
+  description = "The trading calendar's text; its session lines add special sessions."
+  type        = string
+}

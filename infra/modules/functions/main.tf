@@ -26,6 +26,11 @@ locals {
     ALGO_BROKER_KEY_ID = var.broker_key_id
     ALGO_KITE_API_KEY  = var.kite_api_key
     ALGO_CORS_ORIGINS  = join(",", var.cors_origins)
+    # Optional: empty is unset for Config::from_env.
+    ALGO_ALGO_ID = var.algo_id == null ? "" : var.algo_id
+    # Connections per instance: many small instances, each with one or two (README, "Database
+    # connections").
+    ALGO_DATABASE_POOL_SIZE = tostring(var.db_pool_size)
 
     # AwsSettings::from_env
     ALGO_SCHEDULE_GROUP     = var.schedule_group_name
@@ -159,9 +164,10 @@ resource "aws_lambda_function" "api" {
   runtime          = "provided.al2023"
   architectures    = ["arm64"]
 
-  memory_size                    = var.api_memory_mb
-  timeout                        = var.api_timeout_seconds
-  reserved_concurrent_executions = var.api_reserved_concurrency
+  memory_size = var.api_memory_mb
+  timeout     = var.api_timeout_seconds
+  # -1: no reservation (a new account's quota of 10 cannot reserve any; var.reserve_concurrency).
+  reserved_concurrent_executions = var.reserve_concurrency ? var.api_max_concurrency : -1
   kms_key_arn                    = var.kms_key_arn
 
   vpc_config {
@@ -313,9 +319,11 @@ resource "aws_lambda_function" "executor" {
   runtime          = "provided.al2023"
   architectures    = ["arm64"]
 
-  memory_size                    = var.executor_memory_mb
-  timeout                        = var.executor_timeout_seconds
-  reserved_concurrent_executions = var.executor_reserved_concurrency
+  memory_size = var.executor_memory_mb
+  timeout     = var.executor_timeout_seconds
+  # The queue's batches plus one for the sweep, so a minute's sweep is never throttled by a
+  # burst of orders (and the event source never by the sweep).
+  reserved_concurrent_executions = var.reserve_concurrency ? var.executor_max_concurrency + 1 : -1
   kms_key_arn                    = var.kms_key_arn
 
   vpc_config {
@@ -337,7 +345,7 @@ resource "aws_lambda_event_source_mapping" "orders" {
   function_response_types = ["ReportBatchItemFailures"]
 
   scaling_config {
-    maximum_concurrency = var.executor_reserved_concurrency
+    maximum_concurrency = var.executor_max_concurrency
   }
 
   depends_on = [aws_iam_role_policy.executor]

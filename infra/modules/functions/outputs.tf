@@ -17,3 +17,8 @@ output "security_group_id" {
   description = "Security group of the Lambdas (allowed into RDS and Redis)."
   value       = aws_security_group.lambda.id
 }
+
+output "maintenance_schedule_group" {
+  description = "Schedule group of the sweep."
+  value       = aws_scheduler_schedule_group.maintenance.name
+}

@@ -48,8 +48,18 @@ variable "api_timeout_seconds" {
   type        = number
 }
 
-variable "api_reserved_concurrency" {
-  description = "Reserved concurrency of the api function."
+variable "reserve_concurrency" {
+  description = "Reserve concurrency for both functions (needs an account quota of at least 100 more than the reservations)."
+  type        = bool
+}
+
+variable "api_max_concurrency" {
+  description = "Reserved concurrency of the api function when reserve_concurrency is true."
+  type        = number
+}
+
+variable "db_pool_size" {
+  description = "ALGO_DATABASE_POOL_SIZE: Postgres connections per instance."
   type        = number
 }
 
@@ -63,8 +73,8 @@ variable "executor_timeout_seconds" {
   type        = number
 }
 
-variable "executor_reserved_concurrency" {
-  description = "Reserved concurrency of the executor, and the event source's maximum concurrency."
+variable "executor_max_concurrency" {
+  description = "Maximum concurrency of the orders event source; the executor reserves one more when reserve_concurrency is true."
   type        = number
 }
 
@@ -145,4 +155,10 @@ variable "kite_api_key" {
 variable "cors_origins" {
   description = "ALGO_CORS_ORIGINS, as a list."
   type        = list(string)
+}
+
+variable "algo_id" {
+  description = "ALGO_ALGO_ID, or null for none."
+  type        = string
+  default     = null
 }

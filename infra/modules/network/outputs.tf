@@ -13,7 +13,17 @@ output "private_subnet_ids" {
   value       = aws_subnet.private[*].id
 }
 
-output "nat_public_ip" {
-  description = "The NAT gateway's Elastic IP: every call to Kite leaves from this address."
-  value       = aws_eip.nat.public_ip
+output "static_ips" {
+  description = "The two Elastic IPs every call to Kite leaves from: [0] primary (zone a), [1] secondary (zone b)."
+  value       = aws_eip.nat[*].public_ip
+}
+
+output "nat_instance_ids" {
+  description = "The NAT instances (empty with NAT gateways), for the status-check alarms."
+  value       = aws_instance.nat[*].id
+}
+
+output "nat_gateway_ids" {
+  description = "The NAT gateways (empty with NAT instances)."
+  value       = aws_nat_gateway.this[*].id
 }

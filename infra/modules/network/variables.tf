@@ -22,3 +22,19 @@ variable "log_retention_days" {
   description = "Retention of the flow-log group."
   type        = number
 }
+
+variable "nat" {
+  description = "instance (two fck-nat instances) or gateway (two managed NAT gateways)."
+  type        = string
+}
+
+variable "nat_instance_type" {
+  description = "EC2 type of the NAT instances (Graviton: the arm64 fck-nat AMI)."
+  type        = string
+}
+
+variable "nat_ami_id" {
+  description = "A fixed NAT AMI, or null for the newest fck-nat AMI at creation."
+  type        = string
+  default     = null
+}

@@ -1,11 +1,12 @@
-# The order queue, SQS FIFO `orders.fifo`: one message group per strategy, so one strategy's
+# The order queue, SQS FIFO `<project>-<environment>-orders.fifo` (the prefix keeps a staging
+# stack off production's queue; the code takes the URL from ALGO_ORDERS_QUEUE_URL): one message group per strategy, so one strategy's
 # events run one at a time and in order. Content-based deduplication is on because EventBridge
 # Scheduler's SQS target sets only a message group id (the app's own sends carry an explicit
 # deduplication id, which takes precedence). After 5 failed receives a message moves to the
 # dead-letter queue, which is alarmed.
 
 resource "aws_sqs_queue" "orders_dlq" {
-  name                        = "orders-dlq.fifo"
+  name                        = "${var.name}-orders-dlq.fifo"
   fifo_queue                  = true
   content_based_deduplication = true
   message_retention_seconds   = 1209600 # 14 days to investigate
@@ -13,7 +14,7 @@ resource "aws_sqs_queue" "orders_dlq" {
 }
 
 resource "aws_sqs_queue" "orders" {
-  name                        = "orders.fifo"
+  name                        = "${var.name}-orders.fifo"
   fifo_queue                  = true
   content_based_deduplication = true
   # High-throughput FIFO: a thousand strategies firing at 09:30 are a thousand groups.

@@ -1,10 +1,10 @@
 output "orders_queue_arn" {
-  description = "ARN of orders.fifo."
+  description = "ARN of the order queue."
   value       = aws_sqs_queue.orders.arn
 }
 
 output "orders_queue_url" {
-  description = "URL of orders.fifo."
+  description = "URL of the order queue (ALGO_ORDERS_QUEUE_URL)."
   value       = aws_sqs_queue.orders.url
 }
 

@@ -1,3 +1,13 @@
+variable "name" {
+  description = "Name prefix of the queues (<name>-orders.fifo, <name>-orders-dlq.fifo)."
+  type        = string
+
+  validation {
+    condition     = length(var.name) <= 59
+    error_message = "name must leave room for -orders-dlq.fifo within SQS's 80 characters."
+  }
+}
+
 variable "consumer_timeout_seconds" {
   description = "Timeout of the Lambda consuming the queue (the executor); the visibility timeout is 6x this."
   type        = number
