@@ -49,8 +49,12 @@ async fn main() -> anyhow::Result<()> {
         )?,
         None => Config::from_env(Profile::SelfHosted, CalendarKind::Nse)?,
     };
-    let pg = algo_store::postgres::pool(&config.database_url, config.store_timeout)
-        .context("DATABASE_URL")?;
+    let pg = algo_store::postgres::pool_sized(
+        &config.database_url,
+        config.store_timeout,
+        config.database_pool_size,
+    )
+    .context("DATABASE_URL")?;
     let key: [u8; 32] = config
         .broker_key
         .0

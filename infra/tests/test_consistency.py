@@ -671,6 +671,16 @@ def test_the_sweep_invokes_the_executor_every_minute_with_the_input_its_code_rea
     assert '{"sweep": {}}' in code
 
 
+def test_the_deploys_migration_step_sends_what_the_executor_answers():
+    deploy = (ROOT / "scripts/deploy").read_text()
+    assert """--payload '{"migrate": {}}'""" in deploy
+    code = (ROOT / "functions/executor/src/lib.rs").read_text()
+    assert "Invocation::Migrate" in code and '{\\"migrate\\": {}}' in code
+    for lambda_src in ("functions/api/src/lib.rs", "functions/executor/src/lib.rs"):
+        text = (ROOT / lambda_src).read_text()
+        assert "postgres::migrate(&pg)" not in text, f"{lambda_src} migrates at its cold start"
+
+
 def test_feed_worker_roles_grant_exactly_what_they_need():
     module, _, task_def = one("aws_ecs_task_definition")
     task_actions, task_managed, task_statements = role_grants(module, role_of(module, task_def["task_role_arn"]))

@@ -37,6 +37,9 @@ pub struct Config {
     pub profile: Profile,
     /// `DATABASE_URL`.
     pub database_url: String,
+    /// `ALGO_DATABASE_POOL_SIZE` (1–50, default 20): connections per process. A Lambda
+    /// instance needs one or two (infra/ sets 2), so that their sum stays within RDS's limit.
+    pub database_pool_size: u32,
     /// `REDIS_URL`.
     pub redis_url: String,
     /// `ALGO_REDIS_PREFIX`: put in front of every Redis key (default empty).
@@ -179,12 +182,25 @@ impl Config {
                 ))
             })?;
         }
+        let database_pool_size = match get("ALGO_DATABASE_POOL_SIZE") {
+            None => 20,
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|n| (1..=50).contains(n))
+                .ok_or_else(|| {
+                    err(format!(
+                        "ALGO_DATABASE_POOL_SIZE must be an integer from 1 to 50, not {v:?}"
+                    ))
+                })?,
+        };
         let default_kite = if profile == Profile::Aws {
             "https://api.kite.trade"
         } else {
             "http://127.0.0.1:8090"
         };
         Ok(Self {
+            database_pool_size,
             profile,
             database_url: get("DATABASE_URL")
                 .unwrap_or_else(|| "postgres://postgres:postgres@127.0.0.1:5432/algo".into()),
@@ -442,6 +458,8 @@ mod tests {
             ("ALGO_MAX_QUANTITY", "0"),
             ("ALGO_ALGO_ID", "two words"),
             ("ALGO_ALGO_ID", " "),
+            ("ALGO_DATABASE_POOL_SIZE", "0"),
+            ("ALGO_DATABASE_POOL_SIZE", "many"),
         ] {
             let get = move |name: &str| (name == k).then(|| v.to_string());
             assert!(
@@ -456,6 +474,10 @@ mod tests {
         let get = |k: &str| (k == "ALGO_ALGO_ID").then(|| " ALGO42 ".to_string());
         let c = Config::from_lookup(get, Profile::SelfHosted, CalendarKind::Nse).expect("valid");
         assert_eq!(c.algo_id.as_deref(), Some("ALGO42"));
+        assert_eq!(c.database_pool_size, 20);
+        let get = |k: &str| (k == "ALGO_DATABASE_POOL_SIZE").then(|| "2".to_string());
+        let c = Config::from_lookup(get, Profile::SelfHosted, CalendarKind::Nse).expect("valid");
+        assert_eq!(c.database_pool_size, 2);
     }
 
     #[test]

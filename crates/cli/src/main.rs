@@ -265,7 +265,11 @@ async fn prepare_database(config: &Config) -> anyhow::Result<postgres::PgPool> {
     postgres::ensure_database(&config.database_url, config.store_timeout)
         .await
         .context("cannot reach Postgres (is it running? scripts/services starts it)")?;
-    let pool = postgres::pool(&config.database_url, config.store_timeout)?;
+    let pool = postgres::pool_sized(
+        &config.database_url,
+        config.store_timeout,
+        config.database_pool_size,
+    )?;
     postgres::migrate(&pool)
         .await
         .context("applying migrations")?;

@@ -118,17 +118,28 @@ async fn aws_env() -> (String, String) {
 #[tokio::test]
 async fn the_lambda_router_answers_api_gateway_v2_events() {
     let (url, jwt) = aws_env().await;
-    let router = api::build()
+    // Migrations run once per deploy, not at a cold start: on the empty database the api
+    // refuses to start, naming what is missing; after the deploy's step it starts.
+    let refused = api::build()
         .await
-        .expect("the AWS profile builds from its environment");
-
-    // The cold start applied the migrations to the empty database.
+        .err()
+        .expect("a database behind the code is refused");
+    assert!(
+        format!("{refused:#}").contains("lacks migrations"),
+        "{refused:#}"
+    );
     let pg = algo_store::postgres::pool(&url, std::time::Duration::from_secs(10)).expect("pool");
     let users: bool = sqlx::query_scalar("SELECT to_regclass('public.users') IS NOT NULL")
         .fetch_one(&pg)
         .await
         .expect("query");
-    assert!(users, "the api Lambda migrates the database at start-up");
+    assert!(!users, "the api Lambda does not migrate at start-up");
+    algo_store::postgres::migrate(&pg)
+        .await
+        .expect("the deploy's migration step");
+    let router = api::build()
+        .await
+        .expect("the AWS profile builds from its environment");
 
     let (status, body) = call(router.clone(), &event("GET", "/health", None)).await;
     assert_eq!(status, 200, "{body}");

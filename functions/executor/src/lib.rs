@@ -39,6 +39,12 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum Invocation {
+    /// scripts/deploy's, once per deploy: `{"migrate": {}}` applies the migrations not yet
+    /// applied (under sqlx's advisory lock).
+    Migrate {
+        #[allow(dead_code)]
+        migrate: serde_json::Value,
+    },
     /// The sweep schedule's input: `{"sweep": {}}`.
     Sweep {
         #[allow(dead_code)]
@@ -60,6 +66,8 @@ pub struct Function {
     pub sweeper: Sweeper,
     pub retry: Option<Retry>,
     swept: AtomicBool,
+    /// The schema was found current (checked until it is, then no more).
+    schema_current: AtomicBool,
 }
 
 impl Function {
@@ -69,6 +77,7 @@ impl Function {
             sweeper,
             retry,
             swept: AtomicBool::new(false),
+            schema_current: AtomicBool::new(false),
         }
     }
 
@@ -85,12 +94,12 @@ impl Function {
             .as_slice()
             .try_into()
             .context("ALGO_BROKER_KEY must be 32 bytes")?;
-        let pg =
-            postgres::pool(&config.database_url, config.store_timeout).context("DATABASE_URL")?;
-        // A timer can fire before the API's first cold start after a deploy: migrate here too.
-        postgres::migrate(&pg)
-            .await
-            .context("applying migrations")?;
+        let pg = postgres::pool_sized(
+            &config.database_url,
+            config.store_timeout,
+            config.database_pool_size,
+        )
+        .context("DATABASE_URL")?;
         let redis = RedisStore::new(
             &config.redis_url,
             config.redis_prefix.clone(),
@@ -136,21 +145,50 @@ impl Function {
     /// One invocation: a batch or a sweep; the first of this instance also sweeps (its cold
     /// start), beside the batch so no order waits for it.
     pub async fn invoke(&self, payload: serde_json::Value) -> anyhow::Result<serde_json::Value> {
+        let invocation: Invocation = serde_json::from_value(payload).context(
+            "neither an SQS batch, a sweep ({\"sweep\": {}}) nor a migration ({\"migrate\": {}})",
+        )?;
         // Boxed: the executor's futures are deep, and the runtime's service nests them further.
-        let invocation: Invocation = serde_json::from_value(payload)
-            .context("neither an SQS batch nor a sweep: {\"sweep\": {}}")?;
-        let first = !self.swept.swap(true, Ordering::SeqCst);
         match invocation {
-            Invocation::Sweep { .. } => Ok(serde_json::to_value(Box::pin(self.sweep()).await)?),
-            Invocation::Sqs(event) if first => {
+            Invocation::Migrate { .. } => self.migrate().await,
+            Invocation::Sweep { .. } => {
+                self.ensure_schema().await?;
+                self.swept.store(true, Ordering::SeqCst);
+                Ok(serde_json::to_value(Box::pin(self.sweep()).await)?)
+            }
+            Invocation::Sqs(event) => {
+                self.ensure_schema().await?;
+                if self.swept.swap(true, Ordering::SeqCst) {
+                    return Ok(serde_json::to_value(
+                        Box::pin(self.handle_batch(event)).await,
+                    )?);
+                }
                 let (response, _) =
                     tokio::join!(Box::pin(self.handle_batch(event)), Box::pin(self.sweep()));
                 Ok(serde_json::to_value(response)?)
             }
-            Invocation::Sqs(event) => Ok(serde_json::to_value(
-                Box::pin(self.handle_batch(event)).await,
-            )?),
         }
+    }
+
+    /// Applies the migrations not yet applied (scripts/deploy's step, once per deploy).
+    async fn migrate(&self) -> anyhow::Result<serde_json::Value> {
+        postgres::migrate(&self.sweeper.pg)
+            .await
+            .context("applying migrations")?;
+        self.schema_current.store(true, Ordering::SeqCst);
+        let latest = postgres::MIGRATOR.iter().map(|m| m.version).max();
+        tracing::info!(event_type = "migrated", ?latest, "database schema current");
+        Ok(serde_json::json!({ "migrated": true, "latest": latest }))
+    }
+
+    /// Migrations run once per deploy, not at a cold start: work on an older schema is refused
+    /// (a batch's records come back, and the executor-errors alarm says why).
+    async fn ensure_schema(&self) -> anyhow::Result<()> {
+        if !self.schema_current.load(Ordering::SeqCst) {
+            postgres::ensure_current(&self.sweeper.pg).await?;
+            self.schema_current.store(true, Ordering::SeqCst);
+        }
+        Ok(())
     }
 
     pub async fn sweep(&self) -> SweepReport {

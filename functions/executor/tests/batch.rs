@@ -25,6 +25,10 @@ struct Parts {
 
 async fn function(clock: Arc<dyn algo_core::Clock>, visibility_secs: u32) -> Parts {
     let (pg, _) = testing::fresh_database().await.expect("database");
+    function_on(pg, clock, visibility_secs).await
+}
+
+async fn function_on(pg: PgPool, clock: Arc<dyn algo_core::Clock>, visibility_secs: u32) -> Parts {
     let sdk = testing::aws::config().await;
     let table = testing::aws::ledger_table(&sdk).await;
     let queue_url = testing::aws::fifo_queue(&sdk, visibility_secs).await;
@@ -319,7 +323,57 @@ async fn the_function_takes_a_batch_or_a_sweep() {
         .await
         .expect_err("refused");
     assert!(
-        err.to_string().contains("neither an SQS batch nor a sweep"),
+        err.to_string().contains("neither an SQS batch, a sweep"),
         "{err}"
     );
+}
+
+// Migrations run once per deploy ({"migrate": {}} from scripts/deploy), not at a cold start:
+// on a database behind the code, batches and sweeps are refused with the versions missing;
+// after the migration they run.
+#[tokio::test]
+async fn work_waits_for_the_deploys_migration() {
+    let name = format!("algo_test_unmigrated_{}", uuid::Uuid::new_v4().simple());
+    let url = testing::replace_database(&testing::database_server_url(), &name);
+    algo_store::postgres::ensure_database(&url, Duration::from_secs(10))
+        .await
+        .expect("database");
+    let pg = algo_store::postgres::pool(&url, Duration::from_secs(10)).expect("pool");
+    let parts = function_on(pg.clone(), Arc::new(algo_core::SystemClock), 30).await;
+    let refused = parts
+        .function
+        .invoke(serde_json::json!({ "sweep": {} }))
+        .await
+        .expect_err("an empty database is behind the code");
+    assert!(
+        format!("{refused:#}").contains("lacks migrations"),
+        "{refused:#}"
+    );
+    let refused = parts
+        .function
+        .invoke(serde_json::json!({ "Records": [] }))
+        .await
+        .expect_err("a batch too");
+    assert!(
+        format!("{refused:#}").contains("lacks migrations"),
+        "{refused:#}"
+    );
+    let migrated = parts
+        .function
+        .invoke(serde_json::json!({ "migrate": {} }))
+        .await
+        .expect("migrated");
+    assert_eq!(migrated["migrated"], true, "{migrated}");
+    assert_eq!(
+        algo_store::postgres::pending_migrations(&pg)
+            .await
+            .expect("pending"),
+        Vec::<i64>::new()
+    );
+    let report = parts
+        .function
+        .invoke(serde_json::json!({ "sweep": {} }))
+        .await
+        .expect("a sweep on the current schema");
+    assert_eq!(report["failed"], serde_json::json!([]), "{report}");
 }

@@ -28,15 +28,59 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations"
 /// Connects lazily, so a process can start while Postgres is still coming up. TLS follows the
 /// URL's `sslmode` (`require` encrypts; `verify-full` with `sslrootcert` also checks the server).
 pub fn pool(url: &str, timeout: Duration) -> Result<PgPool, StoreError> {
+    pool_sized(url, timeout, 20)
+}
+
+/// The same with at most `max_connections` (`ALGO_DATABASE_POOL_SIZE`): a Lambda instance runs
+/// one request or batch at a time and needs one or two, or the instances together exhaust RDS.
+pub fn pool_sized(
+    url: &str,
+    timeout: Duration,
+    max_connections: u32,
+) -> Result<PgPool, StoreError> {
     crate::tls::install_crypto_provider();
     let options: PgConnectOptions = url
         .parse()
         .map_err(|e: sqlx::Error| StoreError::DbDown(e.to_string()))?;
     let options = options.log_statements(tracing::log::LevelFilter::Debug);
     Ok(PgPoolOptions::new()
-        .max_connections(20)
+        .max_connections(max_connections.max(1))
         .acquire_timeout(timeout)
         .connect_lazy_with(options))
+}
+
+/// The versions of this build's migrations that the database has not applied (empty when it
+/// is current). The AWS profile migrates once per deploy, and refuses to work on a schema
+/// older than its code.
+pub async fn pending_migrations(pool: &PgPool) -> Result<Vec<i64>, StoreError> {
+    let table: Option<String> = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
+        .fetch_one(pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+    let applied: Vec<i64> = if table.is_some() {
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::from_sqlx)?
+    } else {
+        Vec::new()
+    };
+    Ok(MIGRATOR
+        .iter()
+        .map(|m| m.version)
+        .filter(|v| !applied.contains(v))
+        .collect())
+}
+
+/// Fails, naming the versions, when the database is behind this build.
+pub async fn ensure_current(pool: &PgPool) -> Result<(), StoreError> {
+    let pending = pending_migrations(pool).await?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    Err(StoreError::Migration(format!(
+        "the database lacks migrations {pending:?} of this build: run them first (scripts/deploy invokes the executor with {{\"migrate\": {{}}}})"
+    )))
 }
 
 /// Applies every migration not yet applied.
