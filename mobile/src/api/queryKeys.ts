@@ -9,4 +9,5 @@ export const queryKeys = {
   notificationList: ['notifications', 'list'] as const,
   unreadCount: ['notifications', 'unread'] as const,
   notificationPreferences: ['notifications', 'preferences'] as const,
+  instrumentSearch: (exchange: string, q: string) => ['instruments', 'search', exchange, q] as const,
 };
