@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use algo_core::Symbol;
 use serde::Deserialize;
 
 use crate::error::KiteError;
@@ -83,5 +84,82 @@ impl Instruments {
 
     pub fn iter(&self) -> impl Iterator<Item = &Instrument> {
         self.rows.iter()
+    }
+
+    /// Up to `limit` tradable equities of `exchange` matching `query` (case-insensitive, spaces
+    /// at the ends ignored): first those whose symbol starts with it, shortest symbol first (so
+    /// `SBIN` before `SBICARD`, `CDSL` before `CDSL-BE`), then those whose name has a word
+    /// starting with it, names starting with it first. Indices, derivatives and symbols the
+    /// app could not trade (outside [`Symbol`]'s rules) are left out. An empty query matches
+    /// nothing.
+    pub fn search_equities(&self, exchange: &str, query: &str, limit: usize) -> Vec<&Instrument> {
+        let query = query.trim().to_uppercase();
+        if query.is_empty() || limit == 0 {
+            return Vec::new();
+        }
+        let equities = self.rows.iter().filter(|i| {
+            i.exchange == exchange
+                && i.instrument_type == "EQ"
+                && i.segment != "INDICES"
+                && Symbol::parse(&i.tradingsymbol)
+                    .is_ok_and(|s| s.as_ref() == i.tradingsymbol.as_str())
+        });
+        let mut by_symbol = Vec::new();
+        let mut by_name = Vec::new();
+        for i in equities {
+            if i.tradingsymbol.starts_with(&query) {
+                by_symbol.push(i);
+            } else {
+                let name = i.name.to_uppercase();
+                if name.starts_with(&query) {
+                    by_name.push((0, i));
+                } else if name.contains(&format!(" {query}")) {
+                    by_name.push((1, i));
+                }
+            }
+        }
+        by_symbol.sort_by(|a, b| {
+            (a.tradingsymbol.len(), &a.tradingsymbol)
+                .cmp(&(b.tradingsymbol.len(), &b.tradingsymbol))
+        });
+        by_name.sort_by(|(ra, a), (rb, b)| {
+            (ra, &a.name, &a.tradingsymbol).cmp(&(rb, &b.name, &b.tradingsymbol))
+        });
+        by_symbol
+            .into_iter()
+            .chain(by_name.into_iter().map(|(_, i)| i))
+            .take(limit)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange";
+
+    #[test]
+    fn equity_search_leaves_out_what_cannot_be_traded() {
+        let dump = Instruments::from_csv(&format!(
+            "{HEADER}\n\
+             256265,1001,NIFTY 50,NIFTY 50,0.0,,0.0,0.0,0,EQ,INDICES,NSE\n\
+             12345,48,NIFTY26DECFUT,NIFTY,0.0,2026-12-31,0.0,0.05,75,FUT,NFO-FUT,NFO\n\
+             408065,1594,INFY,INFOSYS,0.0,,0.0,0.05,1,EQ,NSE,NSE\n\
+             500209,1954,INFY,INFOSYS,0.0,,0.0,0.05,1,EQ,BSE,BSE\n\
+             99,1,NIFTYBEES,NIPPON NIFTY BEES,0.0,,0.0,0.01,1,EQ,NSE,NSE\n\
+             98,2,NIFTY_ODD,NIFTY ODD,0.0,,0.0,0.05,1,EQ,NSE,NSE\n"
+        ))
+        .expect("dump");
+        let found = |exchange, query| -> Vec<(String, u32)> {
+            dump.search_equities(exchange, query, 20)
+                .into_iter()
+                .map(|i| (i.tradingsymbol.clone(), i.instrument_token))
+                .collect()
+        };
+        assert_eq!(found("NSE", "nifty"), [("NIFTYBEES".to_owned(), 99)]);
+        assert_eq!(found("BSE", "INF"), [("INFY".to_owned(), 500209)]);
+        assert_eq!(found("NFO", "NIFTY"), []);
+        assert!(dump.search_equities("NSE", "INFY", 0).is_empty());
     }
 }

@@ -122,3 +122,53 @@ fn instrument_dumps_parse_both_ways() {
     assert!(nse.get("NSE", "NOPE").is_none());
     assert!(Instruments::from_csv("instrument_token,exchange_token\nx,1\n").is_err());
 }
+
+fn symbols(found: &[&algo_kite::Instrument]) -> Vec<String> {
+    found.iter().map(|i| i.tradingsymbol.clone()).collect()
+}
+
+// Over Kite's own NSE dump: symbol-prefix matches first (shortest first), then instruments
+// whose name has a word starting with the query, each instrument once.
+#[test]
+fn equity_search_ranks_symbol_prefixes_before_names() {
+    let nse = Instruments::from_csv(&read("instruments_nse.csv")).expect("nse");
+    assert_eq!(
+        symbols(&nse.search_equities("NSE", " bank ", 20)),
+        ["BANKBEES", "BANKBARODA-BE", "CENTRALBK-BE", "IDBI-BL"],
+        "BANKBEES is also a BANK name: listed once, with the symbols"
+    );
+    assert_eq!(
+        symbols(&nse.search_equities("NSE", "essar", 20)),
+        ["ESSARSHPNG", "ESSARPORTS-BE", "ESSARSHPNG-BE"]
+    );
+    // Names starting with the query (INDRAPRASTHA GAS) come before names with it as a later
+    // word (BALKRISHNA IND., BATA INDIA DEP RS, …), each group by name.
+    assert_eq!(
+        symbols(&nse.search_equities("NSE", "ind", 3)),
+        ["IGL", "BALKRISIND-BL", "BATAINDIA-BE"]
+    );
+    assert_eq!(
+        symbols(&nse.search_equities("NSE", "HINDUSTAN", 20)),
+        ["HINDCOPPER-BE", "HINDZINC-BL"]
+    );
+    assert_eq!(
+        symbols(&nse.search_equities("NSE", "india", 20)),
+        [
+            "BATAINDIA-BE",
+            "CENTRALBK-BE",
+            "CHROMATIC-BE",
+            "ENGINERSIN",
+            "JALAN-SM"
+        ]
+    );
+    assert_eq!(
+        symbols(&nse.search_equities("NSE", "india", 2)),
+        ["BATAINDIA-BE", "CENTRALBK-BE"]
+    );
+    assert!(
+        nse.search_equities("BSE", "bank", 20).is_empty(),
+        "NSE rows only"
+    );
+    assert!(nse.search_equities("NSE", "  ", 20).is_empty());
+    assert!(nse.search_equities("NSE", "ZZZZ", 20).is_empty());
+}

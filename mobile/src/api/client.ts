@@ -24,7 +24,9 @@ import type {
   DeviceRegistered,
   DeviceRemoveRequest,
   DeviceRequest,
+  Exchange,
   Health,
+  InstrumentSearch,
   Marked,
   MarkReadRequest,
   Me,
@@ -313,6 +315,19 @@ export class ApiClient {
       params: { id },
       auth: true,
       decoder: decode.orderList,
+    });
+  }
+
+  // ---- instruments ----
+
+  /** Up to 20 tradable equities matching `q` (symbol prefixes, then names), with last prices. */
+  searchInstruments(query: { q: string; exchange?: Exchange }): Promise<InstrumentSearch> {
+    return this.call({
+      method: 'GET',
+      route: '/instruments/search',
+      query,
+      auth: true,
+      decoder: decode.instrumentSearch,
     });
   }
 

@@ -12,6 +12,8 @@ import type {
   ErrorEnvelope,
   FieldError,
   Health,
+  InstrumentMatch,
+  InstrumentSearch,
   LastAction,
   Marked,
   Me,
@@ -268,6 +270,18 @@ const order: Decoder<Order> = object<Order>({
 });
 
 export const orderList: Decoder<OrderList> = object<OrderList>({ orders: array(order) });
+
+const instrumentMatch: Decoder<InstrumentMatch> = object<InstrumentMatch>({
+  exchange: oneOf(['NSE', 'BSE']),
+  tradingsymbol: string,
+  name: string,
+  instrument_token: integer,
+  last_price_paise: nullable(integer),
+});
+
+export const instrumentSearch: Decoder<InstrumentSearch> = object<InstrumentSearch>({
+  instruments: array(instrumentMatch),
+});
 
 export const health: Decoder<Health> = object<Health>({
   status: oneOf(['ok', 'degraded']),

@@ -80,3 +80,25 @@ export function describeError(error: unknown): string {
   }
   return MESSAGES.UNKNOWN;
 }
+
+/** Words for a symbol search that failed, shown under the symbol field. */
+export function describeSearchError(error: unknown): string {
+  if (isApiError(error) && error.code === 'BROKER_NOT_CONNECTED') {
+    return 'Log in to Kite (on the Broker screen) to search its symbols.';
+  }
+  return `The symbol search failed. ${describeError(error)}`;
+}
+
+/**
+ * Words for the symbol field when the server could not accept the symbol (`UNKNOWN_SYMBOL`),
+ * or could not check it for want of a Kite login (`BROKER_NOT_CONNECTED` on create); `null`
+ * for any other failure.
+ */
+export function symbolCheckMessage(error: unknown): string | null {
+  if (!isApiError(error)) return null;
+  if (error.code === 'UNKNOWN_SYMBOL') return MESSAGES.UNKNOWN_SYMBOL;
+  if (error.code === 'BROKER_NOT_CONNECTED') {
+    return "Log in to Kite (on the Broker screen) first: symbols are checked against your broker's list.";
+  }
+  return null;
+}

@@ -15,4 +15,5 @@ export const queryKeys = {
   unreadCount: ['notifications', 'unread'] as const,
   notificationPreferences: ['notifications', 'preferences'] as const,
   telegram: ['telegram'] as const,
+  instrumentSearch: (exchange: string, q: string) => ['instruments', 'search', exchange, q] as const,
 };

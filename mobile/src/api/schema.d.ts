@@ -222,6 +222,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/instruments/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /instruments/search?q=TAT&exchange=NSE` → `{instruments: [...]}`. */
+        get: operations["search_instruments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/notifications": {
         parameters: {
             query?: never;
@@ -574,6 +591,39 @@ export interface components {
             redis: string;
             /** @description `ok` or `degraded`. */
             status: string;
+        };
+        /** @description One tradable equity. */
+        InstrumentOut: {
+            /**
+             * @description `NSE` or `BSE`.
+             * @example NSE
+             */
+            exchange: string;
+            /**
+             * Format: int32
+             * @example 2953217
+             */
+            instrument_token: number;
+            /**
+             * Format: int64
+             * @description The last traded price in paise; `null` when the broker's quote could not be had.
+             * @example 350000
+             */
+            last_price_paise?: number | null;
+            /** @example TATA CONSULTANCY SERV */
+            name: string;
+            /**
+             * @description The symbol a strategy takes.
+             * @example TCS
+             */
+            tradingsymbol: string;
+        };
+        InstrumentSearch: {
+            /**
+             * @description Symbols starting with the query first (shortest first), then names with a word
+             *     starting with it; at most 20.
+             */
+            instruments: components["schemas"]["InstrumentOut"][];
         };
         /** @description A Kite Connect app's keys (from the Kite developer console). */
         KeysRequest: {
@@ -1413,6 +1463,65 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    search_instruments: {
+        parameters: {
+            query: {
+                /** @description what the trader typed: the start of a symbol or of a word of the name, 1–40 characters */
+                q: string;
+                /** @description `NSE` (default) or `BSE` */
+                exchange?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstrumentSearch"];
+                };
+            };
+            /** @description BAD_REQUEST: an empty or too long `q`, an unknown `exchange` (with fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description BROKER_NOT_CONNECTED: no live Kite session to read the instrument list with (log in to Kite) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description BROKER_UNAVAILABLE */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -227,6 +227,21 @@ export interface OrderList {
   orders: Order[];
 }
 
+/** A tradable equity found by `GET /instruments/search`, with its last price. */
+export interface InstrumentMatch {
+  exchange: Exchange;
+  tradingsymbol: string;
+  name: string;
+  instrument_token: number;
+  /** Integer paise; `null` when the broker's quote could not be had. */
+  last_price_paise: number | null;
+}
+
+export interface InstrumentSearch {
+  /** Symbols starting with the query first, then names with a word starting with it. */
+  instruments: InstrumentMatch[];
+}
+
 // ---- notifications ----
 
 export const NOTIFICATION_KINDS = [
@@ -474,6 +489,8 @@ export type ContractChecks = [
   Assert<Reads<StrategyStatus, Schemas['StrategyStatus']>>,
   Assert<Reads<Order, Schemas['OrderLogOut']>>,
   Assert<Reads<OrderList, Schemas['OrderLog']>>,
+  Assert<Reads<InstrumentMatch, Schemas['InstrumentOut']>>,
+  Assert<Reads<InstrumentSearch, Schemas['InstrumentSearch']>>,
   Assert<Reads<Health, Schemas['Health']>>,
   Assert<Reads<Notification, Schemas['NotificationOut']>>,
   Assert<Reads<NotificationList, Schemas['NotificationList']>>,

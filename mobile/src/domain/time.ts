@@ -73,3 +73,17 @@ export function formatCalendarDate(date: string): string {
   if (!match || !month) return date;
   return `${Number(match[3])} ${month} ${match[1]}`;
 }
+
+/** Seconds after IST midnight of `epochMs`. */
+export function istSecondsOfDay(epochMs: number): number {
+  const p = istParts(epochMs);
+  return p.hours * 3600 + p.minutes * 60 + p.seconds;
+}
+
+/**
+ * The next whole minute after `epochMs` as seconds after IST midnight (`0` past 23:59): where a
+ * time picker with no time yet starts.
+ */
+export function nextIstMinute(epochMs: number): number {
+  return (Math.floor(istSecondsOfDay(epochMs) / 60) * 60 + 60) % (24 * 3600);
+}

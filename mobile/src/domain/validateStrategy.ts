@@ -95,6 +95,60 @@ export function formatTimeOfDay(seconds: number): string {
   return `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor((seconds % 3600) / 60))}:${pad(seconds % 60)}`;
 }
 
+/** The earliest and latest time a picker offers, seconds after midnight IST, both included. */
+export interface TimeWindow {
+  earliest: number;
+  latest: number;
+}
+
+/**
+ * How long a sell must come after its buy in the pickers: the server refuses to enter with
+ * less than a minute left before the sell time.
+ */
+export const MIN_HOLD_SECONDS = 60;
+
+/** The latest sell time the rules allow for `product`: the MIS square-off for intraday. */
+export function latestSellTime(rules: StrategyRules, product: Product): number {
+  return product === 'MIS' ? Math.min(rules.misCutoff, rules.sessionClose) : rules.sessionClose;
+}
+
+/** Buy times inside the session that leave a minute before the latest sell. */
+export function buyTimeWindow(rules: StrategyRules, product: Product): TimeWindow {
+  return { earliest: rules.sessionOpen, latest: latestSellTime(rules, product) - MIN_HOLD_SECONDS };
+}
+
+/**
+ * Sell times at least a minute after `buy` (after the session's first minute while there is no
+ * buy time) and no later than the rules allow. Empty (`earliest > latest`) when the buy leaves
+ * no room.
+ */
+export function sellTimeWindow(rules: StrategyRules, product: Product, buy: number | null): TimeWindow {
+  return {
+    earliest: Math.max(rules.sessionOpen, buy ?? rules.sessionOpen) + MIN_HOLD_SECONDS,
+    latest: latestSellTime(rules, product),
+  };
+}
+
+/**
+ * A picker's step: `current` moved by `deltaSeconds` and kept inside `window`. With no time yet
+ * it starts from `start` (now, say) when that is inside the window, else from the window's
+ * nearer end. `null` when the window is empty.
+ */
+export function stepTimeOfDay(
+  current: number | null,
+  deltaSeconds: number,
+  window: TimeWindow,
+  start?: number,
+): number | null {
+  if (window.earliest > window.latest) return null;
+  const clamp = (t: number) => Math.min(Math.max(t, window.earliest), window.latest);
+  if (current === null) {
+    if (start !== undefined && start >= window.earliest && start <= window.latest) return start;
+    return deltaSeconds >= 0 ? window.earliest : window.latest;
+  }
+  return clamp(current + deltaSeconds);
+}
+
 export type PaiseResult = { ok: true; paise: number } | { ok: false; error: string };
 
 /**

@@ -1,17 +1,27 @@
 import { useState } from 'react';
 import { Text } from 'react-native';
 
-import { describeError, isApiError } from '../api/errors';
-import type { Product } from '../api/types';
+import { describeError, describeSearchError, isApiError, symbolCheckMessage } from '../api/errors';
+import type { InstrumentMatch, Product } from '../api/types';
+import { SymbolSearch } from '../components/SymbolSearch';
+import { TimeOfDayPicker } from '../components/TimeOfDayPicker';
 import { Button, Choice, ErrorMessage, Field, Screen, styles } from '../components/ui';
+import { describeStopBelow, parsePercent, stopBelow } from '../domain/stopLoss';
+import { nextIstMinute } from '../domain/time';
 import {
+  buyTimeWindow,
+  formatPaise,
   formatTimeOfDay,
   formFieldFor,
+  MIN_HOLD_SECONDS,
+  parseTimeOfDay,
   rulesFor,
+  sellTimeWindow,
   validateStrategy,
   type StrategyFieldErrors,
   type StrategyFormField,
 } from '../domain/validateStrategy';
+import { useInstrumentSearch } from '../hooks/useInstrumentSearch';
 import { useCreateStrategy } from '../hooks/useStrategies';
 import { useNavigation } from '../navigation/Navigator';
 import { useServices } from '../services';
@@ -21,32 +31,102 @@ const PRODUCTS = [
   { value: 'CNC', label: 'Delivery (CNC)' },
 ] as const satisfies readonly { value: Product; label: string }[];
 
-/** A new time-based strategy, checked on the device with the server's rules before it is sent. */
+type StopMode = 'price' | 'percent';
+
+const STOP_MODES = [
+  { value: 'price', label: 'A price (₹)' },
+  { value: 'percent', label: '% below last price' },
+] as const satisfies readonly { value: StopMode; label: string }[];
+
+const NO_LAST_PRICE = 'Pick the symbol from the search to use its last price, or enter a price.';
+
+/**
+ * A new time-based strategy: the symbol from the broker's list (with its last price), times
+ * from pickers kept inside the session, the stop-loss as a price or as a % below the last
+ * price. Checked on the device with the server's rules before it is sent; the server's own
+ * objections appear beside their fields.
+ */
 export function CreateStrategyScreen() {
   const navigation = useNavigation();
-  const { config } = useServices();
+  const { config, now } = useServices();
   const rules = rulesFor(config.marketHours);
   const create = useCreateStrategy();
 
   const [symbol, setSymbol] = useState('');
+  const [picked, setPicked] = useState<InstrumentMatch | null>(null);
   const [buyTime, setBuyTime] = useState('');
   const [sellTime, setSellTime] = useState('');
+  const [stopMode, setStopMode] = useState<StopMode>('price');
   const [stopLoss, setStopLoss] = useState('');
+  const [stopPercent, setStopPercent] = useState('');
   const [quantity, setQuantity] = useState('');
   const [product, setProduct] = useState<Product>('MIS');
   const [errors, setErrors] = useState<StrategyFieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
+
+  // The symbol: a pick stands while the text still names it; a match typed out in full counts.
+  const typed = symbol.trim().toUpperCase();
+  const pickedNow = picked?.tradingsymbol === typed ? picked : null;
+  const search = useInstrumentSearch(pickedNow ? '' : symbol);
+  const current = search.data && !search.isPlaceholderData ? search.data.instruments : null;
+  const selected =
+    pickedNow ?? (search.q === typed ? (current?.find((m) => m.tradingsymbol === typed) ?? null) : null);
+  const matches = selected || typed === '' ? [] : (search.data?.instruments ?? []);
+  const searchNotice = search.isError
+    ? describeSearchError(search.error)
+    : current && current.length === 0 && !search.typing
+      ? `No NSE equity matches “${search.q}”.`
+      : null;
+
+  // The stop-loss as a % below the selected instrument's last price.
+  const lastPaise = selected?.last_price_paise ?? null;
+  const percent = parsePercent(stopPercent);
+  const percentStop =
+    percent.ok && lastPaise !== null ? stopBelow(lastPaise, percent.hundredths, rules.tickPaise) : null;
+  const percentLine =
+    lastPaise === null
+      ? NO_LAST_PRICE
+      : !percent.ok
+        ? stopPercent.trim() === ''
+          ? `Enter a % to see the price (last price ₹${formatPaise(lastPaise)}).`
+          : percent.error
+        : percentStop?.ok
+          ? `Stop-loss at ${describeStopBelow(percentStop.paise, percent.hundredths, lastPaise)}.`
+          : (percentStop?.error ?? NO_LAST_PRICE);
+
+  const buy = parseTimeOfDay(buyTime);
+  const nextMinute = nextIstMinute(now());
 
   const edit = (field: StrategyFormField, setter: (text: string) => void) => (text: string) => {
     setter(text);
     setErrors((e) => ({ ...e, [field]: undefined }));
   };
 
+  const pick = (match: InstrumentMatch) => {
+    setPicked(match);
+    setSymbol(match.tradingsymbol);
+    setErrors((e) => ({ ...e, symbol: undefined }));
+  };
+
+  /** The stop-loss as rupee text for the form, or why there is none. */
+  const stopLossText = (): { text: string; error?: string } => {
+    if (stopMode === 'price') return { text: stopLoss };
+    if (lastPaise === null) return { text: '', error: NO_LAST_PRICE };
+    if (!percent.ok) return { text: '', error: percent.error };
+    const stop = stopBelow(lastPaise, percent.hundredths, rules.tickPaise);
+    return stop.ok ? { text: formatPaise(stop.paise) } : { text: '', error: stop.error };
+  };
+
   const createStrategy = () => {
     setFormError(null);
-    const result = validateStrategy({ symbol, buyTime, sellTime, stopLoss, quantity, product }, rules);
-    if (!result.ok) {
-      setErrors(result.errors);
+    const stop = stopLossText();
+    const result = validateStrategy(
+      { symbol, buyTime, sellTime, stopLoss: stop.text, quantity, product },
+      rules,
+    );
+    if (!result.ok || stop.error) {
+      const found = result.ok ? {} : result.errors;
+      setErrors(stop.error ? { ...found, stopLoss: stop.error } : found);
       return;
     }
     setErrors({});
@@ -63,10 +143,11 @@ export function CreateStrategyScreen() {
             if (input && !beside[input]) beside[input] = message;
             else if (!input) unplaced.push(message);
           }
-          if (error.code === 'UNKNOWN_SYMBOL') beside.symbol = describeError(error);
         }
+        const symbolMessage = symbolCheckMessage(error);
+        if (symbolMessage) beside.symbol = symbolMessage;
         setErrors(beside);
-        const general = isApiError(error) && error.code === 'UNKNOWN_SYMBOL' ? null : describeError(error);
+        const general = symbolMessage ? null : describeError(error);
         setFormError([general, ...unplaced].filter(Boolean).join('\n') || null);
       },
     });
@@ -80,44 +161,73 @@ export function CreateStrategyScreen() {
   return (
     <Screen title="New strategy" testID="create-screen">
       <Text style={styles.muted}>{hours}</Text>
-      <Field
-        label="Symbol"
+      <SymbolSearch
         value={symbol}
         onChangeText={edit('symbol', setSymbol)}
-        autoCapitalize="characters"
-        placeholder="TCS"
+        onPick={pick}
+        selected={selected}
+        matches={matches}
+        searching={search.enabled && search.isFetching && !search.data}
+        notice={typed === '' || selected ? null : searchNotice}
         error={errors.symbol}
         testID="create-symbol"
       />
-      <Field
+      <TimeOfDayPicker
         label="Buy time"
         value={buyTime}
-        onChangeText={edit('buyTime', setBuyTime)}
+        onChange={edit('buyTime', setBuyTime)}
+        window={buyTimeWindow(rules, product)}
+        start={nextMinute}
         placeholder="09:30:00"
-        hint="HH:MM:SS, IST"
-        keyboardType="numbers-and-punctuation"
         error={errors.buyTime}
         testID="create-buy-time"
       />
-      <Field
+      <TimeOfDayPicker
         label="Sell time"
         value={sellTime}
-        onChangeText={edit('sellTime', setSellTime)}
+        onChange={edit('sellTime', setSellTime)}
+        window={sellTimeWindow(rules, product, buy)}
+        start={buy === null ? (nextMinute + MIN_HOLD_SECONDS) % (24 * 3600) : undefined}
         placeholder="15:10:00"
-        hint="HH:MM:SS, IST"
-        keyboardType="numbers-and-punctuation"
         error={errors.sellTime}
         testID="create-sell-time"
       />
-      <Field
-        label="Stop-loss (₹)"
-        value={stopLoss}
-        onChangeText={edit('stopLoss', setStopLoss)}
-        placeholder="3500.05"
-        keyboardType="decimal-pad"
-        error={errors.stopLoss}
-        testID="create-stop-loss"
+      <Choice
+        label="Stop-loss as"
+        options={STOP_MODES}
+        value={stopMode}
+        onChange={(mode) => {
+          setStopMode(mode);
+          setErrors((e) => ({ ...e, stopLoss: undefined }));
+        }}
+        testID="create-stop-mode"
       />
+      {stopMode === 'price' ? (
+        <Field
+          label="Stop-loss (₹)"
+          value={stopLoss}
+          onChangeText={edit('stopLoss', setStopLoss)}
+          placeholder="3500.05"
+          keyboardType="decimal-pad"
+          error={errors.stopLoss}
+          testID="create-stop-loss"
+        />
+      ) : (
+        <>
+          <Field
+            label="Stop-loss (% below last price)"
+            value={stopPercent}
+            onChangeText={edit('stopLoss', setStopPercent)}
+            placeholder="2.5"
+            keyboardType="decimal-pad"
+            error={errors.stopLoss}
+            testID="create-stop-loss-pct"
+          />
+          <Text style={styles.muted} testID="create-stop-loss-computed">
+            {percentLine}
+          </Text>
+        </>
+      )}
       <Field
         label="Quantity"
         value={quantity}

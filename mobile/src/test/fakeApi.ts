@@ -175,3 +175,38 @@ export function serveNotifications(
     .on('GET', '/telegram', ok({ configured: false, linked: false }));
   return state;
 }
+
+/** A tradable equity as the fake lists it. */
+export interface FakeInstrument {
+  exchange: string;
+  tradingsymbol: string;
+  name: string;
+  instrument_token: number;
+  last_price_paise: number | null;
+}
+
+/**
+ * Serves `GET /instruments/search` over `instruments` as the server ranks them: the exchange's
+ * symbols starting with `q` (shortest first), then names with a word starting with it, at most
+ * 20; a missing or blank `q` is a 400 with the field, as on the server.
+ */
+export function serveInstruments(api: FakeApi, instruments: FakeInstrument[]): FakeApi {
+  return api.on('GET', '/instruments/search', ({ query }) => {
+    const q = (query.q ?? '').trim().toUpperCase();
+    if (q === '' || q.length > 40) {
+      return apiError(400, 'BAD_REQUEST', 'bad q', [{ field: 'q', message: 'bad q' }]);
+    }
+    const exchange = (query.exchange ?? 'NSE').toUpperCase();
+    const listed = instruments.filter((i) => i.exchange === exchange);
+    const bySymbol = listed
+      .filter((i) => i.tradingsymbol.startsWith(q))
+      .sort(
+        (a, b) =>
+          a.tradingsymbol.length - b.tradingsymbol.length || a.tradingsymbol.localeCompare(b.tradingsymbol),
+      );
+    const byName = listed
+      .filter((i) => !i.tradingsymbol.startsWith(q) && ` ${i.name.toUpperCase()}`.includes(` ${q}`))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return ok({ instruments: [...bySymbol, ...byName].slice(0, 20) });
+  });
+}

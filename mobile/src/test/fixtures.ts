@@ -1,5 +1,6 @@
 import type {
   BrokerStatus,
+  InstrumentMatch,
   Notification,
   Order,
   Strategy,
@@ -98,3 +99,42 @@ export function strategyDay(overrides: Partial<StrategyDay> = {}): StrategyDay {
     ...overrides,
   };
 }
+
+/** A few NSE equities as the broker lists them, with last prices in paise. */
+export const INSTRUMENTS: InstrumentMatch[] = [
+  {
+    exchange: 'NSE',
+    tradingsymbol: 'TCS',
+    name: 'TATA CONSULTANCY SERV',
+    instrument_token: 2953217,
+    last_price_paise: 350_000,
+  },
+  {
+    exchange: 'NSE',
+    tradingsymbol: 'TATAMOTORS',
+    name: 'TATA MOTORS',
+    instrument_token: 884737,
+    last_price_paise: 70_010,
+  },
+  {
+    exchange: 'NSE',
+    tradingsymbol: 'TATASTEEL',
+    name: 'TATA STEEL',
+    instrument_token: 895745,
+    last_price_paise: 15_105,
+  },
+  {
+    exchange: 'NSE',
+    tradingsymbol: 'INFY',
+    name: 'INFOSYS',
+    instrument_token: 408065,
+    last_price_paise: 150_000,
+  },
+  {
+    exchange: 'NSE',
+    tradingsymbol: 'SBIN',
+    name: 'STATE BANK OF INDIA',
+    instrument_token: 779521,
+    last_price_paise: null,
+  },
+];

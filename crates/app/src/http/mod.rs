@@ -1,7 +1,8 @@
 //! The HTTP surface: one Router for API Gateway (through `lambda_http`) and for local runs.
 //!
-//! One file per area: [`auth`], [`broker`], [`postback`], [`strategies`], [`health`]; [`error`] maps every
-//! failure to HTTP in one place and [`extract`] turns requests into typed input.
+//! One file per area: [`auth`], [`broker`], [`postback`], [`strategies`], [`instruments`],
+//! [`health`]; [`error`] maps every failure to HTTP in one place and [`extract`] turns requests
+//! into typed input.
 
 mod auth;
 mod broker;
@@ -10,6 +11,7 @@ pub mod dto;
 pub mod error;
 mod extract;
 mod health;
+mod instruments;
 mod notifications;
 pub mod openapi;
 mod pnl;
@@ -175,6 +177,7 @@ pub fn router(state: AppState) -> Router {
         .route("/telegram/link", post(notifications::telegram_link))
         .route("/telegram/unlink", post(notifications::telegram_unlink))
         .route("/devices/remove", post(notifications::remove_device))
+        .route("/instruments/search", get(instruments::search))
         .route("/strategy/create", post(strategies::create))
         .route("/strategies", get(strategies::list))
         .route("/strategy/start", post(strategies::start))

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, broker, broker_login, dto, health, notifications, pnl, strategies};
+use super::{auth, broker, broker_login, dto, health, instruments, notifications, pnl, strategies};
 
 struct BearerAuth;
 
@@ -78,6 +78,7 @@ fn operations(
         broker_login::save_keys, broker_login::login,
         strategies::create, strategies::list, strategies::get_one, strategies::update, strategies::move_stop, strategies::delete,
         strategies::start, strategies::stop, strategies::status, strategies::orders,
+        instruments::search,
         pnl::pnl, pnl::strategy_days,
         notifications::list, notifications::mark_read, notifications::preferences, notifications::set_preferences,
         notifications::register_device, notifications::remove_device,

@@ -1,4 +1,11 @@
-import { formatCalendarDate, formatIstInstant, istTimeOfDay, lastIstDays } from '../time';
+import {
+  formatCalendarDate,
+  formatIstInstant,
+  istSecondsOfDay,
+  istTimeOfDay,
+  lastIstDays,
+  nextIstMinute,
+} from '../time';
 
 describe('IST formatting', () => {
   const now = Date.parse('2026-11-25T03:30:00Z'); // 09:00 IST on 25 Nov
@@ -50,5 +57,27 @@ describe('IST dates', () => {
   it('shows a calendar date for people', () => {
     expect(formatCalendarDate('2026-11-04')).toBe('4 Nov 2026');
     expect(formatCalendarDate('2026-13-04')).toBe('2026-13-04');
+  });
+});
+
+describe('IST time of day for the pickers', () => {
+  it('counts seconds from IST midnight whatever the device zone', () => {
+    const original = process.env.TZ;
+    try {
+      for (const tz of ['America/Los_Angeles', 'UTC']) {
+        process.env.TZ = tz;
+        // 03:45:30 UTC is 09:15:30 IST.
+        expect(istSecondsOfDay(Date.parse('2026-11-25T03:45:30Z'))).toBe(9 * 3600 + 15 * 60 + 30);
+      }
+    } finally {
+      process.env.TZ = original;
+    }
+  });
+
+  it('starts a picker at the next whole minute, past midnight at 00:00', () => {
+    expect(nextIstMinute(Date.parse('2026-11-25T03:45:30Z'))).toBe(9 * 3600 + 16 * 60);
+    expect(nextIstMinute(Date.parse('2026-11-25T03:45:00Z'))).toBe(9 * 3600 + 16 * 60);
+    // 18:29:59 UTC is 23:59:59 IST.
+    expect(nextIstMinute(Date.parse('2026-11-25T18:29:59Z'))).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import {
   ALWAYS_OPEN_RULES,
+  buyTimeWindow,
   formatPaise,
   formFieldFor,
   NSE_RULES,
@@ -7,6 +8,8 @@ import {
   parseSymbol,
   parseTimeOfDay,
   rulesFor,
+  sellTimeWindow,
+  stepTimeOfDay,
   validateStrategy,
   type StrategyForm,
 } from '../validateStrategy';
@@ -177,5 +180,56 @@ describe('parsers', () => {
     expect(formFieldFor('buy_time')).toBe('buyTime');
     expect(formFieldFor('sell_time')).toBe('sellTime');
     expect(formFieldFor('exchange')).toBeUndefined();
+  });
+});
+
+describe('time pickers', () => {
+  const t = (text: string) => {
+    const seconds = parseTimeOfDay(text);
+    if (seconds === null) throw new Error(`not a time: ${text}`);
+    return seconds;
+  };
+
+  it('offers buy times inside the session that leave a minute before the latest sell', () => {
+    expect(buyTimeWindow(NSE_RULES, 'MIS')).toEqual({ earliest: t('09:15:00'), latest: t('15:19:00') });
+    expect(buyTimeWindow(NSE_RULES, 'CNC')).toEqual({ earliest: t('09:15:00'), latest: t('15:29:00') });
+    expect(buyTimeWindow(ALWAYS_OPEN_RULES, 'CNC')).toEqual({ earliest: 0, latest: t('23:58:59') });
+  });
+
+  it('offers sell times at least a minute after the buy, up to the square-off or the close', () => {
+    expect(sellTimeWindow(NSE_RULES, 'MIS', t('10:00:00'))).toEqual({
+      earliest: t('10:01:00'),
+      latest: t('15:20:00'),
+    });
+    expect(sellTimeWindow(NSE_RULES, 'CNC', t('10:00:00')).latest).toBe(t('15:30:00'));
+    expect(sellTimeWindow(NSE_RULES, 'MIS', null).earliest).toBe(t('09:16:00'));
+    // A buy typed before the open still sells inside the session.
+    expect(sellTimeWindow(NSE_RULES, 'MIS', t('08:00:00')).earliest).toBe(t('09:16:00'));
+    const none = sellTimeWindow(NSE_RULES, 'MIS', t('15:19:30'));
+    expect(none.earliest).toBeGreaterThan(none.latest);
+  });
+
+  it('steps by hours and minutes without leaving the window', () => {
+    const buy = buyTimeWindow(NSE_RULES, 'MIS');
+    expect(stepTimeOfDay(t('09:30:00'), 3600, buy)).toBe(t('10:30:00'));
+    expect(stepTimeOfDay(t('09:30:00'), -60, buy)).toBe(t('09:29:00'));
+    expect(stepTimeOfDay(t('09:30:00'), -3600, buy)).toBe(t('09:15:00'));
+    expect(stepTimeOfDay(t('15:00:00'), 3600, buy)).toBe(t('15:19:00'));
+    expect(stepTimeOfDay(t('15:19:00'), 60, buy)).toBe(t('15:19:00'));
+    // A time typed outside the session comes back inside it.
+    expect(stepTimeOfDay(t('08:00:00'), 60, buy)).toBe(t('09:15:00'));
+    expect(stepTimeOfDay(t('16:00:00'), -60, buy)).toBe(t('15:19:00'));
+  });
+
+  it('starts from the given time when there is none yet, else from the nearer end', () => {
+    const buy = buyTimeWindow(NSE_RULES, 'MIS');
+    expect(stepTimeOfDay(null, 60, buy, t('11:05:00'))).toBe(t('11:05:00'));
+    expect(stepTimeOfDay(null, 60, buy, t('18:00:00'))).toBe(t('09:15:00'));
+    expect(stepTimeOfDay(null, -60, buy, t('18:00:00'))).toBe(t('15:19:00'));
+    expect(stepTimeOfDay(null, 3600, buy)).toBe(t('09:15:00'));
+  });
+
+  it('offers nothing when the window is empty', () => {
+    expect(stepTimeOfDay(t('15:20:00'), 60, sellTimeWindow(NSE_RULES, 'MIS', t('15:19:30')))).toBeNull();
   });
 });

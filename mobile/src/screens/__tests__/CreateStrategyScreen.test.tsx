@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react-native';
 
-import { apiError, deferred, FakeApi, ok } from '../../test/fakeApi';
-import { STRATEGY_ID, strategy, strategyStatus } from '../../test/fixtures';
+import { apiError, deferred, FakeApi, ok, serveInstruments } from '../../test/fakeApi';
+import { INSTRUMENTS, STRATEGY_ID, strategy, strategyStatus } from '../../test/fixtures';
 import { renderApp } from '../../test/renderApp';
 
 const route = { name: 'createStrategy' } as const;
@@ -84,7 +84,7 @@ describe('CreateStrategyScreen', () => {
     expect(screen.getByTestId('create-quantity-error')).toHaveTextContent(
       'The quantity must be a whole number of shares, at least 1.',
     );
-    expect(api.requests).toHaveLength(0);
+    expect(api.count('POST', '/strategy/create')).toBe(0);
 
     fireEvent.changeText(screen.getByLabelText('Symbol'), 'TCS');
     expect(screen.queryByTestId('create-symbol-error')).toBeNull();
@@ -159,5 +159,189 @@ describe('CreateStrategyScreen', () => {
       buy_time: '22:00:00',
       sell_time: '22:01:00',
     });
+  });
+});
+
+describe('CreateStrategyScreen: symbol search', () => {
+  it('searches once typing pauses and lists the matches with their last prices', async () => {
+    const api = serveInstruments(new FakeApi(), INSTRUMENTS);
+    renderApp(api, { route });
+
+    fireEvent.changeText(await screen.findByLabelText('Symbol'), 't');
+    fireEvent.changeText(screen.getByLabelText('Symbol'), 'ta');
+
+    expect(await screen.findByRole('button', { name: 'TATASTEEL, TATA STEEL, ₹151.05' })).toBeOnTheScreen();
+    expect(screen.getByRole('button', { name: 'TATAMOTORS, TATA MOTORS, ₹700.10' })).toBeOnTheScreen();
+    // TCS by its name, after the symbols.
+    expect(screen.getByRole('button', { name: 'TCS, TATA CONSULTANCY SERV, ₹3500.00' })).toBeOnTheScreen();
+    expect(screen.getByTestId('create-symbol-matches')).toHaveTextContent(/TATASTEEL.*TATAMOTORS.*TCS/);
+    expect(api.count('GET', '/instruments/search')).toBe(1);
+    expect(api.last('GET', '/instruments/search')?.query).toEqual({ q: 'TA', exchange: 'NSE' });
+  });
+
+  it('fills the symbol with the pick and shows its last price', async () => {
+    renderApp(serveInstruments(new FakeApi(), INSTRUMENTS), { route });
+    fireEvent.changeText(await screen.findByLabelText('Symbol'), 'tata');
+    fireEvent.press(await screen.findByRole('button', { name: 'TATASTEEL, TATA STEEL, ₹151.05' }));
+
+    expect(screen.getByLabelText('Symbol')).toHaveDisplayValue('TATASTEEL');
+    expect(screen.getByTestId('create-symbol-selected')).toHaveTextContent(
+      'TATA STEEL · NSE · last price ₹151.05',
+    );
+    expect(screen.queryByTestId('create-symbol-matches')).toBeNull();
+
+    // Typing on drops the pick and searches again.
+    fireEvent.changeText(screen.getByLabelText('Symbol'), 'TATASTEE');
+    expect(screen.queryByTestId('create-symbol-selected')).toBeNull();
+    expect(await screen.findByRole('button', { name: 'TATASTEEL, TATA STEEL, ₹151.05' })).toBeOnTheScreen();
+  });
+
+  it('says when nothing matches, and shows a quote it could not get as no price', async () => {
+    renderApp(serveInstruments(new FakeApi(), INSTRUMENTS), { route });
+    fireEvent.changeText(await screen.findByLabelText('Symbol'), 'zzz');
+    expect(await screen.findByTestId('create-symbol-notice')).toHaveTextContent(
+      'No NSE equity matches “ZZZ”.',
+    );
+
+    fireEvent.changeText(screen.getByLabelText('Symbol'), 'state');
+    expect(
+      await screen.findByRole('button', { name: 'SBIN, STATE BANK OF INDIA, no last price' }),
+    ).toBeOnTheScreen();
+    expect(screen.queryByTestId('create-symbol-notice')).toBeNull();
+  });
+
+  it('asks for a Kite login when the broker list cannot be read, and still lets a symbol be typed', async () => {
+    const api = new FakeApi()
+      .on('GET', '/instruments/search', apiError(409, 'BROKER_NOT_CONNECTED'))
+      .on('POST', '/strategy/create', apiError(409, 'BROKER_NOT_CONNECTED'));
+    renderApp(api, { route });
+    await fill({ symbol: 'TCS' });
+    expect(await screen.findByTestId('create-symbol-notice')).toHaveTextContent(
+      'Log in to Kite (on the Broker screen) to search its symbols.',
+    );
+    submit();
+    expect(await screen.findByTestId('create-symbol-error')).toHaveTextContent(
+      "Log in to Kite (on the Broker screen) first: symbols are checked against your broker's list.",
+    );
+    expect(screen.queryByTestId('create-error')).toBeNull();
+  });
+});
+
+describe('CreateStrategyScreen: stop-loss as a % below the last price', () => {
+  async function pickTcs() {
+    fireEvent.changeText(await screen.findByLabelText('Symbol'), 'TC');
+    fireEvent.press(await screen.findByRole('button', { name: 'TCS, TATA CONSULTANCY SERV, ₹3500.00' }));
+  }
+
+  it('shows the resulting price on the tick and sends it', async () => {
+    const api = controlBackend(
+      serveInstruments(new FakeApi(), INSTRUMENTS).on(
+        'POST',
+        '/strategy/create',
+        ok({ strategy_id: STRATEGY_ID, status: 'created' }, 201),
+      ),
+    );
+    renderApp(api, { route });
+    await pickTcs();
+    fireEvent.press(screen.getByRole('radio', { name: '% below last price' }));
+    expect(screen.queryByLabelText('Stop-loss (₹)')).toBeNull();
+    expect(screen.getByTestId('create-stop-loss-computed')).toHaveTextContent(
+      'Enter a % to see the price (last price ₹3500.00).',
+    );
+    fireEvent.changeText(screen.getByLabelText('Stop-loss (% below last price)'), '2.33');
+    // ₹3500.00 less 2.33% is ₹3418.45 (the rounding to the tick is the domain tests').
+    expect(screen.getByTestId('create-stop-loss-computed')).toHaveTextContent(
+      'Stop-loss at ₹3418.45, 2.33% below the last price ₹3500.00.',
+    );
+    fireEvent.changeText(screen.getByLabelText('Stop-loss (% below last price)'), '2.337');
+    expect(screen.getByTestId('create-stop-loss-computed')).toHaveTextContent(
+      'The percentage can have at most 2 decimals.',
+    );
+    fireEvent.changeText(screen.getByLabelText('Stop-loss (% below last price)'), '1.01');
+    expect(screen.getByTestId('create-stop-loss-computed')).toHaveTextContent(
+      'Stop-loss at ₹3464.65, 1.01% below the last price ₹3500.00.',
+    );
+    fireEvent.changeText(screen.getByLabelText('Buy time'), '09:30:00');
+    fireEvent.changeText(screen.getByLabelText('Sell time'), '15:10:00');
+    fireEvent.changeText(screen.getByLabelText('Quantity'), '2');
+    submit();
+
+    expect(await screen.findByText('TCS strategy')).toBeOnTheScreen();
+    expect(api.last('POST', '/strategy/create')?.body).toMatchObject({ symbol: 'TCS', stop_loss: '3464.65' });
+  });
+
+  it('needs a last price: a symbol typed with no pick and no price sends nothing', async () => {
+    const api = serveInstruments(new FakeApi(), INSTRUMENTS);
+    renderApp(api, { route });
+    await fill({ symbol: 'SBIN' });
+    fireEvent.press(screen.getByRole('radio', { name: '% below last price' }));
+    fireEvent.changeText(screen.getByLabelText('Stop-loss (% below last price)'), '5');
+    // SBIN is listed (typed out in full, it counts as picked) but its quote could not be had.
+    expect(await screen.findByTestId('create-symbol-selected')).toHaveTextContent(
+      'STATE BANK OF INDIA · NSE · no last price',
+    );
+    expect(screen.getByTestId('create-stop-loss-computed')).toHaveTextContent(
+      'Pick the symbol from the search to use its last price, or enter a price.',
+    );
+    submit();
+    expect(screen.getByTestId('create-stop-loss-pct-error')).toHaveTextContent(
+      'Pick the symbol from the search to use its last price, or enter a price.',
+    );
+    expect(api.count('POST', '/strategy/create')).toBe(0);
+  });
+
+  it("shows the server's stop-loss error beside the % field", async () => {
+    const api = serveInstruments(new FakeApi(), INSTRUMENTS).on(
+      'POST',
+      '/strategy/create',
+      apiError(400, 'STRATEGY_INVALID', 'rules broken', [
+        { field: 'stop_loss', message: 'stop_loss must be below the last price' },
+      ]),
+    );
+    renderApp(api, { route });
+    await fill({ symbol: 'tcs' });
+    await pickTcs();
+    fireEvent.press(screen.getByRole('radio', { name: '% below last price' }));
+    fireEvent.changeText(screen.getByLabelText('Stop-loss (% below last price)'), '5');
+    submit();
+    expect(await screen.findByTestId('create-stop-loss-pct-error')).toHaveTextContent(
+      'stop_loss must be below the last price',
+    );
+    expect(api.last('POST', '/strategy/create')?.body).toMatchObject({ stop_loss: '3325.00' });
+  });
+});
+
+describe('CreateStrategyScreen: time pickers', () => {
+  it('steps the buy and sell times inside the session, the sell after the buy', async () => {
+    renderApp(new FakeApi(), { route });
+    // Now is 09:00 IST, before the open: the first step lands on 09:15:00.
+    fireEvent.press(await screen.findByRole('button', { name: 'Buy time: a minute later' }));
+    expect(screen.getByLabelText('Buy time')).toHaveDisplayValue('09:15:00');
+    expect(screen.getByTestId('create-buy-time-window')).toHaveTextContent('09:15:00–15:19:00 IST');
+    fireEvent.press(screen.getByRole('button', { name: 'Buy time: an hour later' }));
+    fireEvent.press(screen.getByRole('button', { name: 'Buy time: a minute later' }));
+    expect(screen.getByLabelText('Buy time')).toHaveDisplayValue('10:16:00');
+
+    fireEvent.press(screen.getByRole('button', { name: 'Sell time: a minute later' }));
+    expect(screen.getByLabelText('Sell time')).toHaveDisplayValue('10:17:00');
+    fireEvent.press(screen.getByRole('button', { name: 'Sell time: a minute earlier' }));
+    expect(screen.getByLabelText('Sell time')).toHaveDisplayValue('10:17:00');
+    for (let i = 0; i < 6; i += 1)
+      fireEvent.press(screen.getByRole('button', { name: 'Sell time: an hour later' }));
+    expect(screen.getByLabelText('Sell time')).toHaveDisplayValue('15:20:00');
+    expect(screen.getByTestId('create-sell-time-window')).toHaveTextContent('10:17:00–15:20:00 IST');
+
+    // Delivery may sell until the close.
+    fireEvent.press(screen.getByRole('radio', { name: 'Delivery (CNC)' }));
+    fireEvent.press(screen.getByRole('button', { name: 'Sell time: an hour later' }));
+    expect(screen.getByLabelText('Sell time')).toHaveDisplayValue('15:30:00');
+  });
+
+  it('starts from the next minute on the always-open calendar', async () => {
+    renderApp(new FakeApi(), { route, config: { marketHours: 'always-open' } });
+    fireEvent.press(await screen.findByRole('button', { name: 'Buy time: a minute later' }));
+    expect(screen.getByLabelText('Buy time')).toHaveDisplayValue('09:01:00');
+    fireEvent.press(screen.getByRole('button', { name: 'Sell time: a minute later' }));
+    expect(screen.getByLabelText('Sell time')).toHaveDisplayValue('09:02:00');
   });
 });

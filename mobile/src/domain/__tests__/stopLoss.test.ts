@@ -1,0 +1,74 @@
+import { describeStopBelow, formatPercent, parsePercent, stopBelow } from '../stopLoss';
+import { MAX_PAISE } from '../validateStrategy';
+
+describe('parsePercent', () => {
+  it.each([
+    ['5', 500],
+    ['2.5', 250],
+    [' 2.50 ', 250],
+    ['0.01', 1],
+    ['99.99', 9999],
+    ['3%', 300],
+    ['.5', 50],
+  ])('reads %j as %i hundredths of a percent', (text, hundredths) => {
+    expect(parsePercent(text)).toEqual({ ok: true, hundredths });
+  });
+
+  it.each([
+    ['', 'Enter how far below the last price to sell, in %.'],
+    ['0', 'The percentage must be more than 0 and less than 100.'],
+    ['100', 'The percentage must be more than 0 and less than 100.'],
+    ['1000', 'The percentage must be more than 0 and less than 100.'],
+    ['2.555', 'The percentage can have at most 2 decimals.'],
+    ['-2', 'Enter the stop-loss as a percentage like 2 or 2.5.'],
+    ['two', 'Enter the stop-loss as a percentage like 2 or 2.5.'],
+    ['1e1', 'Enter the stop-loss as a percentage like 2 or 2.5.'],
+  ])('refuses %j', (text, error) => {
+    expect(parsePercent(text)).toEqual({ ok: false, error });
+  });
+});
+
+describe('stopBelow', () => {
+  it('takes the percentage off the last price and rounds down to the tick', () => {
+    // ₹3500.00 less 5% is ₹3325.00, already on the tick.
+    expect(stopBelow(350_000, 500, 5)).toEqual({ ok: true, paise: 332_500 });
+    // ₹701.10 less 2.5% is ₹683.5725: down to ₹683.55.
+    expect(stopBelow(70_110, 250, 5)).toEqual({ ok: true, paise: 68_355 });
+    // ₹151.05 less 1% is ₹149.5395: down to ₹149.50.
+    expect(stopBelow(15_105, 100, 5)).toEqual({ ok: true, paise: 14_950 });
+  });
+
+  it('always lands below the last price, even for the smallest percentage', () => {
+    for (const last of [5, 100, 15_105, 350_000, 350_005]) {
+      const stop = stopBelow(last, 1, 5);
+      if (stop.ok) {
+        expect(stop.paise).toBeLessThan(last);
+        expect(stop.paise % 5).toBe(0);
+      } else {
+        expect(last).toBeLessThan(10);
+      }
+    }
+  });
+
+  it('stays exact at the largest price the server takes', () => {
+    // ₹1,000 crore less 0.01%: the plain product (10^12 × 9999) is past 2^53.
+    expect(stopBelow(MAX_PAISE, 1, 5)).toEqual({ ok: true, paise: 999_900_000_000 });
+    expect(stopBelow(MAX_PAISE - 5, 3333, 5)).toEqual({ ok: true, paise: 666_699_999_995 });
+  });
+
+  it('refuses a stop of nothing and a missing last price', () => {
+    expect(stopBelow(5, 5000, 5)).toEqual({
+      ok: false,
+      error: 'That is no price at all: choose a smaller percentage.',
+    });
+    expect(stopBelow(0, 500, 5).ok).toBe(false);
+    expect(stopBelow(MAX_PAISE + 1, 500, 5).ok).toBe(false);
+  });
+
+  it('says what it computed', () => {
+    expect(formatPercent(250)).toBe('2.5');
+    expect(formatPercent(500)).toBe('5');
+    expect(formatPercent(1)).toBe('0.01');
+    expect(describeStopBelow(332_500, 500, 350_000)).toBe('₹3325.00, 5% below the last price ₹3500.00');
+  });
+});
