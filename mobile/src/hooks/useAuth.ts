@@ -27,8 +27,16 @@ export function useAuthenticate(mode: AuthMode) {
   });
 }
 
-/** Ends the session; `AppContent` then drops every cached answer and shows sign-in. */
+/**
+ * Ends the session; `AppContent` then drops every cached answer and shows sign-in. The server
+ * is told too (`POST /auth/logout`), after the app has signed out: a failed call never keeps
+ * the user signed in.
+ */
 export function useSignOut(): () => Promise<void> {
-  const { session } = useServices();
-  return useCallback(() => session.signOut(), [session]);
+  const { api, session } = useServices();
+  return useCallback(async () => {
+    const refreshToken = session.refreshToken;
+    await session.signOut();
+    if (refreshToken) await api.logout(refreshToken).catch(() => undefined);
+  }, [api, session]);
 }
