@@ -21,6 +21,8 @@ async fn the_document_is_openapi_3_1_and_covers_every_route() {
         ("/auth/register", "post"),
         ("/auth/login", "post"),
         ("/auth/refresh", "post"),
+        ("/auth/logout", "post"),
+        ("/auth/logout-all", "post"),
         ("/auth/me", "get"),
         ("/broker/connect", "post"),
         ("/broker/status", "get"),

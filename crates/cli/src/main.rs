@@ -488,6 +488,9 @@ async fn run(
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         let _ = tcp.set_nodelay(true);
     });
+    // The TCP peer reaches the handlers (`ConnectInfo`): the login limits count by it, never
+    // by a header the client writes.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             stop_signal().await;

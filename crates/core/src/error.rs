@@ -23,6 +23,8 @@ pub enum ErrorCode {
     BrokerNotConnected,
     PayloadTooLarge,
     RateLimited,
+    /// Every password hash this instance may run at once is busy: retry in a second.
+    TooManyLogins,
     BrokerAuthFailed,
     BrokerUnavailable,
     OrderFailed,
@@ -32,7 +34,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::BadRequest,
         ErrorCode::WeakPassword,
         ErrorCode::StrategyInvalid,
@@ -48,6 +50,7 @@ impl ErrorCode {
         ErrorCode::BrokerNotConnected,
         ErrorCode::PayloadTooLarge,
         ErrorCode::RateLimited,
+        ErrorCode::TooManyLogins,
         ErrorCode::BrokerAuthFailed,
         ErrorCode::BrokerUnavailable,
         ErrorCode::OrderFailed,
@@ -73,6 +76,7 @@ impl ErrorCode {
             ErrorCode::BrokerNotConnected => "BROKER_NOT_CONNECTED",
             ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::TooManyLogins => "TOO_MANY_LOGINS",
             ErrorCode::BrokerAuthFailed => "BROKER_AUTH_FAILED",
             ErrorCode::BrokerUnavailable => "BROKER_UNAVAILABLE",
             ErrorCode::OrderFailed => "ORDER_FAILED",
@@ -99,7 +103,7 @@ impl ErrorCode {
             | ErrorCode::StrategyRunning
             | ErrorCode::BrokerNotConnected => 409,
             ErrorCode::PayloadTooLarge => 413,
-            ErrorCode::RateLimited => 429,
+            ErrorCode::RateLimited | ErrorCode::TooManyLogins => 429,
             // 424 Failed Dependency: the request was fine, the broker refused the user's keys.
             ErrorCode::BrokerAuthFailed => 424,
             ErrorCode::BrokerUnavailable | ErrorCode::OrderFailed => 502,
@@ -130,6 +134,7 @@ mod tests {
         assert_eq!(status(ErrorCode::EmailTaken), 409);
         assert_eq!(status(ErrorCode::StrategyOverlap), 409);
         assert_eq!(status(ErrorCode::RateLimited), 429);
+        assert_eq!(status(ErrorCode::TooManyLogins), 429);
         assert_eq!(status(ErrorCode::BrokerAuthFailed), 424);
         assert_eq!(status(ErrorCode::RedisDown), 503);
         assert_eq!(status(ErrorCode::DbDown), 503);

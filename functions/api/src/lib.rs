@@ -1,11 +1,13 @@
 //! The API Lambda's wiring: configuration and adapters of the AWS profile around the app's Router.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 // Used by main.rs only.
-use {lambda_http as _, tokio as _, tracing as _, tracing_subscriber as _};
+use {tokio as _, tracing as _, tracing_subscriber as _};
 
 use algo_app::config::{AwsSettings, Config, Profile};
+use algo_app::http::client_addr::with_source_ip;
 use algo_app::{router, AppState};
 use algo_core::{CalendarKind, SystemClock};
 use algo_store::aws::eventbridge::{EventBridgeConfig, EventBridgeScheduler};
@@ -56,5 +58,18 @@ pub async fn build() -> anyhow::Result<algo_app::http::Router> {
         Arc::new(SystemClock),
     )
     .map_err(anyhow::Error::msg)?;
-    Ok(router(state))
+    Ok(with_source_ip(router(state), source_ip))
+}
+
+/// The client's address as API Gateway saw it (`requestContext.http.sourceIp` of an HTTP API
+/// event), never a header the client sets. The login limits count by it.
+// With only the HTTP API events compiled in (`apigw_http`), the context has one variant.
+#[allow(irrefutable_let_patterns)]
+pub fn source_ip(extensions: &lambda_http::http::Extensions) -> Option<IpAddr> {
+    use lambda_http::request::RequestContext;
+    use lambda_http::RequestExt;
+    let RequestContext::ApiGatewayV2(context) = extensions.request_context_ref()? else {
+        return None;
+    };
+    context.http.source_ip.as_deref()?.parse().ok()
 }

@@ -192,6 +192,17 @@ export class ApiClient {
     });
   }
 
+  /** Ends this session on the server: its refresh token stops working. */
+  logout(refreshToken: string): Promise<void> {
+    return this.call({
+      method: 'POST',
+      route: '/auth/logout',
+      body: { refresh_token: refreshToken },
+      auth: false,
+      decoder: null,
+    });
+  }
+
   me(): Promise<Me> {
     return this.call({ method: 'GET', route: '/auth/me', auth: true, decoder: decode.me });
   }

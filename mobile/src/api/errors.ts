@@ -24,7 +24,12 @@ export class ApiError extends Error {
 
   /** Whether trying the same call again may help (network, timeout, 5xx). */
   get isTransient(): boolean {
-    return this.status === 0 || this.status >= 500 || this.code === 'RATE_LIMITED';
+    return (
+      this.status === 0 ||
+      this.status >= 500 ||
+      this.code === 'RATE_LIMITED' ||
+      this.code === 'TOO_MANY_LOGINS'
+    );
   }
 }
 
@@ -53,6 +58,7 @@ const MESSAGES: Record<ErrorCode, string> = {
   BROKER_NOT_CONNECTED: 'Connect your broker before starting a strategy.',
   PAYLOAD_TOO_LARGE: 'That is too much to send at once.',
   RATE_LIMITED: 'Too many attempts. Wait a minute, then try again.',
+  TOO_MANY_LOGINS: 'The server is busy signing people in. Try again in a moment.',
   BROKER_AUTH_FAILED:
     'Your broker rejected the keys — re-enter your access token (Kite tokens expire every morning).',
   BROKER_UNAVAILABLE: "Your broker didn't answer. Try again in a moment.",

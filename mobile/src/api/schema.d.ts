@@ -15,9 +15,51 @@ export interface paths {
         put?: never;
         /**
          * `POST /auth/login {email, password}` → 200 with a token pair; the same 401 for a wrong email
-         *     and a wrong password, after the same work; 429 after too many failures for one email.
+         *     and a wrong password, after the same work. Each attempt counts against the email and the
+         *     source address before the password is checked; past the free attempts each answers 429
+         *     `RATE_LIMITED` until a back-off that doubles (see [`login_limits`]). A right password takes
+         *     its attempt back. With every argon2 slot of the process busy: 429 `TOO_MANY_LOGINS` at once.
          */
         post: operations["auth_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /auth/logout {refresh_token}` → 204: this session ends (its refresh token, and every
+         *     token rotated from the same sign-in, stop working). The refresh token is the credential, so
+         *     an expired access token does not stand in the way; an unknown token also answers 204.
+         *     Access tokens already issued live out their 15 minutes.
+         */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /auth/logout-all` → 204: every session of the caller ends (all refresh tokens). */
+        post: operations["logout_all"];
         delete?: never;
         options?: never;
         head?: never;
@@ -50,7 +92,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /auth/refresh {refresh_token}` → a new pair; the presented token stops working. */
+        /**
+         * `POST /auth/refresh {refresh_token}` → a new pair; the presented token stops working. The
+         *     same token again within [`tokens::REFRESH_REUSE_GRACE`], its successor unused (the retry of
+         *     an answer that was lost), gets the same pair; later, it is a replay and ends that session's
+         *     family of tokens (not the user's other sessions).
+         */
         post: operations["refresh"];
         delete?: never;
         options?: never;
@@ -67,7 +114,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /auth/register {email, password}` → 201 with a token pair. */
+        /**
+         * `POST /auth/register {email, password}` → 201 with a token pair. An email already registered
+         *     answers 409 `EMAIL_TAKEN`, and counts against the source address as a failed login does, so
+         *     register is no faster a way to sweep for registered emails than login.
+         */
         post: operations["register"];
         delete?: never;
         options?: never;
@@ -968,8 +1019,81 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description RATE_LIMITED */
+            /** @description RATE_LIMITED (wait `Retry-After` seconds), TOO_MANY_LOGINS */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description the session's refresh tokens are revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    logout_all: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every refresh token of the caller is revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description UNAUTHORIZED, TOKEN_EXPIRED */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1103,6 +1227,15 @@ export interface operations {
             };
             /** @description EMAIL_TAKEN */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description RATE_LIMITED (wait `Retry-After` seconds), TOO_MANY_LOGINS */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

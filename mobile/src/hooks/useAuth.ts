@@ -29,12 +29,16 @@ export function useAuthenticate(mode: AuthMode) {
 
 /**
  * Ends the session; `AppContent` then drops every cached answer and shows sign-in. This phone's
- * push token is removed first, while the session can still say whose it is.
+ * push token is removed first, while the session can still say whose it is; the server is told
+ * last (`POST /auth/logout`), after the app has signed out: a failed call never keeps the user
+ * signed in.
  */
 export function useSignOut(): () => Promise<void> {
-  const { session, push } = useServices();
+  const { api, session, push } = useServices();
   return useCallback(async () => {
     await push.unregister();
+    const refreshToken = session.refreshToken;
     await session.signOut();
-  }, [session, push]);
+    if (refreshToken) await api.logout(refreshToken).catch(() => undefined);
+  }, [api, session, push]);
 }

@@ -1,4 +1,5 @@
-//! Access tokens (short-lived JWTs, HS256 pinned) and refresh tokens (random, single use).
+//! Access tokens (short-lived JWTs, HS256 pinned) and refresh tokens (random, single use,
+//! rotated within a family: one family per sign-in).
 
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
@@ -12,6 +13,9 @@ use uuid::Uuid;
 pub const ACCESS_TTL: Duration = Duration::minutes(15);
 /// How long a refresh token lives.
 pub const REFRESH_TTL: Duration = Duration::days(30);
+/// How long after a rotation the rotated token may be presented again and get the same new
+/// pair: the app's retry of a refresh whose answer was lost. Later, it is a replay.
+pub const REFRESH_REUSE_GRACE: Duration = Duration::seconds(30);
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -73,6 +77,19 @@ impl TokenKeys {
             Ok(data) => Ok(data.claims.sub),
             Err(_) => Err(TokenError::Invalid),
         }
+    }
+}
+
+impl TokenKeys {
+    /// The refresh token that replaces `presented` when it is rotated: HMAC-SHA256 of it
+    /// under the signing secret, as URL-safe base64 (the shape of [`new_refresh_token`]).
+    /// Derived, not random, so a retry of the same rotation (its answer lost) is answered
+    /// with the same token without the server keeping any token but as a hash; unguessable
+    /// without the secret, like the access tokens.
+    pub fn successor_refresh_token(&self, presented: &str) -> Result<String, String> {
+        let message = format!("algo refresh rotation v1\n{presented}");
+        jsonwebtoken::crypto::sign(message.as_bytes(), &self.encoding, Algorithm::HS256)
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -201,6 +218,23 @@ mod tests {
         assert_eq!(a.len(), 43);
         assert_eq!(refresh_hash(&a).len(), 32);
         assert_eq!(refresh_hash(&a), refresh_hash(&a));
+    }
+
+    #[test]
+    fn a_successor_is_fixed_by_its_token_and_the_secret() {
+        let keys = TokenKeys::new(b"test secret of enough length....");
+        let token = new_refresh_token();
+        let next = keys.successor_refresh_token(&token).expect("sign");
+        assert_eq!(next.len(), 43, "the shape of a fresh refresh token");
+        assert_eq!(next, keys.successor_refresh_token(&token).expect("sign"));
+        assert_ne!(next, token);
+        assert_ne!(
+            keys.successor_refresh_token(&next).expect("sign"),
+            next,
+            "each rotation moves on"
+        );
+        let other = TokenKeys::new(b"another secret of enough length.");
+        assert_ne!(other.successor_refresh_token(&token).expect("sign"), next);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! `/auth/*`: register, login (rate-limited per email), refresh (rotating), me.
+//! `/auth/*`: register, login (both limited per source address, login per email too, and
+//! bounded in argon2 work), refresh (rotating within a family), logout, me.
 
 use algo_core::ErrorCode;
 use algo_store::postgres::{broker_keys, refresh_tokens, users};
@@ -6,14 +7,17 @@ use algo_store::StoreError;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use redis::AsyncCommands;
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::client_addr::ClientAddr;
 use super::dto::{BrokerSummary, ErrorBody, Me, TokenPair};
 use super::extract::{ApiJson, AuthUser};
 use super::{ApiError, AppState};
+use crate::auth::hash_pool::HashPermit;
+use crate::auth::login_limits::{self, Attempt, Subject};
 use crate::auth::{password, tokens};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -31,10 +35,6 @@ pub struct Credentials {
 pub struct RefreshRequest {
     refresh_token: String,
 }
-
-/// Failed logins allowed per email in [`LOGIN_WINDOW_SECS`] before answering `RATE_LIMITED`.
-const MAX_LOGIN_FAILURES: i64 = 5;
-const LOGIN_WINDOW_SECS: i64 = 15 * 60;
 
 fn normalise_email(email: &str) -> Result<String, ApiError> {
     let email = email.trim().to_lowercase();
@@ -60,20 +60,22 @@ fn normalise_email(email: &str) -> Result<String, ApiError> {
     }
 }
 
-async fn issue_pair(state: &AppState, user_id: Uuid) -> Result<TokenPair, ApiError> {
-    let now = state.clock.now();
+/// "Now" as Postgres stores it (microseconds), so a pair issued again from a stored instant
+/// (a refresh's retry) is signed with the same `iat`.
+fn now_stored(state: &AppState) -> DateTime<Utc> {
+    state.clock.now().trunc_subsecs(6)
+}
+
+fn pair(
+    state: &AppState,
+    user_id: Uuid,
+    refresh_token: String,
+    issued_at: DateTime<Utc>,
+) -> Result<TokenPair, ApiError> {
     let access_token = state
         .tokens
-        .access_token(user_id, now)
+        .access_token(user_id, issued_at)
         .map_err(ApiError::internal)?;
-    let refresh_token = tokens::new_refresh_token();
-    refresh_tokens::insert(
-        &state.pg,
-        user_id,
-        &tokens::refresh_hash(&refresh_token),
-        now + tokens::REFRESH_TTL,
-    )
-    .await?;
     Ok(TokenPair {
         user_id,
         access_token,
@@ -82,12 +84,84 @@ async fn issue_pair(state: &AppState, user_id: Uuid) -> Result<TokenPair, ApiErr
     })
 }
 
-/// `POST /auth/register {email, password}` → 201 with a token pair.
+/// A sign-in: a new refresh-token family and its first pair.
+async fn issue_pair(state: &AppState, user_id: Uuid) -> Result<TokenPair, ApiError> {
+    let now = now_stored(state);
+    let refresh_token = tokens::new_refresh_token();
+    refresh_tokens::insert(
+        &state.pg,
+        user_id,
+        &tokens::refresh_hash(&refresh_token),
+        now + tokens::REFRESH_TTL,
+    )
+    .await?;
+    pair(state, user_id, refresh_token, now)
+}
+
+/// A slot in this process's argon2 bound, or 429 `TOO_MANY_LOGINS` at once.
+fn hash_slot(state: &AppState, source: &ClientAddr) -> Result<HashPermit, ApiError> {
+    state.hashes.try_start().ok_or_else(|| {
+        tracing::warn!(event_type = "hashes_busy", source = %source, "every password hash slot is busy");
+        ApiError::new(
+            ErrorCode::TooManyLogins,
+            "the server is busy signing others in; try again in a second",
+        )
+        .retry_after(1)
+    })
+}
+
+/// Counts the attempt, or 429 `RATE_LIMITED` with how long to wait (`Retry-After`).
+async fn count_attempt(
+    state: &AppState,
+    email: Option<&str>,
+    source: &ClientAddr,
+) -> Result<Attempt, ApiError> {
+    let bucket = source.bucket();
+    let subject = Subject {
+        email,
+        source: &bucket,
+    };
+    match login_limits::begin(&state.redis, subject, state.clock.now()).await? {
+        Ok(attempt) => Ok(attempt),
+        Err(wait) => {
+            tracing::info!(event_type = "login_throttled", source = %source, wait_ms = wait.as_millis() as u64, "attempt refused");
+            let secs = login_limits::retry_after_secs(wait);
+            Err(ApiError::new(
+                ErrorCode::RateLimited,
+                format!("too many attempts; try again in {}", wait_words(secs)),
+            )
+            .retry_after(secs))
+        }
+    }
+}
+
+fn wait_words(secs: u64) -> String {
+    match secs {
+        0..=1 => "a second".into(),
+        2..=90 => format!("{secs} seconds"),
+        _ => format!("{} minutes", secs.div_ceil(60)),
+    }
+}
+
+/// Takes back an attempt that was no failed guess. A Redis failure here costs the user one
+/// counted attempt, never the answer they earned.
+async fn forgive(state: &AppState, attempt: Attempt) {
+    if let Err(e) = login_limits::forgive(&state.redis, attempt).await {
+        tracing::warn!(error.cause = %e, "could not take back a login attempt");
+    }
+}
+
+/// `POST /auth/register {email, password}` → 201 with a token pair. An email already registered
+/// answers 409 `EMAIL_TAKEN`, and counts against the source address as a failed login does, so
+/// register is no faster a way to sweep for registered emails than login.
 #[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = Credentials,
     responses((status = 201, body = TokenPair), (status = 400, description = "BAD_REQUEST, WEAK_PASSWORD", body = ErrorBody),
-        (status = 409, description = "EMAIL_TAKEN", body = ErrorBody), (status = 503, body = ErrorBody)))]
+        (status = 409, description = "EMAIL_TAKEN", body = ErrorBody),
+        (status = 429, description = "RATE_LIMITED (wait `Retry-After` seconds), TOO_MANY_LOGINS", body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
+    source: ClientAddr,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<(StatusCode, Json<TokenPair>), ApiError> {
     let email = normalise_email(&body.email)?;
@@ -98,19 +172,29 @@ pub async fn register(
             vec![algo_core::FieldError::new("password", m)],
         )
     })?;
-    let hash = password::hash(body.password)
-        .await
-        .map_err(ApiError::internal)?;
+    let slot = hash_slot(&state, &source)?;
+    let attempt = count_attempt(&state, None, &source).await?;
+    let hash = match slot.hash(body.password).await {
+        Ok(hash) => hash,
+        Err(e) => {
+            forgive(&state, attempt).await;
+            return Err(ApiError::internal(e));
+        }
+    };
     let user_id = Uuid::new_v4();
     match users::insert(&state.pg, user_id, &email, &hash).await {
-        Ok(()) => {}
+        Ok(()) => forgive(&state, attempt).await,
         Err(StoreError::Conflict(c)) if c == "users_email_key" => {
+            tracing::info!(event_type = "register_email_taken", source = %source, "email taken");
             return Err(ApiError::new(
                 ErrorCode::EmailTaken,
                 "an account with this email already exists",
             ));
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => {
+            forgive(&state, attempt).await;
+            return Err(e.into());
+        }
     }
     tracing::info!(event_type = "user_registered", user_id = %user_id, "registered");
     Ok((
@@ -121,78 +205,123 @@ pub async fn register(
 
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Credentials,
     responses((status = 200, body = TokenPair), (status = 400, body = ErrorBody), (status = 401, description = "INVALID_CREDENTIALS", body = ErrorBody),
-        (status = 429, description = "RATE_LIMITED", body = ErrorBody), (status = 503, body = ErrorBody)))]
+        (status = 429, description = "RATE_LIMITED (wait `Retry-After` seconds), TOO_MANY_LOGINS", body = ErrorBody), (status = 503, body = ErrorBody)))]
 /// `POST /auth/login {email, password}` → 200 with a token pair; the same 401 for a wrong email
-/// and a wrong password, after the same work; 429 after too many failures for one email.
+/// and a wrong password, after the same work. Each attempt counts against the email and the
+/// source address before the password is checked; past the free attempts each answers 429
+/// `RATE_LIMITED` until a back-off that doubles (see [`login_limits`]). A right password takes
+/// its attempt back. With every argon2 slot of the process busy: 429 `TOO_MANY_LOGINS` at once.
 pub async fn login(
     State(state): State<AppState>,
+    source: ClientAddr,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<Json<TokenPair>, ApiError> {
     let wrong = || ApiError::new(ErrorCode::InvalidCredentials, "wrong email or password");
     let Ok(email) = normalise_email(&body.email) else {
         return Err(wrong());
     };
-    let key = format!("{}login_fail:{email}", state.redis.keys().prefix());
-    let mut conn = state.redis.conn().await?;
-    let failures: Option<i64> = conn.get(&key).await?;
-    if failures.unwrap_or(0) >= MAX_LOGIN_FAILURES {
-        return Err(ApiError::new(
-            ErrorCode::RateLimited,
-            "too many failed sign-ins for this email; try again in 15 minutes",
-        ));
-    }
-    let user = users::by_email(&state.pg, &email).await?;
-    let hash = user
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_else(|| password::dummy_hash().to_owned());
-    let matches = password::verify(body.password, hash).await;
+    let slot = hash_slot(&state, &source)?;
+    let attempt = count_attempt(&state, Some(&email), &source).await?;
+    let user = match users::by_email(&state.pg, &email).await {
+        Ok(user) => user,
+        Err(e) => {
+            forgive(&state, attempt).await;
+            return Err(e.into());
+        }
+    };
+    let matches = slot
+        .verify(
+            body.password,
+            user.as_ref().map(|u| u.password_hash.clone()),
+        )
+        .await;
     match user {
         Some(user) if matches => {
-            let _: () = conn.del(&key).await?;
+            forgive(&state, attempt).await;
             Ok(Json(issue_pair(&state, user.id).await?))
         }
         _ => {
-            let count: i64 = conn.incr(&key, 1).await?;
-            if count == 1 {
-                let _: () = conn.expire(&key, LOGIN_WINDOW_SECS).await?;
-            }
-            tracing::info!(
-                event_type = "login_failed",
-                failures = count,
-                "login failed"
-            );
+            tracing::info!(event_type = "login_failed", source = %source, "login failed");
             Err(wrong())
         }
     }
 }
 
-/// `POST /auth/refresh {refresh_token}` → a new pair; the presented token stops working.
+/// `POST /auth/refresh {refresh_token}` → a new pair; the presented token stops working. The
+/// same token again within [`tokens::REFRESH_REUSE_GRACE`], its successor unused (the retry of
+/// an answer that was lost), gets the same pair; later, it is a replay and ends that session's
+/// family of tokens (not the user's other sessions).
 #[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses((status = 200, body = TokenPair), (status = 400, body = ErrorBody), (status = 401, description = "UNAUTHORIZED", body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn refresh(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RefreshRequest>,
 ) -> Result<Json<TokenPair>, ApiError> {
-    let now = state.clock.now();
-    match refresh_tokens::redeem(&state.pg, &tokens::refresh_hash(&body.refresh_token), now).await?
-    {
-        refresh_tokens::Redeemed::User(user) => Ok(Json(issue_pair(&state, user).await?)),
-        refresh_tokens::Redeemed::Replayed => {
+    let now = now_stored(&state);
+    let successor = state
+        .tokens
+        .successor_refresh_token(&body.refresh_token)
+        .map_err(ApiError::internal)?;
+    let rotated = refresh_tokens::rotate(
+        &state.pg,
+        &tokens::refresh_hash(&body.refresh_token),
+        &tokens::refresh_hash(&successor),
+        now,
+        now + tokens::REFRESH_TTL,
+        tokens::REFRESH_REUSE_GRACE,
+    )
+    .await?;
+    match rotated {
+        refresh_tokens::Rotated::New { user } => Ok(Json(pair(&state, user, successor, now)?)),
+        refresh_tokens::Rotated::Retry { user, at } => {
+            tracing::info!(event_type = "refresh_retried", user_id = %user, "a rotation was retried; same pair");
+            Ok(Json(pair(&state, user, successor, at)?))
+        }
+        refresh_tokens::Rotated::Reused => {
             tracing::warn!(
                 event_type = "refresh_replayed",
-                "a spent refresh token was presented; the user's sessions were revoked"
+                "a spent refresh token was presented; its session was revoked"
             );
             Err(ApiError::new(
                 ErrorCode::Unauthorized,
                 "this refresh token was already used; sign in again",
             ))
         }
-        refresh_tokens::Redeemed::Invalid => Err(ApiError::new(
+        refresh_tokens::Rotated::Invalid => Err(ApiError::new(
             ErrorCode::Unauthorized,
             "the refresh token is not valid; sign in again",
         )),
     }
+}
+
+/// `POST /auth/logout {refresh_token}` → 204: this session ends (its refresh token, and every
+/// token rotated from the same sign-in, stop working). The refresh token is the credential, so
+/// an expired access token does not stand in the way; an unknown token also answers 204.
+/// Access tokens already issued live out their 15 minutes.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", request_body = RefreshRequest,
+    responses((status = 204, description = "the session's refresh tokens are revoked"), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RefreshRequest>,
+) -> Result<StatusCode, ApiError> {
+    let ended =
+        refresh_tokens::revoke_family_of(&state.pg, &tokens::refresh_hash(&body.refresh_token))
+            .await?;
+    tracing::info!(event_type = "signed_out", ended, "logout");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /auth/logout-all` → 204: every session of the caller ends (all refresh tokens).
+#[utoipa::path(post, path = "/auth/logout-all", tag = "auth", security(("bearer" = [])),
+    responses((status = 204, description = "every refresh token of the caller is revoked"),
+        (status = 401, description = "UNAUTHORIZED, TOKEN_EXPIRED", body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn logout_all(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<StatusCode, ApiError> {
+    let families = refresh_tokens::revoke_user(&state.pg, user).await?;
+    tracing::info!(event_type = "signed_out_everywhere", user_id = %user, families, "logout-all");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /auth/me` → the caller's email and broker connection status.

@@ -13,6 +13,8 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     pub fields: Vec<FieldError>,
+    /// Seconds the client should wait before trying again, sent as `Retry-After` (429s).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -21,6 +23,7 @@ impl ApiError {
             code,
             message: message.into(),
             fields: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -29,6 +32,7 @@ impl ApiError {
             code,
             message: message.into(),
             fields,
+            retry_after: None,
         }
     }
 
@@ -36,6 +40,12 @@ impl ApiError {
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(error.cause = %cause, "internal error");
         Self::new(ErrorCode::Internal, "internal error")
+    }
+
+    /// The same error, telling the client to wait `seconds` (at least one) before retrying.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds.max(1));
+        self
     }
 
     pub fn not_found() -> Self {
@@ -93,6 +103,12 @@ impl IntoResponse for ApiError {
         if !self.fields.is_empty() {
             error["fields"] = json!(self.fields);
         }
-        (status, Json(json!({ "error": error }))).into_response()
+        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }

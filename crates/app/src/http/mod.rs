@@ -1,12 +1,13 @@
 //! The HTTP surface: one Router for API Gateway (through `lambda_http`) and for local runs.
 //!
 //! One file per area: [`auth`], [`broker`], [`postback`], [`strategies`], [`instruments`],
-//! [`health`]; [`error`] maps every failure to HTTP in one place and [`extract`] turns requests
-//! into typed input.
+//! [`health`]; [`error`] maps every failure to HTTP in one place, [`extract`] turns requests
+//! into typed input and [`client_addr`] finds where a request came from (for the login limits).
 
 mod auth;
 mod broker;
 mod broker_login;
+pub mod client_addr;
 pub mod dto;
 pub mod error;
 mod extract;
@@ -33,6 +34,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::hash_pool::HashPool;
 use crate::auth::tokens::TokenKeys;
 use crate::broker::crypto::BrokerCipher;
 use crate::config::Config;
@@ -66,6 +68,8 @@ pub struct AppState {
     pub cors_origins: Arc<Vec<String>>,
     /// `Some` when a Telegram bot is configured: its username, if known, for the link.
     pub telegram: Option<Option<Arc<str>>>,
+    /// This process's bound on password hashing (login, register).
+    pub hashes: Arc<HashPool>,
 }
 
 impl AppState {
@@ -116,6 +120,7 @@ impl AppState {
                 .telegram_bot_token
                 .as_ref()
                 .map(|_| config.telegram_bot_name.as_deref().map(Arc::from)),
+            hashes: Arc::new(HashPool::default()),
         })
     }
 }
@@ -156,6 +161,8 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/register", post(auth::register))
         .route("/auth/login", post(auth::login))
         .route("/auth/refresh", post(auth::refresh))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/logout-all", post(auth::logout_all))
         .route("/auth/me", get(auth::me))
         .route("/broker/connect", post(broker::connect))
         .route("/broker/keys", post(broker_login::save_keys))

@@ -73,7 +73,7 @@ fn operations(
     info(title = "algo trading API", description = "Time-based intraday strategies on Zerodha Kite Connect. Errors: {\"error\":{\"code\",\"message\",\"fields\"?}}."),
     paths(
         health::health,
-        auth::register, auth::login, auth::refresh, auth::me,
+        auth::register, auth::login, auth::refresh, auth::logout, auth::logout_all, auth::me,
         broker::connect, broker::status, broker::disconnect,
         broker_login::save_keys, broker_login::login,
         strategies::create, strategies::list, strategies::get_one, strategies::update, strategies::move_stop, strategies::delete,

@@ -1,4 +1,4 @@
-import { fireEvent, screen } from '@testing-library/react-native';
+import { fireEvent, screen, waitFor } from '@testing-library/react-native';
 
 import { apiError, deferred, FakeApi, ok } from '../../test/fakeApi';
 import { connected, notConnected, STRATEGY_ID, strategy, strategyStatus } from '../../test/fixtures';
@@ -115,15 +115,32 @@ describe('StrategiesScreen', () => {
     expect(screen.getByLabelText('Email')).toBeOnTheScreen();
   });
 
-  it('signs out', async () => {
-    const { services } = renderApp(
+  it('signs out, ending the session on the server', async () => {
+    const { api, services } = renderApp(
       new FakeApi()
         .on('GET', '/strategies', ok({ strategies: [] }))
-        .on('GET', '/broker/status', ok(connected)),
+        .on('GET', '/broker/status', ok(connected))
+        .on('POST', '/auth/logout', { status: 204 }),
     );
     fireEvent.press(await screen.findByRole('button', { name: 'Sign out' }));
     expect(await screen.findByLabelText('Email')).toBeOnTheScreen();
     expect(screen.queryByText('Your session has ended. Please sign in again.')).toBeNull();
     expect(services.session.accessToken).toBeNull();
+    await waitFor(() => expect(api.count('POST', '/auth/logout')).toBe(1));
+    expect(api.last('POST', '/auth/logout')?.body).toEqual({ refresh_token: 'refresh-0' });
+  });
+
+  it('signs out even when the server cannot be told', async () => {
+    const { api, services } = renderApp(
+      new FakeApi()
+        .on('GET', '/strategies', ok({ strategies: [] }))
+        .on('GET', '/broker/status', ok(connected))
+        .on('POST', '/auth/logout', apiError(503, 'DB_DOWN')),
+    );
+    fireEvent.press(await screen.findByRole('button', { name: 'Sign out' }));
+    expect(await screen.findByLabelText('Email')).toBeOnTheScreen();
+    await waitFor(() => expect(api.count('POST', '/auth/logout')).toBe(1));
+    expect(services.session.refreshToken).toBeNull();
+    expect(screen.queryByText('Your session has ended. Please sign in again.')).toBeNull();
   });
 });
