@@ -8,7 +8,7 @@
 //! - [`testing`]: throw-away databases and key prefixes for tests.
 //! - [`tls`]: what encrypted connections need (`rediss://`, `sslmode=require`).
 
-#[cfg(feature = "aws")]
+#[cfg(feature = "aws-sdk")]
 pub mod aws;
 #[cfg(test)]
 use algo_store as _; // the crate's own tests enable its `aws` feature through this
