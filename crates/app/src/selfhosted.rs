@@ -43,6 +43,7 @@ pub struct SelfHosted {
     worker: JoinHandle<()>,
     reconciler: JoinHandle<()>,
     cache: JoinHandle<()>,
+    missed_pass: JoinHandle<()>,
     /// Sends the notification outbox's push deliveries (its loop runs every 2 s).
     pub push: Arc<crate::notify::PushWorker>,
     pusher: JoinHandle<()>,
@@ -83,6 +84,37 @@ impl Adapters {
 
 /// How often the runtime cache is checked (and rebuilt from Postgres when it is gone).
 const CACHE_CHECK_EVERY: Duration = Duration::from_secs(1);
+
+/// Between two passes over missed triggers while running (start-up has its own).
+const MISSED_SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// Runs [`executor::sweep_missed`] every `every` (the first pass after `every`) until `shutdown`.
+async fn sweep_missed_every(
+    pg: PgPool,
+    calendar: Arc<algo_core::TradingCalendar>,
+    clock: Arc<dyn Clock>,
+    queue: Arc<dyn OrderQueue>,
+    every: Duration,
+    shutdown: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        if let Err(e) = executor::sweep_missed(
+            &pg,
+            &calendar,
+            clock.as_ref(),
+            queue.as_ref(),
+            crate::sweep::GRACE,
+        )
+        .await
+        {
+            tracing::warn!(error = %e, "missed-trigger pass failed; trying again");
+        }
+    }
+}
 
 /// Order updates waiting for the reconciler before the ticker's are dropped (the poll still
 /// follows those orders).
@@ -199,6 +231,16 @@ impl SelfHosted {
             clock.clone(),
         )?);
         let pusher = tokio::spawn(push.clone().run(shutdown.clone()));
+        // The timers fire every instant; this catches what none delivered (an event queued in
+        // Redis when the cache was flushed, say), by the AWS sweep's rules.
+        let missed_pass = tokio::spawn(sweep_missed_every(
+            pg.clone(),
+            calendar.clone(),
+            clock.clone(),
+            queue.clone(),
+            MISSED_SWEEP_EVERY,
+            shutdown.clone(),
+        ));
         for row in postgres::strategies::all_running(&pg)
             .await
             .map_err(|e| e.to_string())?
@@ -225,6 +267,7 @@ impl SelfHosted {
             worker,
             reconciler,
             cache,
+            missed_pass,
             push,
             pusher,
         })
@@ -237,6 +280,7 @@ impl SelfHosted {
         let _ = self.worker.await;
         let _ = self.reconciler.await;
         let _ = self.cache.await;
+        let _ = self.missed_pass.await;
         let _ = self.pusher.await;
     }
 }

@@ -120,10 +120,9 @@ async fn the_lambda_router_answers_api_gateway_v2_events() {
     let (url, jwt) = aws_env().await;
     // Migrations run once per deploy, not at a cold start: on the empty database the api
     // refuses to start, naming what is missing; after the deploy's step it starts.
-    let refused = api::build()
-        .await
-        .err()
-        .expect("a database behind the code is refused");
+    let Err(refused) = api::build().await else {
+        panic!("a database behind the code is refused");
+    };
     assert!(
         format!("{refused:#}").contains("lacks migrations"),
         "{refused:#}"
