@@ -3,6 +3,7 @@
 //! - [`money`]: prices as integer paise, parsed exactly from rupee text.
 //! - [`symbol`]: trading symbols and exchanges.
 //! - [`strategy`]: `StrategySpec`, its validation rules and the overlap rule.
+//! - [`exits`]: targets and trailing stops, in points or per cent.
 //! - [`calendar`]: the NSE trading calendar in IST, and the `always-open` calendar.
 //! - [`order`]: order events, ledger keys and broker tags.
 //! - [`position`]: the position state machine.
@@ -14,6 +15,7 @@
 pub mod calendar;
 pub mod clock;
 pub mod error;
+pub mod exits;
 pub mod money;
 pub mod notify;
 pub mod order;

@@ -10,6 +10,7 @@ pub enum NoticeKind {
     EntryFilled,
     ExitFilled,
     StopLossHit,
+    TargetHit,
     OrderRejected,
     ExitUnfilled,
     LoginNeeded,
@@ -18,10 +19,11 @@ pub enum NoticeKind {
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 8] = [
+    pub const ALL: [NoticeKind; 9] = [
         NoticeKind::EntryFilled,
         NoticeKind::ExitFilled,
         NoticeKind::StopLossHit,
+        NoticeKind::TargetHit,
         NoticeKind::OrderRejected,
         NoticeKind::ExitUnfilled,
         NoticeKind::LoginNeeded,
@@ -34,6 +36,7 @@ impl NoticeKind {
             NoticeKind::EntryFilled => "entry_filled",
             NoticeKind::ExitFilled => "exit_filled",
             NoticeKind::StopLossHit => "stop_loss_hit",
+            NoticeKind::TargetHit => "target_hit",
             NoticeKind::OrderRejected => "order_rejected",
             NoticeKind::ExitUnfilled => "exit_unfilled",
             NoticeKind::LoginNeeded => "login_needed",
@@ -156,7 +159,7 @@ pub fn leg_notice(leg: &LegOutcome<'_>) -> Option<Notice> {
             ),
             pnl_paise: None,
         }),
-        EventKind::Sell | EventKind::StopLoss if filled_all => {
+        EventKind::Sell | EventKind::StopLoss | EventKind::Target if filled_all => {
             let pnl = match (leg.average_paise, leg.entry_average_paise) {
                 (Some(exit), Some(entry)) => Some((exit - entry) * leg.filled),
                 _ => None,
@@ -164,10 +167,12 @@ pub fn leg_notice(leg: &LegOutcome<'_>) -> Option<Notice> {
             let pnl_text = pnl
                 .map(|p| format!(" P&L {}.", signed_rupees(p)))
                 .unwrap_or_default();
-            let (kind, title) = if leg.event == EventKind::StopLoss {
-                (NoticeKind::StopLossHit, format!("Stop-loss hit on {}", leg.symbol))
-            } else {
-                (NoticeKind::ExitFilled, format!("Sold {}", leg.symbol))
+            let (kind, title) = match leg.event {
+                EventKind::StopLoss => {
+                    (NoticeKind::StopLossHit, format!("Stop-loss hit on {}", leg.symbol))
+                }
+                EventKind::Target => (NoticeKind::TargetHit, format!("Target reached on {}", leg.symbol)),
+                _ => (NoticeKind::ExitFilled, format!("Sold {}", leg.symbol)),
             };
             Some(Notice {
                 kind,
@@ -181,7 +186,7 @@ pub fn leg_notice(leg: &LegOutcome<'_>) -> Option<Notice> {
                 pnl_paise: pnl,
             })
         }
-        EventKind::Sell | EventKind::StopLoss => Some(Notice {
+        EventKind::Sell | EventKind::StopLoss | EventKind::Target => Some(Notice {
             kind: NoticeKind::OrderRejected,
             title: format!("Exit of {} not filled", leg.symbol),
             body: format!(
@@ -274,6 +279,12 @@ mod tests {
         assert_eq!(stopped.title, "Stop-loss hit on TCS");
         assert_eq!(stopped.pnl_paise, Some(-5_000));
         assert!(stopped.body.ends_with("P&L -₹50.00."), "{}", stopped.body);
+
+        let target =
+            leg_notice(&leg(EventKind::Target, "COMPLETE", 5, Some(352_000))).expect("a notice");
+        assert_eq!(target.kind, NoticeKind::TargetHit);
+        assert_eq!(target.title, "Target reached on TCS");
+        assert_eq!(target.pnl_paise, Some(10_000));
 
         let stuck = leg_notice(&leg(EventKind::Sell, "REJECTED", 0, None)).expect("a notice");
         assert_eq!(stuck.kind, NoticeKind::OrderRejected);

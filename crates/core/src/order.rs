@@ -18,6 +18,8 @@ pub enum EventKind {
     /// The exit fired by the stop-loss watcher.
     #[serde(rename = "STOPLOSS")]
     StopLoss,
+    /// The exit fired by the watcher when a price reached the strategy's target.
+    Target,
 }
 
 impl EventKind {
@@ -26,6 +28,7 @@ impl EventKind {
             EventKind::Buy => "BUY",
             EventKind::Sell => "SELL",
             EventKind::StopLoss => "STOPLOSS",
+            EventKind::Target => "TARGET",
         }
     }
 
@@ -34,6 +37,7 @@ impl EventKind {
             "BUY" => Some(EventKind::Buy),
             "SELL" => Some(EventKind::Sell),
             "STOPLOSS" => Some(EventKind::StopLoss),
+            "TARGET" => Some(EventKind::Target),
             _ => None,
         }
     }
@@ -42,7 +46,7 @@ impl EventKind {
     pub fn leg(self) -> Leg {
         match self {
             EventKind::Buy => Leg::Entry,
-            EventKind::Sell | EventKind::StopLoss => Leg::Exit,
+            EventKind::Sell | EventKind::StopLoss | EventKind::Target => Leg::Exit,
         }
     }
 }

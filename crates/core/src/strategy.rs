@@ -3,6 +3,7 @@
 use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 
+pub use crate::exits::{ExitRules, Offset};
 use crate::money::Price;
 pub use crate::symbol::{Exchange, Symbol};
 
@@ -104,6 +105,10 @@ pub struct StrategyDraft {
     pub stop_loss: Option<String>,
     pub quantity: Option<i64>,
     pub product: Option<String>,
+    /// `"12.50"` (rupees above the entry) or `"1.5%"`; none when missing.
+    pub target: Option<String>,
+    /// `"5"` (rupees below the highest price since the entry) or `"1%"`; none when missing.
+    pub trailing_stop: Option<String>,
 }
 
 /// A strategy whose fields are well-typed: "buy `quantity` `symbol` at `buy_time`, sell at
@@ -117,6 +122,9 @@ pub struct StrategySpec {
     pub stop_loss: Price,
     pub quantity: u32,
     pub product: Product,
+    /// The target and the trailing stop, when the trader set them.
+    #[serde(default)]
+    pub exits: ExitRules,
 }
 
 /// Parses `HH:MM:SS` exactly (two digits each, no fraction).
@@ -195,6 +203,17 @@ impl StrategyDraft {
                 None
             }),
         };
+        let mut offset = |field: &str, value: Option<&str>| {
+            value.and_then(|text| {
+                Offset::parse(text)
+                    .map_err(|e| errors.push(FieldError::new(field, format!("{field}: {e}"))))
+                    .ok()
+            })
+        };
+        let exits = ExitRules {
+            target: offset("target", self.target.as_deref()),
+            trailing_stop: offset("trailing_stop", self.trailing_stop.as_deref()),
+        };
         match (
             symbol, exchange, buy_time, sell_time, stop_loss, quantity, product,
         ) {
@@ -215,6 +234,7 @@ impl StrategyDraft {
                     stop_loss,
                     quantity,
                     product,
+                    exits,
                 };
                 spec.validate(rules).map(|()| spec)
             }
@@ -229,6 +249,7 @@ impl StrategyDraft {
                     product.unwrap_or_default(),
                     &mut errors,
                 );
+                exit_errors(rules, &exits, &mut errors);
                 Err(errors)
             }
         }
@@ -257,12 +278,12 @@ fn rule_errors(
 ) {
     if let Some(stop_loss) = stop_loss {
         if !stop_loss.is_multiple_of(rules.tick_paise) {
-            let tick = Price::from_paise(rules.tick_paise)
-                .map(|p| p.to_string())
-                .unwrap_or_default();
             errors.push(FieldError::new(
                 "stop_loss",
-                format!("stop_loss must be a multiple of the tick size {tick}"),
+                format!(
+                    "stop_loss must be a multiple of the tick size {}",
+                    tick_text(rules)
+                ),
             ));
         }
     }
@@ -307,6 +328,32 @@ fn rule_errors(
     }
 }
 
+/// A target or trailing stop in points must be a whole number of ticks.
+fn exit_errors(rules: &StrategyRules, exits: &ExitRules, errors: &mut Vec<FieldError>) {
+    for (field, offset) in [
+        ("target", exits.target),
+        ("trailing_stop", exits.trailing_stop),
+    ] {
+        if let Some(Offset::Points(points)) = offset {
+            if !points.is_multiple_of(rules.tick_paise) {
+                errors.push(FieldError::new(
+                    field,
+                    format!(
+                        "{field} must be a multiple of the tick size {}",
+                        tick_text(rules)
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+fn tick_text(rules: &StrategyRules) -> String {
+    Price::from_paise(rules.tick_paise)
+        .map(|p| p.to_string())
+        .unwrap_or_default()
+}
+
 impl StrategySpec {
     /// Checks every rule on the typed fields, returning all that are broken.
     pub fn validate(&self, rules: &StrategyRules) -> Result<(), Vec<FieldError>> {
@@ -320,6 +367,7 @@ impl StrategySpec {
             self.product,
             &mut errors,
         );
+        exit_errors(rules, &self.exits, &mut errors);
         if errors.is_empty() {
             Ok(())
         } else {
@@ -356,7 +404,38 @@ mod tests {
             stop_loss: Some("3500.05".into()),
             quantity: Some(10),
             product: None,
+            target: None,
+            trailing_stop: None,
         }
+    }
+
+    #[test]
+    fn target_and_trailing_stop_are_optional_points_or_percent() {
+        let rules = StrategyRules::nse();
+        let spec = draft().parse(&rules).expect("valid");
+        assert_eq!(spec.exits, ExitRules::default());
+        let d = StrategyDraft {
+            target: Some("25.50".into()),
+            trailing_stop: Some("1.5%".into()),
+            ..draft()
+        };
+        let spec = d.parse(&rules).expect("valid");
+        assert_eq!(
+            spec.exits.target,
+            Some(Offset::Points(Price::parse("25.5").expect("p")))
+        );
+        assert_eq!(spec.exits.trailing_stop, Some(Offset::Percent(150)));
+        let d = StrategyDraft {
+            target: Some("25.52".into()),
+            trailing_stop: Some("0%".into()),
+            quantity: Some(0),
+            ..draft()
+        };
+        assert_eq!(
+            fields(d.parse(&rules)),
+            vec!["quantity", "target", "trailing_stop"],
+            "every problem at once"
+        );
     }
 
     fn fields(result: Result<StrategySpec, Vec<FieldError>>) -> Vec<String> {
@@ -563,6 +642,7 @@ mod tests {
             stop_loss: Some("3500.01".into()),
             quantity: Some(0),
             product: Some("Y".into()),
+            ..StrategyDraft::default()
         };
         let got = fields(d.parse(&StrategyRules::nse()));
         assert_eq!(

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use algo_core::LedgerKey;
+use algo_core::{LedgerKey, Position};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
@@ -499,6 +499,12 @@ impl RuntimeCache for MemoryRuntime {
         }
         if let Some(id) = update.sell_order {
             runtime.last_sell_order = Some(id.to_owned());
+        }
+        if update.position == Position::Buying {
+            runtime.entry_price_paise = None;
+        }
+        if let Some(price) = update.entry.and_then(|e| e.average_paise) {
+            runtime.entry_price_paise = Some(price);
         }
         Ok(())
     }

@@ -27,6 +27,6 @@ pub use ledger::{Claim, Ledger, LedgerRecord, LedgerState};
 pub use locks::StrategyLocks;
 pub use order_log::{Final, LegRow, NewNotification, NewOrderLog, OrderLog, StoredNotice};
 pub use queue::{Delivery, OrderQueue};
-pub use runtime::{Runtime, RuntimeCache, RuntimeUpdate};
+pub use runtime::{EntryFill, Runtime, RuntimeCache, RuntimeUpdate};
 pub use scheduler::Scheduler;
 pub use strategies::{Status, StrategyRepo, StrategyRow};

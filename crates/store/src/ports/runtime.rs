@@ -17,6 +17,17 @@ pub struct Runtime {
     pub last_price_paise: Option<i64>,
     pub last_buy_order: Option<String>,
     pub last_sell_order: Option<String>,
+    /// The entry's average fill price: what a target is measured from.
+    pub entry_price_paise: Option<i64>,
+}
+
+/// The entry's fill, written once it is final: the instrument the watcher guards, whatever the
+/// strategy was edited to since, and the price its target and trailing stop start from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryFill<'a> {
+    pub tradingsymbol: &'a str,
+    pub exchange: &'a str,
+    pub average_paise: Option<i64>,
 }
 
 /// One write of a strategy's runtime: the position always, the rest when known.
@@ -26,9 +37,8 @@ pub struct RuntimeUpdate<'a> {
     pub trading_date: NaiveDate,
     pub buy_order: Option<&'a str>,
     pub sell_order: Option<&'a str>,
-    /// The position's own instrument (`tradingsymbol`, `exchange`): the watcher guards it,
-    /// whatever the strategy was edited to since.
-    pub instrument: Option<(&'a str, &'a str)>,
+    /// The entry's fill, on the entry's own write.
+    pub entry: Option<EntryFill<'a>>,
 }
 
 /// The runtime cache. Adapters: Redis (`redis::runtime::RedisRuntime`, which also tells the
@@ -36,7 +46,8 @@ pub struct RuntimeUpdate<'a> {
 /// suite (`tests/contract/runtime.rs`).
 ///
 /// The contract: a write sets the position and date and keeps every field it does not name
-/// (an exit's write keeps the entry's order id); strategies do not share fields; a strategy
+/// (an exit's write keeps the entry's order id), except that an entry in flight (`Buying`)
+/// forgets the last entry's price, so a new day never measures its target from yesterday's; strategies do not share fields; a strategy
 /// never written reads as the default (no position).
 #[async_trait]
 pub trait RuntimeCache: Send + Sync + 'static {

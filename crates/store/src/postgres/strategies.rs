@@ -1,6 +1,8 @@
 //! `strategies`: every query is scoped by the owner's user id.
 
-use algo_core::strategy::{windows_overlap, Exchange, Product, StrategySpec, Symbol};
+use algo_core::strategy::{
+    windows_overlap, Exchange, ExitRules, Offset, Product, StrategySpec, Symbol,
+};
 use algo_core::Price;
 use chrono::{DateTime, NaiveTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
@@ -24,45 +26,80 @@ pub enum WriteOutcome {
     Running,
 }
 
-type Row = (
-    Uuid,
-    Uuid,
-    String,
-    String,
-    NaiveTime,
-    NaiveTime,
-    i64,
-    i32,
-    String,
-    String,
-    Option<String>,
-    DateTime<Utc>,
-    DateTime<Utc>,
-);
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    user_id: Uuid,
+    symbol: String,
+    exchange: String,
+    buy_time: NaiveTime,
+    sell_time: NaiveTime,
+    stop_loss_paise: i64,
+    quantity: i32,
+    product: String,
+    status: String,
+    failure_reason: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    target_paise: Option<i64>,
+    target_bp: Option<i32>,
+    trailing_paise: Option<i64>,
+    trailing_bp: Option<i32>,
+}
 
 const COLUMNS: &str =
-    "id, user_id, symbol, exchange, buy_time, sell_time, stop_loss_paise, quantity, product, status, failure_reason, created_at, updated_at";
+    "id, user_id, symbol, exchange, buy_time, sell_time, stop_loss_paise, quantity, product, status, failure_reason, created_at, updated_at,
+     target_paise, target_bp, trailing_paise, trailing_bp";
+
+/// An offset from its two columns (at most one is set; the table checks it).
+fn offset(paise: Option<i64>, bp: Option<i32>) -> Result<Option<Offset>, ()> {
+    match (paise, bp) {
+        (Some(p), _) => Price::from_paise(p)
+            .map(|p| Some(Offset::Points(p)))
+            .map_err(|_| ()),
+        (None, Some(bp)) => u32::try_from(bp)
+            .ok()
+            .filter(|bp| (1..=Offset::MAX_BP).contains(bp))
+            .map(|bp| Some(Offset::Percent(bp)))
+            .ok_or(()),
+        (None, None) => Ok(None),
+    }
+}
+
+/// An offset's two columns, for binding.
+fn columns(offset: Option<Offset>) -> (Option<i64>, Option<i32>) {
+    match offset {
+        Some(Offset::Points(p)) => (Some(p.paise()), None),
+        Some(Offset::Percent(bp)) => (None, i32::try_from(bp).ok()),
+        None => (None, None),
+    }
+}
 
 fn from_row(r: Row) -> Result<StrategyRow, StoreError> {
-    let corrupt =
-        |what: &str| StoreError::DbDown(format!("strategy {} has an invalid {what}", r.0));
+    let id = r.id;
+    let corrupt = |what: &str| StoreError::DbDown(format!("strategy {id} has an invalid {what}"));
     let spec = StrategySpec {
-        symbol: Symbol::parse(&r.2).map_err(|_| corrupt("symbol"))?,
-        exchange: Exchange::parse(&r.3).ok_or_else(|| corrupt("exchange"))?,
-        buy_time: r.4,
-        sell_time: r.5,
-        stop_loss: Price::from_paise(r.6).map_err(|_| corrupt("stop_loss"))?,
-        quantity: u32::try_from(r.7).map_err(|_| corrupt("quantity"))?,
-        product: Product::parse(&r.8).ok_or_else(|| corrupt("product"))?,
+        symbol: Symbol::parse(&r.symbol).map_err(|_| corrupt("symbol"))?,
+        exchange: Exchange::parse(&r.exchange).ok_or_else(|| corrupt("exchange"))?,
+        buy_time: r.buy_time,
+        sell_time: r.sell_time,
+        stop_loss: Price::from_paise(r.stop_loss_paise).map_err(|_| corrupt("stop_loss"))?,
+        quantity: u32::try_from(r.quantity).map_err(|_| corrupt("quantity"))?,
+        product: Product::parse(&r.product).ok_or_else(|| corrupt("product"))?,
+        exits: ExitRules {
+            target: offset(r.target_paise, r.target_bp).map_err(|()| corrupt("target"))?,
+            trailing_stop: offset(r.trailing_paise, r.trailing_bp)
+                .map_err(|()| corrupt("trailing_stop"))?,
+        },
     };
     Ok(StrategyRow {
-        id: r.0,
-        user_id: r.1,
+        id,
+        user_id: r.user_id,
         spec,
-        status: Status::parse(&r.9)?,
-        failure_reason: r.10,
-        created_at: r.11,
-        updated_at: r.12,
+        status: Status::parse(&r.status)?,
+        failure_reason: r.failure_reason,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
     })
 }
 
@@ -111,8 +148,9 @@ pub async fn create(
         return Ok(WriteOutcome::Overlap(other));
     }
     sqlx::query(
-        "INSERT INTO strategies (id, user_id, symbol, exchange, buy_time, sell_time, stop_loss_paise, quantity, product)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO strategies (id, user_id, symbol, exchange, buy_time, sell_time, stop_loss_paise, quantity, product,
+           target_paise, target_bp, trailing_paise, trailing_bp)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(id)
     .bind(user_id)
@@ -123,6 +161,10 @@ pub async fn create(
     .bind(spec.stop_loss.paise())
     .bind(spec.quantity as i32)
     .bind(spec.product.as_str())
+    .bind(columns(spec.exits.target).0)
+    .bind(columns(spec.exits.target).1)
+    .bind(columns(spec.exits.trailing_stop).0)
+    .bind(columns(spec.exits.trailing_stop).1)
     .execute(&mut *tx)
     .await
     .map_err(StoreError::from_sqlx)?;
@@ -176,7 +218,8 @@ pub async fn update(
     }
     sqlx::query(
         "UPDATE strategies SET symbol = $3, exchange = $4, buy_time = $5, sell_time = $6, stop_loss_paise = $7,
-           quantity = $8, product = $9, updated_at = now() WHERE id = $1 AND user_id = $2",
+           quantity = $8, product = $9, target_paise = $10, target_bp = $11, trailing_paise = $12,
+           trailing_bp = $13, updated_at = now() WHERE id = $1 AND user_id = $2",
     )
     .bind(id)
     .bind(user_id)
@@ -187,6 +230,10 @@ pub async fn update(
     .bind(spec.stop_loss.paise())
     .bind(spec.quantity as i32)
     .bind(spec.product.as_str())
+    .bind(columns(spec.exits.target).0)
+    .bind(columns(spec.exits.target).1)
+    .bind(columns(spec.exits.trailing_stop).0)
+    .bind(columns(spec.exits.trailing_stop).1)
     .execute(&mut *tx)
     .await
     .map_err(StoreError::from_sqlx)?;

@@ -30,6 +30,7 @@ pub fn parse_runtime(map: HashMap<String, String>) -> Runtime {
         last_price_paise: map.get("last_price").and_then(|p| p.parse().ok()),
         last_buy_order: map.get("last_buy_order").cloned(),
         last_sell_order: map.get("last_sell_order").cloned(),
+        entry_price_paise: map.get("entry_price").and_then(|p| p.parse().ok()),
     }
 }
 
@@ -66,13 +67,24 @@ impl RuntimeCache for RedisRuntime {
         if let Some(id) = update.sell_order {
             fields.push(("last_sell_order", id.to_owned()));
         }
-        if let Some((symbol, exchange)) = update.instrument {
-            fields.push(("position_symbol", symbol.to_owned()));
-            fields.push(("position_exchange", exchange.to_owned()));
+        if let Some(entry) = update.entry {
+            fields.push(("position_symbol", entry.tradingsymbol.to_owned()));
+            fields.push(("position_exchange", entry.exchange.to_owned()));
+            if let Some(price) = entry.average_paise {
+                fields.push(("entry_price", price.to_string()));
+            }
         }
         let mut conn = self.redis.conn().await?;
-        redis::pipe()
-            .hset_multiple(keys.runtime(strategy_id), &fields)
+        let mut pipe = redis::pipe();
+        if update.position == Position::Buying {
+            // The last entry's price and the feed worker's trailing high go with it.
+            pipe.hdel(
+                keys.runtime(strategy_id),
+                &["entry_price", "trail_high", "trail_stop"],
+            )
+            .ignore();
+        }
+        pipe.hset_multiple(keys.runtime(strategy_id), &fields)
             .ignore()
             .publish(keys.position_channel(), strategy_id.to_string())
             .ignore()

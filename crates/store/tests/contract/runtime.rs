@@ -2,7 +2,7 @@
 
 use algo_core::Position;
 use algo_store::memory::MemoryRuntime;
-use algo_store::ports::{Runtime, RuntimeCache, RuntimeUpdate};
+use algo_store::ports::{EntryFill, Runtime, RuntimeCache, RuntimeUpdate};
 use algo_store::redis::runtime::RedisRuntime;
 use algo_store::testing;
 use chrono::NaiveDate;
@@ -18,7 +18,7 @@ fn update(position: Position, date: NaiveDate) -> RuntimeUpdate<'static> {
         trading_date: date,
         buy_order: None,
         sell_order: None,
-        instrument: None,
+        entry: None,
     }
 }
 
@@ -34,7 +34,11 @@ async fn contract(cache: &dyn RuntimeCache) {
             id,
             &RuntimeUpdate {
                 buy_order: Some("buy-1"),
-                instrument: Some(("TCS", "NSE")),
+                entry: Some(EntryFill {
+                    tradingsymbol: "TCS",
+                    exchange: "NSE",
+                    average_paise: Some(350_005),
+                }),
                 ..update(Position::Bought, day(7))
             },
         )
@@ -59,8 +63,9 @@ async fn contract(cache: &dyn RuntimeCache) {
             last_price_paise: None,
             last_buy_order: Some("buy-1".into()),
             last_sell_order: Some("sell-1".into()),
+            entry_price_paise: Some(350_005),
         },
-        "an exit's write keeps the entry's order"
+        "an exit's write keeps the entry's order and price"
     );
     cache
         .record(id, &update(Position::Buying, day(8)))
@@ -68,8 +73,13 @@ async fn contract(cache: &dyn RuntimeCache) {
         .expect("record");
     let next_day = cache.get(id).await.expect("get");
     assert_eq!(
-        (next_day.position, next_day.trading_date),
-        (Position::Buying, Some(day(8)))
+        (
+            next_day.position,
+            next_day.trading_date,
+            next_day.entry_price_paise
+        ),
+        (Position::Buying, Some(day(8)), None),
+        "a new entry forgets the last entry's price"
     );
     assert_eq!(
         cache.get(other).await.expect("get"),

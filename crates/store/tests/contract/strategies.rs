@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use algo_core::strategy::{Exchange, Product, StrategySpec, Symbol};
+use algo_core::strategy::{Exchange, ExitRules, Offset, Product, StrategySpec, Symbol};
 use algo_core::Price;
 use algo_store::memory::MemoryStrategies;
 use algo_store::ports::{Status, StrategyRepo, StrategyRow};
@@ -21,6 +21,7 @@ fn spec(symbol: &str, buy: u32) -> StrategySpec {
         stop_loss: Price::from_paise(350_000).expect("price"),
         quantity: 3,
         product: Product::Mis,
+        exits: Default::default(),
     }
 }
 
@@ -31,6 +32,16 @@ type Seed<'a> =
 async fn contract(repo: &dyn StrategyRepo, seed: Seed<'_>, user: Uuid) {
     let running = seed(user, spec("TCS", 30), Status::Running).await;
     let stopped = seed(user, spec("INFY", 31), Status::Stopped).await;
+    let guarded = StrategySpec {
+        exits: ExitRules {
+            target: Some(Offset::Percent(150)),
+            trailing_stop: Some(Offset::Points(Price::from_paise(1_000).expect("price"))),
+        },
+        ..spec("SBIN", 32)
+    };
+    let with_exits = seed(user, guarded.clone(), Status::Stopped).await;
+    let row = repo.get(with_exits).await.expect("get").expect("stored");
+    assert_eq!(row.spec, guarded, "the target and trailing stop as stored");
 
     let row = repo.get(running).await.expect("get").expect("stored");
     assert_eq!(
