@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use algo_core::Position;
-use algo_store::ports::{RuntimeCache, RuntimeUpdate};
+use algo_store::ports::{EntryFill, RuntimeCache, RuntimeUpdate};
 use algo_store::postgres::strategies::StrategyRow;
 use algo_store::redis::runtime::{parse_runtime, RedisRuntime};
 use algo_store::redis::RedisStore;
@@ -24,7 +24,10 @@ pub async fn load(redis: &RedisStore, row: &StrategyRow) -> Result<(), StoreErro
     let keys = redis.keys();
     let mut conn = redis.conn().await?;
     let spec = &row.spec;
-    let fields: [(&str, String); 9] = [
+    // An exit not set is written empty, so a strategy edited since its last run forgets it.
+    let offset =
+        |o: Option<algo_core::strategy::Offset>| o.map(|o| o.to_string()).unwrap_or_default();
+    let fields: [(&str, String); 11] = [
         ("symbol", spec.symbol.to_string()),
         ("exchange", spec.exchange.as_str().to_owned()),
         ("buy_time", spec.buy_time.format("%H:%M:%S").to_string()),
@@ -34,6 +37,8 @@ pub async fn load(redis: &RedisStore, row: &StrategyRow) -> Result<(), StoreErro
         ("product", spec.product.as_str().to_owned()),
         ("status", "running".to_owned()),
         ("user_id", row.user_id.to_string()),
+        ("target", offset(spec.exits.target)),
+        ("trailing_stop", offset(spec.exits.trailing_stop)),
     ];
     redis::pipe()
         .atomic()
@@ -144,7 +149,15 @@ pub async fn ensure(
             trading_date: today,
             buy_order: entry.and_then(|l| l.broker_order_id.as_deref()),
             sell_order: exit.and_then(|l| l.broker_order_id.as_deref()),
-            instrument: entry.and_then(|l| l.tradingsymbol.as_deref().zip(l.exchange.as_deref())),
+            entry: entry.and_then(|l| {
+                let (tradingsymbol, exchange) =
+                    l.tradingsymbol.as_deref().zip(l.exchange.as_deref())?;
+                Some(EntryFill {
+                    tradingsymbol,
+                    exchange,
+                    average_paise: l.average_price_paise,
+                })
+            }),
         };
         cache.record(row.id, &update).await?;
     }

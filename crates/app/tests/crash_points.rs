@@ -288,6 +288,7 @@ mod on_fakes {
                 stop_loss: Price::from_paise(100).expect("price"),
                 quantity: 5,
                 product: Product::Mis,
+                exits: Default::default(),
             },
             status: Status::Running,
             failure_reason: None,

@@ -77,14 +77,20 @@ impl World {
 
     /// A running strategy on `symbol` with its stop at `stop`, and the BUY that enters it now.
     async fn started(&self, symbol: &str, stop: &str, quantity: u32) -> (String, OrderEvent) {
+        self.started_with(symbol, json!({ "stop_loss": stop, "quantity": quantity }))
+            .await
+    }
+
+    /// A running strategy on `symbol` with the fields of `fields` (a stop-loss at least), and
+    /// the BUY that enters it now.
+    async fn started_with(&self, symbol: &str, fields: Value) -> (String, OrderEvent) {
         let (buy, sell) = support::system::quiet_times().await;
-        let (status, body) = post(
-            &self.system,
-            "/strategy/create",
-            Some(&self.token),
-            json!({ "symbol": symbol, "buy_time": buy, "sell_time": sell, "stop_loss": stop, "quantity": quantity }),
-        )
-        .await;
+        let mut body =
+            json!({ "symbol": symbol, "buy_time": buy, "sell_time": sell, "quantity": 1 });
+        for (k, v) in fields.as_object().expect("fields") {
+            body[k] = v.clone();
+        }
+        let (status, body) = post(&self.system, "/strategy/create", Some(&self.token), body).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         let id = body["strategy_id"].as_str().expect("id").to_owned();
         let (status, _) = post(
@@ -514,6 +520,163 @@ async fn a_stop_moved_while_running_exits_at_the_new_level() {
         1,
         "one exit"
     );
+    w.stop.cancel();
+    w.system.shutdown().await;
+}
+
+impl World {
+    /// Enters a strategy with `fields` at the simulator's price `entry` and waits until its
+    /// guard is armed; returns its id and the entry's fill price in paise.
+    async fn entered_at(&self, symbol: &str, entry: &str, fields: Value) -> (String, i64) {
+        self.price(symbol, entry).await;
+        let (id, buy) = self.started_with(symbol, fields).await;
+        assert_eq!(
+            self.system.executor.handle(&buy).await,
+            Handled::Done("order COMPLETE".into())
+        );
+        let fill: Option<i64> = sqlx::query_scalar(
+            "SELECT average_price_paise FROM order_logs WHERE strategy_id = $1 AND event = 'BUY'",
+        )
+        .bind(id.parse::<uuid::Uuid>().expect("uuid"))
+        .fetch_one(&self.system.state.pg)
+        .await
+        .expect("the entry's log");
+        let uuid = id.parse().expect("uuid");
+        self.until(
+            "the guard armed and subscribed",
+            Duration::from_secs(10),
+            |f| f.levels(uuid).is_some() && f.health().subscribed >= 1,
+        )
+        .await;
+        (id, fill.expect("a filled entry has its price"))
+    }
+
+    /// The exits the order log holds for a strategy, by event.
+    async fn exit_events(&self, id: &str) -> Vec<String> {
+        sqlx::query_scalar(
+            "SELECT event FROM order_logs WHERE strategy_id = $1 AND event <> 'BUY' ORDER BY created_at",
+        )
+        .bind(id.parse::<uuid::Uuid>().expect("uuid"))
+        .fetch_all(&self.system.state.pg)
+        .await
+        .expect("order log")
+    }
+}
+
+fn rupees(paise: i64) -> String {
+    format!("{}.{:02}", paise / 100, paise % 100)
+}
+
+// Issue #18: a trailing stop follows a rising price, never falls back, and exits on the
+// pullback at the level it trailed to, once; the exit is a stop-loss.
+#[tokio::test]
+async fn a_trailing_stop_follows_the_rise_and_exits_on_the_pullback() {
+    let w = world().await;
+    let (id, entry) = w
+        .entered_at(
+            "TCS",
+            "3500.00",
+            json!({ "stop_loss": "3400.00", "trailing_stop": "20" }),
+        )
+        .await;
+    let uuid = id.parse().expect("uuid");
+    assert_eq!(
+        w.feed.levels(uuid).map(|l| l.0),
+        Some(entry - 2_000),
+        "the trail starts 20 under the entry, above the fixed stop"
+    );
+    // Up 30, down 10 (above the trail), up to 40 over the entry: the stop follows the high.
+    for (price, stop) in [
+        (entry + 3_000, entry + 1_000),
+        (entry + 2_000, entry + 1_000),
+        (entry + 4_000, entry + 2_000),
+    ] {
+        w.price("TCS", &rupees(price)).await;
+        w.until(
+            &format!("the trail at {} after {}", rupees(stop), rupees(price)),
+            Duration::from_secs(5),
+            |f| f.levels(uuid).map(|l| l.0) == Some(stop),
+        )
+        .await;
+    }
+    assert_eq!(w.sells("TCS").await, 0, "no exit while above the trail");
+    // One paisa-tick above the trail holds; the trail itself exits.
+    w.price("TCS", &rupees(entry + 2_005)).await;
+    assert_eq!(
+        w.wait_sells("TCS", 1, Duration::from_millis(800)).await,
+        0,
+        "above the trail: nothing"
+    );
+    w.price("TCS", &rupees(entry + 2_000)).await;
+    assert_eq!(w.wait_sells("TCS", 1, Duration::from_secs(5)).await, 1);
+    for p in [entry, entry - 5_000] {
+        w.price("TCS", &rupees(p)).await;
+    }
+    assert_eq!(
+        w.wait_sells("TCS", 2, Duration::from_millis(800)).await,
+        1,
+        "one exit"
+    );
+    assert_eq!(w.exit_events(&id).await, vec!["STOPLOSS"]);
+    w.stop.cancel();
+    w.system.shutdown().await;
+}
+
+// Issue #18: a target in per cent exits once when a price reaches it, recorded as a TARGET exit
+// and told as "target reached"; the ticks after it add nothing.
+#[tokio::test]
+async fn a_target_exits_once() {
+    let w = world().await;
+    let (id, entry) = w
+        .entered_at(
+            "INFY",
+            "1500.00",
+            json!({ "stop_loss": "1400.00", "target": "1%" }),
+        )
+        .await;
+    // 1% of the fill, rounded up to the tick.
+    let target = (entry + entry / 100 + 4) / 5 * 5;
+    w.price("INFY", &rupees(target - 5)).await;
+    assert_eq!(
+        w.wait_sells("INFY", 1, Duration::from_millis(800)).await,
+        0,
+        "under the target: nothing"
+    );
+    w.price("INFY", &rupees(target)).await;
+    assert_eq!(w.wait_sells("INFY", 1, Duration::from_secs(5)).await, 1);
+    for p in [target + 500, target + 1_000, 130_000] {
+        w.price("INFY", &rupees(p)).await;
+    }
+    assert_eq!(
+        w.wait_sells("INFY", 2, Duration::from_millis(800)).await,
+        1,
+        "one exit, and the stop left with the target"
+    );
+    assert_eq!(w.exit_events(&id).await, vec!["TARGET"]);
+    let until = Instant::now() + Duration::from_secs(5);
+    loop {
+        let kinds: Vec<String> = sqlx::query_scalar(
+            "SELECT kind FROM notifications WHERE strategy_id = $1 ORDER BY created_at",
+        )
+        .bind(id.parse::<uuid::Uuid>().expect("uuid"))
+        .fetch_all(&w.system.state.pg)
+        .await
+        .expect("notifications");
+        if kinds.contains(&"target_hit".to_owned()) {
+            assert_eq!(kinds, vec!["entry_filled", "target_hit"]);
+            break;
+        }
+        assert!(Instant::now() < until, "no target notice: {kinds:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (_, status) = post(
+        &w.system,
+        "/strategy/stop",
+        Some(&w.token),
+        json!({ "strategy_id": id }),
+    )
+    .await;
+    assert_eq!(status["position"], "sold");
     w.stop.cancel();
     w.system.shutdown().await;
 }

@@ -261,6 +261,7 @@ async fn a_late_record_is_recorded_missed_and_not_retried() {
         stop_loss: algo_core::Price::parse("1.00").expect("price"),
         quantity: 5,
         product: algo_core::Product::Mis,
+        exits: Default::default(),
     };
     algo_store::postgres::strategies::create(&parts.pg, user, id, &spec)
         .await

@@ -856,6 +856,18 @@ export interface components {
              * @example TCS
              */
             symbol: string;
+            /**
+             * @description Optional take-profit above the entry's fill price: rupees (a number or a string, a
+             *     multiple of the tick) or a percentage as a string (`"1.5%"`, up to 2 decimals).
+             * @example 1.5%
+             */
+            target?: string | null;
+            /**
+             * @description Optional trailing stop below the highest price since the entry: rupees or `"1%"`. It
+             *     only rises, and never below `stop_loss`.
+             * @example 10
+             */
+            trailing_stop?: string | null;
         };
         StrategyCreated: {
             status: string;
@@ -923,6 +935,13 @@ export interface components {
             /** Format: uuid */
             strategy_id: string;
             symbol: string;
+            /** @description Rupees above the entry (`"25.50"`) or a percentage (`"1.5%"`); null when not set. */
+            target?: string | null;
+            /**
+             * @description Rupees below the highest price since the entry (`"10.00"`) or a percentage (`"1%"`);
+             *     null when not set.
+             */
+            trailing_stop?: string | null;
             /** Format: date-time */
             updated_at: string;
         };

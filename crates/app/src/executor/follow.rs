@@ -14,7 +14,7 @@ use algo_core::position::{Day, Outcome};
 use algo_core::{EventKind, Leg, Position};
 use algo_kite::types::{Order, OrderState};
 use algo_kite::Broker;
-use algo_store::ports::{Final, NewNotification, OrderLog, RuntimeCache};
+use algo_store::ports::{EntryFill, Final, NewNotification, OrderLog, RuntimeCache};
 use algo_store::ports::{StrategyRepo, StrategyRow};
 use algo_store::StoreError;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -202,9 +202,12 @@ pub async fn record_final(
     } else {
         (None, Some(order.order_id.as_str()))
     };
-    let instrument = (kind.leg() == Leg::Entry)
-        .then_some((order.tradingsymbol.as_str(), order.exchange.as_str()));
-    super::write_runtime(runtime, row, date, day.position, buy, sell, instrument).await;
+    let entry = (kind.leg() == Leg::Entry).then_some(EntryFill {
+        tradingsymbol: order.tradingsymbol.as_str(),
+        exchange: order.exchange.as_str(),
+        average_paise: avg,
+    });
+    super::write_runtime(runtime, row, date, day.position, buy, sell, entry).await;
     let order_id = &order.order_id;
     if status == "COMPLETE" {
         tracing::info!(event_type = "order_filled", user_id = %row.user_id, broker_order_id = %order_id, "order filled");

@@ -39,7 +39,9 @@ use algo_kite::{
     Broker, BrokerSessions, MarketProtection, OrderRequest, OrderType, PreparedOrder, Secret,
     TransactionType,
 };
-use algo_store::ports::{BrokerKeys, Ledger, OrderLog, RuntimeCache, RuntimeUpdate, StrategyLocks};
+use algo_store::ports::{
+    BrokerKeys, EntryFill, Ledger, OrderLog, RuntimeCache, RuntimeUpdate, StrategyLocks,
+};
 use algo_store::ports::{Final, LegRow, NewNotification, NewOrderLog};
 use algo_store::ports::{Status, StrategyRepo, StrategyRow};
 use algo_store::StoreError;
@@ -749,7 +751,7 @@ impl Executor {
             "The {} could not be sent ({code}: {message}). The strategy is stopped; start it again once this is fixed.",
             match event.event {
                 EventKind::Buy => "buy",
-                EventKind::Sell | EventKind::StopLoss => "exit",
+                EventKind::Sell | EventKind::StopLoss | EventKind::Target => "exit",
             }
         );
         let data = json!({ "strategy_id": row.id, "event": event.event.as_str(), "code": code,
@@ -858,18 +860,9 @@ impl Executor {
         position: Position,
         buy: Option<&str>,
         sell: Option<&str>,
-        instrument: Option<(&str, &str)>,
+        entry: Option<EntryFill<'_>>,
     ) {
-        write_runtime(
-            self.runtime.as_ref(),
-            row,
-            date,
-            position,
-            buy,
-            sell,
-            instrument,
-        )
-        .await
+        write_runtime(self.runtime.as_ref(), row, date, position, buy, sell, entry).await
     }
 }
 
@@ -883,14 +876,14 @@ pub async fn write_runtime(
     position: Position,
     buy: Option<&str>,
     sell: Option<&str>,
-    instrument: Option<(&str, &str)>,
+    entry: Option<EntryFill<'_>>,
 ) {
     let update = RuntimeUpdate {
         position,
         trading_date: date,
         buy_order: buy,
         sell_order: sell,
-        instrument,
+        entry,
     };
     if let Err(e) = runtime.record(row.id, &update).await {
         tracing::warn!(error = %e, "runtime cache not updated; it is rebuilt from the order log");

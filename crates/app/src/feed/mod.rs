@@ -32,7 +32,7 @@ use tokio::sync::{mpsc, watch, Notify};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::stoploss::StopBook;
+use crate::stoploss::{Exit, Fired, Guard, StopBook};
 use token::{FixedToken, MarketDataToken, MarketToken};
 
 /// Kite's limit of instruments on one ticker connection.
@@ -110,11 +110,12 @@ pub struct FeedHealth {
     pub reconnects: u64,
 }
 
-/// A strategy the worker watches.
+/// A strategy the worker watches: its guard, and the high the cache kept for its trailing
+/// stop (a hint for a restarted worker; the book keeps the higher of it and what it saw).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Watched {
-    token: u32,
-    stop_paise: i64,
+    guard: Guard,
+    cached_high: Option<i64>,
 }
 
 /// The stop-loss watcher.
@@ -132,8 +133,10 @@ pub struct FeedWorker {
     instruments: Mutex<Option<(chrono::NaiveDate, Arc<Instruments>)>>,
     last_prices: Mutex<HashMap<u32, i64>>,
     desired: Vec<watch::Sender<Vec<u32>>>,
-    fired_tx: mpsc::Sender<Uuid>,
-    fired_rx: Mutex<Option<mpsc::Receiver<Uuid>>>,
+    fired_tx: mpsc::Sender<Fired>,
+    fired_rx: Mutex<Option<mpsc::Receiver<Fired>>>,
+    /// The price grid trailing stops and targets are rounded to.
+    tick_paise: i64,
     /// Stops that fired: when, and how many times today. One still wanted (its position still
     /// open) [`REARM_AFTER`] after it fired is armed again: its exit was lost or refused.
     fired: Mutex<HashMap<Uuid, (Instant, u32)>>,
@@ -189,6 +192,7 @@ impl FeedWorker {
             desired,
             fired_tx,
             fired_rx: Mutex::new(Some(fired_rx)),
+            tick_paise: algo_core::StrategyRules::nse().tick_paise,
             fired: Mutex::new(HashMap::new()),
             rearm_after_ms: AtomicU64::new(REARM_AFTER.as_millis() as u64),
             resync: Notify::new(),
@@ -291,16 +295,25 @@ impl FeedWorker {
         if !fired.is_empty() {
             let now = Instant::now();
             let mut times = self.fired.lock().unwrap_or_else(|p| p.into_inner());
-            for id in &fired {
-                let count = times.get(id).map_or(0, |(_, n)| *n);
-                times.insert(*id, (now, count + 1));
+            for f in &fired {
+                let count = times.get(&f.strategy).map_or(0, |(_, n)| *n);
+                times.insert(f.strategy, (now, count + 1));
             }
         }
-        for id in fired {
-            if self.fired_tx.try_send(id).is_err() {
-                tracing::error!(strategy_id = %id, "stop-loss channel full; the resync re-arms it");
+        for f in fired {
+            if self.fired_tx.try_send(f).is_err() {
+                tracing::error!(strategy_id = %f.strategy, "stop-loss channel full; the resync re-arms it");
             }
         }
+    }
+
+    /// The stop in force for a strategy's open position (its trailing stop when that is
+    /// higher than the fixed one) and the high it trails; `None` when nothing is armed.
+    pub fn levels(&self, strategy: Uuid) -> Option<(i64, Option<i64>)> {
+        self.book
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .levels(strategy)
     }
 
     /// Runs everything until `shutdown`.
@@ -432,6 +445,16 @@ impl FeedWorker {
                 continue;
             }
             // The position's own instrument first: the strategy may have been edited since.
+            let exits = algo_core::strategy::ExitRules {
+                target: strategy
+                    .get("target")
+                    .and_then(|t| algo_core::strategy::Offset::parse(t).ok()),
+                trailing_stop: strategy
+                    .get("trailing_stop")
+                    .and_then(|t| algo_core::strategy::Offset::parse(t).ok()),
+            };
+            let entry_paise = runtime.get("entry_price").and_then(|p| p.parse().ok());
+            let cached_high = runtime.get("trail_high").and_then(|p| p.parse().ok());
             let (Some(symbol), Some(exchange), Some(stop)) = (
                 runtime
                     .get("position_symbol")
@@ -448,8 +471,14 @@ impl FeedWorker {
                     want.insert(
                         *id,
                         Watched {
-                            token: instrument.instrument_token,
-                            stop_paise: stop,
+                            guard: Guard {
+                                token: instrument.instrument_token,
+                                stop_paise: stop,
+                                exits,
+                                entry_paise,
+                                tick_paise: self.tick_paise,
+                            },
+                            cached_high,
                         },
                     );
                 }
@@ -478,8 +507,10 @@ impl FeedWorker {
                 if lost_exit {
                     tracing::warn!(event_type = "stoploss_rearmed", strategy_id = %id, "stop fired but the position is still open; armed again");
                 }
-                if watched.get(id) != Some(w) || lost_exit {
-                    book.arm(*id, w.token, w.stop_paise);
+                // A changed high alone is the book's own write coming back: nothing to arm.
+                let changed = watched.get(id).map(|old| old.guard) != Some(w.guard);
+                if changed || lost_exit {
+                    book.arm_guard(*id, w.guard, w.cached_high);
                 }
             }
             for id in watched.keys() {
@@ -492,7 +523,7 @@ impl FeedWorker {
             *watched = want;
             let mut tokens: Vec<u32> = watched
                 .values()
-                .map(|w| w.token)
+                .map(|w| w.guard.token)
                 .collect::<HashSet<_>>()
                 .into_iter()
                 .collect();
@@ -534,17 +565,16 @@ impl FeedWorker {
             return;
         };
         loop {
-            let id = tokio::select! {
+            let Fired { strategy: id, exit } = tokio::select! {
                 _ = shutdown.cancelled() => return,
-                id = rx.recv() => match id { Some(id) => id, None => return },
+                f = rx.recv() => match f { Some(f) => f, None => return },
             };
             let now = self.clock.now();
-            let mut event = OrderEvent::new(
-                id,
-                EventKind::StopLoss,
-                TradingCalendar::trading_date(now),
-                now,
-            );
+            let kind = match exit {
+                Exit::StopLoss => EventKind::StopLoss,
+                Exit::Target => EventKind::Target,
+            };
+            let mut event = OrderEvent::new(id, kind, TradingCalendar::trading_date(now), now);
             // A second fire of the same day needs its own event id, or the queue would drop
             // it as a duplicate of the lost first one; the EXIT key still allows one exit.
             let fires = self
@@ -561,7 +591,14 @@ impl FeedWorker {
                 match self.queue.push(&event).await {
                     Ok(()) => {
                         self.stats.events_pushed.fetch_add(1, Ordering::Relaxed);
-                        tracing::info!(event_type = "stoploss_fired", strategy_id = %id, "stop-loss crossed; exit queued");
+                        match exit {
+                            Exit::StopLoss => {
+                                tracing::info!(event_type = "stoploss_fired", strategy_id = %id, "stop-loss crossed; exit queued")
+                            }
+                            Exit::Target => {
+                                tracing::info!(event_type = "target_fired", strategy_id = %id, "target reached; exit queued")
+                            }
+                        }
                         break;
                     }
                     Err(e) => {
@@ -589,15 +626,28 @@ impl FeedWorker {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .iter()
-                .filter_map(|(id, w)| prices.get(&w.token).map(|p| (*id, *p)))
+                .filter_map(|(id, w)| prices.get(&w.guard.token).map(|p| (*id, *p)))
                 .collect();
             if writes.is_empty() {
                 continue;
             }
+            // The trailing stops' highs and levels: what a restarted worker starts from, and
+            // what the app shows.
+            let levels: Vec<Option<(i64, Option<i64>)>> = {
+                let book = self.book.lock().unwrap_or_else(|p| p.into_inner());
+                writes.iter().map(|(id, _)| book.levels(*id)).collect()
+            };
             let keys = self.redis.keys();
             let mut pipe = redis::pipe();
-            for (id, price) in &writes {
+            for ((id, price), level) in writes.iter().zip(levels) {
                 pipe.hset(keys.runtime(id), "last_price", *price).ignore();
+                if let Some((stop, Some(high))) = level {
+                    pipe.hset_multiple(
+                        keys.runtime(id),
+                        &[("trail_high", high), ("trail_stop", stop)],
+                    )
+                    .ignore();
+                }
             }
             if let Ok(mut conn) = self.redis.conn().await {
                 if let Err(e) = pipe.query_async::<()>(&mut conn).await {

@@ -88,6 +88,11 @@ pub struct StrategyOut {
     pub sell_time: String,
     /// Rupees with two decimals, e.g. `3500.05`.
     pub stop_loss: String,
+    /// Rupees above the entry (`"25.50"`) or a percentage (`"1.5%"`); null when not set.
+    pub target: Option<String>,
+    /// Rupees below the highest price since the entry (`"10.00"`) or a percentage (`"1%"`);
+    /// null when not set.
+    pub trailing_stop: Option<String>,
     pub quantity: u32,
     /// `MIS` or `CNC`.
     pub product: String,

@@ -49,6 +49,14 @@ pub struct StrategyBody {
     /// `MIS` (default) or `CNC`.
     #[schema(value_type = Option<String>, example = "MIS")]
     product: Option<Value>,
+    /// Optional take-profit above the entry's fill price: rupees (a number or a string, a
+    /// multiple of the tick) or a percentage as a string (`"1.5%"`, up to 2 decimals).
+    #[schema(value_type = Option<String>, example = "1.5%")]
+    target: Option<Value>,
+    /// Optional trailing stop below the highest price since the entry: rupees or `"1%"`. It
+    /// only rises, and never below `stop_loss`.
+    #[schema(value_type = Option<String>, example = "10")]
+    trailing_stop: Option<Value>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -80,19 +88,22 @@ fn draft(body: StrategyBody) -> (StrategyDraft, Vec<FieldError>) {
     let buy_time = text("buy_time", body.buy_time);
     let sell_time = text("sell_time", body.sell_time);
     let product = text("product", body.product);
-    let stop_loss = match body.stop_loss {
+    let mut decimal = |field: &str, v: Option<Value>| match v {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s),
         // serde_json prints a number as the shortest text that reads back the same: exact.
         Some(Value::Number(n)) => Some(n.to_string()),
         Some(_) => {
             errors.push(FieldError::new(
-                "stop_loss",
-                "stop_loss must be a number or a decimal string",
+                field,
+                format!("{field} must be a number or a decimal string"),
             ));
             None
         }
     };
+    let stop_loss = decimal("stop_loss", body.stop_loss);
+    let target = decimal("target", body.target);
+    let trailing_stop = decimal("trailing_stop", body.trailing_stop);
     let quantity = match body.quantity {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) if n.is_i64() => n.as_i64(),
@@ -113,6 +124,8 @@ fn draft(body: StrategyBody) -> (StrategyDraft, Vec<FieldError>) {
             stop_loss,
             quantity,
             product,
+            target,
+            trailing_stop,
         },
         errors,
     )
@@ -188,6 +201,8 @@ fn strategy_out(row: &StrategyRow, rt: &Runtime) -> StrategyOut {
         buy_time: s.buy_time.format("%H:%M:%S").to_string(),
         sell_time: s.sell_time.format("%H:%M:%S").to_string(),
         stop_loss: s.stop_loss.to_string(),
+        target: s.exits.target.map(|o| o.to_string()),
+        trailing_stop: s.exits.trailing_stop.map(|o| o.to_string()),
         quantity: s.quantity,
         product: s.product.as_str().to_owned(),
         status: row.status.as_str().to_owned(),
@@ -333,6 +348,12 @@ pub async fn move_stop(
             stop_loss: Some(body.stop_loss.unwrap_or(Value::Null)),
             quantity: Some(Value::from(row.spec.quantity)),
             product: Some(Value::String(row.spec.product.as_str().into())),
+            target: row.spec.exits.target.map(|o| Value::String(o.to_string())),
+            trailing_stop: row
+                .spec
+                .exits
+                .trailing_stop
+                .map(|o| Value::String(o.to_string())),
         },
     )
     .await?;
