@@ -692,3 +692,90 @@ async fn a_short_day_exits_at_its_cut_off_not_at_the_sell_time() {
     assert_eq!(sold["position"], "sold", "{sold}");
     s.shutdown().await;
 }
+
+// Issue #18: "square off all" stops every strategy of the caller and exits each open position
+// once, through the same exit path; another user's position is not touched; a second call
+// finds nothing to exit.
+#[tokio::test]
+async fn square_off_all_exits_every_open_position_of_the_caller_only() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let (token, other) = (s.trader().await, s.trader().await);
+    let mut open = Vec::new();
+    for symbol in ["TCS", "INFY"] {
+        let (id, event) = buy_now(&s, &token, symbol).await;
+        assert_eq!(
+            s.system.executor.handle(&event).await,
+            Handled::Done("order COMPLETE".into())
+        );
+        open.push(id);
+    }
+    let (buy, sell) = quiet_times().await;
+    let idle = s.running(&token, "SBIN", &buy, &sell).await;
+    let (theirs, event) = buy_now(&s, &other, "RELIANCE").await;
+    assert_eq!(
+        s.system.executor.handle(&event).await,
+        Handled::Done("order COMPLETE".into())
+    );
+
+    let (code, body) = s
+        .call(Method::POST, "/strategies/square-off", Some(&token), None)
+        .await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    assert_eq!(body["exits_requested"], 2, "{body}");
+    let results = body["strategies"].as_array().expect("strategies");
+    assert_eq!(results.len(), 3, "every strategy of the caller: {body}");
+    assert!(results.iter().all(|r| r["status"] == "stopped"), "{body}");
+    let orders = s
+        .wait_orders(Duration::from_secs(10), |o| side(o, "SELL") >= 2)
+        .await;
+    let sells = |symbol: &str| {
+        orders
+            .iter()
+            .filter(|o| o["transaction_type"] == "SELL" && o["tradingsymbol"] == symbol)
+            .count()
+    };
+    assert_eq!(
+        (sells("TCS"), sells("INFY"), sells("SBIN"), sells("RELIANCE")),
+        (1, 1, 0, 0),
+        "{orders:?}"
+    );
+    for id in &open {
+        let status = s
+            .wait_status(&token, id, Duration::from_secs(5), |v| {
+                v["position"] == "sold"
+            })
+            .await;
+        assert_eq!(
+            (status["status"].as_str(), status["position"].as_str()),
+            (Some("stopped"), Some("sold"))
+        );
+    }
+    let (_, idle_status) = s
+        .call(
+            Method::GET,
+            &format!("/strategy/status/{idle}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(idle_status["status"], "stopped");
+    let (_, their_status) = s
+        .call(
+            Method::GET,
+            &format!("/strategy/status/{theirs}"),
+            Some(&other),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (their_status["status"].as_str(), their_status["position"].as_str()),
+        (Some("running"), Some("bought")),
+        "another user's position is theirs"
+    );
+
+    let (code, again) = s
+        .call(Method::POST, "/strategies/square-off", Some(&token), None)
+        .await;
+    assert_eq!((code, again["exits_requested"].as_i64()), (StatusCode::OK, Some(0)));
+    s.system.shutdown().await;
+}

@@ -116,6 +116,15 @@ pub struct StrategyState {
     pub status: String,
 }
 
+/// What "square off all" did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SquareOffResult {
+    /// Every strategy of the caller, each stopped.
+    pub strategies: Vec<StopResult>,
+    /// How many open positions (or entries in flight) had their exit queued.
+    pub exits_requested: usize,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StopResult {
     pub strategy_id: Uuid,

@@ -189,6 +189,7 @@ pub fn router(state: AppState) -> Router {
         .route("/strategies", get(strategies::list))
         .route("/strategy/start", post(strategies::start))
         .route("/strategy/stop", post(strategies::stop))
+        .route("/strategies/square-off", post(strategies::square_off))
         .route("/strategy/status/{id}", get(strategies::status))
         .route("/strategy/{id}/orders", get(strategies::orders))
         .route("/strategy/{id}/days", get(pnl::strategy_days))

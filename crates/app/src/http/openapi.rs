@@ -77,7 +77,7 @@ fn operations(
         broker::connect, broker::status, broker::disconnect,
         broker_login::save_keys, broker_login::login,
         strategies::create, strategies::list, strategies::get_one, strategies::update, strategies::move_stop, strategies::delete,
-        strategies::start, strategies::stop, strategies::status, strategies::orders,
+        strategies::start, strategies::stop, strategies::square_off, strategies::status, strategies::orders,
         instruments::search,
         pnl::pnl, pnl::strategy_days,
         notifications::list, notifications::mark_read, notifications::preferences, notifications::set_preferences,

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::dto::{
-    Action, ErrorBody, OrderLog, OrderLogOut, StopResult, StrategyCreated, StrategyList,
+    Action, ErrorBody, OrderLog, OrderLogOut, SquareOffResult, StopResult, StrategyCreated, StrategyList,
     StrategyOut, StrategyState, StrategyStatus,
 };
 use super::extract::{parse_id, ApiJson, AuthUser};
@@ -448,6 +448,55 @@ pub async fn stop(
     ApiJson(body): ApiJson<StopRequest>,
 ) -> Result<Json<StopResult>, ApiError> {
     let row = owned(&state, user, &body.strategy_id).await?;
+    Ok(Json(stop_one(&state, user, &row, body.exit_position).await?))
+}
+
+/// `POST /strategies/square-off` → 200 `{strategies: [StopResult]}`: stops every strategy of the
+/// caller and exits every position open today (or an entry still in flight), each as
+/// `POST /strategy/stop {exit_position: true}` would. Idempotent: a second call finds nothing
+/// open, and each exit is one EXIT leg whatever asked for it.
+#[utoipa::path(post, path = "/strategies/square-off", tag = "strategies", security(("bearer" = [])),
+    responses((status = 200, body = SquareOffResult), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn square_off(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<SquareOffResult>, ApiError> {
+    let rows = strategies::list(&state.pg, user).await?;
+    // Side by side: every exit goes out at once rather than one after another's round trips.
+    let results = futures_util::future::join_all(
+        rows.iter()
+            .map(|row| stop_one(&state, user, row, true)),
+    )
+    .await;
+    let mut stopped = Vec::with_capacity(results.len());
+    let mut first_error = None;
+    for result in results {
+        match result {
+            Ok(r) => stopped.push(r),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    let exits = stopped.iter().filter(|r| r.exit_requested).count();
+    tracing::warn!(event_type = "square_off", user_id = %user, strategies = stopped.len(), exits, "square off all");
+    // One that could not be stopped is an error: the trader must not read "all squared off".
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    Ok(Json(SquareOffResult {
+        strategies: stopped,
+        exits_requested: exits,
+    }))
+}
+
+/// Stops one strategy and, with `exit`, queues the exit of its open position.
+async fn stop_one(
+    state: &AppState,
+    user: Uuid,
+    row: &StrategyRow,
+    exit: bool,
+) -> Result<StopResult, ApiError> {
     if row.status == Status::Running {
         strategies::set_status(&state.pg, user, row.id, Status::Stopped, None).await?;
     }
@@ -461,8 +510,7 @@ pub async fn stop(
     let today = TradingCalendar::trading_date(state.clock.now());
     let day = crate::executor::day_from_logs(&order_logs::day(&state.pg, row.id, today).await?);
     // An entry still in flight may yet fill: its exit is queued too, and waits for it.
-    let exit_requested =
-        body.exit_position && matches!(day.position, Position::Bought | Position::Buying);
+    let exit_requested = exit && matches!(day.position, Position::Bought | Position::Buying);
     if exit_requested {
         let exit = algo_core::OrderEvent::manual_exit(row.id, today, state.clock.now());
         state.queue.push(&exit).await?;
@@ -473,12 +521,12 @@ pub async fn stop(
     } else {
         "stopped"
     };
-    Ok(Json(StopResult {
+    Ok(StopResult {
         strategy_id: row.id,
         status: status.into(),
         position: day.position.as_str().into(),
         exit_requested,
-    }))
+    })
 }
 
 /// The next timed action of a running strategy and when it is due.
