@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::broker::crypto::BrokerCipher;
+use crate::broker::pacer::SharedOrderPacer;
 use crate::config::Config;
 use crate::executor::{self, Executor, ExecutorConfig};
 use crate::http::AppState;
@@ -63,8 +64,9 @@ pub struct Adapters {
 }
 
 impl Adapters {
-    /// The Redis queue, the Postgres ledger and order log, Kite's REST API at `config.kite_url`, the system
-    /// clock.
+    /// The Redis queue, the Postgres ledger and order log, Kite's REST API at `config.kite_url`
+    /// with each user's orders paced in Redis (shared with any other process placing them), the
+    /// system clock.
     pub fn self_hosted(config: &Config, pg: &PgPool, redis: &RedisStore) -> Result<Self, String> {
         Ok(Self {
             queue: Arc::new(RedisQueue::new(redis.clone())),
@@ -75,7 +77,9 @@ impl Adapters {
             runtime: Arc::new(RedisRuntime::new(redis.clone())),
             keys: Arc::new(PgBrokerKeys::new(pg.clone())),
             broker: Arc::new(
-                KiteHttp::new(&config.kite_url, config.kite_timeout).map_err(|e| e.to_string())?,
+                KiteHttp::new(&config.kite_url, config.kite_timeout)
+                    .map_err(|e| e.to_string())?
+                    .with_order_pacer(Arc::new(SharedOrderPacer::new(redis.clone()))),
             ),
             clock: Arc::new(SystemClock),
         })

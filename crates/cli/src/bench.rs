@@ -186,6 +186,75 @@ pub struct Bench {
     pub http: reqwest::Client,
     pub tokens: algo_app::auth::tokens::TokenKeys,
     pub cipher: algo_app::broker::crypto::BrokerCipher,
+    /// Events handed to each executor instance (the system's own first), with
+    /// [`Bench::start_instances`].
+    pub dealt: Option<std::sync::Arc<Dealer>>,
+    /// The workers of the instances after the first; they stop with the system.
+    instances: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// Hands the events pushed to it to several executor instances' queues in turn, as SQS hands
+/// a FIFO queue's message groups (one per strategy) to separate executor Lambda instances.
+/// Popping, acks and recovery are the first instance's.
+pub struct Dealer {
+    queues: Vec<std::sync::Arc<dyn algo_store::ports::OrderQueue>>,
+    next: std::sync::atomic::AtomicUsize,
+    dealt: Vec<std::sync::atomic::AtomicUsize>,
+}
+
+impl Dealer {
+    fn new(queues: Vec<std::sync::Arc<dyn algo_store::ports::OrderQueue>>) -> Self {
+        Self {
+            dealt: queues.iter().map(|_| Default::default()).collect(),
+            queues,
+            next: Default::default(),
+        }
+    }
+
+    /// How many events each instance was handed.
+    pub fn dealt(&self) -> Vec<usize> {
+        self.dealt
+            .iter()
+            .map(|n| n.load(std::sync::atomic::Ordering::Relaxed))
+            .collect()
+    }
+}
+
+#[async_trait::async_trait]
+impl algo_store::ports::OrderQueue for Dealer {
+    async fn push(&self, event: &algo_core::OrderEvent) -> Result<(), algo_store::StoreError> {
+        use std::sync::atomic::Ordering;
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.queues.len();
+        self.queues[i].push(event).await?;
+        self.dealt[i].fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    async fn pop(
+        &self,
+        max: usize,
+        wait: std::time::Duration,
+    ) -> Result<Vec<algo_store::ports::Delivery>, algo_store::StoreError> {
+        self.queues[0].pop(max, wait).await
+    }
+
+    async fn ack(
+        &self,
+        delivery: &algo_store::ports::Delivery,
+    ) -> Result<(), algo_store::StoreError> {
+        self.queues[0].ack(delivery).await
+    }
+
+    async fn nack(
+        &self,
+        delivery: &algo_store::ports::Delivery,
+    ) -> Result<(), algo_store::StoreError> {
+        self.queues[0].nack(delivery).await
+    }
+
+    async fn recover(&self) -> Result<usize, algo_store::StoreError> {
+        self.queues[0].recover().await
+    }
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -198,7 +267,18 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 impl Bench {
     pub async fn start(executor: algo_app::executor::ExecutorConfig) -> anyhow::Result<Self> {
+        Self::start_instances(executor, 1).await
+    }
+
+    /// The same with `instances` executor instances, as separate processes would be: each
+    /// with its own queue of the events [`Dealer`] hands it, its own Kite client and its own
+    /// Redis connection, sharing the Redis in which each user's orders are paced.
+    pub async fn start_instances(
+        executor: algo_app::executor::ExecutorConfig,
+        instances: usize,
+    ) -> anyhow::Result<Self> {
         use algo_app::config::{Config, Profile};
+        use std::sync::Arc;
         let sim = algo_sim::spawn(algo_sim::SimConfig {
             walk_interval: None,
             ..Default::default()
@@ -231,9 +311,55 @@ impl Bench {
             config.redis_prefix.clone(),
             config.store_timeout,
         )?;
-        let system = algo_app::selfhosted::SelfHosted::start(&config, pg, redis, executor)
-            .await
+        let store = |prefix: String| {
+            algo_store::redis::RedisStore::new(&config.redis_url, prefix, config.store_timeout)
+        };
+        let mut adapters = algo_app::selfhosted::Adapters::self_hosted(&config, &pg, &redis)
             .map_err(anyhow::Error::msg)?;
+        let mut dealt = None;
+        let mut queues: Vec<Arc<dyn algo_store::ports::OrderQueue>> = Vec::new();
+        if instances > 1 {
+            for i in 0..instances {
+                let own = store(format!("{}instance{i}:", config.redis_prefix))?;
+                queues.push(Arc::new(algo_store::redis::queue::RedisQueue::new(own)));
+            }
+            let dealer = Arc::new(Dealer::new(queues.clone()));
+            adapters.queue = dealer.clone();
+            dealt = Some(dealer);
+        }
+        let system =
+            algo_app::selfhosted::SelfHosted::start_with(&config, pg, redis, executor, adapters)
+                .await
+                .map_err(anyhow::Error::msg)?;
+        let mut workers = Vec::new();
+        for (i, queue) in queues.into_iter().enumerate().skip(1) {
+            let first = &system.executor;
+            let pacer =
+                algo_app::broker::pacer::SharedOrderPacer::new(store(config.redis_prefix.clone())?);
+            let broker = algo_kite::KiteHttp::new(&config.kite_url, config.kite_timeout)?
+                .with_order_pacer(Arc::new(pacer));
+            let executor = Arc::new(algo_app::executor::Executor {
+                keys: first.keys.clone(),
+                strategies: first.strategies.clone(),
+                orders: first.orders.clone(),
+                runtime: first.runtime.clone(),
+                ledger: first.ledger.clone(),
+                locks: first.locks.clone(),
+                broker: Arc::new(broker),
+                cipher: first.cipher.clone(),
+                calendar: first.calendar.clone(),
+                clock: first.clock.clone(),
+                owner: format!("{}-instance{i}", first.owner),
+                config: first.config.clone(),
+            });
+            workers.push(tokio::spawn(algo_app::worker::run(
+                queue,
+                executor,
+                Arc::new(algo_app::worker::WorkerHealth::default()),
+                system.shutdown.clone(),
+                std::time::Duration::from_secs(10),
+            )));
+        }
         let key: [u8; 32] = config.broker_key.0.as_slice().try_into()?;
         Ok(Self {
             app: algo_app::router(system.state.clone()),
@@ -242,7 +368,17 @@ impl Bench {
             http: reqwest::Client::new(),
             tokens: algo_app::auth::tokens::TokenKeys::new(&config.jwt_secret.0),
             cipher: algo_app::broker::crypto::BrokerCipher::new(&key, config.broker_key_id.clone()),
+            dealt,
+            instances: workers,
         })
+    }
+
+    /// Stops the system and every executor instance.
+    pub async fn shutdown(self) {
+        self.system.shutdown().await;
+        for worker in self.instances {
+            let _ = worker.await;
+        }
     }
 
     async fn call(
@@ -273,6 +409,13 @@ impl Bench {
         sell: &str,
         stop: &str,
     ) -> anyhow::Result<String> {
+        let jwt = self.trader(i).await?;
+        self.strategy(&jwt, symbol, buy, sell, stop).await
+    }
+
+    /// A trader with a simulator account of their own and their broker connected; their API
+    /// access token.
+    pub async fn trader(&self, i: usize) -> anyhow::Result<String> {
         let (api_key, token) = (format!("bench_key_{i}"), format!("bench_token_{i}"));
         let r = self
             .http
@@ -317,17 +460,27 @@ impl Bench {
             },
         )
         .await?;
-        let jwt = self
-            .tokens
+        self.tokens
             .access_token(user, chrono::Utc::now())
-            .map_err(anyhow::Error::msg)?;
+            .map_err(anyhow::Error::msg)
+    }
+
+    /// A strategy of the trader `jwt` is for, created and started through the API; its id.
+    pub async fn strategy(
+        &self,
+        jwt: &str,
+        symbol: &str,
+        buy: &str,
+        sell: &str,
+        stop: &str,
+    ) -> anyhow::Result<String> {
         let (s, b) = self
-            .call("/strategy/create", &jwt, json!({ "symbol": symbol, "buy_time": buy, "sell_time": sell, "stop_loss": stop, "quantity": 1 }))
+            .call("/strategy/create", jwt, json!({ "symbol": symbol, "buy_time": buy, "sell_time": sell, "stop_loss": stop, "quantity": 1 }))
             .await?;
         anyhow::ensure!(s == 201, "create: {b}");
         let id = b["strategy_id"].as_str().context("id")?.to_owned();
         let (s, b) = self
-            .call("/strategy/start", &jwt, json!({ "strategy_id": id }))
+            .call("/strategy/start", jwt, json!({ "strategy_id": id }))
             .await?;
         anyhow::ensure!(s == 200, "start: {b}");
         Ok(id)
@@ -493,13 +646,131 @@ async fn burst_once(
         json!({ "bench": "burst", "mode": mode, "strategies": n, "orders": errors.len(), "min_ms": (min * 10.0).round() / 10.0, "p50_ms": (p50 * 10.0).round() / 10.0,
                 "p99_ms": (p99 * 10.0).round() / 10.0, "max_ms": (max * 10.0).round() / 10.0, "total_ms": max.round() })
     );
-    bench.system.shutdown().await;
+    bench.shutdown().await;
     anyhow::ensure!(
         errors.len() == n,
         "only {} of {n} orders arrived",
         errors.len()
     );
     Ok(BurstStats { p50, p99, max })
+}
+
+/// Executor instances in `algo bench burst --per-user`.
+const PER_USER_INSTANCES: usize = 2;
+
+/// How soon after the instant the last order of one user's burst must reach the exchange.
+const PER_USER_WITHIN_MS: f64 = 3000.0;
+
+/// `algo bench burst --per-user N`: one trader's N strategies due at the same instant, run by
+/// two executor instances that pace the trader's orders together in Redis (as executor Lambda
+/// instances do). Fails unless every order arrives, the exchange answers no 429, and the last
+/// order arrives within 3 s of the instant.
+pub async fn burst_per_user(n: usize) -> anyhow::Result<()> {
+    let bench = Bench::start_instances(
+        algo_app::executor::ExecutorConfig::default(),
+        PER_USER_INSTANCES,
+    )
+    .await?;
+    let symbols = bench.symbols(n).await?;
+    anyhow::ensure!(
+        symbols.len() >= n,
+        "the simulator lists {} symbols; a trader's strategies need one each",
+        symbols.len()
+    );
+    let now = chrono::Utc::now().with_timezone(&algo_core::IST);
+    let setup_secs = 10 + (n as i64) / 20;
+    let due = (now + chrono::Duration::seconds(setup_secs))
+        .time()
+        .with_nanosecond(0)
+        .context("time")?;
+    let (buy, sell) = (
+        due.format("%H:%M:%S").to_string(),
+        (due + chrono::Duration::minutes(30))
+            .format("%H:%M:%S")
+            .to_string(),
+    );
+    println!(
+        "bench burst --per-user {n}: {n} strategies of one trader, all buying at {buy} IST (in ~{setup_secs} s), {PER_USER_INSTANCES} executor instances pacing the trader's orders in Redis"
+    );
+    let started = Instant::now();
+    let jwt = bench.trader(0).await?;
+    for (symbol, price) in symbols.iter().take(n) {
+        let stop = algo_core::Price::from_paise((price / 2 / 5 * 5).max(5))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        bench
+            .strategy(&jwt, symbol, &buy, &sell, &stop.to_string())
+            .await?;
+    }
+    println!("  set up in {:.1} s", started.elapsed().as_secs_f64());
+    let due_utc = algo_core::TradingCalendar::instant(
+        algo_core::TradingCalendar::trading_date(chrono::Utc::now()),
+        due,
+    );
+    anyhow::ensure!(
+        chrono::Utc::now() < due_utc,
+        "set-up took longer than the lead; rerun with fewer strategies"
+    );
+    let deadline = Instant::now()
+        + (due_utc - chrono::Utc::now()).to_std()?
+        + std::time::Duration::from_secs(20);
+    let orders = loop {
+        let orders = bench.sim_orders().await?;
+        if orders.len() >= n || Instant::now() > deadline {
+            break orders;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let refused = bench.sim.sim.rate_limited();
+    let dealt = bench.dealt.as_ref().map(|d| d.dealt()).unwrap_or_default();
+    let due_us = due_utc.timestamp_micros();
+    let mut errors: Vec<f64> = orders
+        .iter()
+        .filter_map(|o| o["received_at_us"].as_i64())
+        .map(|us| (us - due_us) as f64 / 1000.0)
+        .collect();
+    errors.sort_by(|a, b| a.total_cmp(b));
+    let (p50, p99, last) = (
+        percentile(&errors, 50.0),
+        percentile(&errors, 99.0),
+        errors.last().copied().unwrap_or(f64::NAN),
+    );
+    let first = errors.first().copied().unwrap_or(f64::NAN);
+    let per_second: Vec<usize> = (0..=(last.max(0.0) / 1000.0) as usize)
+        .map(|s| {
+            errors
+                .iter()
+                .filter(|e| (**e / 1000.0).floor() as i64 == s as i64)
+                .count()
+        })
+        .collect();
+    println!("  events per executor instance: {dealt:?}");
+    println!("  orders received: {} of {n}", errors.len());
+    println!("  refused with 429 by the exchange: {refused}");
+    println!("  orders per second after the instant: {per_second:?}");
+    println!("  time from the instant to the last order: {last:.1} ms (first {first:.1} ms)");
+    println!("  timing error (received − scheduled): p50 {p50:.1} ms, p99 {p99:.1} ms");
+    println!(
+        "{}",
+        json!({ "bench": "burst_per_user", "strategies": n, "instances": PER_USER_INSTANCES, "dealt": dealt,
+                "orders": errors.len(), "http_429": refused, "first_ms": (first * 10.0).round() / 10.0,
+                "last_ms": (last * 10.0).round() / 10.0, "p50_ms": (p50 * 10.0).round() / 10.0,
+                "p99_ms": (p99 * 10.0).round() / 10.0, "within_ms": PER_USER_WITHIN_MS })
+    );
+    bench.shutdown().await;
+    anyhow::ensure!(
+        errors.len() == n,
+        "only {} of {n} orders arrived",
+        errors.len()
+    );
+    anyhow::ensure!(
+        refused == 0,
+        "the exchange refused {refused} orders with 429"
+    );
+    anyhow::ensure!(
+        last <= PER_USER_WITHIN_MS,
+        "the last order arrived {last:.0} ms after the instant, not within {PER_USER_WITHIN_MS:.0} ms"
+    );
+    Ok(())
 }
 
 /// `algo bench stoploss --triggers N`: tick sent by the simulator → exit order received by it.
@@ -608,6 +879,6 @@ pub async fn stoploss(triggers: usize) -> anyhow::Result<()> {
     );
     shutdown.cancel();
     let _ = feed_task.await;
-    bench.system.shutdown().await;
+    bench.shutdown().await;
     Ok(())
 }

@@ -7,7 +7,8 @@
 //! - `algo sim`: the simulated Kite exchange alone.
 //! - `algo demo`: a scripted session against a running `algo dev`.
 //! - `algo migrate`: apply the SQL migrations and exit.
-//! - `algo bench ticks|burst|stoploss`: measurements.
+//! - `algo bench ticks|burst|stoploss`: measurements (`burst --per-user N`: one trader's burst
+//!   across two executor instances).
 
 mod bench;
 mod calendar;
@@ -138,6 +139,11 @@ enum BenchCommand {
         /// as the baseline; then the ratio.
         #[arg(long)]
         vs_pooled: bool,
+        /// Instead: one trader's N strategies due at the same instant, run by two executor
+        /// instances pacing the trader's orders in Redis; fails on any 429 or an order later
+        /// than 3 s.
+        #[arg(long, value_name = "N", conflicts_with_all = ["strategies", "vs_pooled"])]
+        per_user: Option<usize>,
     },
     /// Tick sent by the simulator → exit order received by it, over many triggers.
     Stoploss {
@@ -170,8 +176,12 @@ async fn main() -> anyhow::Result<()> {
                 BenchCommand::Burst {
                     strategies,
                     vs_pooled,
+                    per_user,
                 },
-        } => bench::burst(strategies, vs_pooled).await,
+        } => match per_user {
+            Some(n) => bench::burst_per_user(n).await,
+            None => bench::burst(strategies, vs_pooled).await,
+        },
         Command::Bench {
             which: BenchCommand::Stoploss { triggers },
         } => bench::stoploss(triggers).await,

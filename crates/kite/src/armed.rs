@@ -23,7 +23,7 @@ use tokio::task::JoinHandle;
 
 use crate::client::parse_json;
 use crate::error::KiteError;
-use crate::rate_limit::RateLimiter;
+use crate::pacer::OrderPacer;
 use crate::types::OrderId;
 
 /// Where the REST API lives, split for opening connections by hand.
@@ -138,7 +138,8 @@ fn client_config(roots: rustls::RootCertStore) -> Result<Arc<rustls::ClientConfi
 pub struct ArmedOrder {
     sender: http1::SendRequest<Full<Bytes>>,
     request: Option<http::Request<Full<Bytes>>>,
-    limiter: Arc<RateLimiter>,
+    /// The user's order pacer, and the api_key it paces.
+    pacer: (Arc<dyn OrderPacer>, String),
     timeout: Duration,
     connection: JoinHandle<()>,
 }
@@ -162,7 +163,7 @@ impl ArmedOrder {
     pub(crate) async fn open(
         endpoint: &Endpoint,
         request: http::Request<Full<Bytes>>,
-        limiter: Arc<RateLimiter>,
+        pacer: (Arc<dyn OrderPacer>, String),
         timeout: Duration,
     ) -> Result<Self, KiteError> {
         let unreachable = |message: String| KiteError::Unreachable { message };
@@ -190,7 +191,7 @@ impl ArmedOrder {
         Ok(Self {
             sender,
             request: Some(request),
-            limiter,
+            pacer,
             timeout,
             connection,
         })
@@ -211,7 +212,8 @@ impl ArmedOrder {
             status: 0,
             message: "this armed order was already sent; look it up by its tag".into(),
         })?;
-        self.limiter.acquire().await;
+        let (pacer, api_key) = &self.pacer;
+        pacer.acquire(api_key).await;
         let timeout = self.timeout;
         let exchange = async {
             if let Err(e) = self.sender.ready().await {

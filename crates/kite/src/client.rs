@@ -1,7 +1,8 @@
 //! The Kite Connect REST client.
 //!
-//! [`KiteHttp`] is built once per process (one connection pool, one rate limiter per api_key);
-//! [`KiteClient`] is one user's credentials on top of it, cheap to make per request.
+//! [`KiteHttp`] is built once per process (one connection pool, one rate limiter per api_key,
+//! and the [`OrderPacer`] its orders wait for); [`KiteClient`] is one user's credentials on top
+//! of it, cheap to make per request.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -16,6 +17,7 @@ use serde::de::DeserializeOwned;
 use crate::armed::{ArmedOrder, Endpoint};
 use crate::error::{ErrorEnvelope, KiteError};
 use crate::instruments::Instruments;
+use crate::pacer::{LocalPacer, OrderPacer};
 use crate::postback::session_checksum;
 use crate::rate_limit::RateLimiter;
 use crate::types::{
@@ -46,9 +48,6 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// The order and other-endpoint limiters of one api_key.
-type Limiters = (Arc<RateLimiter>, Arc<RateLimiter>);
-
 /// The shared HTTP side: base URL, timeout, connection pool and rate limiters.
 #[derive(Clone)]
 pub struct KiteHttp {
@@ -56,7 +55,10 @@ pub struct KiteHttp {
     base_url: String,
     endpoint: Arc<Endpoint>,
     timeout: Duration,
-    limiters: Arc<Mutex<HashMap<String, Limiters>>>,
+    /// Every order (placed, armed, modified, cancelled) waits for it.
+    orders: Arc<dyn OrderPacer>,
+    /// The other endpoints' limiter of each api_key.
+    limiters: Arc<Mutex<HashMap<String, Arc<RateLimiter>>>>,
 }
 
 impl fmt::Debug for KiteHttp {
@@ -106,8 +108,16 @@ impl KiteHttp {
             base_url: base_url.trim_end_matches('/').to_owned(),
             endpoint: Arc::new(endpoint),
             timeout,
+            orders: Arc::new(LocalPacer::default()),
             limiters: Arc::default(),
         })
+    }
+
+    /// The same client with its orders paced by `pacer` instead of this process's own limiter
+    /// per api_key: a pacer shared by every process that sends the same users' orders.
+    pub fn with_order_pacer(mut self, pacer: Arc<dyn OrderPacer>) -> Self {
+        self.orders = pacer;
+        self
     }
 
     pub fn base_url(&self) -> &str {
@@ -116,25 +126,19 @@ impl KiteHttp {
 
     /// One user's client.
     pub fn client(&self, api_key: &str, access_token: Secret) -> KiteClient {
-        let (orders, other) = {
+        let other = {
             let mut map = self
                 .limiters
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             map.entry(api_key.to_owned())
-                .or_insert_with(|| {
-                    (
-                        Arc::new(RateLimiter::orders()),
-                        Arc::new(RateLimiter::other()),
-                    )
-                })
+                .or_insert_with(|| Arc::new(RateLimiter::other()))
                 .clone()
         };
         KiteClient {
             http: self.clone(),
             api_key: api_key.to_owned(),
             access_token,
-            orders,
             other,
         }
     }
@@ -169,7 +173,6 @@ pub struct KiteClient {
     http: KiteHttp,
     api_key: String,
     access_token: Secret,
-    orders: Arc<RateLimiter>,
     other: Arc<RateLimiter>,
 }
 
@@ -190,6 +193,11 @@ impl KiteClient {
             .header("Authorization", self.authorization())
     }
 
+    /// Waits for this user's next order slot.
+    async fn pace_order(&self) {
+        self.http.orders.acquire(&self.api_key).await;
+    }
+
     /// Kite's `Authorization` header value: `token api_key:access_token`.
     fn authorization(&self) -> String {
         format!("token {}:{}", self.api_key, self.access_token.expose())
@@ -204,7 +212,7 @@ impl KiteClient {
     /// `POST /orders/regular`: the broker's order id. An id means *received*, not filled.
     pub async fn place_order(&self, order: &OrderRequest) -> Result<String, KiteError> {
         checked(order)?;
-        self.orders.acquire().await;
+        self.pace_order().await;
         let id: OrderId = send_json(
             self.request(Method::POST, "/orders/regular")
                 .form(&order.form()),
@@ -235,7 +243,13 @@ impl KiteClient {
                 error_type: "InputException".into(),
                 message: format!("the order cannot be sent: {e}"),
             })?;
-        ArmedOrder::open(endpoint, request, self.orders.clone(), self.http.timeout).await
+        ArmedOrder::open(
+            endpoint,
+            request,
+            (self.http.orders.clone(), self.api_key.clone()),
+            self.http.timeout,
+        )
+        .await
     }
 
     /// `GET /orders`: today's orders.
@@ -266,7 +280,7 @@ impl KiteClient {
         order_id: &str,
         change: &ModifyRequest,
     ) -> Result<String, KiteError> {
-        self.orders.acquire().await;
+        self.pace_order().await;
         let id: OrderId = send_json(
             self.request(
                 Method::PUT,
@@ -280,7 +294,7 @@ impl KiteClient {
 
     /// `DELETE /orders/regular/{order_id}`.
     pub async fn cancel_order(&self, order_id: &str) -> Result<String, KiteError> {
-        self.orders.acquire().await;
+        self.pace_order().await;
         let id: OrderId = send_json(self.request(
             Method::DELETE,
             &format!("/orders/regular/{}", path_segment(order_id)?),

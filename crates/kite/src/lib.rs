@@ -10,12 +10,14 @@
 //! - [`instruments`]: the instruments CSV dump, as a symbol ⇄ token map.
 //! - [`postback`]: postback and session checksums.
 //! - [`rate_limit`]: keeps requests within Kite's per-second limits.
+//! - [`pacer`]: when each order may go: Kite's per-user order limit, in process or shared.
 
 pub mod armed;
 pub mod broker;
 pub mod client;
 pub mod error;
 pub mod instruments;
+pub mod pacer;
 pub mod postback;
 pub mod rate_limit;
 pub mod ticker;
@@ -26,6 +28,7 @@ pub use broker::{Broker, BrokerSessions, PreparedOrder};
 pub use client::{KiteClient, KiteHttp, Secret, KITE_API_URL};
 pub use error::KiteError;
 pub use instruments::{Instrument, Instruments};
+pub use pacer::{LocalPacer, OrderPacer};
 pub use types::{
     MarketProtection, ModifyRequest, Order, OrderRequest, OrderState, OrderType, Position,
     Positions, Profile, Session, TransactionType,

@@ -19,11 +19,13 @@
 //!   of that account, answers `TokenException` from now on. Answers `{expired, tokens}`.
 //! - `GET /_sim/tokens`: `{refused}`, how many requests (REST, ticker handshakes) were refused
 //!   for an unknown or expired access token: a client retrying a dead token shows here.
+//! - `GET /_sim/rate_limits`: `{refused}`, how many order requests (placements, modifications)
+//!   were refused with 429 for Kite's order rate limit: a client over it shows here.
 //! - `POST /_sim/disconnect`: drops every ticker connection.
 //! - `POST /_sim/behaviour {"fill_delay_ms"?,"book_lag_ms"?}`: sets the behaviours named (the
 //!   others stay); `GET /_sim/behaviour` reads them. Both answer `{fill_delay_ms,book_lag_ms}`.
-//! - `POST /_sim/reset`: clears orders, behaviours, faults and expired tokens; restores start
-//!   prices.
+//! - `POST /_sim/reset`: clears orders, behaviours, faults, expired tokens and the counters;
+//!   restores start prices.
 
 use std::time::Duration;
 
@@ -275,6 +277,18 @@ struct Tokens {
 pub async fn tokens(State(app): State<AppState>) -> Response {
     ok(Tokens {
         refused: app.exchange.refused_tokens(),
+    })
+}
+
+#[derive(Serialize)]
+struct RateLimits {
+    refused: u64,
+}
+
+/// `GET /_sim/rate_limits`.
+pub async fn rate_limits(State(app): State<AppState>) -> Response {
+    ok(RateLimits {
+        refused: app.exchange.rate_limited(),
     })
 }
 

@@ -64,6 +64,8 @@ struct State {
     /// Requests refused for an unknown or expired access token (REST, in-process and ticker
     /// handshakes): a client that keeps trying a dead token shows here.
     refused_tokens: u64,
+    /// Order requests refused for the rate limit (429): a client over Kite's limit shows here.
+    rate_limited: u64,
 }
 
 /// The whole simulated exchange.
@@ -107,6 +109,7 @@ impl Exchange {
                 faults: Faults::default(),
                 limiter: OrderRateLimiter::default(),
                 refused_tokens: 0,
+                rate_limited: 0,
             }),
             instruments,
             clock,
@@ -227,12 +230,20 @@ impl Exchange {
 
     /// Counts an order request against `api_key`'s rate limits.
     pub fn check_order_rate(&self, api_key: &str) -> Result<(), KiteError> {
-        if self.lock().limiter.try_acquire(api_key, Instant::now()) {
+        let mut state = self.lock();
+        if state.limiter.try_acquire(api_key, Instant::now()) {
             Ok(())
         } else {
+            state.rate_limited += 1;
+            drop(state);
             tracing::warn!(api_key, "order rate limit reached");
             Err(KiteError::too_many_requests())
         }
+    }
+
+    /// How many order requests were refused for the rate limit since the start (or the reset).
+    pub fn rate_limited(&self) -> u64 {
+        self.lock().rate_limited
     }
 
     /// Queues `count` faults for the next placements; returns how many were queued.
@@ -595,6 +606,7 @@ impl Exchange {
         state.limiter.clear();
         state.accounts.clear_expired();
         state.refused_tokens = 0;
+        state.rate_limited = 0;
         state.market.reset(&self.instruments, now.timestamp());
         let quotes: Vec<Quote> = state.market.all().copied().collect();
         let _ = self.market_events.send(quotes.into());

@@ -221,6 +221,12 @@ impl Sim {
         self.exchange.add_account(account);
     }
 
+    /// How many order requests were refused with 429 for the rate limit, as
+    /// `GET /_sim/rate_limits` answers.
+    pub fn rate_limited(&self) -> u64 {
+        self.exchange.rate_limited()
+    }
+
     /// The next `count` placements meet `fault`; returns how many were queued.
     pub fn inject_fault(&self, fault: Fault, count: usize) -> usize {
         self.exchange.inject_fault(fault, count)

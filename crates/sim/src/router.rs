@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .route("/_sim/accounts", post(control::accounts))
         .route("/_sim/tokens", get(control::tokens))
         .route("/_sim/tokens/expire", post(control::expire))
+        .route("/_sim/rate_limits", get(control::rate_limits))
         .route("/_sim/disconnect", post(control::disconnect))
         .route("/_sim/reset", post(control::reset))
         .fallback(envelope::fallback)

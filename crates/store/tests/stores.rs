@@ -103,3 +103,131 @@ async fn redis_that_is_not_there_reports_redis_down_without_hanging() {
     assert!(matches!(store.ping().await, Err(StoreError::RedisDown(_))));
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+// ---- order send slots ---------------------------------------------------------------------
+
+use algo_store::redis::order_slots::{OrderSlots, Slot};
+
+const SECOND: Duration = Duration::from_secs(1);
+const MINUTE: Duration = Duration::from_secs(60);
+
+/// Another process's handle on the same Redis and prefix: a connection of its own.
+fn same_redis_as(store: &RedisStore) -> RedisStore {
+    RedisStore::new(
+        &testing::redis_url(),
+        store.keys().prefix(),
+        Duration::from_secs(2),
+    )
+    .expect("redis store")
+}
+
+/// Most slots in any window of `window` (starting at a slot, as the worst window does).
+fn most_in_any(slots: &[Slot], window: Duration) -> usize {
+    let mut at: Vec<i64> = slots.iter().map(|s| s.at_us).collect();
+    at.sort_unstable();
+    let window = i64::try_from(window.as_micros()).expect("window");
+    (0..at.len())
+        .map(|i| at[i..].iter().take_while(|t| **t < at[i] + window).count())
+        .max()
+        .unwrap_or(0)
+}
+
+// Two limiters (as two processes would hold) reserve 60 slots for one api_key at once: no
+// second holds more than ten, the first ten go at once, and each later one is exactly a
+// window after the one ten before it (no slower than the limit needs).
+#[tokio::test]
+async fn order_slots_from_two_processes_never_put_more_than_ten_in_a_second() {
+    let first = testing::fresh_redis().expect("redis store");
+    let limits = [(SECOND, 10)];
+    let processes = [
+        OrderSlots::new(first.clone(), &limits),
+        OrderSlots::new(same_redis_as(&first), &limits),
+    ];
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let slots = processes[i % 2].clone();
+        tasks.push(tokio::spawn(async move { slots.reserve("user_a").await }));
+    }
+    let mut slots = Vec::new();
+    for task in tasks {
+        slots.push(task.await.expect("task").expect("reserved"));
+    }
+    assert_eq!(most_in_any(&slots, SECOND), 10);
+    assert_eq!(
+        slots.iter().filter(|s| s.wait().is_zero()).count(),
+        10,
+        "a burst of ten goes at once"
+    );
+    let mut at: Vec<i64> = slots.iter().map(|s| s.at_us).collect();
+    at.sort_unstable();
+    for i in 10..at.len() {
+        assert_eq!(at[i], at[i - 10] + 1_000_000, "slot {i}: {at:?}");
+    }
+}
+
+// A full window for one api_key holds up no other.
+#[tokio::test]
+async fn order_slots_of_another_api_key_are_independent() {
+    let store = testing::fresh_redis().expect("redis store");
+    let slots = OrderSlots::new(store, &[(SECOND, 10)]);
+    for _ in 0..25 {
+        slots.reserve("busy").await.expect("reserved");
+    }
+    assert!(!slots
+        .reserve("busy")
+        .await
+        .expect("reserved")
+        .wait()
+        .is_zero());
+    for _ in 0..10 {
+        let slot = slots.reserve("quiet").await.expect("reserved");
+        assert!(slot.wait().is_zero(), "{slot:?}");
+    }
+}
+
+// Kite's two limits in one script: ten a second takes the 401st order to 40 s, and 400 a
+// minute then holds it until a minute after the first. The list keeps only the last 400 slots
+// and expires a minute after its last one.
+#[tokio::test]
+async fn order_slots_keep_four_hundred_a_minute_and_expire() {
+    let store = testing::fresh_redis().expect("redis store");
+    let slots = OrderSlots::new(store.clone(), &[(SECOND, 10), (MINUTE, 400)]);
+    let mut reserved = Vec::new();
+    for _ in 0..401 {
+        reserved.push(slots.reserve("user_a").await.expect("reserved"));
+    }
+    assert_eq!(most_in_any(&reserved, SECOND), 10);
+    assert_eq!(most_in_any(&reserved, MINUTE), 400);
+    assert_eq!(reserved[399].at_us, reserved[389].at_us + 1_000_000);
+    assert_eq!(reserved[400].at_us, reserved[0].at_us + 60_000_000);
+    let key = store.keys().order_slots("user_a");
+    let mut conn = store.conn().await.expect("conn");
+    let len: usize = redis::cmd("LLEN")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .expect("llen");
+    assert_eq!(len, 400);
+    let ttl_ms: i64 = redis::cmd("PTTL")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .expect("pttl");
+    let last = reserved[400];
+    let most = (last.at_us - last.reserved_us) / 1000 + 60_000 + 1;
+    assert!(
+        ttl_ms > 0 && ttl_ms <= most,
+        "ttl {ttl_ms} ms, at most {most}"
+    );
+}
+
+#[tokio::test]
+async fn order_slots_without_redis_report_redis_down() {
+    let store =
+        RedisStore::new("redis://127.0.0.1:1", "x:", Duration::from_millis(300)).expect("client");
+    let slots = OrderSlots::new(store, &[(SECOND, 10)]);
+    assert!(matches!(
+        slots.reserve("user_a").await,
+        Err(StoreError::RedisDown(_))
+    ));
+}

@@ -22,6 +22,7 @@ use std::time::Duration;
 // Used by main.rs only.
 use {lambda_runtime as _, tracing_subscriber as _};
 
+use algo_app::broker::pacer::SharedOrderPacer;
 use algo_app::config::{AwsSettings, Config, Profile};
 use algo_app::executor::{Executor, ExecutorConfig, Handled};
 use algo_app::sweep::{SweepReport, Sweeper};
@@ -115,7 +116,11 @@ impl Function {
             locks: Arc::new(algo_store::redis::locks::RedisLocks::new(redis.clone())),
             runtime: Arc::new(algo_store::redis::runtime::RedisRuntime::new(redis.clone())),
             ledger: Arc::new(DynamoLedger::new(&sdk, aws.ledger_table.clone())),
-            broker: Arc::new(KiteHttp::new(&config.kite_url, config.kite_timeout)?),
+            // Instances pace each user's orders together, in Redis: Kite's limit is per user.
+            broker: Arc::new(
+                KiteHttp::new(&config.kite_url, config.kite_timeout)?
+                    .with_order_pacer(Arc::new(SharedOrderPacer::new(redis.clone()))),
+            ),
             cipher: algo_app::broker::crypto::BrokerCipher::new(&key, config.broker_key_id.clone()),
             calendar: calendar.clone(),
             clock: clock.clone(),

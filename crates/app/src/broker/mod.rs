@@ -1,4 +1,6 @@
-//! The user's broker connection: sealed keys, and the day a Kite session lives.
+//! The user's broker connection: sealed keys, the day a Kite session lives, and the pace of
+//! its orders across processes.
 
 pub mod crypto;
+pub mod pacer;
 pub mod session;

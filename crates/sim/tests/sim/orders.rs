@@ -318,6 +318,9 @@ async fn more_than_ten_orders_a_second_answer_429() {
     refused.assert_error(429, "NetworkException");
     assert_eq!(refused.body["message"], "Too many requests");
     assert_eq!(sim_orders(&sim).await.len(), 10, "the 11th was not placed");
+    let counted = kite.get("/_sim/rate_limits").await;
+    assert_eq!(counted.data()["refused"], 1, "{:?}", counted.body);
+    assert_eq!(sim.sim.rate_limited(), 1);
     // Limits are per account.
     control(
         &sim,

@@ -1,9 +1,10 @@
-//! Redis: runtime state, locks and (self-hosted) the order queue.
+//! Redis: runtime state, locks, order send slots and (self-hosted) the order queue.
 //!
 //! Every key goes through [`Keys`], which puts the configured prefix in front, so tests (and
 //! several deployments on one server) never see each other's keys.
 
 pub mod locks;
+pub mod order_slots;
 pub mod queue;
 pub mod runtime;
 
@@ -61,6 +62,12 @@ impl Keys {
     /// means the cache must be rebuilt.
     pub fn cache_built(&self) -> String {
         format!("{}cache:built", self.prefix)
+    }
+
+    /// `ratelimit:orders:{api_key}` list: the user's reserved order send slots
+    /// ([`order_slots`]).
+    pub fn order_slots(&self, api_key: &str) -> String {
+        format!("{}ratelimit:orders:{api_key}", self.prefix)
     }
 
     /// `queue:orders` list (self-hosted profile).
