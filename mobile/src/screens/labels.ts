@@ -26,6 +26,7 @@ export const KIND_LABEL: Record<NotificationKind, string> = {
   entry_filled: 'Entry filled',
   exit_filled: 'Exit filled',
   stop_loss_hit: 'Stop-loss hit',
+  target_hit: 'Target reached',
   order_rejected: 'Order rejected',
   exit_unfilled: 'Exit not filled',
   login_needed: 'Kite login needed',
