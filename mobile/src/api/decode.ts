@@ -88,6 +88,19 @@ export const signedRupees: Decoder<string> = (value, path) => {
   return text;
 };
 
+/**
+ * An exit's distance as the server writes it: rupees with two decimals (`"25.50"`) or a
+ * percentage with up to two decimals (`"1.5%"`, `"2%"`). Nothing looser: no sign, no spaces,
+ * no number.
+ */
+export const exitOffset: Decoder<string> = (value, path) => {
+  const text = string(value, path);
+  if (!/^\d+\.\d{2}$/.test(text) && !/^\d+(\.\d{1,2})?%$/.test(text)) {
+    throw new DecodeError(describe(path), 'rupees like "25.50" or a percentage like "1.5%"');
+  }
+  return text;
+};
+
 /** A calendar date, `YYYY-MM-DD`. */
 export const calendarDate: Decoder<string> = (value, path) => {
   const text = string(value, path);
@@ -144,7 +157,7 @@ export function object<T>(shape: { [K in keyof T]-?: Decoder<T[K]> }): Decoder<T
 const strategyStatusValue = oneOf(['created', 'running', 'stopped', 'failed']);
 const position = oneOf(['none', 'buying', 'bought', 'selling', 'sold', 'failed']);
 const brokerConnectionStatus = oneOf(['connected', 'expired', 'not_connected']);
-const orderEvent = oneOf(['BUY', 'SELL', 'STOPLOSS']);
+const orderEvent = oneOf(['BUY', 'SELL', 'STOPLOSS', 'TARGET']);
 const orderStatus = oneOf([
   'SENDING',
   'PLACED',
@@ -206,6 +219,8 @@ export const strategy: Decoder<Strategy> = object<Strategy>({
   stop_loss: rupees,
   quantity: integer,
   product: oneOf(['MIS', 'CNC']),
+  target: nullable(exitOffset),
+  trailing_stop: nullable(exitOffset),
   status: strategyStatusValue,
   position,
   failure_reason: nullable(string),

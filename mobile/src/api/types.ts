@@ -127,11 +127,19 @@ export type Exchange = 'NSE' | 'BSE';
 export type Product = 'MIS' | 'CNC';
 export type StrategyStatusValue = 'created' | 'running' | 'stopped' | 'failed';
 export type Position = 'none' | 'buying' | 'bought' | 'selling' | 'sold' | 'failed';
-export type OrderEvent = 'BUY' | 'SELL' | 'STOPLOSS';
+/** `TARGET`: the exit the strategy's target fired; `STOPLOSS`: the stop's (fixed or trailing). */
+export type OrderEvent = 'BUY' | 'SELL' | 'STOPLOSS' | 'TARGET';
 /** A leg's status: `SENDING` (written, not yet at the broker), `PLACED`, a final status, or
  * `MISSED` / `CLOSED_OUTSIDE` (dropped before the broker, or the position was closed outside). */
 export type OrderStatus =
   'SENDING' | 'PLACED' | 'COMPLETE' | 'REJECTED' | 'CANCELLED' | 'FAILED' | 'MISSED' | 'CLOSED_OUTSIDE';
+
+/**
+ * How far from a price an exit sits: rupees with two decimals (`"25.50"`) or a percentage of the
+ * price with up to two decimals (`"1.5%"`, `"2%"`). The server keeps a percentage as one, so it
+ * is never turned into rupees here.
+ */
+export type ExitOffset = string;
 
 /** The body of `POST /strategy/create` and `PUT /strategy/{id}`. */
 export interface StrategyRequest {
@@ -143,6 +151,10 @@ export interface StrategyRequest {
   stop_loss: Rupees;
   quantity: number;
   product?: Product;
+  /** Take-profit above the entry's fill price: rupees (`"25.50"`) or a percentage (`"1.5%"`). */
+  target?: ExitOffset;
+  /** A stop that trails the highest price since the entry by this much: rupees or `"1%"`. */
+  trailing_stop?: ExitOffset;
 }
 
 export interface Strategy {
@@ -154,6 +166,10 @@ export interface Strategy {
   stop_loss: Rupees;
   quantity: number;
   product: Product;
+  /** `null` when the strategy has no target. */
+  target: ExitOffset | null;
+  /** `null` when the strategy has no trailing stop. */
+  trailing_stop: ExitOffset | null;
   status: StrategyStatusValue;
   position: Position;
   failure_reason: string | null;
@@ -249,6 +265,7 @@ export const NOTIFICATION_KINDS = [
   'entry_filled',
   'exit_filled',
   'stop_loss_hit',
+  'target_hit',
   'order_rejected',
   'exit_unfilled',
   'login_needed',

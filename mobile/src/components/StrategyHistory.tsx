@@ -17,6 +17,7 @@ const EVENT_LABEL: Record<OrderEvent, string> = {
   BUY: 'Buy',
   SELL: 'Sell',
   STOPLOSS: 'Stop-loss exit',
+  TARGET: 'Target exit',
 };
 
 /** How late the order reached the broker after its instant (negative: early). */

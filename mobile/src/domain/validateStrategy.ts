@@ -54,7 +54,8 @@ export interface StrategyForm {
   product: Product;
 }
 
-export type StrategyFormField = keyof StrategyForm;
+/** The form's inputs: the ones above, and the optional exits (`domain/exitOffset.ts`). */
+export type StrategyFormField = keyof StrategyForm | 'target' | 'trailingStop';
 
 /** At most one message per field: the first rule it breaks. */
 export type StrategyFieldErrors = Partial<Record<StrategyFormField, string>>;
@@ -249,6 +250,8 @@ const SERVER_FIELDS: Record<string, StrategyFormField> = {
   stop_loss: 'stopLoss',
   quantity: 'quantity',
   product: 'product',
+  target: 'target',
+  trailing_stop: 'trailingStop',
 };
 
 /** The form input a server `fields[].field` name belongs to, if any. */

@@ -73,6 +73,19 @@ export function useCreateStrategy() {
   });
 }
 
+/** Saves a strategy's new plan (`PUT /strategy/{id}`, refused while it runs). */
+export function useUpdateStrategy(id: string) {
+  const { api } = useServices();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (request: StrategyRequest) => api.updateStrategy(id, request),
+    onSuccess: (saved) => {
+      queryClient.setQueryData(queryKeys.strategy(id), saved);
+      return queryClient.invalidateQueries({ queryKey: queryKeys.strategies });
+    },
+  });
+}
+
 function useInvalidateStrategy() {
   const queryClient = useQueryClient();
   return (id: string) =>

@@ -20,6 +20,7 @@ export type RootStackParamList = {
   strategies: undefined;
   connectBroker: undefined;
   createStrategy: undefined;
+  editStrategy: { strategyId: string };
   strategyControl: { strategyId: string };
   notifications: undefined;
 };

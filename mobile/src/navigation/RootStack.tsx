@@ -21,6 +21,10 @@ function StrategyControlRoute({ route }: NativeStackScreenProps<RootStackParamLi
   return <StrategyControlScreen strategyId={route.params.strategyId} />;
 }
 
+function EditStrategyRoute({ route }: NativeStackScreenProps<RootStackParamList, 'editStrategy'>) {
+  return <CreateStrategyScreen strategyId={route.params.strategyId} />;
+}
+
 const Stack = createNativeStackNavigator<RootStackParamList>();
 
 /**
@@ -38,6 +42,12 @@ export function RootStack({ signedIn }: { signedIn: boolean }) {
             name="createStrategy"
             component={CreateStrategyScreen}
             options={{ title: 'New strategy' }}
+          />
+          <Stack.Screen
+            name="editStrategy"
+            component={EditStrategyRoute}
+            getId={({ params }) => params.strategyId}
+            options={{ title: 'Edit strategy' }}
           />
           <Stack.Screen
             name="strategyControl"

@@ -8,6 +8,7 @@
  * | `algo://broker/connected`   | the broker screen, its status fetched again (Kite login) |
  * | `algo://broker`             | the broker screen                                       |
  * | `algo://strategy/new`       | the create screen                                       |
+ * | `algo://strategy/<id>/edit` | that strategy's edit screen (the create screen, filled)  |
  *
  * A link that arrives signed out is kept by the stack and opened after sign-in (see
  * `RootStack`). Links come from the OS (`Linking`) and from other sources the app adds, such
@@ -32,6 +33,7 @@ export const linkingConfig: NonNullable<LinkingOptions<RootStackParamList>['conf
     strategies: '',
     createStrategy: 'strategy/new',
     strategyControl: 'strategy/:strategyId',
+    editStrategy: 'strategy/:strategyId/edit',
     notifications: 'notifications',
     connectBroker: { path: 'broker', alias: [BROKER_CONNECTED_PATH] },
   },

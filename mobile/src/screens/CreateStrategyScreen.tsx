@@ -2,10 +2,11 @@ import { useState } from 'react';
 import { Text } from 'react-native';
 
 import { describeError, describeSearchError, isApiError, symbolCheckMessage } from '../api/errors';
-import type { InstrumentMatch, Product } from '../api/types';
+import type { InstrumentMatch, Product, Strategy, StrategyRequest } from '../api/types';
 import { SymbolSearch } from '../components/SymbolSearch';
 import { TimeOfDayPicker } from '../components/TimeOfDayPicker';
-import { Button, Choice, ErrorMessage, Field, Screen, styles } from '../components/ui';
+import { Button, Choice, ErrorMessage, Field, Loading, Screen, styles } from '../components/ui';
+import { offsetInput, parseExitOffset, type OffsetInput, type OffsetMode } from '../domain/exitOffset';
 import { describeStopBelow, parsePercent, stopBelow } from '../domain/stopLoss';
 import { nextIstMinute } from '../domain/time';
 import {
@@ -22,7 +23,7 @@ import {
   type StrategyFormField,
 } from '../domain/validateStrategy';
 import { useInstrumentSearch } from '../hooks/useInstrumentSearch';
-import { useCreateStrategy } from '../hooks/useStrategies';
+import { useCreateStrategy, useStrategy, useUpdateStrategy } from '../hooks/useStrategies';
 import { useNavigation } from '../navigation/Navigator';
 import { useServices } from '../services';
 
@@ -40,34 +41,123 @@ const STOP_MODES = [
 
 const NO_LAST_PRICE = 'Pick the symbol from the search to use its last price, or enter a price.';
 
+const OFFSET_MODES = [
+  { value: 'points', label: 'Points (₹)' },
+  { value: 'percent', label: 'Percent (%)' },
+] as const satisfies readonly { value: OffsetMode; label: string }[];
+
+/** What each optional exit means, in either mode. */
+const EXIT_HELP = {
+  target: {
+    points: "Sells once the price is this many rupees above the entry's fill price. Empty: no target.",
+    percent: "Sells once the price is this % above the entry's fill price, e.g. 1.5. Empty: no target.",
+  },
+  trailingStop: {
+    points:
+      'Follows the highest price since the entry, this many rupees below it: it only rises, and never below the stop-loss. Empty: none.',
+    percent:
+      'Follows the highest price since the entry, this % below it (e.g. 1): it only rises, and never below the stop-loss. Empty: none.',
+  },
+} as const satisfies Record<'target' | 'trailingStop', Record<OffsetMode, string>>;
+
+/** An optional exit: a distance in points or in %, the mode chosen beside it. */
+function ExitField({
+  label,
+  value,
+  onChange,
+  help,
+  placeholder,
+  error,
+  testID,
+}: {
+  label: string;
+  value: OffsetInput;
+  onChange: (value: OffsetInput) => void;
+  help: Record<OffsetMode, string>;
+  placeholder: Record<OffsetMode, string>;
+  error?: string;
+  testID: string;
+}) {
+  return (
+    <>
+      <Choice
+        label={`${label} in`}
+        options={OFFSET_MODES}
+        value={value.mode}
+        onChange={(mode) => onChange({ ...value, mode })}
+        testID={`${testID}-mode`}
+      />
+      <Field
+        label={label}
+        value={value.text}
+        onChangeText={(text) => onChange({ ...value, text })}
+        placeholder={placeholder[value.mode]}
+        keyboardType="decimal-pad"
+        error={error}
+        testID={testID}
+      />
+      <Text style={styles.muted} testID={`${testID}-help`}>
+        {help[value.mode]}
+      </Text>
+    </>
+  );
+}
+
 /**
- * A new time-based strategy: the symbol from the broker's list (with its last price), times
- * from pickers kept inside the session, the stop-loss as a price or as a % below the last
- * price. Checked on the device with the server's rules before it is sent; the server's own
- * objections appear beside their fields.
+ * A new time-based strategy, or (with `strategyId`) changes to one that is not running: the
+ * symbol from the broker's list (with its last price), times from pickers kept inside the
+ * session, the stop-loss as a price or as a % below the last price, and an optional target and
+ * trailing stop, each in points or in %. Checked on the device with the server's rules before it
+ * is sent; the server's own objections appear beside their fields.
  */
-export function CreateStrategyScreen() {
+export function CreateStrategyScreen({ strategyId }: { strategyId?: string }) {
+  return strategyId === undefined ? <StrategyForm /> : <EditStrategy strategyId={strategyId} />;
+}
+
+/** The form, once the strategy to edit has loaded, filled with what it has now. */
+function EditStrategy({ strategyId }: { strategyId: string }) {
+  const strategy = useStrategy(strategyId);
+  if (strategy.data) return <StrategyForm existing={strategy.data} />;
+  return (
+    <Screen title="Edit strategy" testID="edit-screen">
+      {strategy.isError ? (
+        <ErrorMessage message={describeError(strategy.error)} testID="edit-load-error" />
+      ) : (
+        <Loading label="Loading the strategy…" testID="edit-loading" />
+      )}
+    </Screen>
+  );
+}
+
+function StrategyForm({ existing }: { existing?: Strategy }) {
   const navigation = useNavigation();
   const { config, now } = useServices();
   const rules = rulesFor(config.marketHours);
   const create = useCreateStrategy();
+  const update = useUpdateStrategy(existing?.strategy_id ?? '');
+  const save = existing ? update : create;
+  const exchange = existing?.exchange ?? 'NSE';
 
-  const [symbol, setSymbol] = useState('');
+  const [symbol, setSymbol] = useState(existing?.symbol ?? '');
   const [picked, setPicked] = useState<InstrumentMatch | null>(null);
-  const [buyTime, setBuyTime] = useState('');
-  const [sellTime, setSellTime] = useState('');
+  const [buyTime, setBuyTime] = useState(existing?.buy_time ?? '');
+  const [sellTime, setSellTime] = useState(existing?.sell_time ?? '');
   const [stopMode, setStopMode] = useState<StopMode>('price');
-  const [stopLoss, setStopLoss] = useState('');
+  const [stopLoss, setStopLoss] = useState(existing?.stop_loss ?? '');
   const [stopPercent, setStopPercent] = useState('');
-  const [quantity, setQuantity] = useState('');
-  const [product, setProduct] = useState<Product>('MIS');
+  const [quantity, setQuantity] = useState(existing ? String(existing.quantity) : '');
+  const [product, setProduct] = useState<Product>(existing?.product ?? 'MIS');
+  const [target, setTarget] = useState<OffsetInput>(() => offsetInput(existing?.target ?? null));
+  const [trailingStop, setTrailingStop] = useState<OffsetInput>(() =>
+    offsetInput(existing?.trailing_stop ?? null),
+  );
   const [errors, setErrors] = useState<StrategyFieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
 
   // The symbol: a pick stands while the text still names it; a match typed out in full counts.
   const typed = symbol.trim().toUpperCase();
   const pickedNow = picked?.tradingsymbol === typed ? picked : null;
-  const search = useInstrumentSearch(pickedNow ? '' : symbol);
+  const search = useInstrumentSearch(pickedNow ? '' : symbol, exchange);
   const current = search.data && !search.isPlaceholderData ? search.data.instruments : null;
   const selected =
     pickedNow ?? (search.q === typed ? (current?.find((m) => m.tradingsymbol === typed) ?? null) : null);
@@ -75,7 +165,7 @@ export function CreateStrategyScreen() {
   const searchNotice = search.isError
     ? describeSearchError(search.error)
     : current && current.length === 0 && !search.typing
-      ? `No NSE equity matches “${search.q}”.`
+      ? `No ${exchange} equity matches “${search.q}”.`
       : null;
 
   // The stop-loss as a % below the selected instrument's last price.
@@ -117,23 +207,38 @@ export function CreateStrategyScreen() {
     return stop.ok ? { text: formatPaise(stop.paise) } : { text: '', error: stop.error };
   };
 
-  const createStrategy = () => {
+  const saveStrategy = () => {
     setFormError(null);
     const stop = stopLossText();
     const result = validateStrategy(
       { symbol, buyTime, sellTime, stopLoss: stop.text, quantity, product },
       rules,
     );
-    if (!result.ok || stop.error) {
-      const found = result.ok ? {} : result.errors;
-      setErrors(stop.error ? { ...found, stopLoss: stop.error } : found);
+    const targetResult = parseExitOffset(target, 'target', rules.tickPaise);
+    const trailingResult = parseExitOffset(trailingStop, 'trailing stop', rules.tickPaise);
+    if (!result.ok || stop.error || !targetResult.ok || !trailingResult.ok) {
+      const found: StrategyFieldErrors = result.ok ? {} : { ...result.errors };
+      if (stop.error) found.stopLoss = stop.error;
+      if (!targetResult.ok) found.target = targetResult.error;
+      if (!trailingResult.ok) found.trailingStop = trailingResult.error;
+      setErrors(found);
       return;
     }
     setErrors({});
     setSymbol(result.request.symbol);
-    create.mutate(result.request, {
-      onSuccess: ({ strategy_id }) =>
-        navigation.replace({ name: 'strategyControl', strategyId: strategy_id }),
+    // An exit left empty is not sent: on an edit that removes it.
+    const request: StrategyRequest = {
+      ...result.request,
+      ...(existing ? { exchange: existing.exchange } : {}),
+      ...(targetResult.offset ? { target: targetResult.offset } : {}),
+      ...(trailingResult.offset ? { trailing_stop: trailingResult.offset } : {}),
+    };
+    const opened = (strategyId: string) => {
+      if (existing && navigation.canGoBack) navigation.back();
+      else navigation.replace({ name: 'strategyControl', strategyId });
+    };
+    save.mutate(request, {
+      onSuccess: ({ strategy_id }) => opened(strategy_id),
       onError: (error) => {
         const beside: StrategyFieldErrors = {};
         const unplaced: string[] = [];
@@ -159,7 +264,10 @@ export function CreateStrategyScreen() {
       : 'Times are IST. This server trades at any time of day (test calendar).';
 
   return (
-    <Screen title="New strategy" testID="create-screen">
+    <Screen
+      title={existing ? 'Edit strategy' : 'New strategy'}
+      testID={existing ? 'edit-screen' : 'create-screen'}
+    >
       <Text style={styles.muted}>{hours}</Text>
       <SymbolSearch
         value={symbol}
@@ -249,11 +357,35 @@ export function CreateStrategyScreen() {
           {errors.product}
         </Text>
       ) : null}
+      <ExitField
+        label="Target"
+        value={target}
+        onChange={(value) => {
+          setTarget(value);
+          setErrors((e) => ({ ...e, target: undefined }));
+        }}
+        help={EXIT_HELP.target}
+        placeholder={{ points: '25.50', percent: '1.5' }}
+        error={errors.target}
+        testID="create-target"
+      />
+      <ExitField
+        label="Trailing stop"
+        value={trailingStop}
+        onChange={(value) => {
+          setTrailingStop(value);
+          setErrors((e) => ({ ...e, trailingStop: undefined }));
+        }}
+        help={EXIT_HELP.trailingStop}
+        placeholder={{ points: '10.00', percent: '1' }}
+        error={errors.trailingStop}
+        testID="create-trailing-stop"
+      />
       <ErrorMessage message={formError} testID="create-error" />
       <Button
-        label="Create strategy"
-        onPress={createStrategy}
-        busy={create.isPending}
+        label={existing ? 'Save changes' : 'Create strategy'}
+        onPress={saveStrategy}
+        busy={save.isPending}
         testID="create-submit"
       />
     </Screen>

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Text, View } from 'react-native';
 
 import { describeError, isApiError } from '../api/errors';
-import type { Order, Position, StrategyDays, StrategyStatus } from '../api/types';
+import type { Order, Position, Strategy, StrategyDays, StrategyStatus } from '../api/types';
 import { PnlChart } from '../components/PnlChart';
 import { PnlText } from '../components/PnlText';
 import { StrategyHistory } from '../components/StrategyHistory';
@@ -21,7 +21,7 @@ import {
 } from '../hooks/useStrategies';
 import { useIsFocused, useNavigation } from '../navigation/Navigator';
 import { useServices } from '../services';
-import { POSITION_LABEL, rupees, STATUS_LABEL } from './labels';
+import { exitsLine, POSITION_LABEL, rupees, STATUS_LABEL } from './labels';
 
 /** A position the user may want to sell when stopping. */
 const OPEN_POSITIONS: readonly Position[] = ['buying', 'bought'];
@@ -104,6 +104,24 @@ function StatusCard({ status, now }: { status: StrategyStatus; now: number }) {
   );
 }
 
+/** What the strategy does: its legs and stop-loss, and its target and trailing stop when set. */
+function Plan({ strategy }: { strategy: Strategy }) {
+  const exits = exitsLine(strategy.target, strategy.trailing_stop);
+  return (
+    <>
+      <Text style={styles.muted} testID="control-plan">
+        Buy {strategy.quantity} {strategy.symbol} ({strategy.exchange}, {strategy.product}) at{' '}
+        {strategy.buy_time}, sell at {strategy.sell_time} IST, stop-loss {rupees(strategy.stop_loss)}.
+      </Text>
+      {exits ? (
+        <Text style={styles.muted} testID="control-exits">
+          {exits}
+        </Text>
+      ) : null}
+    </>
+  );
+}
+
 /** Start and stop one strategy and watch it trade: status polled every 5 s while shown. */
 export function StrategyControlScreen({ strategyId }: { strategyId: string }) {
   const navigation = useNavigation();
@@ -142,13 +160,7 @@ export function StrategyControlScreen({ strategyId }: { strategyId: string }) {
 
   return (
     <Screen title={title} testID="control-screen">
-      {strategy.data ? (
-        <Text style={styles.muted} testID="control-plan">
-          Buy {strategy.data.quantity} {strategy.data.symbol} ({strategy.data.exchange},{' '}
-          {strategy.data.product}) at {strategy.data.buy_time}, sell at {strategy.data.sell_time} IST,
-          stop-loss {rupees(strategy.data.stop_loss)}.
-        </Text>
-      ) : null}
+      {strategy.data ? <Plan strategy={strategy.data} /> : null}
 
       {status.isPending ? (
         <Loading label="Loading status…" testID="control-loading" />
@@ -222,6 +234,14 @@ export function StrategyControlScreen({ strategyId }: { strategyId: string }) {
             disabled={!running}
             busy={stop.isPending}
             testID="control-stop"
+          />
+          <Button
+            label="Edit"
+            variant="secondary"
+            onPress={() => navigation.push({ name: 'editStrategy', strategyId })}
+            // The server refuses to change a running strategy.
+            disabled={!current || running || !strategy.data}
+            testID="control-edit"
           />
         </View>
       )}

@@ -21,11 +21,31 @@ export function rupees(text: string | null | undefined): string {
   return text ? `₹${text}` : '—';
 }
 
+/** A target as its distance above the entry: `"25.50"` → `+₹25.50`, `"1.5%"` → `1.5%`. */
+export function targetText(offset: string): string {
+  return offset.endsWith('%') ? offset : `+₹${offset}`;
+}
+
+/** A trailing stop as its distance below the high: `"10.00"` → `₹10.00`, `"1%"` → `1%`. */
+export function trailingText(offset: string): string {
+  return offset.endsWith('%') ? offset : `₹${offset}`;
+}
+
+/** `Target +₹25.50 · Trailing 1%`, the ones set; `null` when neither is. */
+export function exitsLine(target: string | null, trailingStop: string | null): string | null {
+  const parts = [
+    target !== null ? `Target ${targetText(target)}` : null,
+    trailingStop !== null ? `Trailing ${trailingText(trailingStop)}` : null,
+  ].filter((part) => part !== null);
+  return parts.length > 0 ? parts.join(' · ') : null;
+}
+
 /** A known kind's name on screen; a kind this version does not know gets no label. */
 export const KIND_LABEL: Record<NotificationKind, string> = {
   entry_filled: 'Entry filled',
   exit_filled: 'Exit filled',
   stop_loss_hit: 'Stop-loss hit',
+  target_hit: 'Target reached',
   order_rejected: 'Order rejected',
   exit_unfilled: 'Exit not filled',
   login_needed: 'Kite login needed',

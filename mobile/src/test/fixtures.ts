@@ -26,6 +26,8 @@ export function strategy(overrides: Partial<Strategy> = {}): Strategy {
     stop_loss: '3500.05',
     quantity: 10,
     product: 'MIS',
+    target: null,
+    trailing_stop: null,
     status: 'created',
     position: 'none',
     failure_reason: null,

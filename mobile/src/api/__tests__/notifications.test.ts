@@ -40,6 +40,20 @@ describe('notifications and P&L calls', () => {
     expect(api.last('GET', '/notifications')?.query).toEqual({});
   });
 
+  it('reads target_hit as a kind it knows', async () => {
+    const { client, api } = await signedInClient();
+    api.on(
+      'GET',
+      '/notifications',
+      ok({
+        notifications: [notification({ kind: 'target_hit', title: 'Target reached on TCS' })],
+        unread: 1,
+      }),
+    );
+    const [only] = (await client.listNotifications()).notifications;
+    expect(only).toMatchObject({ kind: 'target_hit', title: 'Target reached on TCS' });
+  });
+
   it('reads a kind it does not know as `other`, keeping its title and body', async () => {
     const { client, api } = await signedInClient();
     api.on(

@@ -126,6 +126,10 @@ describe('deep links', () => {
       { name: 'strategyControl', params: { strategyId: STRATEGY_ID }, path: `/strategy/${STRATEGY_ID}` },
     ]);
     expect(routes('/strategy/new')?.at(-1)?.name).toBe('createStrategy');
+    expect(routes(`/strategy/${STRATEGY_ID}/edit`)?.at(-1)).toMatchObject({
+      name: 'editStrategy',
+      params: { strategyId: STRATEGY_ID },
+    });
     expect(routes('/notifications')?.at(-1)?.name).toBe('notifications');
     expect(routes('/broker/connected')?.at(-1)?.name).toBe('connectBroker');
     expect(routes('/')?.map((r) => r.name)).toEqual(['strategies']);

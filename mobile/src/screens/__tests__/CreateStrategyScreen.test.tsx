@@ -1,8 +1,8 @@
-import { fireEvent, screen, waitFor } from '@testing-library/react-native';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react-native';
 
 import { apiError, deferred, FakeApi, ok, serveInstruments } from '../../test/fakeApi';
 import { INSTRUMENTS, STRATEGY_ID, strategy, strategyStatus } from '../../test/fixtures';
-import { renderApp } from '../../test/renderApp';
+import { findEnabledButton, renderApp } from '../../test/renderApp';
 
 const route = { name: 'createStrategy' } as const;
 
@@ -343,5 +343,212 @@ describe('CreateStrategyScreen: time pickers', () => {
     expect(screen.getByLabelText('Buy time')).toHaveDisplayValue('09:01:00');
     fireEvent.press(screen.getByRole('button', { name: 'Sell time: a minute later' }));
     expect(screen.getByLabelText('Sell time')).toHaveDisplayValue('09:02:00');
+  });
+});
+
+describe('CreateStrategyScreen: target and trailing stop', () => {
+  /** Chooses points or % for the exit whose mode group is `group` ("Target in"). */
+  function mode(group: string, option: 'Points (₹)' | 'Percent (%)') {
+    fireEvent.press(within(screen.getByLabelText(group)).getByRole('radio', { name: option }));
+  }
+
+  it('sends a target in points and a trailing stop in %, the percentage as it is', async () => {
+    const api = controlBackend(
+      new FakeApi().on('POST', '/strategy/create', ok({ strategy_id: STRATEGY_ID, status: 'created' }, 201)),
+    );
+    renderApp(api, { route });
+    await fill();
+    fireEvent.changeText(screen.getByLabelText('Target'), '25.5');
+    mode('Trailing stop in', 'Percent (%)');
+    expect(screen.getByTestId('create-trailing-stop-help')).toHaveTextContent(/this % below it/);
+    fireEvent.changeText(screen.getByLabelText('Trailing stop'), '1.5');
+    submit();
+
+    expect(await screen.findByText('TCS strategy')).toBeOnTheScreen();
+    expect(api.last('POST', '/strategy/create')?.body).toEqual({
+      symbol: 'TCS',
+      buy_time: '09:30:00',
+      sell_time: '15:10:00',
+      stop_loss: '3500.05',
+      quantity: 10,
+      product: 'MIS',
+      target: '25.50',
+      trailing_stop: '1.5%',
+    });
+  });
+
+  it('sends a target in % and a trailing stop in points', async () => {
+    const api = controlBackend(
+      new FakeApi().on('POST', '/strategy/create', ok({ strategy_id: STRATEGY_ID, status: 'created' }, 201)),
+    );
+    renderApp(api, { route });
+    await fill();
+    mode('Target in', 'Percent (%)');
+    fireEvent.changeText(screen.getByLabelText('Target'), '2%');
+    fireEvent.changeText(screen.getByLabelText('Trailing stop'), '10');
+    submit();
+
+    await screen.findByText('TCS strategy');
+    expect(api.last('POST', '/strategy/create')?.body).toMatchObject({
+      target: '2%',
+      trailing_stop: '10.00',
+    });
+  });
+
+  it('shows device-side problems beside the exits and sends nothing', async () => {
+    const api = new FakeApi();
+    renderApp(api, { route });
+    await fill();
+    fireEvent.changeText(screen.getByLabelText('Target'), '25.03');
+    mode('Trailing stop in', 'Percent (%)');
+    fireEvent.changeText(screen.getByLabelText('Trailing stop'), '101');
+    submit();
+
+    expect(screen.getByTestId('create-target-error')).toHaveTextContent(
+      'The target must be a multiple of ₹0.05.',
+    );
+    expect(screen.getByTestId('create-trailing-stop-error')).toHaveTextContent(
+      'The trailing stop must be more than 0% and at most 100%.',
+    );
+    expect(api.count('POST', '/strategy/create')).toBe(0);
+
+    fireEvent.changeText(screen.getByLabelText('Target'), '25.05');
+    expect(screen.queryByTestId('create-target-error')).toBeNull();
+    expect(screen.getByTestId('create-trailing-stop-error')).toBeOnTheScreen();
+  });
+
+  it("shows the server's target and trailing_stop errors beside their fields", async () => {
+    const api = new FakeApi().on(
+      'POST',
+      '/strategy/create',
+      apiError(400, 'STRATEGY_INVALID', 'one or more rules broken', [
+        { field: 'target', message: 'target must be a multiple of the tick size 0.10' },
+        { field: 'trailing_stop', message: 'a percentage must be more than 0% and at most 100%' },
+      ]),
+    );
+    renderApp(api, { route });
+    await fill();
+    fireEvent.changeText(screen.getByLabelText('Target'), '25.05');
+    fireEvent.changeText(screen.getByLabelText('Trailing stop'), '5');
+    submit();
+
+    expect(await screen.findByTestId('create-target-error')).toHaveTextContent(
+      'target must be a multiple of the tick size 0.10',
+    );
+    expect(screen.getByTestId('create-trailing-stop-error')).toHaveTextContent(
+      'a percentage must be more than 0% and at most 100%',
+    );
+    expect(screen.getByTestId('create-error')).toHaveTextContent(
+      'Some fields need fixing: see the notes beside them.',
+    );
+    expect(screen.getByTestId('create-error')).not.toHaveTextContent(/target|percentage/);
+  });
+});
+
+describe('CreateStrategyScreen: editing a strategy', () => {
+  const editRoute = { name: 'strategyControl', strategyId: STRATEGY_ID } as const;
+  const saved = strategy({ target: '1.5%', trailing_stop: '10.00', updated_at: '2026-11-25T03:31:00Z' });
+
+  function editBackend(current = strategy({ target: '25.50', trailing_stop: '1%' })): FakeApi {
+    return serveInstruments(new FakeApi(), INSTRUMENTS)
+      .sequence('GET', `/strategy/${STRATEGY_ID}`, [ok(current), ok(saved)])
+      .on('GET', `/strategy/status/${STRATEGY_ID}`, ok(strategyStatus()))
+      .on('GET', `/strategy/${STRATEGY_ID}/orders`, ok({ orders: [] }))
+      .on(
+        'GET',
+        `/strategy/${STRATEGY_ID}/days`,
+        ok({
+          strategy_id: STRATEGY_ID,
+          from: '2026-10-27',
+          to: '2026-11-25',
+          days: [],
+          total_pnl_paise: 0,
+          total_pnl: '0.00',
+        }),
+      );
+  }
+
+  it('opens from the control screen filled with the strategy, exits included, and saves the changes', async () => {
+    const api = editBackend().on('PUT', `/strategy/${STRATEGY_ID}`, ok(saved));
+    renderApp(api, { route: editRoute });
+
+    fireEvent.press(await findEnabledButton('Edit'));
+    expect(await screen.findByText('Edit strategy')).toBeOnTheScreen();
+    expect(screen.getByLabelText('Symbol')).toHaveDisplayValue('TCS');
+    expect(screen.getByLabelText('Buy time')).toHaveDisplayValue('09:30:00');
+    expect(screen.getByLabelText('Sell time')).toHaveDisplayValue('15:10:00');
+    expect(screen.getByLabelText('Stop-loss (₹)')).toHaveDisplayValue('3500.05');
+    expect(screen.getByLabelText('Quantity')).toHaveDisplayValue('10');
+    expect(screen.getByLabelText('Target')).toHaveDisplayValue('25.50');
+    expect(
+      within(screen.getByLabelText('Target in')).getByRole('radio', {
+        name: 'Points (₹)',
+      }),
+    ).toBeChecked();
+    expect(screen.getByLabelText('Trailing stop')).toHaveDisplayValue('1');
+    expect(
+      within(screen.getByLabelText('Trailing stop in')).getByRole('radio', {
+        name: 'Percent (%)',
+      }),
+    ).toBeChecked();
+
+    fireEvent.press(
+      within(screen.getByLabelText('Target in')).getByRole('radio', {
+        name: 'Percent (%)',
+      }),
+    );
+    fireEvent.changeText(screen.getByLabelText('Target'), '1.5');
+    fireEvent.press(
+      within(screen.getByLabelText('Trailing stop in')).getByRole('radio', {
+        name: 'Points (₹)',
+      }),
+    );
+    fireEvent.changeText(screen.getByLabelText('Trailing stop'), '10');
+    fireEvent.press(screen.getByRole('button', { name: 'Save changes' }));
+
+    // Back on the control screen, with what was saved.
+    expect(await screen.findByTestId('control-exits')).toHaveTextContent('Target 1.5% · Trailing ₹10.00');
+    expect(api.last('PUT', `/strategy/${STRATEGY_ID}`)?.body).toEqual({
+      symbol: 'TCS',
+      exchange: 'NSE',
+      buy_time: '09:30:00',
+      sell_time: '15:10:00',
+      stop_loss: '3500.05',
+      quantity: 10,
+      product: 'MIS',
+      target: '1.5%',
+      trailing_stop: '10.00',
+    });
+    expect(api.count('POST', '/strategy/create')).toBe(0);
+  });
+
+  it('removes an exit that is emptied by not sending it', async () => {
+    const api = editBackend().on('PUT', `/strategy/${STRATEGY_ID}`, ok(strategy()));
+    renderApp(api, { route: { name: 'editStrategy', strategyId: STRATEGY_ID } });
+
+    fireEvent.changeText(await screen.findByLabelText('Target'), '');
+    fireEvent.press(screen.getByRole('button', { name: 'Save changes' }));
+
+    await waitFor(() => expect(api.count('PUT', `/strategy/${STRATEGY_ID}`)).toBe(1));
+    const body = api.last('PUT', `/strategy/${STRATEGY_ID}`)?.body;
+    expect(body).toMatchObject({ trailing_stop: '1%' });
+    expect(body).not.toHaveProperty('target');
+  });
+
+  it("shows the server's refusal of an exit beside it", async () => {
+    const api = editBackend().on(
+      'PUT',
+      `/strategy/${STRATEGY_ID}`,
+      apiError(400, 'STRATEGY_INVALID', 'rules broken', [
+        { field: 'trailing_stop', message: 'trailing_stop must be a multiple of the tick size 0.05' },
+      ]),
+    );
+    renderApp(api, { route: { name: 'editStrategy', strategyId: STRATEGY_ID } });
+
+    fireEvent.press(await screen.findByRole('button', { name: 'Save changes' }));
+    expect(await screen.findByTestId('create-trailing-stop-error')).toHaveTextContent(
+      'trailing_stop must be a multiple of the tick size 0.05',
+    );
+    expect(screen.getByText('Edit strategy')).toBeOnTheScreen();
   });
 });

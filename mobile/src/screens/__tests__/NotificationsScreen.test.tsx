@@ -77,6 +77,23 @@ describe('NotificationsScreen', () => {
     expect(screen.getByRole('button', { name: 'Your day, 24 Nov, 15:45:00 IST' })).toBeOnTheScreen();
   });
 
+  it('labels a target_hit notification "Target reached"', async () => {
+    const api = backend();
+    serveNotifications(api, [
+      notification({
+        id: 'n-target',
+        kind: 'target_hit',
+        title: 'Target reached on TCS',
+        body: 'Sold 10 TCS at ₹3526.70.',
+        data: {},
+      }),
+    ]);
+    renderApp(api, { route });
+
+    const item = await screen.findByTestId('notification-n-target');
+    expect(item).toHaveTextContent(/Target reached on TCS.*Sold 10 TCS at ₹3526.70\..*Target reached$/s);
+  });
+
   it("shows a kind it doesn't know by its title and body alone", async () => {
     const api = backend();
     serveNotifications(api, [
@@ -210,6 +227,7 @@ describe('NotificationsScreen', () => {
         'Entry filled',
         'Exit filled',
         'Stop-loss hit',
+        'Target reached',
         'Order rejected',
         'Exit not filled',
         'Kite login needed',
@@ -217,7 +235,7 @@ describe('NotificationsScreen', () => {
       ]) {
         expect(screen.getByRole('switch', { name })).toBeChecked();
       }
-      expect(screen.getAllByRole('switch')).toHaveLength(10);
+      expect(screen.getAllByRole('switch')).toHaveLength(11);
     });
 
     it('turning a kind off mutes it and keeps a muted kind it does not know', async () => {

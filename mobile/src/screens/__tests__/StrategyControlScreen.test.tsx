@@ -92,6 +92,30 @@ describe('StrategyControlScreen', () => {
     );
   });
 
+  it.each([
+    ['25.50', '10.00', 'Target +₹25.50 · Trailing ₹10.00'],
+    ['1.5%', '1%', 'Target 1.5% · Trailing 1%'],
+    ['0.05%', null, 'Target 0.05%'],
+    [null, '2%', 'Trailing 2%'],
+  ])('shows a target %j and a trailing stop %j under the plan', async (target, trailing_stop, words) => {
+    const api = backend().on('GET', `/strategy/${STRATEGY_ID}`, ok(strategy({ target, trailing_stop })));
+    renderApp(api, { route });
+    expect(await screen.findByTestId('control-exits')).toHaveTextContent(words);
+    expect(screen.getByTestId('control-plan')).toHaveTextContent(/stop-loss ₹3500\.05\.$/);
+  });
+
+  it('shows no exits line for a strategy with neither', async () => {
+    renderApp(backend(), { route });
+    expect(await screen.findByTestId('control-plan')).toBeOnTheScreen();
+    expect(screen.queryByTestId('control-exits')).toBeNull();
+  });
+
+  it('offers Edit only while the strategy is not running', async () => {
+    renderApp(backend(running), { route });
+    expect(await screen.findByTestId('control-status')).toHaveTextContent('running');
+    expect(screen.getByRole('button', { name: 'Edit' })).toBeDisabled();
+  });
+
   it('starts the strategy and shows it running', async () => {
     const api = backend()
       .sequence('GET', STATUS, [ok(strategyStatus()), ok(strategyStatus({ status: 'running' }))])

@@ -109,6 +109,45 @@ describe('StrategyControlScreen: P&L chart and day-by-day history', () => {
     ]);
   });
 
+  it('names an exit the target fired "Target exit"', async () => {
+    const targetExit = order({
+      order_id: 'target-24',
+      event: 'TARGET',
+      quantity: 10,
+      average_price: '3526.70',
+      scheduled_for: '2026-11-24T06:15:00Z',
+      placed_at: '2026-11-24T06:15:00.011Z',
+      latency_ms: 11,
+    });
+    const api = backend()
+      .on('GET', ORDERS, ok({ orders: [targetExit, buy] }))
+      .on(
+        'GET',
+        DAYS,
+        strategyDays(
+          [
+            strategyDay({
+              trading_date: '2026-11-24',
+              bought_quantity: 10,
+              buy_average_price: '3501.20',
+              sold_quantity: 10,
+              sell_average_price: '3526.70',
+              realised_pnl_paise: 25500,
+              realised_pnl: '255.00',
+              open_quantity: 0,
+            }),
+          ],
+          '255.00',
+          25500,
+        ),
+      );
+    renderApp(api, { route });
+
+    expect(await screen.findByTestId('history-leg-target-24')).toHaveTextContent(
+      /^Target exit 10 @ ₹3526\.70 · COMPLETE.*Placed 24 Nov, 11:45:00 IST, 11 ms late$/s,
+    );
+  });
+
   it('draws the days as a chart and says what it shows', async () => {
     const api = backend().on(
       'GET',
