@@ -376,6 +376,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/strategies/square-off": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /strategies/square-off` → 200 `{strategies: [StopResult]}`: stops every strategy of the
+         *     caller and exits every position open today (or an entry still in flight), each as
+         *     `POST /strategy/stop {exit_position: true}` would. Idempotent: a second call finds nothing
+         *     open, and each exit is one EXIT leg whatever asked for it.
+         */
+        post: operations["square_off"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/strategy/create": {
         parameters: {
             query?: never;
@@ -792,6 +814,13 @@ export interface components {
         };
         RefreshRequest: {
             refresh_token: string;
+        };
+        /** @description What "square off all" did. */
+        SquareOffResult: {
+            /** @description How many open positions (or entries in flight) had their exit queued. */
+            exits_requested: number;
+            /** @description Every strategy of the caller, each stopped. */
+            strategies: components["schemas"]["StopResult"][];
         };
         StartRequest: {
             strategy_id: string;
@@ -1918,6 +1947,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StrategyList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    square_off: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SquareOffResult"];
                 };
             };
             401: {
