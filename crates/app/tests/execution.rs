@@ -735,7 +735,12 @@ async fn square_off_all_exits_every_open_position_of_the_caller_only() {
             .count()
     };
     assert_eq!(
-        (sells("TCS"), sells("INFY"), sells("SBIN"), sells("RELIANCE")),
+        (
+            sells("TCS"),
+            sells("INFY"),
+            sells("SBIN"),
+            sells("RELIANCE")
+        ),
         (1, 1, 0, 0),
         "{orders:?}"
     );
@@ -768,7 +773,10 @@ async fn square_off_all_exits_every_open_position_of_the_caller_only() {
         )
         .await;
     assert_eq!(
-        (their_status["status"].as_str(), their_status["position"].as_str()),
+        (
+            their_status["status"].as_str(),
+            their_status["position"].as_str()
+        ),
         (Some("running"), Some("bought")),
         "another user's position is theirs"
     );
@@ -776,6 +784,9 @@ async fn square_off_all_exits_every_open_position_of_the_caller_only() {
     let (code, again) = s
         .call(Method::POST, "/strategies/square-off", Some(&token), None)
         .await;
-    assert_eq!((code, again["exits_requested"].as_i64()), (StatusCode::OK, Some(0)));
+    assert_eq!(
+        (code, again["exits_requested"].as_i64()),
+        (StatusCode::OK, Some(0))
+    );
     s.system.shutdown().await;
 }

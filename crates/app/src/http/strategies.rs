@@ -15,8 +15,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::dto::{
-    Action, ErrorBody, OrderLog, OrderLogOut, SquareOffResult, StopResult, StrategyCreated, StrategyList,
-    StrategyOut, StrategyState, StrategyStatus,
+    Action, ErrorBody, OrderLog, OrderLogOut, SquareOffResult, StopResult, StrategyCreated,
+    StrategyList, StrategyOut, StrategyState, StrategyStatus,
 };
 use super::extract::{parse_id, ApiJson, AuthUser};
 use super::{ApiError, AppState};
@@ -448,7 +448,9 @@ pub async fn stop(
     ApiJson(body): ApiJson<StopRequest>,
 ) -> Result<Json<StopResult>, ApiError> {
     let row = owned(&state, user, &body.strategy_id).await?;
-    Ok(Json(stop_one(&state, user, &row, body.exit_position).await?))
+    Ok(Json(
+        stop_one(&state, user, &row, body.exit_position).await?,
+    ))
 }
 
 /// `POST /strategies/square-off` → 200 `{strategies: [StopResult]}`: stops every strategy of the
@@ -463,11 +465,9 @@ pub async fn square_off(
 ) -> Result<Json<SquareOffResult>, ApiError> {
     let rows = strategies::list(&state.pg, user).await?;
     // Side by side: every exit goes out at once rather than one after another's round trips.
-    let results = futures_util::future::join_all(
-        rows.iter()
-            .map(|row| stop_one(&state, user, row, true)),
-    )
-    .await;
+    let results =
+        futures_util::future::join_all(rows.iter().map(|row| stop_one(&state, user, row, true)))
+            .await;
     let mut stopped = Vec::with_capacity(results.len());
     let mut first_error = None;
     for result in results {
