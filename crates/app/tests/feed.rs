@@ -563,6 +563,49 @@ impl World {
     }
 }
 
+impl World {
+    /// The watcher's process dies and a new one starts (an ECS task replaced), with the rest of
+    /// the system up: it knows only what Redis and Postgres hold.
+    fn restart_feed(&mut self) {
+        self.stop.cancel();
+        let feed = FeedWorker::new(
+            self.system.state.redis.clone(),
+            self.system.queue.clone(),
+            self.system.executor.clock.clone(),
+            algo_kite::KiteHttp::new(&self.sim.base_url, Duration::from_secs(2)).expect("http"),
+            FeedConfig {
+                ws_url: self.sim.ws_url.clone(),
+                api_key: "sim_key".into(),
+                access_token: algo_kite::Secret::new("sim_token"),
+            },
+        );
+        feed.use_token_source(Arc::new(algo_app::feed::token::StoredToken {
+            pg: self.system.state.pg.clone(),
+            cipher: self.system.executor.cipher.clone(),
+            clock: self.system.executor.clock.clone(),
+        }));
+        self.stop = CancellationToken::new();
+        tokio::spawn(feed.clone().run(self.stop.clone()));
+        self.feed = feed;
+    }
+
+    /// A field of the strategy's runtime hash in Redis.
+    async fn runtime_field(&self, id: &str, field: &str) -> Option<String> {
+        let redis = &self.system.state.redis;
+        let mut conn = redis.conn().await.expect("redis");
+        redis::cmd("HGET")
+            .arg(
+                redis
+                    .keys()
+                    .runtime(id.parse::<uuid::Uuid>().expect("uuid")),
+            )
+            .arg(field)
+            .query_async(&mut conn)
+            .await
+            .expect("hget")
+    }
+}
+
 fn rupees(paise: i64) -> String {
     format!("{}.{:02}", paise / 100, paise % 100)
 }
@@ -677,6 +720,51 @@ async fn a_target_exits_once() {
     )
     .await;
     assert_eq!(status["position"], "sold");
+    w.stop.cancel();
+    w.system.shutdown().await;
+}
+
+// Issue #18: the watcher restarts mid-trail (a replaced task): the new one resumes the stop at
+// the level the trail reached, from the high kept in runtime:{id}, not at the entry's level, and
+// a pullback to it exits once. Red with the cached high ignored: the new worker trailed from
+// the price it first saw, 10 under the high, so its stop was 10 lower.
+#[tokio::test]
+async fn a_restarted_watcher_resumes_the_trail_where_it_was() {
+    let mut w = world().await;
+    let (id, entry) = w
+        .entered_at(
+            "TCS",
+            "3500.00",
+            json!({ "stop_loss": "3400.00", "trailing_stop": "20" }),
+        )
+        .await;
+    let uuid = id.parse().expect("uuid");
+    w.price("TCS", &rupees(entry + 4_000)).await;
+    w.until("the trail raised", Duration::from_secs(5), |f| {
+        f.levels(uuid) == Some((entry + 2_000, Some(entry + 4_000)))
+    })
+    .await;
+    let until = Instant::now() + Duration::from_secs(5);
+    while w.runtime_field(&id, "trail_high").await != Some((entry + 4_000).to_string()) {
+        assert!(Instant::now() < until, "the high never reached the cache");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        w.runtime_field(&id, "trail_stop").await,
+        Some((entry + 2_000).to_string())
+    );
+    // The price eases back (still above the trail): a new watcher sees only this price.
+    w.price("TCS", &rupees(entry + 3_000)).await;
+    w.restart_feed();
+    w.until(
+        "the new watcher armed at the trailed level",
+        Duration::from_secs(10),
+        |f| f.levels(uuid) == Some((entry + 2_000, Some(entry + 4_000))),
+    )
+    .await;
+    w.price("TCS", &rupees(entry + 1_995)).await;
+    assert_eq!(w.wait_sells("TCS", 1, Duration::from_secs(5)).await, 1);
+    assert_eq!(w.exit_events(&id).await, vec!["STOPLOSS"]);
     w.stop.cancel();
     w.system.shutdown().await;
 }
