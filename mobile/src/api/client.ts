@@ -35,6 +35,7 @@ import type {
   PnlSummary,
   Preferences,
   Reads,
+  SquareOffResult,
   StopRequest,
   StopResult,
   Strategy,
@@ -306,6 +307,19 @@ export class ApiClient {
       body: request,
       auth: true,
       decoder: decode.stopResult,
+    });
+  }
+
+  /**
+   * Stops every strategy of the user and queues the exit of every position open today (or an
+   * entry still in flight), at market. Idempotent: a second call finds nothing left to sell.
+   */
+  squareOffAll(): Promise<SquareOffResult> {
+    return this.call({
+      method: 'POST',
+      route: '/strategies/square-off',
+      auth: true,
+      decoder: decode.squareOffResult,
     });
   }
 

@@ -27,6 +27,7 @@ import type {
   PnlDay,
   PnlSummary,
   Preferences,
+  SquareOffResult,
   StopResult,
   Strategy,
   StrategyCreated,
@@ -67,6 +68,13 @@ export const integer: Decoder<number> = (value, path) => {
     throw new DecodeError(describe(path), 'an integer');
   }
   return value;
+};
+
+/** How many of something: an integer, zero or more. */
+export const count: Decoder<number> = (value, path) => {
+  const n = integer(value, path);
+  if (n < 0) throw new DecodeError(describe(path), 'a count (0 or more)');
+  return n;
 };
 
 export const boolean: Decoder<boolean> = (value, path) => {
@@ -247,6 +255,11 @@ export const stopResult: Decoder<StopResult> = object<StopResult>({
   status: strategyStatusValue,
   position: optional(position),
   exit_requested: optional(boolean),
+});
+
+export const squareOffResult: Decoder<SquareOffResult> = object<SquareOffResult>({
+  strategies: array(stopResult),
+  exits_requested: count,
 });
 
 const lastAction: Decoder<LastAction> = object<LastAction>({

@@ -3,6 +3,8 @@ export const queryKeys = {
   brokerStatus: ['broker', 'status'] as const,
   strategies: ['strategies'] as const,
   strategy: (id: string) => ['strategy', id] as const,
+  /** Every strategy's own queries (plan, status, orders, days), for invalidation. */
+  everyStrategy: ['strategy'] as const,
   strategyStatus: (id: string) => ['strategy', id, 'status'] as const,
   strategyOrders: (id: string) => ['strategy', id, 'orders'] as const,
   strategyDays: (id: string, from: string, to: string) => ['strategy', id, 'days', from, to] as const,

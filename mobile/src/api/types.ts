@@ -203,6 +203,14 @@ export interface StopResult {
   exit_requested?: boolean;
 }
 
+/** What `POST /strategies/square-off` did: every strategy of the caller stopped, its exit queued. */
+export interface SquareOffResult {
+  /** Every strategy of the caller, each as `POST /strategy/stop {exit_position: true}` left it. */
+  strategies: StopResult[];
+  /** How many open positions (or entries still in flight) had their exit queued. */
+  exits_requested: number;
+}
+
 export interface LastAction {
   event: OrderEvent;
   /** The order's status, for a past action. */
@@ -502,6 +510,7 @@ export type ContractChecks = [
   Assert<Reads<StrategyList, Schemas['StrategyList']>>,
   Assert<Reads<StrategyState, Schemas['StrategyState']>>,
   Assert<Reads<StopResult, Schemas['StopResult']>>,
+  Assert<Reads<SquareOffResult, Schemas['SquareOffResult']>>,
   Assert<Reads<LastAction, Schemas['Action']>>,
   Assert<Reads<NextAction, Schemas['Action']>>,
   Assert<Reads<StrategyStatus, Schemas['StrategyStatus']>>,

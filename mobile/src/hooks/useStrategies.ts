@@ -112,3 +112,20 @@ export function useStopStrategy(id: string) {
     onSuccess: () => invalidate(id),
   });
 }
+
+/**
+ * "Square off all": stops every strategy and queues the exit of every open position, then
+ * fetches the list and every strategy's status again, since all of them changed.
+ */
+export function useSquareOffAll() {
+  const { api } = useServices();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.squareOffAll(),
+    onSuccess: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: queryKeys.strategies }),
+        queryClient.invalidateQueries({ queryKey: queryKeys.everyStrategy }),
+      ]),
+  });
+}

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { Pressable, Text, View } from 'react-native';
 
 import { describeError } from '../api/errors';
@@ -7,9 +8,9 @@ import { Button, ErrorMessage, Loading, Notice, Screen, styles } from '../compon
 import { useSignOut } from '../hooks/useAuth';
 import { useBrokerStatus } from '../hooks/useBroker';
 import { useUnreadCount } from '../hooks/useNotifications';
-import { useStrategies } from '../hooks/useStrategies';
+import { useSquareOffAll, useStrategies } from '../hooks/useStrategies';
 import { useNavigation } from '../navigation/Navigator';
-import { POSITION_LABEL, rupees, STATUS_LABEL } from './labels';
+import { POSITION_LABEL, rupees, squareOffSummary, STATUS_LABEL } from './labels';
 
 function StrategyItem({ strategy, onPress }: { strategy: Strategy; onPress: () => void }) {
   const status = STATUS_LABEL[strategy.status];
@@ -58,6 +59,63 @@ function NotificationsBell({ onPress }: { onPress: () => void }) {
   );
 }
 
+/**
+ * Stops every strategy and sells every open position at market, after asking. The question is
+ * part of the screen, as the control screen's stop-and-sell question is, rather than
+ * `Alert.alert`, which react-native-web leaves empty: on the web build it would show nothing.
+ * While the call is out the button is busy, so a second press sends nothing.
+ */
+function SquareOffAll() {
+  const squareOff = useSquareOffAll();
+  const [asking, setAsking] = useState(false);
+
+  const ask = () => {
+    squareOff.reset();
+    setAsking(true);
+  };
+  const confirm = () => {
+    setAsking(false);
+    squareOff.mutate();
+  };
+
+  return (
+    <>
+      {asking ? (
+        <View style={styles.card} testID="strategies-square-off-question">
+          <Text style={styles.label}>Stop every strategy and sell every open position now at market?</Text>
+          <Button
+            label="Stop all and sell at market"
+            variant="danger"
+            onPress={confirm}
+            testID="strategies-square-off-confirm"
+          />
+          <Button
+            label="Don't square off"
+            variant="secondary"
+            onPress={() => setAsking(false)}
+            testID="strategies-square-off-cancel"
+          />
+        </View>
+      ) : (
+        <Button
+          label="Square off all"
+          variant="danger"
+          onPress={ask}
+          busy={squareOff.isPending}
+          testID="strategies-square-off"
+        />
+      )}
+      {squareOff.data ? (
+        <Notice message={squareOffSummary(squareOff.data)} testID="strategies-square-off-done" />
+      ) : null}
+      <ErrorMessage
+        message={squareOff.error ? `Could not square off: ${describeError(squareOff.error)}` : null}
+        testID="strategies-square-off-error"
+      />
+    </>
+  );
+}
+
 /** The user's strategies with status and position; tap one to control it. */
 export function StrategiesScreen() {
   const navigation = useNavigation();
@@ -102,6 +160,7 @@ export function StrategiesScreen() {
         />
       </View>
       <AccountPnl />
+      {strategies.data && strategies.data.strategies.length > 0 ? <SquareOffAll /> : null}
 
       {strategies.isPending ? (
         <Loading label="Loading your strategies…" testID="strategies-loading" />

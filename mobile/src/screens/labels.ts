@@ -1,5 +1,5 @@
 /** How wire values read on screen. */
-import type { NotificationKind, Position, StrategyStatusValue } from '../api/types';
+import type { NotificationKind, Position, SquareOffResult, StrategyStatusValue } from '../api/types';
 
 export const STATUS_LABEL: Record<StrategyStatusValue, string> = {
   created: 'created',
@@ -66,4 +66,16 @@ export function signedRupees(text: string): string {
   const sign = pnlSign(text);
   if (sign === 'loss') return `-₹${text.slice(1)}`;
   return sign === 'profit' ? `+₹${text}` : `₹${text}`;
+}
+
+/**
+ * What "square off all" did, in a trader's words: `Squared off: 2 positions sold at market,
+ * 5 strategies stopped`, or `Nothing was open; 5 strategies stopped` when no exit was needed.
+ */
+export function squareOffSummary(result: SquareOffResult): string {
+  const stopped = result.strategies.length;
+  const strategies = `${stopped} ${stopped === 1 ? 'strategy' : 'strategies'} stopped`;
+  const exits = result.exits_requested;
+  if (exits === 0) return `Nothing was open; ${strategies}`;
+  return `Squared off: ${exits} ${exits === 1 ? 'position' : 'positions'} sold at market, ${strategies}`;
 }

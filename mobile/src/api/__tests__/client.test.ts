@@ -131,6 +131,20 @@ describe('ApiClient', () => {
     await expect(client.disconnectBroker()).resolves.toBeUndefined();
   });
 
+  it('squares off with a bare authorised POST and decodes what it did', async () => {
+    const { client, api } = await signedInClient();
+    const stopped = { strategy_id: 'abc', status: 'stopped', position: 'selling', exit_requested: true };
+    api.on('POST', '/strategies/square-off', ok({ strategies: [stopped], exits_requested: 1 }));
+    await expect(client.squareOffAll()).resolves.toEqual({ strategies: [stopped], exits_requested: 1 });
+    expect(api.last('POST', '/strategies/square-off')).toEqual({
+      method: 'POST',
+      path: '/strategies/square-off',
+      query: {},
+      authorization: 'Bearer access-0',
+      body: undefined,
+    });
+  });
+
   describe('silent refresh', () => {
     it('on TOKEN_EXPIRED refreshes once and retries with the new token', async () => {
       const { client, api, session, storage } = await signedInClient();

@@ -1,9 +1,9 @@
 /**
- * The decoders for what the target and trailing stop brought to the contract: the offsets on a
- * strategy, and the `TARGET` exit in the order log.
+ * The decoders for what the target and trailing stop brought to the contract (the offsets on a
+ * strategy, and the `TARGET` exit in the order log), and for the answer of "square off all".
  */
-import { strategy as wireStrategy, order } from '../../test/fixtures';
-import { DecodeError, exitOffset, orderList, strategy } from '../decode';
+import { STRATEGY_ID, strategy as wireStrategy, order } from '../../test/fixtures';
+import { DecodeError, exitOffset, orderList, squareOffResult, strategy } from '../decode';
 
 describe('exitOffset', () => {
   it.each(['25.50', '0.05', '1000.00', '1.5%', '2%', '0.05%', '100%', '12.34%'])('accepts %j', (text) => {
@@ -67,5 +67,66 @@ describe('orderList', () => {
     expect(() => orderList({ orders: [{ ...order(), event: 'TAKEPROFIT' }] })).toThrow(
       'orders[0].event: expected one of BUY, SELL, STOPLOSS, TARGET',
     );
+  });
+});
+
+describe('squareOffResult', () => {
+  const stopped = {
+    strategy_id: STRATEGY_ID,
+    status: 'stopped',
+    position: 'selling',
+    exit_requested: true,
+  };
+
+  it('reads every strategy stopped and how many exits were queued', () => {
+    const idle = { strategy_id: 'other', status: 'stopped', position: 'none', exit_requested: false };
+    expect(squareOffResult({ strategies: [stopped, idle], exits_requested: 1 })).toEqual({
+      strategies: [stopped, idle],
+      exits_requested: 1,
+    });
+  });
+
+  it('reads an account with nothing to stop', () => {
+    expect(squareOffResult({ strategies: [], exits_requested: 0 })).toEqual({
+      strategies: [],
+      exits_requested: 0,
+    });
+  });
+
+  it.each([
+    ['no count', { strategies: [stopped] }, 'exits_requested: expected an integer'],
+    [
+      'a count as text',
+      { strategies: [stopped], exits_requested: '1' },
+      'exits_requested: expected an integer',
+    ],
+    [
+      'a fractional count',
+      { strategies: [stopped], exits_requested: 1.5 },
+      'exits_requested: expected an integer',
+    ],
+    [
+      'a negative count',
+      { strategies: [stopped], exits_requested: -1 },
+      'exits_requested: expected a count (0 or more)',
+    ],
+    ['no strategies', { exits_requested: 0 }, 'strategies: expected an array'],
+    [
+      'a strategy with a status it does not know',
+      { strategies: [{ ...stopped, status: 'paused' }], exits_requested: 1 },
+      'strategies[0].status: expected one of created, running, stopped, failed',
+    ],
+    [
+      'a strategy without its id',
+      { strategies: [{ status: 'stopped' }], exits_requested: 0 },
+      'strategies[0].strategy_id: expected a string',
+    ],
+  ])('refuses %s', (_, value, expected) => {
+    expect(() => squareOffResult(value)).toThrow(expected);
+  });
+
+  it('refuses what is not an object', () => {
+    expect(() => squareOffResult([stopped])).toThrow(DecodeError);
+    expect(() => squareOffResult(null)).toThrow(DecodeError);
   });
 });

@@ -1,8 +1,8 @@
-import { fireEvent, screen, waitFor } from '@testing-library/react-native';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react-native';
 
 import { apiError, deferred, FakeApi, ok } from '../../test/fakeApi';
 import { connected, notConnected, STRATEGY_ID, strategy, strategyStatus } from '../../test/fixtures';
-import { renderApp } from '../../test/renderApp';
+import { findEnabledButton, renderApp } from '../../test/renderApp';
 
 const OTHER_ID = '0b7d7c52-0000-4000-8000-0000000000bb';
 
@@ -142,5 +142,119 @@ describe('StrategiesScreen', () => {
     await waitFor(() => expect(api.count('POST', '/auth/logout')).toBe(1));
     expect(services.session.refreshToken).toBeNull();
     expect(screen.queryByText('Your session has ended. Please sign in again.')).toBeNull();
+  });
+
+  describe('square off all', () => {
+    const QUESTION = 'Stop every strategy and sell every open position now at market?';
+    const SQUARE_OFF = '/strategies/square-off';
+    const running = [
+      strategy({ status: 'running', position: 'bought' }),
+      strategy({ strategy_id: OTHER_ID, symbol: 'INFY', status: 'running', position: 'bought' }),
+    ];
+    const stoppedAll = [
+      strategy({ status: 'stopped', position: 'selling' }),
+      strategy({ strategy_id: OTHER_ID, symbol: 'INFY', status: 'stopped', position: 'selling' }),
+    ];
+    const stopResults = [
+      { strategy_id: STRATEGY_ID, status: 'stopped', position: 'selling', exit_requested: true },
+      { strategy_id: OTHER_ID, status: 'stopped', position: 'selling', exit_requested: true },
+    ];
+
+    function backend() {
+      return new FakeApi()
+        .sequence('GET', '/strategies', [ok({ strategies: running }), ok({ strategies: stoppedAll })])
+        .on('GET', '/broker/status', ok(connected));
+    }
+
+    it('is not offered without a strategy', async () => {
+      renderApp(
+        new FakeApi()
+          .on('GET', '/strategies', ok({ strategies: [] }))
+          .on('GET', '/broker/status', ok(connected)),
+      );
+      expect(await screen.findByText('No strategies yet. Create one to get started.')).toBeOnTheScreen();
+      expect(screen.queryByRole('button', { name: 'Square off all' })).toBeNull();
+    });
+
+    it('asks first, and sends nothing when the trader backs out', async () => {
+      const api = backend().on('POST', SQUARE_OFF, ok({ strategies: stopResults, exits_requested: 2 }));
+      renderApp(api);
+
+      fireEvent.press(await findEnabledButton('Square off all'));
+      const question = screen.getByTestId('strategies-square-off-question');
+      expect(within(question).getByText(QUESTION)).toBeOnTheScreen();
+      expect(api.count('POST', SQUARE_OFF)).toBe(0);
+
+      fireEvent.press(within(question).getByRole('button', { name: "Don't square off" }));
+      expect(screen.queryByText(QUESTION)).toBeNull();
+      expect(await findEnabledButton('Square off all')).toBeOnTheScreen();
+      expect(api.count('POST', SQUARE_OFF)).toBe(0);
+      expect(screen.queryByTestId('strategies-square-off-done')).toBeNull();
+    });
+
+    it('on confirm squares off once, says how many were sold, and shows the list again', async () => {
+      const answer = deferred();
+      const api = backend().on('POST', SQUARE_OFF, answer.handler);
+      renderApp(api);
+
+      fireEvent.press(await findEnabledButton('Square off all'));
+      fireEvent.press(screen.getByRole('button', { name: 'Stop all and sell at market' }));
+      await waitFor(() => expect(api.count('POST', SQUARE_OFF)).toBe(1));
+      expect(api.last('POST', SQUARE_OFF)?.body).toBeUndefined();
+
+      // In flight: the button is busy, and pressing it neither asks again nor sends again.
+      const busy = screen.getByRole('button', { name: 'Square off all' });
+      expect(busy).toBeDisabled();
+      fireEvent.press(busy);
+      expect(screen.queryByText(QUESTION)).toBeNull();
+
+      answer.resolve(ok({ strategies: stopResults, exits_requested: 2 }));
+      expect(await screen.findByTestId('strategies-square-off-done')).toHaveTextContent(
+        'Squared off: 2 positions sold at market, 2 strategies stopped',
+      );
+      expect(
+        screen.getByRole('button', { name: 'TCS, 09:30:00 to 15:10:00, stopped, position selling' }),
+      ).toBeOnTheScreen();
+      expect(
+        screen.getByRole('button', { name: 'INFY, 09:30:00 to 15:10:00, stopped, position selling' }),
+      ).toBeOnTheScreen();
+      expect(api.count('POST', SQUARE_OFF)).toBe(1);
+      expect(api.count('GET', '/strategies')).toBe(2);
+    });
+
+    it('says so when nothing was open', async () => {
+      const idle = stopResults.map((r) => ({ ...r, position: 'none', exit_requested: false }));
+      const api = backend().on('POST', SQUARE_OFF, ok({ strategies: idle, exits_requested: 0 }));
+      renderApp(api);
+
+      fireEvent.press(await findEnabledButton('Square off all'));
+      fireEvent.press(screen.getByRole('button', { name: 'Stop all and sell at market' }));
+      expect(await screen.findByTestId('strategies-square-off-done')).toHaveTextContent(
+        'Nothing was open; 2 strategies stopped',
+      );
+    });
+
+    it('shows a failure in words, and can be tried again', async () => {
+      const api = backend().sequence('POST', SQUARE_OFF, [
+        apiError(503, 'DB_DOWN'),
+        ok({ strategies: stopResults, exits_requested: 2 }),
+      ]);
+      renderApp(api);
+
+      fireEvent.press(await findEnabledButton('Square off all'));
+      fireEvent.press(screen.getByRole('button', { name: 'Stop all and sell at market' }));
+      expect(await screen.findByRole('alert')).toHaveTextContent(
+        'Could not square off: The service is having trouble right now. Try again in a few minutes.',
+      );
+      expect(screen.queryByTestId('strategies-square-off-done')).toBeNull();
+
+      fireEvent.press(await findEnabledButton('Square off all'));
+      expect(screen.queryByRole('alert')).toBeNull();
+      fireEvent.press(screen.getByRole('button', { name: 'Stop all and sell at market' }));
+      expect(await screen.findByTestId('strategies-square-off-done')).toHaveTextContent(
+        'Squared off: 2 positions sold at market, 2 strategies stopped',
+      );
+      expect(api.count('POST', SQUARE_OFF)).toBe(2);
+    });
   });
 });
