@@ -69,13 +69,14 @@ export function signedRupees(text: string): string {
 }
 
 /**
- * What "square off all" did, in a trader's words: `Squared off: 2 positions sold at market,
- * 5 strategies stopped`, or `Nothing was open; 5 strategies stopped` when no exit was needed.
+ * What "square off all" did, in a trader's words: `Squared off: 2 positions being sold at
+ * market, 5 strategies stopped` (the exits are sent, not yet filled), or `Nothing was open;
+ * 5 strategies stopped` when no exit was needed.
  */
 export function squareOffSummary(result: SquareOffResult): string {
   const stopped = result.strategies.length;
   const strategies = `${stopped} ${stopped === 1 ? 'strategy' : 'strategies'} stopped`;
   const exits = result.exits_requested;
   if (exits === 0) return `Nothing was open; ${strategies}`;
-  return `Squared off: ${exits} ${exits === 1 ? 'position' : 'positions'} sold at market, ${strategies}`;
+  return `Squared off: ${exits} ${exits === 1 ? 'position' : 'positions'} being sold at market, ${strategies}`;
 }
