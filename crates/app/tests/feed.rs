@@ -607,7 +607,9 @@ impl World {
 }
 
 fn rupees(paise: i64) -> String {
-    format!("{}.{:02}", paise / 100, paise % 100)
+    algo_core::Price::from_paise(paise)
+        .expect("a positive price")
+        .to_string()
 }
 
 // Issue #18: a trailing stop follows a rising price, never falls back, and exits on the

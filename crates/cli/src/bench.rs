@@ -257,6 +257,20 @@ impl algo_store::ports::OrderQueue for Dealer {
     }
 }
 
+/// Each order's arrival at the simulator after today's `due` (IST), in ms.
+fn timing_errors_ms(orders: &[serde_json::Value], due: chrono::NaiveTime) -> Vec<f64> {
+    let due_us = algo_core::TradingCalendar::instant(
+        algo_core::TradingCalendar::trading_date(chrono::Utc::now()),
+        due,
+    )
+    .timestamp_micros();
+    orders
+        .iter()
+        .filter_map(|o| o["received_at_us"].as_i64())
+        .map(|us| (us - due_us) as f64 / 1000.0)
+        .collect()
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -486,6 +500,33 @@ impl Bench {
         Ok(id)
     }
 
+    /// Waits for `n` orders at the simulator, from today's `due` (IST) up to 20 s after it, and
+    /// returns what arrived; an error when set-up already ran past `due`.
+    pub async fn orders_after(
+        &self,
+        due: chrono::NaiveTime,
+        n: usize,
+    ) -> anyhow::Result<Vec<serde_json::Value>> {
+        let due_utc = algo_core::TradingCalendar::instant(
+            algo_core::TradingCalendar::trading_date(chrono::Utc::now()),
+            due,
+        );
+        anyhow::ensure!(
+            chrono::Utc::now() < due_utc,
+            "set-up took longer than the lead; rerun with fewer strategies"
+        );
+        let deadline = Instant::now()
+            + (due_utc - chrono::Utc::now()).to_std()?
+            + std::time::Duration::from_secs(20);
+        loop {
+            let orders = self.sim_orders().await?;
+            if orders.len() >= n || Instant::now() > deadline {
+                return Ok(orders);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+
     pub async fn sim_orders(&self) -> anyhow::Result<Vec<serde_json::Value>> {
         let v: serde_json::Value = self
             .http
@@ -599,30 +640,8 @@ async fn burst_once(
             .await?;
     }
     println!("  set up in {:.1} s", started.elapsed().as_secs_f64());
-    let due_utc = algo_core::TradingCalendar::instant(
-        algo_core::TradingCalendar::trading_date(chrono::Utc::now()),
-        due,
-    );
-    anyhow::ensure!(
-        chrono::Utc::now() < due_utc,
-        "set-up took longer than the lead; rerun with fewer strategies"
-    );
-    let deadline = Instant::now()
-        + (due_utc - chrono::Utc::now()).to_std()?
-        + std::time::Duration::from_secs(20);
-    let orders = loop {
-        let orders = bench.sim_orders().await?;
-        if orders.len() >= n || Instant::now() > deadline {
-            break orders;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    };
-    let due_us = due_utc.timestamp_micros();
-    let mut errors: Vec<f64> = orders
-        .iter()
-        .filter_map(|o| o["received_at_us"].as_i64())
-        .map(|us| (us - due_us) as f64 / 1000.0)
-        .collect();
+    let orders = bench.orders_after(due, n).await?;
+    let mut errors = timing_errors_ms(&orders, due);
     errors.sort_by(|a, b| a.total_cmp(b));
     let (p50, p99, max) = (
         percentile(&errors, 50.0),
@@ -702,32 +721,10 @@ pub async fn burst_per_user(n: usize) -> anyhow::Result<()> {
             .await?;
     }
     println!("  set up in {:.1} s", started.elapsed().as_secs_f64());
-    let due_utc = algo_core::TradingCalendar::instant(
-        algo_core::TradingCalendar::trading_date(chrono::Utc::now()),
-        due,
-    );
-    anyhow::ensure!(
-        chrono::Utc::now() < due_utc,
-        "set-up took longer than the lead; rerun with fewer strategies"
-    );
-    let deadline = Instant::now()
-        + (due_utc - chrono::Utc::now()).to_std()?
-        + std::time::Duration::from_secs(20);
-    let orders = loop {
-        let orders = bench.sim_orders().await?;
-        if orders.len() >= n || Instant::now() > deadline {
-            break orders;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    };
+    let orders = bench.orders_after(due, n).await?;
     let refused = bench.sim.sim.rate_limited();
     let dealt = bench.dealt.as_ref().map(|d| d.dealt()).unwrap_or_default();
-    let due_us = due_utc.timestamp_micros();
-    let mut errors: Vec<f64> = orders
-        .iter()
-        .filter_map(|o| o["received_at_us"].as_i64())
-        .map(|us| (us - due_us) as f64 / 1000.0)
-        .collect();
+    let mut errors = timing_errors_ms(&orders, due);
     errors.sort_by(|a, b| a.total_cmp(b));
     let (p50, p99, last) = (
         percentile(&errors, 50.0),
