@@ -173,6 +173,19 @@ async fn a_price_under_the_stop_exits_exactly_once() {
         |f| f.health().armed_stops == 1 && f.health().subscribed == 1,
     )
     .await;
+    let status_of = |id: String| {
+        let (state, token) = (w.system.state.clone(), w.token.clone());
+        async move {
+            support::get_json(&state, &format!("/strategy/status/{id}"), &token)
+                .await
+                .1
+        }
+    };
+    assert_eq!(
+        status_of(id.clone()).await["stop_in_force"],
+        "3400.00",
+        "the fixed stop while open"
+    );
     w.price("TCS", "3400.05").await;
     assert_eq!(
         w.wait_sells("TCS", 1, Duration::from_millis(800)).await,
@@ -195,6 +208,11 @@ async fn a_price_under_the_stop_exits_exactly_once() {
     )
     .await;
     assert_eq!(status["position"], "sold");
+    assert_eq!(
+        status_of(id.clone()).await["stop_in_force"],
+        Value::Null,
+        "nothing open, no stop"
+    );
     assert!(w.feed.health().events_pushed >= 1);
     w.stop.cancel();
     w.system.shutdown().await;
@@ -645,6 +663,20 @@ async fn a_trailing_stop_follows_the_rise_and_exits_on_the_pullback() {
         .await;
     }
     assert_eq!(w.sells("TCS").await, 0, "no exit while above the trail");
+    // The status shows the stop where the trail took it, once the watcher has written it.
+    let until = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (_, status) =
+            support::get_json(&w.system.state, &format!("/strategy/status/{id}"), &w.token).await;
+        if status["stop_in_force"] == rupees(entry + 2_000).as_str() {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "the trailed stop never showed: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     // One paisa-tick above the trail holds; the trail itself exits.
     w.price("TCS", &rupees(entry + 2_005)).await;
     assert_eq!(

@@ -279,6 +279,7 @@ export const strategyStatus: Decoder<StrategyStatus> = object<StrategyStatus>({
   position,
   last_action: nullable(lastAction),
   last_price: nullable(rupees),
+  stop_in_force: nullable(rupees),
   next_action: nullable(nextAction),
   failure_reason: nullable(string),
   waiting_for: optional(oneOf(['login'])),

@@ -987,6 +987,11 @@ export interface components {
             next_action?: null | components["schemas"]["Action"];
             position: string;
             status: string;
+            /**
+             * @description While a position is open today: the price at which the watcher exits it, the trailing
+             *     stop where it has risen above the fixed one (rupees with two decimals); null otherwise.
+             */
+            stop_in_force?: string | null;
             /** Format: uuid */
             strategy_id: string;
             /**

@@ -229,6 +229,9 @@ export interface StrategyStatus {
   position: Position;
   last_action: LastAction | null;
   last_price: Rupees | null;
+  /** While a position is open today: where the watcher exits it (a trailing stop that rose above
+   * the fixed one); `null` otherwise. */
+  stop_in_force: Rupees | null;
   next_action: NextAction | null;
   failure_reason: string | null;
   /** `login` while nothing can be sent until the trader logs in to Kite. */

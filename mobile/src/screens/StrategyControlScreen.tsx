@@ -93,6 +93,9 @@ function StatusCard({ status, now }: { status: StrategyStatus; now: number }) {
       <Row label="Status" value={STATUS_LABEL[status.status]} testID="control-status" />
       <Row label="Position" value={POSITION_LABEL[status.position]} testID="control-position" />
       <Row label="Last price" value={rupees(status.last_price)} testID="control-last-price" />
+      {status.stop_in_force ? (
+        <Row label="Stop now" value={rupees(status.stop_in_force)} testID="control-stop-in-force" />
+      ) : null}
       <Row label="Next action" value={next} testID="control-next-action" />
       <Row label="Last action" value={last} testID="control-last-action" />
       {status.failure_reason ? (

@@ -44,6 +44,7 @@ export function strategyStatus(overrides: Partial<StrategyStatus> = {}): Strateg
     position: 'none',
     last_action: null,
     last_price: null,
+    stop_in_force: null,
     next_action: null,
     failure_reason: null,
     ...overrides,

@@ -152,6 +152,9 @@ pub struct StrategyStatus {
     pub last_action: Option<Action>,
     /// Rupees with two decimals.
     pub last_price: Option<String>,
+    /// While a position is open today: the price at which the watcher exits it, the trailing
+    /// stop where it has risen above the fixed one (rupees with two decimals); null otherwise.
+    pub stop_in_force: Option<String>,
     pub next_action: Option<Action>,
     pub failure_reason: Option<String>,
     /// `login` while the strategy runs and its owner has no live Kite session: nothing is sent

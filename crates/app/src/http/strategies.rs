@@ -603,15 +603,23 @@ pub async fn status(
         Position::Sold if rt.trading_date != Some(today) => Position::None,
         position => position,
     };
+    let rupees = |p: i64| algo_core::Price::from_paise(p).ok().map(|p| p.to_string());
+    let open_today = position == Position::Bought && rt.trading_date == Some(today);
+    let stop_in_force = open_today
+        .then(|| {
+            row.spec
+                .stop_loss
+                .paise()
+                .max(rt.trail_stop_paise.unwrap_or(0))
+        })
+        .and_then(rupees);
     Ok(Json(StrategyStatus {
         strategy_id: row.id,
         status: row.status.as_str().into(),
         position: position.as_str().into(),
         last_action,
-        last_price: rt
-            .last_price_paise
-            .and_then(|p| algo_core::Price::from_paise(p).ok())
-            .map(|p| p.to_string()),
+        last_price: rt.last_price_paise.and_then(rupees),
+        stop_in_force,
         next_action,
         failure_reason: row.failure_reason.clone(),
         waiting_for: waiting_for_login.then(|| "login".to_owned()),

@@ -19,6 +19,9 @@ pub struct Runtime {
     pub last_sell_order: Option<String>,
     /// The entry's average fill price: what a target is measured from.
     pub entry_price_paise: Option<i64>,
+    /// Where the stop-loss watcher's trailing stop stands now (written by the watcher beside
+    /// the last price; the Redis adapter reads it, the fake never has one).
+    pub trail_stop_paise: Option<i64>,
 }
 
 /// The entry's fill, written once it is final: the instrument the watcher guards, whatever the

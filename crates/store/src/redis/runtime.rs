@@ -31,6 +31,7 @@ pub fn parse_runtime(map: HashMap<String, String>) -> Runtime {
         last_buy_order: map.get("last_buy_order").cloned(),
         last_sell_order: map.get("last_sell_order").cloned(),
         entry_price_paise: map.get("entry_price").and_then(|p| p.parse().ok()),
+        trail_stop_paise: map.get("trail_stop").and_then(|p| p.parse().ok()),
     }
 }
 

@@ -64,6 +64,7 @@ async fn contract(cache: &dyn RuntimeCache) {
             last_buy_order: Some("buy-1".into()),
             last_sell_order: Some("sell-1".into()),
             entry_price_paise: Some(350_005),
+            trail_stop_paise: None,
         },
         "an exit's write keeps the entry's order and price"
     );

@@ -36,6 +36,7 @@ const running = strategyStatus({
   status: 'running',
   position: 'bought',
   last_price: '3501.20',
+  stop_in_force: '3520.00',
   last_action: { event: 'BUY', status: 'COMPLETE', at: '2026-11-25T04:00:01Z' },
   next_action: { event: 'SELL', at: '2026-11-25T09:40:00Z' },
 });
@@ -77,6 +78,8 @@ describe('StrategyControlScreen', () => {
     expect(await screen.findByTestId('control-status')).toHaveTextContent('running');
     expect(screen.getByTestId('control-position')).toHaveTextContent('bought');
     expect(screen.getByTestId('control-last-price')).toHaveTextContent('₹3501.20');
+    // The trailing stop above the fixed one, where the watcher exits now.
+    expect(screen.getByTestId('control-stop-in-force')).toHaveTextContent('₹3520.00');
     // 09:40 UTC is 15:10 IST, whatever the device's zone.
     expect(screen.getByTestId('control-next-action')).toHaveTextContent('SELL at 15:10:00 IST');
     expect(screen.getByTestId('control-last-action')).toHaveTextContent('BUY COMPLETE at 09:30:01 IST');
@@ -108,6 +111,12 @@ describe('StrategyControlScreen', () => {
     renderApp(backend(), { route });
     expect(await screen.findByTestId('control-plan')).toBeOnTheScreen();
     expect(screen.queryByTestId('control-exits')).toBeNull();
+  });
+
+  it('shows no stop in force with nothing open', async () => {
+    renderApp(backend(), { route });
+    expect(await screen.findByTestId('control-status')).toHaveTextContent('created');
+    expect(screen.queryByTestId('control-stop-in-force')).toBeNull();
   });
 
   it('offers Edit only while the strategy is not running', async () => {
