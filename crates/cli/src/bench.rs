@@ -257,6 +257,29 @@ impl algo_store::ports::OrderQueue for Dealer {
     }
 }
 
+/// The whole second `setup_secs` after `now` (IST), as the buy time, with a sell 30 minutes later.
+fn due_after<Tz: chrono::TimeZone>(
+    now: chrono::DateTime<Tz>,
+    setup_secs: i64,
+) -> anyhow::Result<(chrono::NaiveTime, String, String)> {
+    let due = (now + chrono::Duration::seconds(setup_secs))
+        .time()
+        .with_nanosecond(0)
+        .context("time")?;
+    let sell = due + chrono::Duration::minutes(30);
+    Ok((
+        due,
+        due.format("%H:%M:%S").to_string(),
+        sell.format("%H:%M:%S").to_string(),
+    ))
+}
+
+/// A stop at half the price, on the tick: armed, and far from any price the bench moves to.
+fn half_price_stop(price_paise: i64) -> anyhow::Result<algo_core::Price> {
+    algo_core::Price::from_paise((price_paise / 2 / 5 * 5).max(5))
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 /// Each order's arrival at the simulator after today's `due` (IST), in ms.
 fn timing_errors_ms(orders: &[serde_json::Value], due: chrono::NaiveTime) -> Vec<f64> {
     let due_us = algo_core::TradingCalendar::instant(
@@ -617,24 +640,14 @@ async fn burst_once(
     anyhow::ensure!(!symbols.is_empty(), "the simulator lists no symbols");
     let now = chrono::Utc::now().with_timezone(&algo_core::IST);
     let setup_secs = 10 + (n as i64) / 60;
-    let due = (now + chrono::Duration::seconds(setup_secs))
-        .time()
-        .with_nanosecond(0)
-        .context("time")?;
-    let (buy, sell) = (
-        due.format("%H:%M:%S").to_string(),
-        (due + chrono::Duration::minutes(30))
-            .format("%H:%M:%S")
-            .to_string(),
-    );
+    let (due, buy, sell) = due_after(now, setup_secs)?;
     println!(
         "bench burst ({mode}): {n} strategies of {n} traders, all buying at {buy} IST (in ~{setup_secs} s)"
     );
     let started = Instant::now();
     for i in 0..n {
         let (symbol, price) = &symbols[i % symbols.len()];
-        let stop = algo_core::Price::from_paise((price / 2 / 5 * 5).max(5))
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let stop = half_price_stop(*price)?;
         bench
             .trader_with_strategy(i, symbol, &buy, &sell, &stop.to_string())
             .await?;
@@ -698,24 +711,14 @@ pub async fn burst_per_user(n: usize) -> anyhow::Result<()> {
     );
     let now = chrono::Utc::now().with_timezone(&algo_core::IST);
     let setup_secs = 10 + (n as i64) / 20;
-    let due = (now + chrono::Duration::seconds(setup_secs))
-        .time()
-        .with_nanosecond(0)
-        .context("time")?;
-    let (buy, sell) = (
-        due.format("%H:%M:%S").to_string(),
-        (due + chrono::Duration::minutes(30))
-            .format("%H:%M:%S")
-            .to_string(),
-    );
+    let (due, buy, sell) = due_after(now, setup_secs)?;
     println!(
         "bench burst --per-user {n}: {n} strategies of one trader, all buying at {buy} IST (in ~{setup_secs} s), {PER_USER_INSTANCES} executor instances pacing the trader's orders in Redis"
     );
     let started = Instant::now();
     let jwt = bench.trader(0).await?;
     for (symbol, price) in symbols.iter().take(n) {
-        let stop = algo_core::Price::from_paise((price / 2 / 5 * 5).max(5))
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let stop = half_price_stop(*price)?;
         bench
             .strategy(&jwt, symbol, &buy, &sell, &stop.to_string())
             .await?;
