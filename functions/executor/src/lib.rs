@@ -281,6 +281,20 @@ pub struct Failure {
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 
 impl Failure {
+    /// `record` as a failure: failed itself, or `skipped` behind one that did.
+    fn of(record: &SqsMessage, skipped: bool) -> Self {
+        Self {
+            message_id: record.message_id.clone().unwrap_or_default(),
+            receipt_handle: record.receipt_handle.clone(),
+            receive_count: record
+                .attributes
+                .get("ApproximateReceiveCount")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1),
+            skipped,
+        }
+    }
+
     /// A record that failed waits 1, 2, 4 … up to 30 s by its receive count; one that never
     /// ran is visible again at once (its group still delivers it only after the failed one).
     pub fn visible_again_after(&self) -> Duration {
@@ -318,32 +332,17 @@ where
     let runs = groups.into_iter().map(|(_, records)| async move {
         let mut failures = Vec::new();
         for (position, record) in records {
-            let failure = |skipped| Failure {
-                message_id: record.message_id.clone().unwrap_or_default(),
-                receipt_handle: record.receipt_handle.clone(),
-                receive_count: record
-                    .attributes
-                    .get("ApproximateReceiveCount")
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(1),
-                skipped,
-            };
             if stopped.load(Ordering::SeqCst) {
-                failures.push((position, failure(true)));
+                failures.push((position, Failure::of(&record, true)));
                 continue;
             }
-            let skipped_record = failure(true);
+            // Taken before the record moves into `process`.
+            let failed = Failure::of(&record, false);
             match process(record).await {
                 Outcome::Done => {}
                 Outcome::Retry(_) => {
                     stopped.store(true, Ordering::SeqCst);
-                    failures.push((
-                        position,
-                        Failure {
-                            skipped: false,
-                            ..skipped_record
-                        },
-                    ));
+                    failures.push((position, failed));
                 }
             }
         }

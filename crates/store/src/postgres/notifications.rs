@@ -15,29 +15,20 @@ pub async fn insert(
     tx: &mut Transaction<'_, Postgres>,
     notice: &NewNotification<'_>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO notifications (id, user_id, strategy_id, kind, source_key, title, body, data, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (source_key, kind) DO NOTHING",
-    )
-    .bind(Uuid::new_v4())
-    .bind(notice.user_id)
-    .bind(notice.strategy_id)
-    .bind(notice.kind)
-    .bind(notice.source_key)
-    .bind(notice.title)
-    .bind(notice.body)
-    .bind(notice.data)
-    .bind(notice.at)
-    .execute(&mut **tx)
-    .await
-    .map_err(StoreError::from_sqlx)?;
-    Ok(())
+    write(&mut **tx, notice).await.map(|_| ())
 }
 
 /// Writes `notice` on its own (a notice no order-log write causes: a login reminder); a second
 /// one for the same source and kind is ignored. Whether it was new.
 pub async fn insert_one(pool: &PgPool, notice: &NewNotification<'_>) -> Result<bool, StoreError> {
+    write(pool, notice).await
+}
+
+/// The one INSERT behind both: whether the row is new.
+async fn write<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    notice: &NewNotification<'_>,
+) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "INSERT INTO notifications (id, user_id, strategy_id, kind, source_key, title, body, data, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -52,7 +43,7 @@ pub async fn insert_one(pool: &PgPool, notice: &NewNotification<'_>) -> Result<b
     .bind(notice.body)
     .bind(notice.data)
     .bind(notice.at)
-    .execute(pool)
+    .execute(executor)
     .await
     .map_err(StoreError::from_sqlx)?;
     Ok(done.rows_affected() == 1)
