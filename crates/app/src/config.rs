@@ -89,6 +89,9 @@ pub struct Config {
     /// `ALGO_ALGO_ID` (optional): the algo identifier sent with every order (Kite's `algo_id`),
     /// when the broker or the exchange asks for one. Both profiles' executors use it.
     pub algo_id: Option<String>,
+    /// `ALGO_RESTING_STOP` (`on` or `off`, default `on`): a stop-loss order rests at the
+    /// exchange under every filled entry, the safety net for when the bot is down.
+    pub resting_stop: bool,
     /// What a strategy is checked against: the calendar's regular NSE session and MIS cut-off,
     /// and `ALGO_MAX_QUANTITY`.
     pub rules: StrategyRules,
@@ -241,6 +244,15 @@ impl Config {
                     ))
                 }
                 other => other,
+            },
+            resting_stop: match get("ALGO_RESTING_STOP").as_deref().map(str::trim) {
+                None | Some("on") => true,
+                Some("off") => false,
+                Some(v) => {
+                    return Err(err(format!(
+                        "ALGO_RESTING_STOP must be on or off, not {v:?}"
+                    )))
+                }
             },
             telegram_api_url: get("ALGO_TELEGRAM_API_URL")
                 .unwrap_or_else(|| "https://api.telegram.org".into()),
@@ -460,6 +472,7 @@ mod tests {
             ("ALGO_ALGO_ID", " "),
             ("ALGO_DATABASE_POOL_SIZE", "0"),
             ("ALGO_DATABASE_POOL_SIZE", "many"),
+            ("ALGO_RESTING_STOP", "sometimes"),
         ] {
             let get = move |name: &str| (name == k).then(|| v.to_string());
             assert!(
@@ -470,6 +483,10 @@ mod tests {
         let get = |k: &str| (k == "ALGO_MIS_CUTOFF").then(|| "15:25:00".to_string());
         let c = Config::from_lookup(get, Profile::SelfHosted, CalendarKind::Nse).expect("valid");
         assert_eq!(c.rules.mis_cutoff.to_string(), "15:25:00");
+        assert!(c.resting_stop, "a resting stop unless turned off");
+        let get = |k: &str| (k == "ALGO_RESTING_STOP").then(|| "off".to_string());
+        let c = Config::from_lookup(get, Profile::SelfHosted, CalendarKind::Nse).expect("valid");
+        assert!(!c.resting_stop);
         assert_eq!(c.algo_id, None);
         let get = |k: &str| (k == "ALGO_ALGO_ID").then(|| " ALGO42 ".to_string());
         let c = Config::from_lookup(get, Profile::SelfHosted, CalendarKind::Nse).expect("valid");

@@ -802,3 +802,262 @@ async fn a_restarted_watcher_resumes_the_trail_where_it_was() {
     w.stop.cancel();
     w.system.shutdown().await;
 }
+
+// Issue #18: the stop-loss resting at the exchange.
+
+/// A world whose entries put a stop-loss order at the exchange once they fill.
+async fn guarded_world() -> World {
+    world_with(ExecutorConfig {
+        backoff: Duration::from_millis(50),
+        poll_interval: Duration::from_millis(20),
+        fill_timeout: Duration::from_secs(2),
+        reconcile_every: Duration::from_millis(100),
+        resting_stop: true,
+        ..Default::default()
+    })
+    .await
+}
+
+impl World {
+    /// The simulator's orders of `symbol` on the SELL side.
+    async fn sell_orders(&self, symbol: &str) -> Vec<Value> {
+        let v: Value = self
+            .http
+            .get(format!("{}/_sim/orders", self.sim.base_url))
+            .send()
+            .await
+            .expect("sim")
+            .json()
+            .await
+            .expect("json");
+        v["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|o| o["tradingsymbol"] == symbol && o["transaction_type"] == "SELL")
+            .cloned()
+            .collect()
+    }
+
+    /// Waits until the simulator's one SELL order of `symbol` satisfies `cond`.
+    async fn until_sell(&self, symbol: &str, what: &str, cond: impl Fn(&Value) -> bool) -> Value {
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            let sells = self.sell_orders(symbol).await;
+            if let [only] = sells.as_slice() {
+                if cond(only) {
+                    return only.clone();
+                }
+            }
+            assert!(sells.len() <= 1, "one sell order at most: {sells:?}");
+            assert!(
+                Instant::now() < until,
+                "timed out waiting for {what}: {sells:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The account's net position in `symbol` at the simulator.
+    async fn net(&self, symbol: &str) -> i64 {
+        let v: Value = self
+            .http
+            .get(format!("{}/portfolio/positions", self.sim.base_url))
+            .header("authorization", "token sim_key:sim_token")
+            .send()
+            .await
+            .expect("sim")
+            .json()
+            .await
+            .expect("json");
+        v["data"]["net"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["tradingsymbol"] == symbol)
+            .map(|p| p["quantity"].as_i64().expect("quantity"))
+            .sum()
+    }
+
+    /// Waits until the order log's exits of `id` are `want` (event, status) pairs.
+    async fn until_exits(&self, id: &str, want: &[(&str, &str)]) {
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            let rows: Vec<(String, String)> = sqlx::query_as(
+                "SELECT event, status FROM order_logs WHERE strategy_id = $1 AND event <> 'BUY' ORDER BY created_at",
+            )
+            .bind(id.parse::<uuid::Uuid>().expect("uuid"))
+            .fetch_all(&self.system.state.pg)
+            .await
+            .expect("order log");
+            let got: Vec<(&str, &str)> =
+                rows.iter().map(|(e, s)| (e.as_str(), s.as_str())).collect();
+            if got == want {
+                return;
+            }
+            assert!(Instant::now() < until, "exits {got:?}, want {want:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The timed SELL of `id`, due now.
+    fn sell_event(id: &str) -> OrderEvent {
+        OrderEvent::new(
+            id.parse().expect("uuid"),
+            EventKind::Sell,
+            TradingCalendar::trading_date(Utc::now()),
+            Utc::now(),
+        )
+    }
+}
+
+#[tokio::test]
+async fn the_resting_stop_sells_while_the_bot_is_down_and_the_day_ends_flat() {
+    let w = guarded_world().await;
+    w.price("TCS", "3500.00").await;
+    let id = w.bought("TCS", "3400.00").await;
+    let resting = w
+        .until_sell("TCS", "the resting stop", |o| {
+            o["status"] == "TRIGGER PENDING"
+        })
+        .await;
+    assert_eq!(
+        (
+            resting["order_type"].as_str(),
+            resting["trigger_price"].as_f64(),
+            resting["quantity"].as_u64()
+        ),
+        (Some("SL-M"), Some(3400.0), Some(1)),
+        "{resting}"
+    );
+    w.until_exits(&id, &[("GUARD", "PLACED")]).await;
+    // The bot goes down; the exchange still guards the position.
+    w.stop.cancel();
+    w.price("TCS", "3390.00").await;
+    w.until_sell("TCS", "the resting stop to fill", |o| {
+        o["status"] == "COMPLETE"
+    })
+    .await;
+    w.until_exits(&id, &[("GUARD", "COMPLETE")]).await;
+    assert_eq!(w.net("TCS").await, 0, "flat");
+    let status = w.system.state.clone();
+    let (_, now) = support::get_json(&status, &format!("/strategy/status/{id}"), &w.token).await;
+    assert_eq!(now["position"], "sold", "{now}");
+    // The sell time finds nothing to sell.
+    let sell = w.system.executor.handle(&World::sell_event(&id)).await;
+    assert!(matches!(sell, Handled::Done(_)), "{sell:?}");
+    assert_eq!(w.sell_orders("TCS").await.len(), 1, "exactly one exit");
+    assert_eq!(w.net("TCS").await, 0);
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "SELECT kind FROM notifications WHERE strategy_id = $1 ORDER BY created_at",
+    )
+    .bind(id.parse::<uuid::Uuid>().expect("uuid"))
+    .fetch_all(&w.system.state.pg)
+    .await
+    .expect("notices");
+    assert!(kinds.iter().any(|k| k == "stop_loss_hit"), "{kinds:?}");
+    w.system.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_bots_stop_and_the_resting_stop_racing_sell_once() {
+    let w = guarded_world().await;
+    w.price("INFY", "1500.00").await;
+    let id = w.bought("INFY", "1450.00").await;
+    w.until_exits(&id, &[("GUARD", "PLACED")]).await;
+    w.until(
+        "the stop armed and subscribed",
+        Duration::from_secs(10),
+        |f| f.health().armed_stops == 1 && f.health().subscribed == 1,
+    )
+    .await;
+    // One tick through the stop: the exchange triggers its order, the bot sends its exit.
+    w.price("INFY", "1440.00").await;
+    let filled = w
+        .until_sell("INFY", "the one exit to fill", |o| {
+            o["status"] == "COMPLETE"
+        })
+        .await;
+    assert_eq!(filled["quantity"].as_u64(), Some(1));
+    // Whoever recorded it, the day has one exit, and it sold.
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, now) =
+            support::get_json(&w.system.state, &format!("/strategy/status/{id}"), &w.token).await;
+        if now["position"] == "sold" {
+            break;
+        }
+        assert!(Instant::now() < until, "{now}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let exits = w.exit_events(&id).await;
+    assert_eq!(exits.len(), 1, "one exit row: {exits:?}");
+    assert!(
+        matches!(exits[0].as_str(), "GUARD" | "STOPLOSS"),
+        "{exits:?}"
+    );
+    for p in ["1430.00", "1420.00"] {
+        w.price("INFY", p).await;
+    }
+    let sell = w.system.executor.handle(&World::sell_event(&id)).await;
+    assert!(matches!(sell, Handled::Done(_)), "{sell:?}");
+    assert_eq!(w.sell_orders("INFY").await.len(), 1, "exactly one exit");
+    assert_eq!(w.net("INFY").await, 0);
+    w.stop.cancel();
+    w.system.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_sell_time_turns_the_resting_stop_into_the_exit() {
+    let w = guarded_world().await;
+    w.price("TCS", "3500.00").await;
+    let id = w.bought("TCS", "3400.00").await;
+    w.until_exits(&id, &[("GUARD", "PLACED")]).await;
+    let sell = w.system.executor.handle(&World::sell_event(&id)).await;
+    assert_eq!(sell, Handled::Done("order COMPLETE".into()));
+    let sold = w
+        .until_sell("TCS", "the exit", |o| o["status"] == "COMPLETE")
+        .await;
+    assert_eq!(
+        sold["order_type"], "MARKET",
+        "modified into the exit: {sold}"
+    );
+    w.until_exits(&id, &[("SELL", "COMPLETE")]).await;
+    assert_eq!(w.net("TCS").await, 0);
+    w.stop.cancel();
+    w.system.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_moved_stop_moves_the_resting_order() {
+    let w = guarded_world().await;
+    w.price("TCS", "3500.00").await;
+    let id = w.bought("TCS", "3400.00").await;
+    w.until_sell("TCS", "the resting stop", |o| {
+        o["trigger_price"].as_f64() == Some(3400.0)
+    })
+    .await;
+    let req = axum::http::Request::patch(format!("/strategy/{id}"))
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {}", w.token))
+        .body(axum::body::Body::from(
+            json!({ "stop_loss": "3450.00" }).to_string(),
+        ))
+        .expect("request");
+    let response = tower::ServiceExt::oneshot(algo_app::router(w.system.state.clone()), req)
+        .await
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::OK);
+    let moved = w
+        .until_sell("TCS", "the resting stop to move", |o| {
+            o["trigger_price"].as_f64() == Some(3450.0)
+        })
+        .await;
+    assert_eq!(
+        moved["status"], "TRIGGER PENDING",
+        "moved, not sold: {moved}"
+    );
+    assert_eq!(w.net("TCS").await, 1);
+    w.stop.cancel();
+    w.system.shutdown().await;
+}

@@ -378,6 +378,7 @@ async fn serve(calendar: CalendarKind, addr: SocketAddr) -> anyhow::Result<()> {
     };
     let executor = ExecutorConfig {
         algo_id: config.algo_id.clone(),
+        resting_stop: config.resting_stop,
         ..ExecutorConfig::default()
     };
     run(config, feed, executor, addr, false).await
@@ -405,7 +406,11 @@ async fn dev(mut config: Config, port: u16, sim_port: u16) -> anyhow::Result<()>
         access_token: algo_kite::Secret::new("sim_token"),
     };
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let result = run(config, feed, ExecutorConfig::default(), addr, true).await;
+    let executor = ExecutorConfig {
+        resting_stop: config.resting_stop,
+        ..ExecutorConfig::default()
+    };
+    let result = run(config, feed, executor, addr, true).await;
     shutdown.cancel();
     let _ = sim_task.await;
     result

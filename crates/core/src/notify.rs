@@ -159,7 +159,9 @@ pub fn leg_notice(leg: &LegOutcome<'_>) -> Option<Notice> {
             ),
             pnl_paise: None,
         }),
-        EventKind::Sell | EventKind::StopLoss | EventKind::Target if filled_all => {
+        EventKind::Sell | EventKind::StopLoss | EventKind::Target | EventKind::Guard
+            if filled_all =>
+        {
             let pnl = match (leg.average_paise, leg.entry_average_paise) {
                 (Some(exit), Some(entry)) => Some((exit - entry) * leg.filled),
                 _ => None,
@@ -168,7 +170,7 @@ pub fn leg_notice(leg: &LegOutcome<'_>) -> Option<Notice> {
                 .map(|p| format!(" P&L {}.", signed_rupees(p)))
                 .unwrap_or_default();
             let (kind, title) = match leg.event {
-                EventKind::StopLoss => {
+                EventKind::StopLoss | EventKind::Guard => {
                     (NoticeKind::StopLossHit, format!("Stop-loss hit on {}", leg.symbol))
                 }
                 EventKind::Target => (NoticeKind::TargetHit, format!("Target reached on {}", leg.symbol)),
@@ -186,7 +188,20 @@ pub fn leg_notice(leg: &LegOutcome<'_>) -> Option<Notice> {
                 pnl_paise: pnl,
             })
         }
-        EventKind::Sell | EventKind::StopLoss | EventKind::Target => Some(Notice {
+        // The resting stop ended without selling (cancelled in Kite, or refused): the app's own
+        // stop still watches the price, and the timed exit still goes.
+        EventKind::Guard if leg.filled == 0 => Some(Notice {
+            kind: NoticeKind::OrderRejected,
+            title: format!("Resting stop-loss on {} not in place", leg.symbol),
+            body: format!(
+                "The broker {} the stop-loss order resting at the exchange for {} {}{reason}. The app's own stop-loss still watches the price, and the timed exit still goes.",
+                leg.status.to_lowercase(),
+                leg.quantity,
+                leg.symbol
+            ),
+            pnl_paise: None,
+        }),
+        EventKind::Sell | EventKind::StopLoss | EventKind::Target | EventKind::Guard => Some(Notice {
             kind: NoticeKind::OrderRejected,
             title: format!("Exit of {} not filled", leg.symbol),
             body: format!(
@@ -279,6 +294,21 @@ mod tests {
         assert_eq!(stopped.title, "Stop-loss hit on TCS");
         assert_eq!(stopped.pnl_paise, Some(-5_000));
         assert!(stopped.body.ends_with("P&L -₹50.00."), "{}", stopped.body);
+
+        let resting =
+            leg_notice(&leg(EventKind::Guard, "COMPLETE", 5, Some(349_000))).expect("a notice");
+        assert_eq!(
+            (resting.kind, resting.pnl_paise),
+            (NoticeKind::StopLossHit, Some(-5_000)),
+            "the resting stop's fill is the stop-loss exit"
+        );
+        let cancelled = leg_notice(&leg(EventKind::Guard, "CANCELLED", 0, None)).expect("a notice");
+        assert_eq!(cancelled.kind, NoticeKind::OrderRejected);
+        assert!(
+            cancelled.body.contains("own stop-loss still watches"),
+            "{}",
+            cancelled.body
+        );
 
         let target =
             leg_notice(&leg(EventKind::Target, "COMPLETE", 5, Some(352_000))).expect("a notice");

@@ -20,6 +20,9 @@ pub enum EventKind {
     StopLoss,
     /// The exit fired by the watcher when a price reached the strategy's target.
     Target,
+    /// The stop-loss order resting at the exchange once the entry fills (never queued: the
+    /// executor places it, the reconciler follows it, and the first exit adopts it).
+    Guard,
 }
 
 impl EventKind {
@@ -29,6 +32,7 @@ impl EventKind {
             EventKind::Sell => "SELL",
             EventKind::StopLoss => "STOPLOSS",
             EventKind::Target => "TARGET",
+            EventKind::Guard => "GUARD",
         }
     }
 
@@ -38,6 +42,7 @@ impl EventKind {
             "SELL" => Some(EventKind::Sell),
             "STOPLOSS" => Some(EventKind::StopLoss),
             "TARGET" => Some(EventKind::Target),
+            "GUARD" => Some(EventKind::Guard),
             _ => None,
         }
     }
@@ -47,6 +52,7 @@ impl EventKind {
         match self {
             EventKind::Buy => Leg::Entry,
             EventKind::Sell | EventKind::StopLoss | EventKind::Target => Leg::Exit,
+            EventKind::Guard => Leg::Guard,
         }
     }
 }
@@ -63,6 +69,9 @@ impl fmt::Display for EventKind {
 pub enum Leg {
     Entry,
     Exit,
+    /// The resting stop-loss order: placed once a day, modified as the stop moves, and
+    /// turned into the exit by whichever exit comes first.
+    Guard,
 }
 
 impl Leg {
@@ -70,6 +79,7 @@ impl Leg {
         match self {
             Leg::Entry => "ENTRY",
             Leg::Exit => "EXIT",
+            Leg::Guard => "GUARD",
         }
     }
 }

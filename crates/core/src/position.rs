@@ -105,7 +105,12 @@ impl Day {
         if self.position == P::Failed {
             return Err(Rejection::FailedToday);
         }
-        match (event.leg(), outcome, self.position) {
+        // A resting stop that filled is an exit like any other.
+        let leg = match event.leg() {
+            Leg::Guard => Leg::Exit,
+            leg => leg,
+        };
+        match (leg, outcome, self.position) {
             (Leg::Entry, Placing, _) if self.entry_sent => Err(Rejection::AlreadyEntered),
             (Leg::Entry, Placing, P::None) => Ok(Day {
                 position: P::Buying,
@@ -145,7 +150,7 @@ impl Day {
                 position: P::Failed,
                 ..self
             }),
-            (Leg::Exit, _, _) => Err(Rejection::NotInFlight),
+            (Leg::Exit | Leg::Guard, _, _) => Err(Rejection::NotInFlight),
         }
     }
 }

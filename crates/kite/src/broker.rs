@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use crate::armed::ArmedOrder;
 use crate::client::{KiteClient, KiteHttp, Secret};
 use crate::error::KiteError;
-use crate::types::{Order, OrderRequest, Positions};
+use crate::types::{ModifyRequest, Order, OrderRequest, Positions};
 
 /// One trader's session at the broker.
 ///
@@ -47,6 +47,15 @@ pub trait Broker: Send + Sync + fmt::Debug + 'static {
 
     /// The order's states, oldest first.
     async fn order_history(&self, order_id: &str) -> Result<Vec<Order>, KiteError>;
+
+    /// Changes a working order (its trigger, its type); the broker's order id. Like a
+    /// placement, an id means *received*: the new state comes from the order's history. An
+    /// order that is no longer working answers an error, and its history says why.
+    async fn modify_order(
+        &self,
+        order_id: &str,
+        change: &ModifyRequest,
+    ) -> Result<String, KiteError>;
 
     /// The account's positions, `net` and `day`.
     async fn positions(&self) -> Result<Positions, KiteError>;
@@ -93,6 +102,14 @@ impl Broker for KiteClient {
 
     async fn order_history(&self, order_id: &str) -> Result<Vec<Order>, KiteError> {
         KiteClient::order_history(self, order_id).await
+    }
+
+    async fn modify_order(
+        &self,
+        order_id: &str,
+        change: &ModifyRequest,
+    ) -> Result<String, KiteError> {
+        KiteClient::modify_order(self, order_id, change).await
     }
 
     async fn positions(&self) -> Result<Positions, KiteError> {

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use algo_kite::types::{Order, OrderRequest as KiteOrderRequest, Positions};
+use algo_kite::types::{ModifyRequest, Order, OrderRequest as KiteOrderRequest, Positions};
 use algo_kite::{Broker, BrokerSessions, KiteError, PreparedOrder, Secret};
 use async_trait::async_trait;
 
@@ -177,6 +177,26 @@ impl Broker for InProcessBroker {
             .history(&account.api_key, order_id)
             .ok_or_else(|| wire(envelope::KiteError::input("Couldn't find that `order_id`.")))?;
         history.iter().map(|o| reread(o.kite())).collect()
+    }
+
+    async fn modify_order(
+        &self,
+        order_id: &str,
+        change: &ModifyRequest,
+    ) -> Result<String, KiteError> {
+        let account = self.account()?;
+        self.exchange
+            .check_order_rate(&account.api_key)
+            .map_err(wire)?;
+        let form: HashMap<String, String> = change
+            .form()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        self.exchange
+            .modify(&account, order_id, &form)
+            .map_err(wire)?;
+        Ok(order_id.to_owned())
     }
 
     async fn positions(&self) -> Result<Positions, KiteError> {

@@ -217,6 +217,54 @@ impl OrderLog for MemoryOrderLog {
             .map(|s| s.leg)
             .collect())
     }
+
+    async fn adopt_guard(
+        &self,
+        guard_key: &str,
+        exit_key: &str,
+        event: &str,
+        scheduled_for: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut guard = self.rows.lock().unwrap_or_else(|p| p.into_inner());
+        let rows = &mut guard.1;
+        let takes = rows
+            .get(guard_key)
+            .is_some_and(|s| s.leg.status == "PLACED" && s.leg.event == "GUARD")
+            && !rows.contains_key(exit_key);
+        if !takes {
+            return Ok(false);
+        }
+        let mut stored = rows.remove(guard_key).expect("checked above");
+        stored.leg.ledger_key = exit_key.to_owned();
+        stored.leg.event = event.to_owned();
+        stored.leg.scheduled_for = scheduled_for;
+        rows.insert(exit_key.to_owned(), stored);
+        Ok(true)
+    }
+
+    async fn unguarded(&self, trading_date: NaiveDate) -> Result<Vec<LegRow>, StoreError> {
+        let day = self.select(|l| l.trading_date == trading_date);
+        let covered = |strategy_id: Uuid| {
+            day.iter().any(|s| {
+                s.leg.strategy_id == strategy_id
+                    && s.leg.event != "BUY"
+                    && !(s.leg.event == "GUARD" && s.leg.status == "SENDING")
+            })
+        };
+        Ok(day
+            .iter()
+            .filter(|s| {
+                s.leg.event == "BUY"
+                    && s.leg.filled_quantity.unwrap_or(0) > 0
+                    && !s.leg.is_open()
+                    && s.leg.status != "MISSED"
+                    && s.leg.status != "FAILED"
+                    && !covered(s.leg.strategy_id)
+            })
+            .take(500)
+            .map(|s| s.leg.clone())
+            .collect())
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -127,6 +127,7 @@ impl Function {
             owner: format!("lambda-{}", uuid::Uuid::new_v4()),
             config: ExecutorConfig {
                 algo_id: config.algo_id.clone(),
+                resting_stop: config.resting_stop,
                 ..ExecutorConfig::default()
             },
         });

@@ -21,7 +21,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
 use super::claim::Held;
-use super::{day_from_logs, Executor, Handled};
+use super::{day_from_logs, Executor, Guarded, Handled};
 
 /// Tries at writing a final status before the event is handed back.
 const RECORD_TRIES: u32 = 5;
@@ -43,12 +43,18 @@ impl Executor {
         order_id: &str,
     ) -> Handled {
         let deadline = Instant::now() + self.config.fill_timeout;
+        let mut to_market = kind.leg() == Leg::Exit;
         let last = loop {
             match client.order_history(order_id).await {
                 Ok(history) => {
                     if let Some(order) = history.last() {
                         if order.state() != OrderState::Pending {
                             break Some(order.clone());
+                        }
+                        // The resting stop this exit took over: it sells at the market now.
+                        if to_market && super::guard::still_resting(order) {
+                            self.to_market(client, order).await;
+                            to_market = false;
                         }
                     }
                 }
@@ -76,6 +82,9 @@ impl Executor {
                 }
                 Ok(recorded) => {
                     self.complete(held, &recorded.raw).await;
+                    if kind == EventKind::Buy {
+                        self.guard_after_entry(row, date).await;
+                    }
                     return Handled::Done(format!("order {}", recorded.status));
                 }
                 Err(e) => {
@@ -88,6 +97,20 @@ impl Executor {
         // Nothing is completed: the redelivery finds the leg open and resumes it by order id.
         self.release(held).await;
         Handled::Retry("the order's final status could not be recorded".into())
+    }
+
+    /// Puts the resting stop under a filled entry; what cannot be done now, the reconciler's
+    /// next pass does.
+    pub(super) async fn guard_after_entry(&self, row: &StrategyRow, date: NaiveDate) {
+        match self.ensure_guard(row, date).await {
+            Ok(Guarded::Later(why)) => {
+                tracing::info!(reason = %why, "the resting stop waits for the reconciler")
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "the resting stop waits for the reconciler")
+            }
+        }
     }
 
     fn crash_after_recording(&self) -> bool {

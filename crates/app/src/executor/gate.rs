@@ -29,10 +29,17 @@ pub struct LegContext {
     pub own: Option<LegRow>,
     /// The day's entry leg, whose instrument, product and fill an exit acts on.
     pub entry: Option<LegRow>,
+    /// The day's resting stop, if one was begun.
+    pub guard: Option<LegRow>,
 }
 
 impl Executor {
     pub(super) async fn gate(&self, event: &OrderEvent) -> Result<LegContext, Handled> {
+        if event.event == EventKind::Guard {
+            return Err(Handled::Done(
+                "the resting stop is not a queued event: the executor places it".into(),
+            ));
+        }
         let manual = event.is_manual_exit();
         if !manual && !self.calendar.is_trading_day(event.trading_date) {
             tracing::info!(
@@ -98,7 +105,13 @@ impl Executor {
             }
         }
         let entry = legs.iter().find(|l| l.event == "BUY").cloned();
-        Ok(LegContext { row, own, entry })
+        let guard = legs.iter().find(|l| l.event == "GUARD").cloned();
+        Ok(LegContext {
+            row,
+            own,
+            entry,
+            guard,
+        })
     }
 
     /// Whether a BUY may go out at `instant`: inside the day's session, and at least

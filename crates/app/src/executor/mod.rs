@@ -25,6 +25,7 @@
 mod claim;
 mod follow;
 mod gate;
+mod guard;
 mod place;
 pub mod reconcile;
 mod recover;
@@ -58,6 +59,7 @@ use place::{Lookup, Placement};
 
 pub use follow::{leg_outcome, record_final, Recorded};
 pub use gate::ENTRY_CUTOFF;
+pub use guard::Guarded;
 pub use recover::{after_login, recover_missed, sweep_missed};
 
 /// Tunables of the executor.
@@ -88,6 +90,9 @@ pub struct ExecutorConfig {
     pub reconcile_every: Duration,
     pub market_protection: MarketProtection,
     pub algo_id: Option<String>,
+    /// Whether a stop-loss order rests at the exchange once an entry fills ([`guard`]): on in
+    /// every deployment (`ALGO_RESTING_STOP`), off by default for tests that count orders.
+    pub resting_stop: bool,
     /// For crash tests only: stop dead right after this step, as a SIGKILL there would
     /// (nothing more is written, nothing released; the claim's renewals stop).
     pub crash_after: Option<Step>,
@@ -132,6 +137,7 @@ impl Default for ExecutorConfig {
             reconcile_every: Duration::from_secs(1),
             market_protection: MarketProtection::Automatic,
             algo_id: None,
+            resting_stop: false,
             crash_after: None,
         }
     }
@@ -200,6 +206,22 @@ pub fn day_from_logs(rows: &[LegRow]) -> Day {
         let Some(kind) = EventKind::parse(&row.event) else {
             continue;
         };
+        if kind == EventKind::Guard {
+            // A resting stop changes the day only once it sold: then it is the day's exit.
+            let filled = row.filled_quantity.unwrap_or(0);
+            let outcome = match row.status.as_str() {
+                "COMPLETE" | "CLOSED_OUTSIDE" => Outcome::Filled,
+                "CANCELLED" | "REJECTED" if filled > 0 => Outcome::Rejected,
+                _ => continue,
+            };
+            if let Ok(next) = day.step(kind, Outcome::Placing) {
+                day = next;
+            }
+            if let Ok(next) = day.step(kind, outcome) {
+                day = next;
+            }
+            continue;
+        }
         let outcome = match row.status.as_str() {
             "SENDING" | "PLACED" => None,
             // A dropped entry spends the day's entry; a dropped exit changes nothing.
@@ -392,6 +414,12 @@ impl Executor {
             )
             .await;
             return Handled::Done("nothing to exit".into());
+        }
+        // The day's stop resting at the exchange becomes this exit's order: never a second one.
+        if event.event.leg() == Leg::Exit && ctx.own.is_none() {
+            if let Some(handled) = self.take_over_guard(&*client, ctx, event, held).await {
+                return handled;
+            }
         }
         // An exit's look at the broker's positions runs while the leg is resumed or begun.
         let positions = (event.event.leg() == Leg::Exit).then(|| {
@@ -752,6 +780,7 @@ impl Executor {
             match event.event {
                 EventKind::Buy => "buy",
                 EventKind::Sell | EventKind::StopLoss | EventKind::Target => "exit",
+                EventKind::Guard => "resting stop-loss",
             }
         );
         let data = json!({ "strategy_id": row.id, "event": event.event.as_str(), "code": code,

@@ -49,8 +49,19 @@ impl Executor {
         let young = chrono::Duration::from_std(self.config.fill_timeout + GRACE)
             .unwrap_or(chrono::Duration::MAX);
         let mut settled = 0;
+        if self.config.resting_stop {
+            // Filled entries left without their resting stop (a crash between the fill and the
+            // guard, a session that was down): put it under them now.
+            for entry in self.orders.unguarded(today).await? {
+                if let Some(row) = self.strategies.get(entry.strategy_id).await? {
+                    self.guard_after_entry(&row, entry.trading_date).await;
+                }
+            }
+        }
         for leg in self.orders.placed_not_final(today).await? {
-            if now - leg.scheduled_for < young {
+            // An executor may still be following a young leg; no executor follows a resting
+            // stop, which is watched (and moved) from its first pass.
+            if now - leg.scheduled_for < young && leg.event != "GUARD" {
                 continue;
             }
             match self.settle(&leg).await? {
@@ -132,15 +143,28 @@ impl Executor {
                 return Ok(Settled::Unavailable);
             }
         };
-        let Some(last) = history.last().filter(|o| o.state() != OrderState::Pending) else {
+        let Some(last) = history.last() else {
             return Ok(Settled::Nothing);
         };
         let Some(row) = self.strategies.get(leg.strategy_id).await? else {
             return Ok(Settled::Nothing);
         };
+        if last.state() == OrderState::Pending {
+            if kind == EventKind::Guard && super::guard::still_resting(last) {
+                self.keep_guard_at_stop(&*client, &row, last).await;
+            } else if kind.leg() == algo_core::Leg::Exit && super::guard::still_resting(last) {
+                // An exit took the resting stop over and died before turning it into a market
+                // order: it sells now.
+                self.to_market(&*client, last).await;
+            }
+            return Ok(Settled::Nothing);
+        }
         let recorded = self
             .record_final(&row, kind, leg.trading_date, &leg.ledger_key, last)
             .await?;
+        if kind == EventKind::Buy {
+            self.guard_after_entry(&row, leg.trading_date).await;
+        }
         tracing::info!(event_type = "order_reconciled", broker_order_id = %order_id, status = recorded.status, "followed to its final status");
         Ok(Settled::Recorded)
     }

@@ -253,6 +253,64 @@ async fn a_rejection_says_why(adapter: Adapter) {
     assert_eq!(net(&*broker, "TCS").await, 0);
 }
 
+/// The resting stop's life: an SL-M sell below the market waits for its trigger, a modify
+/// moves the trigger, a modify to `MARKET` fills it, and a filled order refuses a modify
+/// (neither ambiguous nor "not found": its history says what became of it).
+async fn a_resting_stop_is_moved_then_turned_into_market(adapter: Adapter) {
+    let sim = frozen_sim().await;
+    let broker = session(&sim, adapter);
+    let bought = broker
+        .place_order(&tagged("TCS", TransactionType::Buy, 2, "contract10"))
+        .await
+        .expect("placed");
+    assert_eq!(final_state(&*broker, &bought).await.filled_quantity, 2);
+    let last = sim.sim.last_price("TCS").expect("a price");
+    let stop = algo_kite::OrderRequest {
+        order_type: algo_kite::OrderType::SlM,
+        trigger_price_paise: Some(last - 5_000),
+        ..tagged("TCS", TransactionType::Sell, 2, "contract11")
+    };
+    let id = broker.place_order(&stop).await.expect("placed");
+    let resting = eventually("the stop to rest", || async {
+        let history = broker.order_history(&id).await.ok()?;
+        history
+            .last()
+            .filter(|o| o.status == "TRIGGER PENDING")
+            .cloned()
+    })
+    .await;
+    assert_eq!(resting.trigger_price.paise(), Some(last - 5_000));
+    let moved = algo_kite::types::ModifyRequest {
+        trigger_price_paise: Some(last - 2_000),
+        ..Default::default()
+    };
+    assert_eq!(broker.modify_order(&id, &moved).await.expect("moved"), id);
+    let now = broker.order_history(&id).await.expect("history");
+    let now = now.last().expect("a state");
+    assert_eq!(
+        (now.status.as_str(), now.trigger_price.paise()),
+        ("TRIGGER PENDING", Some(last - 2_000))
+    );
+    assert_eq!(net(&*broker, "TCS").await, 2, "nothing sold while it rests");
+    let market = algo_kite::types::ModifyRequest {
+        order_type: Some(algo_kite::OrderType::Market),
+        market_protection: Some(algo_kite::MarketProtection::Automatic),
+        ..Default::default()
+    };
+    broker.modify_order(&id, &market).await.expect("to market");
+    let filled = final_state(&*broker, &id).await;
+    assert_eq!(
+        (filled.state(), filled.filled_quantity),
+        (OrderState::Complete, 2)
+    );
+    assert_eq!(net(&*broker, "TCS").await, 0, "flat, with one sale");
+    let late = broker
+        .modify_order(&id, &moved)
+        .await
+        .expect_err("a filled order is not modified");
+    assert!(!late.is_ambiguous() && !late.is_not_found(), "{late:?}");
+}
+
 macro_rules! contract {
     ($($case:ident),* $(,)?) => {
         mod over_http {
@@ -280,4 +338,5 @@ contract!(
     a_prepared_order_goes_out_once,
     a_partial_fill_then_cancel_leaves_what_filled,
     a_rejection_says_why,
+    a_resting_stop_is_moved_then_turned_into_market,
 );

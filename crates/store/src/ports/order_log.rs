@@ -135,4 +135,19 @@ pub trait OrderLog: Send + Sync + 'static {
     /// Every leg up to `up_to` that the broker took and that is not final: the reconciler's
     /// work list, oldest first (at most 500).
     async fn placed_not_final(&self, up_to: NaiveDate) -> Result<Vec<LegRow>, StoreError>;
+    /// An exit takes over the resting stop: the `PLACED` leg `guard_key` becomes the leg
+    /// `exit_key` of `event`, due at `scheduled_for`, with the same broker order. One row, so
+    /// the day never counts the order twice. Whether it did (a guard already final, or taken
+    /// over, is left as it is).
+    async fn adopt_guard(
+        &self,
+        guard_key: &str,
+        exit_key: &str,
+        event: &str,
+        scheduled_for: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// The entries of `trading_date` that filled (in full or in part) and whose day has no
+    /// exit and no resting stop placed yet (none, or one still `SENDING`): the positions the
+    /// reconciler puts a resting stop under.
+    async fn unguarded(&self, trading_date: NaiveDate) -> Result<Vec<LegRow>, StoreError>;
 }

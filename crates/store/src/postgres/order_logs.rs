@@ -262,6 +262,46 @@ pub async fn placed_not_final(pool: &PgPool, up_to: NaiveDate) -> Result<Vec<Leg
     Ok(rows.into_iter().map(leg).collect())
 }
 
+/// See [`OrderLog::adopt_guard`].
+pub async fn adopt_guard(
+    pool: &PgPool,
+    guard_key: &str,
+    exit_key: &str,
+    event: &str,
+    scheduled_for: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE order_logs SET ledger_key = $2, event = $3, scheduled_for = $4, updated_at = now()
+         WHERE ledger_key = $1 AND status = 'PLACED' AND event = 'GUARD'",
+    )
+    .bind(guard_key)
+    .bind(exit_key)
+    .bind(event)
+    .bind(scheduled_for)
+    .execute(pool)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// See [`OrderLog::unguarded`].
+pub async fn unguarded(pool: &PgPool, trading_date: NaiveDate) -> Result<Vec<LegRow>, StoreError> {
+    let rows: Vec<LegTuple> = sqlx::query_as(&format!(
+        "SELECT {LEG_COLUMNS} FROM order_logs e
+         WHERE e.trading_date = $1 AND e.event = 'BUY' AND e.filled_quantity > 0
+           AND e.status IN ('COMPLETE', 'CANCELLED', 'REJECTED')
+           AND NOT EXISTS (SELECT 1 FROM order_logs o
+                WHERE o.strategy_id = e.strategy_id AND o.trading_date = e.trading_date
+                  AND o.event <> 'BUY' AND NOT (o.event = 'GUARD' AND o.status = 'SENDING'))
+         ORDER BY e.created_at LIMIT 500"
+    ))
+    .bind(trading_date)
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(rows.into_iter().map(leg).collect())
+}
+
 /// The [`OrderLog`] port on Postgres: the system of record.
 #[derive(Clone)]
 pub struct PgOrderLog {
@@ -327,6 +367,20 @@ impl OrderLog for PgOrderLog {
 
     async fn placed_not_final(&self, up_to: NaiveDate) -> Result<Vec<LegRow>, StoreError> {
         placed_not_final(&self.pool, up_to).await
+    }
+
+    async fn adopt_guard(
+        &self,
+        guard_key: &str,
+        exit_key: &str,
+        event: &str,
+        scheduled_for: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        adopt_guard(&self.pool, guard_key, exit_key, event, scheduled_for).await
+    }
+
+    async fn unguarded(&self, trading_date: NaiveDate) -> Result<Vec<LegRow>, StoreError> {
+        unguarded(&self.pool, trading_date).await
     }
 }
 

@@ -314,7 +314,106 @@ async fn a_final_status_writes_its_notice_once(log: &dyn OrderLog, owner: Owner,
     );
 }
 
+/// A filled entry with no resting stop is listed until its guard is placed; an exit takes the
+/// guard's row over (one row, its broker order kept), and only once.
+async fn a_filled_entry_is_unguarded_until_its_stop_rests(log: &dyn OrderLog, owner: Owner) {
+    let listed = |day: NaiveDate| async move {
+        log.unguarded(day)
+            .await
+            .expect("unguarded")
+            .into_iter()
+            .filter(|l| l.strategy_id == owner.strategy_id)
+            .map(|l| l.ledger_key)
+            .collect::<Vec<_>>()
+    };
+    let (entry, guard, exit) = (unique("g-entry"), unique("g-guard"), unique("g-exit"));
+    log.begin(&leg(owner, "BUY", date(20), &entry, 5))
+        .await
+        .expect("begin");
+    assert!(listed(date(20)).await.is_empty(), "not filled yet");
+    log.placed(&entry, &unique("order"), Utc::now(), 1)
+        .await
+        .expect("placed");
+    log.finish(&entry, &finished("CANCELLED", Some(3)))
+        .await
+        .expect("finish");
+    assert_eq!(
+        listed(date(20)).await,
+        vec![entry.clone()],
+        "filled in part"
+    );
+    log.begin(&leg(owner, "GUARD", date(20), &guard, 3))
+        .await
+        .expect("begin guard");
+    assert_eq!(
+        listed(date(20)).await,
+        vec![entry.clone()],
+        "a guard still SENDING may never have reached the broker"
+    );
+    assert!(
+        !log.adopt_guard(&guard, &exit, "SELL", Utc::now())
+            .await
+            .expect("adopt"),
+        "a guard not placed is not taken over"
+    );
+    let order = unique("order");
+    log.placed(&guard, &order, Utc::now(), 0)
+        .await
+        .expect("guard placed");
+    assert!(listed(date(20)).await.is_empty(), "guarded");
+    let at = Utc
+        .with_ymd_and_hms(2026, 12, 20, 9, 40, 0)
+        .single()
+        .expect("instant");
+    assert!(log
+        .adopt_guard(&guard, &exit, "STOPLOSS", at)
+        .await
+        .expect("adopt"));
+    assert!(
+        !log.adopt_guard(&guard, &exit, "SELL", at)
+            .await
+            .expect("adopt"),
+        "once"
+    );
+    let day = log.day(owner.strategy_id, date(20)).await.expect("day");
+    let legs: Vec<(&str, &str, Option<&str>, &str)> = day
+        .iter()
+        .map(|l| {
+            (
+                l.event.as_str(),
+                l.ledger_key.as_str(),
+                l.broker_order_id.as_deref(),
+                l.status.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        legs,
+        vec![
+            (
+                "BUY",
+                entry.as_str(),
+                day[0].broker_order_id.as_deref(),
+                "CANCELLED"
+            ),
+            ("STOPLOSS", exit.as_str(), Some(order.as_str()), "PLACED"),
+        ]
+    );
+    assert_eq!(day[1].scheduled_for, at);
+    assert!(listed(date(20)).await.is_empty(), "exiting");
+
+    let refused = unique("g-refused");
+    log.begin(&leg(owner, "BUY", date(21), &refused, 5))
+        .await
+        .expect("begin");
+    log.finish(&refused, &finished("REJECTED", Some(0)))
+        .await
+        .expect("finish");
+    assert!(listed(date(21)).await.is_empty(), "nothing held");
+}
+
 async fn contract(log: &dyn OrderLog, owner: Owner, other: Owner) {
+    a_filled_entry_is_unguarded_until_its_stop_rests(log, owner).await;
     the_first_row_of_a_leg_wins(log, owner).await;
     a_final_leg_stays_final(log, owner).await;
     a_missed_leg_is_final(log, owner).await;
