@@ -203,6 +203,125 @@ macro_rules! crash_table {
 
 crash_table!(crash_case);
 
+/// The same table with the stop resting at the exchange: the entry crashes at each step, the
+/// guard goes under the position all the same (placed by the redelivery or the reconciler),
+/// and the exit, crashing at each step it has, takes the guard over: one SELL order, flat.
+mod guarded {
+    use super::*;
+
+    fn config(crash_after: Option<Step>) -> ExecutorConfig {
+        ExecutorConfig {
+            resting_stop: true,
+            fill_timeout: Duration::from_secs(2),
+            reconcile_every: Duration::from_millis(200),
+            ..super::config(crash_after)
+        }
+    }
+
+    fn worker(s: &TestSystem, crash_after: Option<Step>) -> Executor {
+        let mut e = clone_executor(s);
+        e.config = config(crash_after);
+        e
+    }
+
+    /// Delivers `event` to a worker dying at `step`, then to healthy ones until it is done.
+    /// An exit that takes the guard over writes no `SENDING` row and sends no new order, so
+    /// it has no such steps to die after: it may be done at the first delivery.
+    async fn leg(s: &TestSystem, event: &OrderEvent, step: Step) -> Handled {
+        let first = worker(s, Some(step)).handle(event).await;
+        if matches!(first, Handled::Done(_)) {
+            return first;
+        }
+        assert_eq!(first, Handled::Retry(format!("crashed after {step:?}")));
+        redeliver(&worker(s, None), event).await
+    }
+
+    async fn sells(s: &TestSystem) -> Vec<Value> {
+        s.sim_orders()
+            .await
+            .into_iter()
+            .filter(|o| o["transaction_type"] == "SELL")
+            .collect()
+    }
+
+    async fn case(step: Step) {
+        let s = start(CalendarKind::AlwaysOpen, config(None)).await;
+        let token = s.trader().await;
+        let (id, buy) = buy_now(&s, &token, "TCS").await;
+        let handled = leg(&s, &buy, step).await;
+        assert!(matches!(handled, Handled::Done(_)), "{step:?}: {handled:?}");
+        // The guard rests under the position, once, whoever placed it.
+        let until = Instant::now() + Duration::from_secs(20);
+        loop {
+            let sells = sells(&s).await;
+            assert!(sells.len() <= 1, "{step:?}: one guard: {sells:?}");
+            if sells
+                .first()
+                .is_some_and(|o| o["status"] == "TRIGGER PENDING")
+            {
+                break;
+            }
+            assert!(Instant::now() < until, "{step:?}: no guard: {sells:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let sell = OrderEvent::new(
+            buy.strategy_id,
+            EventKind::Sell,
+            buy.trading_date,
+            Utc::now(),
+        );
+        let handled = leg(&s, &sell, step).await;
+        assert!(matches!(handled, Handled::Done(_)), "{step:?}: {handled:?}");
+        let until = Instant::now() + Duration::from_secs(20);
+        loop {
+            let status = s.status(&token, &id).await;
+            if status["position"] == "sold" {
+                break;
+            }
+            assert!(Instant::now() < until, "{step:?}: {status}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let sells = sells(&s).await;
+        assert_eq!(
+            sells.len(),
+            1,
+            "{step:?}: the guard was the exit: {sells:?}"
+        );
+        assert_eq!(
+            (sells[0]["status"].as_str(), sells[0]["order_type"].as_str()),
+            (Some("COMPLETE"), Some("MARKET")),
+            "{step:?}"
+        );
+        assert_eq!(net_position(&s, "TCS").await, 0, "{step:?}: flat");
+        s.system.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn after_claim() {
+        case(Step::Claimed).await;
+    }
+
+    #[tokio::test]
+    async fn after_sending_row() {
+        case(Step::SendingWritten).await;
+    }
+
+    #[tokio::test]
+    async fn after_send() {
+        case(Step::Sent).await;
+    }
+
+    #[tokio::test]
+    async fn after_placed_row() {
+        case(Step::PlacedWritten).await;
+    }
+
+    #[tokio::test]
+    async fn after_record() {
+        case(Step::Recorded).await;
+    }
+}
+
 /// The same table on the in-memory fakes (order log, ledger, locks, strategies, runtime cache,
 /// broker keys) and the simulator in process: no database, no Redis, no HTTP. The fakes keep
 /// the adapters' contracts (`crates/store/tests/contract/`), so the same promises hold.
