@@ -931,6 +931,9 @@ async fn the_resting_stop_sells_while_the_bot_is_down_and_the_day_ends_flat() {
         "{resting}"
     );
     w.until_exits(&id, &[("GUARD", "PLACED")]).await;
+    let (_, now) =
+        support::get_json(&w.system.state, &format!("/strategy/status/{id}"), &w.token).await;
+    assert_eq!(now["resting_stop_order"], resting["order_id"], "{now}");
     // The bot goes down; the exchange still guards the position.
     w.stop.cancel();
     w.price("TCS", "3390.00").await;
@@ -943,6 +946,11 @@ async fn the_resting_stop_sells_while_the_bot_is_down_and_the_day_ends_flat() {
     let status = w.system.state.clone();
     let (_, now) = support::get_json(&status, &format!("/strategy/status/{id}"), &w.token).await;
     assert_eq!(now["position"], "sold", "{now}");
+    assert_eq!(
+        now["resting_stop_order"],
+        Value::Null,
+        "nothing rests once sold"
+    );
     // The sell time finds nothing to sell.
     let sell = w.system.executor.handle(&World::sell_event(&id)).await;
     assert!(matches!(sell, Handled::Done(_)), "{sell:?}");

@@ -165,7 +165,7 @@ export function object<T>(shape: { [K in keyof T]-?: Decoder<T[K]> }): Decoder<T
 const strategyStatusValue = oneOf(['created', 'running', 'stopped', 'failed']);
 const position = oneOf(['none', 'buying', 'bought', 'selling', 'sold', 'failed']);
 const brokerConnectionStatus = oneOf(['connected', 'expired', 'not_connected']);
-const orderEvent = oneOf(['BUY', 'SELL', 'STOPLOSS', 'TARGET']);
+const orderEvent = oneOf(['BUY', 'SELL', 'STOPLOSS', 'TARGET', 'GUARD']);
 const orderStatus = oneOf([
   'SENDING',
   'PLACED',
@@ -280,6 +280,7 @@ export const strategyStatus: Decoder<StrategyStatus> = object<StrategyStatus>({
   last_action: nullable(lastAction),
   last_price: nullable(rupees),
   stop_in_force: nullable(rupees),
+  resting_stop_order: optional(string),
   next_action: nullable(nextAction),
   failure_reason: nullable(string),
   waiting_for: optional(oneOf(['login'])),

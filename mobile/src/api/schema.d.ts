@@ -986,6 +986,11 @@ export interface components {
             last_price?: string | null;
             next_action?: null | components["schemas"]["Action"];
             position: string;
+            /**
+             * @description While a stop-loss order rests at the exchange under today's position (it sells there
+             *     even when the app is down): the broker's order id; null otherwise.
+             */
+            resting_stop_order?: string | null;
             status: string;
             /**
              * @description While a position is open today: the price at which the watcher exits it, the trailing

@@ -127,8 +127,9 @@ export type Exchange = 'NSE' | 'BSE';
 export type Product = 'MIS' | 'CNC';
 export type StrategyStatusValue = 'created' | 'running' | 'stopped' | 'failed';
 export type Position = 'none' | 'buying' | 'bought' | 'selling' | 'sold' | 'failed';
-/** `TARGET`: the exit the strategy's target fired; `STOPLOSS`: the stop's (fixed or trailing). */
-export type OrderEvent = 'BUY' | 'SELL' | 'STOPLOSS' | 'TARGET';
+/** `TARGET`: the exit the strategy's target fired; `STOPLOSS`: the stop's (fixed or trailing);
+ * `GUARD`: the stop-loss order resting at the exchange (its fill is the day's stop-loss exit). */
+export type OrderEvent = 'BUY' | 'SELL' | 'STOPLOSS' | 'TARGET' | 'GUARD';
 /** A leg's status: `SENDING` (written, not yet at the broker), `PLACED`, a final status, or
  * `MISSED` / `CLOSED_OUTSIDE` (dropped before the broker, or the position was closed outside). */
 export type OrderStatus =
@@ -232,6 +233,8 @@ export interface StrategyStatus {
   /** While a position is open today: where the watcher exits it (a trailing stop that rose above
    * the fixed one); `null` otherwise. */
   stop_in_force: Rupees | null;
+  /** While a stop-loss order rests at the exchange under today's position: its broker order id. */
+  resting_stop_order?: string | null;
   next_action: NextAction | null;
   failure_reason: string | null;
   /** `login` while nothing can be sent until the trader logs in to Kite. */

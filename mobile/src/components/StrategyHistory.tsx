@@ -18,6 +18,7 @@ const EVENT_LABEL: Record<OrderEvent, string> = {
   SELL: 'Sell',
   STOPLOSS: 'Stop-loss exit',
   TARGET: 'Target exit',
+  GUARD: 'Resting stop-loss',
 };
 
 /** How late the order reached the broker after its instant (negative: early). */

@@ -96,6 +96,9 @@ function StatusCard({ status, now }: { status: StrategyStatus; now: number }) {
       {status.stop_in_force ? (
         <Row label="Stop now" value={rupees(status.stop_in_force)} testID="control-stop-in-force" />
       ) : null}
+      {status.resting_stop_order ? (
+        <Row label="At the exchange" value="stop-loss order resting" testID="control-resting-stop" />
+      ) : null}
       <Row label="Next action" value={next} testID="control-next-action" />
       <Row label="Last action" value={last} testID="control-last-action" />
       {status.failure_reason ? (

@@ -155,6 +155,9 @@ pub struct StrategyStatus {
     /// While a position is open today: the price at which the watcher exits it, the trailing
     /// stop where it has risen above the fixed one (rupees with two decimals); null otherwise.
     pub stop_in_force: Option<String>,
+    /// While a stop-loss order rests at the exchange under today's position (it sells there
+    /// even when the app is down): the broker's order id; null otherwise.
+    pub resting_stop_order: Option<String>,
     pub next_action: Option<Action>,
     pub failure_reason: Option<String>,
     /// `login` while the strategy runs and its owner has no live Kite session: nothing is sent

@@ -613,6 +613,11 @@ pub async fn status(
                 .max(rt.trail_stop_paise.unwrap_or(0))
         })
         .and_then(rupees);
+    let resting_stop_order = logs
+        .iter()
+        .find(|l| l.event == "GUARD" && l.status == "PLACED" && l.trading_date == today)
+        .and_then(|l| l.broker_order_id.clone())
+        .filter(|_| open_today);
     Ok(Json(StrategyStatus {
         strategy_id: row.id,
         status: row.status.as_str().into(),
@@ -620,6 +625,7 @@ pub async fn status(
         last_action,
         last_price: rt.last_price_paise.and_then(rupees),
         stop_in_force,
+        resting_stop_order,
         next_action,
         failure_reason: row.failure_reason.clone(),
         waiting_for: waiting_for_login.then(|| "login".to_owned()),

@@ -63,9 +63,14 @@ describe('orderList', () => {
     expect(orderList({ orders: [exit] }).orders[0]?.event).toBe('TARGET');
   });
 
+  it('reads the resting stop-loss order', () => {
+    const resting = order({ order_id: 'guard-1', event: 'GUARD' });
+    expect(orderList({ orders: [resting] }).orders[0]?.event).toBe('GUARD');
+  });
+
   it('refuses an event it does not know', () => {
     expect(() => orderList({ orders: [{ ...order(), event: 'TAKEPROFIT' }] })).toThrow(
-      'orders[0].event: expected one of BUY, SELL, STOPLOSS, TARGET',
+      'orders[0].event: expected one of BUY, SELL, STOPLOSS, TARGET, GUARD',
     );
   });
 });

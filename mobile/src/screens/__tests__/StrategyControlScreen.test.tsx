@@ -119,6 +119,18 @@ describe('StrategyControlScreen', () => {
     expect(screen.queryByTestId('control-stop-in-force')).toBeNull();
   });
 
+  it('says when a stop-loss order rests at the exchange', async () => {
+    renderApp(backend({ ...running, resting_stop_order: '261202000000002' }), { route });
+    expect(await screen.findByTestId('control-resting-stop')).toHaveTextContent('stop-loss order resting');
+    expect(screen.getByText('At the exchange')).toBeOnTheScreen();
+  });
+
+  it('says nothing rests at the exchange when no order does', async () => {
+    renderApp(backend(running), { route });
+    expect(await screen.findByTestId('control-status')).toHaveTextContent('running');
+    expect(screen.queryByTestId('control-resting-stop')).toBeNull();
+  });
+
   it('offers Edit only while the strategy is not running', async () => {
     renderApp(backend(running), { route });
     expect(await screen.findByTestId('control-status')).toHaveTextContent('running');
