@@ -1069,3 +1069,55 @@ async fn a_moved_stop_moves_the_resting_order() {
     w.stop.cancel();
     w.system.shutdown().await;
 }
+
+// Kite takes 25 modifications per order: a trailing stop moves the resting order in steps and
+// leaves the exit its own, so the sell time still turns it into the exit. Without the budget,
+// every pass moved it, the 26th modification was refused, and the exit never sold.
+#[tokio::test]
+async fn a_trailing_stop_moves_the_resting_order_within_kites_modifications() {
+    let w = guarded_world().await;
+    let (id, entry) = w
+        .entered_at(
+            "TCS",
+            "3500.00",
+            json!({ "stop_loss": "3400.00", "trailing_stop": "10.00" }),
+        )
+        .await;
+    w.until_exits(&id, &[("GUARD", "PLACED")]).await;
+    // Sixty rises of a rupee, each seen by the watcher and then by a reconciler pass.
+    for i in 1..=60 {
+        let price = entry + i * 100;
+        w.price("TCS", &rupees(price)).await;
+        let want = (price - 1_000).to_string();
+        let until = Instant::now() + Duration::from_secs(5);
+        while w.runtime_field(&id, "trail_stop").await.as_deref() != Some(want.as_str()) {
+            assert!(Instant::now() < until, "the trail never reached {want}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        w.system.executor.reconcile_once().await.expect("a pass");
+    }
+    let resting = w
+        .until_sell("TCS", "the resting stop", |o| {
+            o["status"] == "TRIGGER PENDING"
+        })
+        .await;
+    let trigger = (resting["trigger_price"].as_f64().expect("trigger") * 100.0).round() as i64;
+    let modifications = resting["modifications"].as_u64().expect("count");
+    assert!(
+        trigger > 340_000 && trigger <= entry + 6_000 - 1_000,
+        "it followed the trail: {resting}"
+    );
+    assert!(
+        (1..=23).contains(&modifications),
+        "two of Kite's 25 kept: {resting}"
+    );
+    let sell = w.system.executor.handle(&World::sell_event(&id)).await;
+    assert_eq!(sell, Handled::Done("order COMPLETE".into()));
+    let sold = w
+        .until_sell("TCS", "the exit", |o| o["status"] == "COMPLETE")
+        .await;
+    assert_eq!(sold["order_type"], "MARKET", "{sold}");
+    assert_eq!(w.net("TCS").await, 0);
+    w.stop.cancel();
+    w.system.shutdown().await;
+}

@@ -205,6 +205,7 @@ impl Book {
             exchange_at: None,
             updated_at: new.received_at,
             modified: false,
+            modifications: 0,
             request: new.request,
         };
         let handling = new.handling;
@@ -412,6 +413,13 @@ impl Book {
                 entry.order.status.as_str()
             )));
         }
+        if entry.order.modifications >= crate::orders::MAX_MODIFICATIONS {
+            return Err(KiteError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                crate::envelope::ErrorType::NetworkException,
+                "Maximum allowed order modifications exceeded.",
+            ));
+        }
         if request.quantity <= entry.order.filled_quantity {
             return Err(KiteError::input(
                 "Quantity must be more than the filled quantity.",
@@ -424,6 +432,7 @@ impl Book {
         entry.set_status(Status::ModifyPending, None, now);
         entry.order.request = request;
         entry.order.modified = true;
+        entry.order.modifications += 1;
         entry.set_status(Status::Modified, None, now);
         let new_type = entry.order.request.order_type;
         let next = if stop(new_type) && (was == Status::TriggerPending || !stop(old_type)) {

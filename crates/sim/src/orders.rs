@@ -298,7 +298,14 @@ pub struct Order {
     pub updated_at: DateTime<Utc>,
     /// Whether it was ever modified.
     pub modified: bool,
+    /// How many modifications it took (Kite takes at most [`MAX_MODIFICATIONS`]).
+    pub modifications: u32,
 }
+
+/// Kite's limit of modifications per order; the next is refused with "Maximum allowed order
+/// modifications exceeded." (Zerodha on the Kite Connect forum, 2021: "A maximum of 25
+/// modification requests can be sent per order"; a fresh order gets 25 more).
+pub const MAX_MODIFICATIONS: u32 = 25;
 
 /// Kite's wall-clock times: IST without an offset (`2021-05-31 09:18:57`).
 pub fn kite_time(t: DateTime<Utc>) -> String {
@@ -383,6 +390,7 @@ impl Order {
                 .received_at
                 .to_rfc3339_opts(SecondsFormat::Micros, true),
             received_at_us: self.received_at.timestamp_micros(),
+            modifications: self.modifications,
         }
     }
 
@@ -451,6 +459,8 @@ pub struct ControlOrder<'a> {
     pub api_key: &'a str,
     pub received_at: String,
     pub received_at_us: i64,
+    /// How many modifications it took (Kite shows only whether it was modified).
+    pub modifications: u32,
 }
 
 /// A postback body, as in Kite's `postback.json`.

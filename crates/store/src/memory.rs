@@ -79,6 +79,7 @@ impl MemoryOrderLog {
                     exchange: Some(log.exchange.to_owned()),
                     product: Some(log.product.to_owned()),
                     scheduled_for: log.scheduled_for,
+                    modifications: 0,
                 },
             },
         );
@@ -240,6 +241,14 @@ impl OrderLog for MemoryOrderLog {
         stored.leg.scheduled_for = scheduled_for;
         rows.insert(exit_key.to_owned(), stored);
         Ok(true)
+    }
+
+    async fn modified(&self, ledger_key: &str) -> Result<(), StoreError> {
+        let mut guard = self.rows.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(stored) = guard.1.get_mut(ledger_key) {
+            stored.leg.modifications += 1;
+        }
+        Ok(())
     }
 
     async fn unguarded(&self, trading_date: NaiveDate) -> Result<Vec<LegRow>, StoreError> {

@@ -11,7 +11,11 @@
 //!   stop-loss exit (the `GUARD` row ends `COMPLETE`), and the timed SELL then finds the
 //!   position sold.
 //! - **Moved** when the stop in force moves (the trader's edit, a rising trailing stop): each
-//!   reconciler pass compares its trigger with the stop and modifies it.
+//!   reconciler pass compares its trigger with the stop and modifies it. Kite takes 25
+//!   modifications per order, so a trailing stop moves it only in steps of at least
+//!   [`TRAIL_STEP_BP`], and never into the last [`KEPT_FOR_THE_EXIT`]: the exit's turn into a
+//!   market order and a trader's edit always have theirs. Past that the guard stays where it
+//!   is (still a net under the position) and the bot's own trailing stop does the rest.
 //! - **Taken over by the first exit**: the bot's stop, the target, the sell time or a square-off
 //!   re-keys the guard's row into the day's EXIT leg and modifies its order into a `MARKET`
 //!   order, never a second order. If the exchange triggered it first, the modify is refused
@@ -32,6 +36,17 @@ use super::claim::Held;
 use super::gate::LegContext;
 use super::place::{Lookup, Placement};
 use super::{day_from_logs, held_at_broker, Executor, Handled, NoSession, OrderSpec};
+
+/// Kite's limit of modifications per order (Zerodha on the Kite Connect forum: "A maximum of
+/// 25 modification requests can be sent per order").
+pub const MODIFICATIONS_PER_ORDER: i32 = 25;
+
+/// Modifications a trailing stop leaves untouched: one for a trader's edit of the stop, one
+/// for the exit that turns the guard into a market order.
+pub const KEPT_FOR_THE_EXIT: i32 = 2;
+
+/// The least rise (in basis points of the trigger) a trailing stop moves the guard by.
+pub const TRAIL_STEP_BP: i64 = 10;
 
 /// What [`Executor::ensure_guard`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -403,7 +418,7 @@ impl Executor {
 
     /// Turns an exit's order still resting as a stop into a `MARKET` order (with market
     /// protection). A refusal is only logged: the order's history says what became of it.
-    pub(super) async fn to_market(&self, client: &dyn Broker, order: &Order) {
+    pub(super) async fn to_market(&self, client: &dyn Broker, ledger_key: &str, order: &Order) {
         let change = ModifyRequest {
             order_type: Some(OrderType::Market),
             market_protection: Some(self.config.market_protection),
@@ -412,6 +427,7 @@ impl Executor {
         match client.modify_order(&order.order_id, &change).await {
             Ok(_) => {
                 tracing::info!(event_type = "guard_to_market", broker_order_id = %order.order_id, "the resting stop is now the exit's market order");
+                self.count_modification(ledger_key).await;
             }
             Err(e) => {
                 tracing::warn!(error = %e, broker_order_id = %order.order_id, "the resting stop could not be turned into a market order; its history says why");
@@ -425,6 +441,7 @@ impl Executor {
         &self,
         client: &dyn Broker,
         row: &StrategyRow,
+        leg: &LegRow,
         order: &Order,
     ) {
         let trail = self
@@ -434,7 +451,10 @@ impl Executor {
             .ok()
             .and_then(|r| r.trail_stop_paise);
         let stop = stop_in_force(row, trail);
-        if order.trigger_price.paise() == Some(stop) {
+        let Some(trigger) = order.trigger_price.paise() else {
+            return;
+        };
+        if !moves_to(trigger, stop, row.spec.stop_loss.paise(), leg.modifications) {
             return;
         }
         let change = ModifyRequest {
@@ -444,12 +464,38 @@ impl Executor {
         match client.modify_order(&order.order_id, &change).await {
             Ok(_) => {
                 tracing::info!(event_type = "guard_moved", broker_order_id = %order.order_id, trigger_paise = stop, "the resting stop moved with the stop");
+                self.count_modification(&leg.ledger_key).await;
             }
             Err(e) => {
                 tracing::warn!(error = %e, broker_order_id = %order.order_id, "the resting stop could not be moved; trying again next pass");
             }
         }
     }
+}
+
+impl Executor {
+    async fn count_modification(&self, ledger_key: &str) {
+        if let Err(e) = self.orders.modified(ledger_key).await {
+            tracing::warn!(error = %e, "a modification not counted; Kite's own count still holds");
+        }
+    }
+}
+
+/// Whether a guard resting at `trigger` moves to the stop in force `stop` (the fixed stop is
+/// `fixed`), its order having taken `modifications` already: a trader's edit of the stop
+/// (anything but a trailing rise) while one modification is left beside the exit's; a
+/// trailing rise of at least [`TRAIL_STEP_BP`] while the exit's and an edit's are left.
+pub fn moves_to(trigger: i64, stop: i64, fixed: i64, modifications: i32) -> bool {
+    let left = MODIFICATIONS_PER_ORDER - modifications;
+    if stop == trigger {
+        return false;
+    }
+    let trailing = stop > fixed && stop > trigger;
+    if !trailing {
+        return left > 1;
+    }
+    let step = (trigger * TRAIL_STEP_BP / 10_000).max(5);
+    left > KEPT_FOR_THE_EXIT && stop - trigger >= step
 }
 
 /// The final write of a leg that sold nothing.
@@ -468,4 +514,54 @@ fn unsent<'a>(status: &'a str, message: &'a str) -> Final<'a> {
 /// over, not yet turned into a market order).
 pub(super) fn still_resting(order: &Order) -> bool {
     order.status == "TRIGGER PENDING"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trader_edit_moves_the_guard_while_the_exit_keeps_its_modification() {
+        // The fixed stop edited up (340000 → 345000), or down: moved.
+        assert!(moves_to(340_000, 345_000, 345_000, 0));
+        assert!(moves_to(345_000, 340_000, 340_000, 23));
+        // The last modification is the exit's.
+        assert!(!moves_to(345_000, 340_000, 340_000, 24));
+        assert!(!moves_to(340_000, 340_000, 340_000, 0), "already there");
+    }
+
+    #[test]
+    fn a_trailing_stop_moves_the_guard_in_steps_and_keeps_two_modifications() {
+        // 0.1% of 340000 is 340 paise.
+        assert!(!moves_to(340_000, 340_335, 339_000, 0), "less than a step");
+        assert!(moves_to(340_000, 340_340, 339_000, 0));
+        assert!(moves_to(340_000, 341_000, 339_000, 22));
+        assert!(
+            !moves_to(340_000, 341_000, 339_000, 23),
+            "an edit's and the exit's are kept"
+        );
+    }
+
+    proptest::proptest! {
+        /// However a trailing stop rises, tick by tick, the guard's order never takes more
+        /// than Kite's 25 modifications, the exit's turn into a market order among them, and
+        /// it never rests below the fixed stop nor above the stop in force.
+        #[test]
+        fn the_guard_never_exhausts_kites_modifications(
+            rises in proptest::collection::vec(5i64..2_000, 1..400),
+            fixed in 100_000i64..500_000,
+        ) {
+            let (mut trigger, mut stop, mut taken) = (fixed, fixed, 0);
+            for rise in rises {
+                stop += rise;
+                if moves_to(trigger, stop, fixed, taken) {
+                    trigger = stop;
+                    taken += 1;
+                }
+                proptest::prop_assert!(trigger >= fixed && trigger <= stop);
+            }
+            // The exit's modification and an edit's are still there.
+            proptest::prop_assert!(taken <= MODIFICATIONS_PER_ORDER - KEPT_FOR_THE_EXIT);
+        }
+    }
 }

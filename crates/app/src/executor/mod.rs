@@ -940,6 +940,7 @@ mod tests {
             exchange: None,
             product: None,
             scheduled_for: Utc::now(),
+            modifications: 0,
         }
     }
 

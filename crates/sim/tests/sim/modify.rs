@@ -146,3 +146,56 @@ async fn a_stop_is_modified_in_trigger_pending_and_bad_changes_are_refused() {
     let filled = client.order_history(&id).await.expect("h");
     assert_eq!(filled.last().map(|o| o.state()), Some(OrderState::Complete));
 }
+
+/// Modifies `id`, sending a modification refused for Kite's 10 orders a second (which count
+/// modifications too) again a moment later: that one was not taken, so it is not counted.
+async fn modify_paced(
+    client: &algo_kite::KiteClient,
+    id: &str,
+    change: &ModifyRequest,
+) -> Result<String, algo_kite::KiteError> {
+    for _ in 0..20 {
+        match client.modify_order(id, change).await {
+            Err(e) if e.to_string().contains("Too many requests") => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            done => return done,
+        }
+    }
+    client.modify_order(id, change).await
+}
+
+#[tokio::test]
+async fn an_order_takes_25_modifications_and_refuses_the_next() {
+    let sim = frozen_sim().await;
+    let client = kite_client(&sim);
+    let id = client.place_order(&limit(340_000)).await.expect("placed");
+    for i in 0..25 {
+        let change = ModifyRequest {
+            price_paise: Some(330_000 + i * 5),
+            ..ModifyRequest::default()
+        };
+        modify_paced(&client, &id, &change)
+            .await
+            .unwrap_or_else(|e| panic!("modification {}: {e:?}", i + 1));
+    }
+    let change = ModifyRequest {
+        price_paise: Some(320_000),
+        ..ModifyRequest::default()
+    };
+    let e = modify_paced(&client, &id, &change)
+        .await
+        .expect_err("the 26th is refused");
+    assert!(
+        e.to_string()
+            .contains("Maximum allowed order modifications exceeded"),
+        "{e}"
+    );
+    let history = client.order_history(&id).await.expect("history");
+    let last = history.last().expect("a state");
+    assert_eq!(
+        (last.state(), last.price.paise()),
+        (OrderState::Pending, Some(330_000 + 24 * 5)),
+        "the order stands as the 25th left it"
+    );
+}

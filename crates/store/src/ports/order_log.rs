@@ -85,6 +85,8 @@ pub struct LegRow {
     pub exchange: Option<String>,
     pub product: Option<String>,
     pub scheduled_for: DateTime<Utc>,
+    /// How many modifications its order took (Kite takes 25 per order).
+    pub modifications: i32,
 }
 
 impl LegRow {
@@ -150,4 +152,6 @@ pub trait OrderLog: Send + Sync + 'static {
     /// exit and no resting stop placed yet (none, or one still `SENDING`): the positions the
     /// reconciler puts a resting stop under.
     async fn unguarded(&self, trading_date: NaiveDate) -> Result<Vec<LegRow>, StoreError>;
+    /// Counts a modification the broker took of the leg's order.
+    async fn modified(&self, ledger_key: &str) -> Result<(), StoreError>;
 }

@@ -188,11 +188,13 @@ type LegTuple = (
     Option<String>,
     Option<String>,
     DateTime<Utc>,
+    i32,
 );
 
 const LEG_COLUMNS: &str =
     "strategy_id, user_id, event, trading_date, ledger_key, broker_tag, broker_order_id, status,
-    quantity, filled_quantity, average_price_paise, tradingsymbol, exchange, product, scheduled_for";
+    quantity, filled_quantity, average_price_paise, tradingsymbol, exchange, product, scheduled_for,
+    modifications";
 
 fn leg(r: LegTuple) -> LegRow {
     LegRow {
@@ -211,6 +213,7 @@ fn leg(r: LegTuple) -> LegRow {
         exchange: r.12,
         product: r.13,
         scheduled_for: r.14,
+        modifications: r.15,
     }
 }
 
@@ -302,6 +305,18 @@ pub async fn unguarded(pool: &PgPool, trading_date: NaiveDate) -> Result<Vec<Leg
     Ok(rows.into_iter().map(leg).collect())
 }
 
+/// See [`OrderLog::modified`].
+pub async fn modified(pool: &PgPool, ledger_key: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE order_logs SET modifications = modifications + 1, updated_at = now() WHERE ledger_key = $1",
+    )
+    .bind(ledger_key)
+    .execute(pool)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(())
+}
+
 /// The [`OrderLog`] port on Postgres: the system of record.
 #[derive(Clone)]
 pub struct PgOrderLog {
@@ -381,6 +396,10 @@ impl OrderLog for PgOrderLog {
 
     async fn unguarded(&self, trading_date: NaiveDate) -> Result<Vec<LegRow>, StoreError> {
         unguarded(&self.pool, trading_date).await
+    }
+
+    async fn modified(&self, ledger_key: &str) -> Result<(), StoreError> {
+        modified(&self.pool, ledger_key).await
     }
 }
 

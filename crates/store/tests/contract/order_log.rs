@@ -361,6 +361,7 @@ async fn a_filled_entry_is_unguarded_until_its_stop_rests(log: &dyn OrderLog, ow
         .await
         .expect("guard placed");
     assert!(listed(date(20)).await.is_empty(), "guarded");
+    log.modified(&guard).await.expect("modified");
     let at = Utc
         .with_ymd_and_hms(2026, 12, 20, 9, 40, 0)
         .single()
@@ -400,6 +401,13 @@ async fn a_filled_entry_is_unguarded_until_its_stop_rests(log: &dyn OrderLog, ow
         ]
     );
     assert_eq!(day[1].scheduled_for, at);
+    log.modified(&exit).await.expect("modified");
+    let day = log.day(owner.strategy_id, date(20)).await.expect("day");
+    assert_eq!(
+        (day[0].modifications, day[1].modifications),
+        (0, 2),
+        "the guard's modifications stay with its order when an exit takes it over"
+    );
     assert!(listed(date(20)).await.is_empty(), "exiting");
 
     let refused = unique("g-refused");
