@@ -790,3 +790,48 @@ async fn square_off_all_exits_every_open_position_of_the_caller_only() {
     );
     s.system.shutdown().await;
 }
+
+// Issue #18: a protected market exit that rests unfilled in a fast move (a limit at its
+// protection price, left behind by the market) is chased to a fill, and the trader is told.
+// Before the chase it rested until the executor handed it to the reconciler, unfilled.
+#[tokio::test]
+async fn an_exit_resting_unfilled_is_chased_to_a_fill() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (id, buy) = buy_now(&s, &token, "TCS").await;
+    assert_eq!(
+        s.system.executor.handle(&buy).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    s.fault("market_rests", 1).await;
+    assert_eq!(
+        s.sell_now(&buy).await,
+        Handled::Done("order COMPLETE".into()),
+        "followed to its fill"
+    );
+    let orders = s.sim_orders().await;
+    let sells: Vec<&Value> = orders
+        .iter()
+        .filter(|o| o["transaction_type"] == "SELL")
+        .collect();
+    assert_eq!(sells.len(), 1, "one order, moved: {sells:?}");
+    let sold = sells[0];
+    assert_eq!(
+        (sold["status"].as_str(), sold["order_type"].as_str()),
+        (Some("COMPLETE"), Some("LIMIT")),
+        "{sold}"
+    );
+    assert!(sold["modifications"].as_u64() >= Some(1), "{sold}");
+    assert_eq!(s.status(&token, &id).await["position"], "sold");
+    let (_, notices) = s
+        .call(Method::GET, "/notifications", Some(&token), None)
+        .await;
+    let kinds: Vec<&str> = notices["notifications"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"exit_unfilled"), "told: {notices}");
+    s.system.shutdown().await;
+}

@@ -8,7 +8,9 @@
 //!   target fail that way. Placements: `http_429`, `http_500`, `token_exception`, `timeout`
 //!   (answer held `delay_ms`, default 15 000), `reject` (`REJECTED` after `delay_ms`, default
 //!   0, in `VALIDATION PENDING` meanwhile), `partial_cancel` (fills `filled_quantity`, default
-//!   half, then `CANCELLED` by the exchange `delay_ms` later, default 0). Order-book lookups (`GET /orders` and
+//!   half, then `CANCELLED` by the exchange `delay_ms` later, default 0), `market_rests` (a
+//!   `MARKET` order rests `OPEN` as a `LIMIT` 1% on the far side of the last price, as a
+//!   protected market order does after a fast move). Order-book lookups (`GET /orders` and
 //!   `GET /orders/{id}`, one queue for both): `orders_http_500`, `orders_http_429`,
 //!   `orders_timeout` (answer held `delay_ms`, default 15 000). Instrument dumps (`GET
 //!   /instruments…`): `instruments_token_exception`. Answers

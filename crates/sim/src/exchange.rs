@@ -24,7 +24,7 @@ use crate::envelope::{ErrorType, KiteError};
 use crate::faults::{Fault, FaultKind, Faults};
 use crate::instruments::Instruments;
 use crate::market::{Market, Quote};
-use crate::orders::{order_id_date, Order, OrderRequest, Status};
+use crate::orders::{order_id_date, Order, OrderRequest, OrderType, Side, Status};
 use crate::positions::{self, Position};
 use crate::rate_limit::OrderRateLimiter;
 
@@ -297,7 +297,7 @@ impl Exchange {
     pub fn place(
         &self,
         account: &Account,
-        request: OrderRequest,
+        mut request: OrderRequest,
         received_at: DateTime<Utc>,
     ) -> Result<Placed, KiteError> {
         let now = self.now();
@@ -316,6 +316,17 @@ impl Exchange {
         }
         let token = request.instrument_token;
         let last = state.market.quote(token).map(|q| q.last).unwrap_or(0);
+        if fault.map(|f| f.kind) == Some(FaultKind::MarketRests)
+            && request.order_type == OrderType::Market
+        {
+            // The protection price of a price already left behind: 1%, to the tick.
+            let band = (last / 100 + 4) / 5 * 5;
+            request.order_type = OrderType::Limit;
+            request.price = match request.transaction_type {
+                Side::Sell => last + band,
+                Side::Buy => (last - band).max(5),
+            };
+        }
         let rejection = (fault.map(|f| f.kind) == Some(FaultKind::Reject))
             .then(|| RMS_REJECTION.replace("{user}", &account.user_id));
         let reject_delay = fault

@@ -23,6 +23,11 @@ pub enum FaultKind {
     /// Accepted and `OPEN`; when it fills, only part of it does (`filled_quantity`, by default
     /// half), and after the delay the exchange cancels the rest, keeping what was filled.
     PartialCancel,
+    /// Accepted; a `MARKET` order becomes a `LIMIT` at its market-protection price, taken from
+    /// a price the market has already moved past (a fast move): 1% above the last price for a
+    /// sell, below it for a buy. It rests `OPEN` until the price comes back to it or the order
+    /// is modified, as the unfilled part of a protected market order stays open at Kite.
+    MarketRests,
     /// Lookups: 500 `GeneralException` from `GET /orders` or `GET /orders/{id}`.
     OrdersHttp500,
     /// Lookups: 429 `NetworkException` from `GET /orders` or `GET /orders/{id}`.
@@ -49,21 +54,22 @@ pub enum FaultTarget {
 
 impl FaultKind {
     /// Every kind, in the order [`FaultKind::parse`] documents them.
-    pub const ALL: [FaultKind; 10] = [
+    pub const ALL: [FaultKind; 11] = [
         FaultKind::Http429,
         FaultKind::Http500,
         FaultKind::Timeout,
         FaultKind::TokenException,
         FaultKind::Reject,
         FaultKind::PartialCancel,
+        FaultKind::MarketRests,
         FaultKind::OrdersHttp500,
         FaultKind::OrdersHttp429,
         FaultKind::OrdersTimeout,
         FaultKind::InstrumentsTokenException,
     ];
 
-    /// `http_429`, `http_500`, `timeout`, `token_exception`, `reject`, `partial_cancel`
-    /// (placements);
+    /// `http_429`, `http_500`, `timeout`, `token_exception`, `reject`, `partial_cancel`,
+    /// `market_rests` (placements);
     /// `orders_http_500`, `orders_http_429`, `orders_timeout` (lookups);
     /// `instruments_token_exception` (instrument dumps).
     pub fn parse(text: &str) -> Option<Self> {
@@ -78,6 +84,7 @@ impl FaultKind {
             FaultKind::TokenException => "token_exception",
             FaultKind::Reject => "reject",
             FaultKind::PartialCancel => "partial_cancel",
+            FaultKind::MarketRests => "market_rests",
             FaultKind::OrdersHttp500 => "orders_http_500",
             FaultKind::OrdersHttp429 => "orders_http_429",
             FaultKind::OrdersTimeout => "orders_timeout",

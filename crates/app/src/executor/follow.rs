@@ -44,6 +44,8 @@ impl Executor {
     ) -> Handled {
         let deadline = Instant::now() + self.config.fill_timeout;
         let mut to_market = kind.leg() == Leg::Exit;
+        let began = Instant::now();
+        let mut chased: Option<Instant> = None;
         let last = loop {
             match client.order_history(order_id).await {
                 Ok(history) => {
@@ -55,6 +57,16 @@ impl Executor {
                         if to_market && super::guard::still_resting(order) {
                             self.to_market(client, held.key.as_ref(), order).await;
                             to_market = false;
+                        }
+                        // An exit resting unfilled in a fast move goes after the market.
+                        let due = chased
+                            .map_or(began.elapsed() >= super::chase::CHASE_AFTER, |at| {
+                                at.elapsed() >= super::chase::CHASE_EVERY
+                            });
+                        if kind.leg() == Leg::Exit && due && super::chase::rests_unfilled(order) {
+                            self.chase(client, row, date, held.key.as_ref(), order)
+                                .await;
+                            chased = Some(Instant::now());
                         }
                     }
                 }

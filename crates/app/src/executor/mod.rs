@@ -22,6 +22,7 @@
 //! acts on the entry's own instrument, product and filled quantity, not on the strategy as
 //! edited since.
 
+mod chase;
 mod claim;
 mod follow;
 mod gate;
@@ -57,6 +58,7 @@ use claim::Held;
 use gate::LegContext;
 use place::{Lookup, Placement};
 
+pub use chase::{chased_price, CHASE_AFTER};
 pub use follow::{leg_outcome, record_final, Recorded};
 pub use gate::ENTRY_CUTOFF;
 pub use guard::Guarded;

@@ -156,6 +156,15 @@ impl Executor {
                 // An exit took the resting stop over and died before turning it into a market
                 // order: it sells now.
                 self.to_market(&*client, &leg.ledger_key, last).await;
+            } else if kind.leg() == algo_core::Leg::Exit
+                && super::chase::rests_unfilled(last)
+                && (self.clock.now() - leg.scheduled_for)
+                    .to_std()
+                    .unwrap_or_default()
+                    >= super::chase::CHASE_AFTER
+            {
+                self.chase(&*client, &row, leg.trading_date, &leg.ledger_key, last)
+                    .await;
             }
             return Ok(Settled::Nothing);
         }

@@ -335,3 +335,45 @@ async fn a_delayed_reject_waits_in_validation_then_rejects() {
     );
     assert_eq!(kite.order(&id).await["filled_quantity"], 0);
 }
+
+#[tokio::test]
+async fn a_market_order_in_a_fast_move_rests_as_a_limit_until_it_is_moved() {
+    let sim = frozen_sim().await;
+    let client = kite_client(&sim);
+    let buy = market_request("TCS", algo_kite::TransactionType::Buy, 2);
+    let bought = client.place_order(&buy).await.expect("bought");
+    let last = sim.sim.last_price("TCS").expect("a price");
+    let filled = eventually("the buy to fill", || async {
+        let h = client.order_history(&bought).await.ok()?;
+        h.last().filter(|o| o.status == "COMPLETE").cloned()
+    })
+    .await;
+    assert_eq!(filled.filled_quantity, 2);
+    fault(&sim, "market_rests", 1).await;
+    let sell = market_request("TCS", algo_kite::TransactionType::Sell, 2);
+    let id = client.place_order(&sell).await.expect("accepted");
+    let resting = eventually("the sell to rest", || async {
+        let h = client.order_history(&id).await.ok()?;
+        h.last().filter(|o| o.status == "OPEN").cloned()
+    })
+    .await;
+    let band = (last / 100 + 4) / 5 * 5;
+    assert_eq!(
+        (resting.order_type.as_str(), resting.price.paise()),
+        ("LIMIT", Some(last + band)),
+        "a limit at the protection price of a price left behind"
+    );
+    assert_eq!(resting.filled_quantity, 0);
+    // Moved to the market, it fills.
+    let change = algo_kite::types::ModifyRequest {
+        price_paise: Some(last),
+        ..Default::default()
+    };
+    client.modify_order(&id, &change).await.expect("moved");
+    let sold = eventually("the sell to fill", || async {
+        let h = client.order_history(&id).await.ok()?;
+        h.last().filter(|o| o.status == "COMPLETE").cloned()
+    })
+    .await;
+    assert_eq!(sold.filled_quantity, 2);
+}
