@@ -1121,3 +1121,54 @@ async fn a_trailing_stop_moves_the_resting_order_within_kites_modifications() {
     w.stop.cancel();
     w.system.shutdown().await;
 }
+
+// The trader cancels the resting stop in the Kite app: it is told, left alone, and the sell
+// time places an exit of its own, once.
+#[tokio::test]
+async fn a_resting_stop_cancelled_in_kite_leaves_the_exit_its_own_order() {
+    let w = guarded_world().await;
+    w.price("TCS", "3500.00").await;
+    let id = w.bought("TCS", "3400.00").await;
+    let resting = w
+        .until_sell("TCS", "the resting stop", |o| {
+            o["status"] == "TRIGGER PENDING"
+        })
+        .await;
+    let order_id = resting["order_id"].as_str().expect("id");
+    let r = w
+        .http
+        .delete(format!("{}/orders/regular/{order_id}", w.sim.base_url))
+        .header("authorization", "token sim_key:sim_token")
+        .send()
+        .await
+        .expect("sim");
+    assert!(r.status().is_success());
+    w.until_exits(&id, &[("GUARD", "CANCELLED")]).await;
+    let sell = w.system.executor.handle(&World::sell_event(&id)).await;
+    assert_eq!(sell, Handled::Done("order COMPLETE".into()));
+    let statuses: Vec<String> = w
+        .sell_orders("TCS")
+        .await
+        .iter()
+        .map(|o| o["status"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(statuses, ["CANCELLED", "COMPLETE"], "one exit of its own");
+    assert_eq!(w.net("TCS").await, 0);
+    w.until_exits(&id, &[("GUARD", "CANCELLED"), ("SELL", "COMPLETE")])
+        .await;
+    let titles: Vec<String> = sqlx::query_scalar(
+        "SELECT title FROM notifications WHERE strategy_id = $1 ORDER BY created_at",
+    )
+    .bind(id.parse::<uuid::Uuid>().expect("uuid"))
+    .fetch_all(&w.system.state.pg)
+    .await
+    .expect("notices");
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.starts_with("Resting stop-loss on TCS not in place")),
+        "{titles:?}"
+    );
+    w.stop.cancel();
+    w.system.shutdown().await;
+}

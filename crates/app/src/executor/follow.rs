@@ -55,7 +55,8 @@ impl Executor {
                         }
                         // The resting stop this exit took over: it sells at the market now.
                         if to_market && super::guard::still_resting(order) {
-                            self.to_market(client, held.key.as_ref(), order).await;
+                            self.to_market(client, held.key.as_ref(), &order.order_id)
+                                .await;
                             to_market = false;
                         }
                         // An exit resting unfilled in a fast move goes after the market.

@@ -336,22 +336,26 @@ impl Executor {
                 }
             },
         };
-        // Already final at the broker (triggered and sold, or cancelled in Kite): recorded as
-        // the guard's, and the exit either finds the day sold or places its own order.
-        if let Ok(history) = client.order_history(&order_id).await {
-            if let Some(last) = history.last().filter(|o| o.state() != OrderState::Pending) {
-                let recorded = self
-                    .record_final(
-                        &ctx.row,
-                        EventKind::Guard,
-                        event.trading_date,
-                        &guard.ledger_key,
-                        last,
-                    )
-                    .await;
-                return self
-                    .after_guard_final(ctx, event, held, recorded.err())
-                    .await;
+        // The exit's instant: the order goes to the market first, the bookkeeping after. A
+        // refusal means it is final already (triggered and sold, or cancelled in Kite): that is
+        // recorded as the guard's, and the exit finds the day sold or places its own order.
+        let sent = self.to_market(client, &guard.ledger_key, &order_id).await;
+        if !sent {
+            if let Ok(history) = client.order_history(&order_id).await {
+                if let Some(last) = history.last().filter(|o| o.state() != OrderState::Pending) {
+                    let recorded = self
+                        .record_final(
+                            &ctx.row,
+                            EventKind::Guard,
+                            event.trading_date,
+                            &guard.ledger_key,
+                            last,
+                        )
+                        .await;
+                    return self
+                        .after_guard_final(ctx, event, held, recorded.err())
+                        .await;
+                }
             }
         }
         let adopted = self
@@ -418,19 +422,27 @@ impl Executor {
 
     /// Turns an exit's order still resting as a stop into a `MARKET` order (with market
     /// protection). A refusal is only logged: the order's history says what became of it.
-    pub(super) async fn to_market(&self, client: &dyn Broker, ledger_key: &str, order: &Order) {
+    /// Whether the broker took the change.
+    pub(super) async fn to_market(
+        &self,
+        client: &dyn Broker,
+        ledger_key: &str,
+        order_id: &str,
+    ) -> bool {
         let change = ModifyRequest {
             order_type: Some(OrderType::Market),
             market_protection: Some(self.config.market_protection),
             ..ModifyRequest::default()
         };
-        match client.modify_order(&order.order_id, &change).await {
+        match client.modify_order(order_id, &change).await {
             Ok(_) => {
-                tracing::info!(event_type = "guard_to_market", broker_order_id = %order.order_id, "the resting stop is now the exit's market order");
+                tracing::info!(event_type = "guard_to_market", broker_order_id = %order_id, "the resting stop is now the exit's market order");
                 self.count_modification(ledger_key).await;
+                true
             }
             Err(e) => {
-                tracing::warn!(error = %e, broker_order_id = %order.order_id, "the resting stop could not be turned into a market order; its history says why");
+                tracing::warn!(error = %e, broker_order_id = %order_id, "the resting stop could not be turned into a market order; its history says why");
+                false
             }
         }
     }

@@ -155,7 +155,8 @@ impl Executor {
             } else if kind.leg() == algo_core::Leg::Exit && super::guard::still_resting(last) {
                 // An exit took the resting stop over and died before turning it into a market
                 // order: it sells now.
-                self.to_market(&*client, &leg.ledger_key, last).await;
+                self.to_market(&*client, &leg.ledger_key, &last.order_id)
+                    .await;
             } else if kind.leg() == algo_core::Leg::Exit
                 && super::chase::rests_unfilled(last)
                 && (self.clock.now() - leg.scheduled_for)
