@@ -74,6 +74,14 @@ async fn main() -> anyhow::Result<()> {
     let ws_url = env("ALGO_KITE_WS_URL").unwrap_or_else(|| "wss://ws.kite.trade".into());
     let token = Secret::new(String::from_utf8_lossy(&config.kite_access_token.0).into_owned());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    // The daily loss limit is watched here every second, beside the prices it depends on (the
+    // AWS sweep checks it each minute as well).
+    let losses = algo_app::risk::LossWatch {
+        pg: pg.clone(),
+        redis: redis.clone(),
+        queue: queue.clone(),
+        clock: clock.clone(),
+    };
     let worker = FeedWorker::new(
         redis,
         queue,
@@ -113,6 +121,7 @@ async fn main() -> anyhow::Result<()> {
         }
     });
     let run = tokio::spawn(worker.run(shutdown.clone()));
+    let loss_watch = tokio::spawn(losses.run(algo_app::risk::CHECK_EVERY, shutdown.clone()));
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .context("SIGTERM handler")?;
     tokio::select! {
@@ -122,6 +131,7 @@ async fn main() -> anyhow::Result<()> {
     shutdown.cancel();
     if tokio::time::timeout(Duration::from_secs(10), async {
         let _ = run.await;
+        let _ = loss_watch.await;
         let _ = health.await;
     })
     .await

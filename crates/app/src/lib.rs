@@ -15,6 +15,7 @@ pub mod feed;
 pub mod http;
 pub mod notify;
 pub mod ports;
+pub mod risk;
 pub mod runtime;
 pub mod selfhosted;
 pub mod stoploss;

@@ -45,6 +45,8 @@ pub struct SelfHosted {
     reconciler: JoinHandle<()>,
     cache: JoinHandle<()>,
     missed_pass: JoinHandle<()>,
+    /// The daily loss limit's check, every second.
+    loss_watch: JoinHandle<()>,
     /// Sends the notification outbox's push deliveries (its loop runs every 2 s).
     pub push: Arc<crate::notify::PushWorker>,
     pusher: JoinHandle<()>,
@@ -245,6 +247,15 @@ impl SelfHosted {
             MISSED_SWEEP_EVERY,
             shutdown.clone(),
         ));
+        let loss_watch = tokio::spawn(
+            crate::risk::LossWatch {
+                pg: pg.clone(),
+                redis: state.redis.clone(),
+                queue: queue.clone(),
+                clock: clock.clone(),
+            }
+            .run(crate::risk::CHECK_EVERY, shutdown.clone()),
+        );
         for row in postgres::strategies::all_running(&pg)
             .await
             .map_err(|e| e.to_string())?
@@ -272,6 +283,7 @@ impl SelfHosted {
             reconciler,
             cache,
             missed_pass,
+            loss_watch,
             push,
             pusher,
         })
@@ -285,6 +297,7 @@ impl SelfHosted {
         let _ = self.reconciler.await;
         let _ = self.cache.await;
         let _ = self.missed_pass.await;
+        let _ = self.loss_watch.await;
         let _ = self.pusher.await;
     }
 }

@@ -6,7 +6,8 @@
 //! 2. every order the broker took that is not final is followed once more (the reconciler);
 //! 3. missed triggers are queued: a BUY whose window is open with no entry today, an open
 //!    position past the day's exit (a short day's cut-off included, which no timer fires);
-//! 4. the notification outbox is sent (Expo push, Telegram) with the login and summary reminders.
+//! 4. the daily loss limits are checked ([`crate::risk`]; the feed worker checks every second);
+//! 5. the notification outbox is sent (Expo push, Telegram) with the login and summary reminders.
 //!
 //! Each step runs even when an earlier one failed; the report says what each did.
 
@@ -35,6 +36,8 @@ pub struct SweepReport {
     pub queued: Vec<String>,
     /// Notices handed to Expo or Telegram.
     pub sent: usize,
+    /// Users whose daily loss limit this pass hit: squared off and stopped.
+    pub loss_limits_hit: usize,
     /// `step: error` for each step that failed (the next pass tries again).
     pub failed: Vec<String>,
 }
@@ -74,6 +77,16 @@ impl Sweeper {
         {
             Ok(events) => report.queued = events.into_iter().map(|e| e.event_id).collect(),
             Err(e) => report.failed.push(format!("missed triggers: {e}")),
+        }
+        let losses = crate::risk::LossWatch {
+            pg: self.pg.clone(),
+            redis: self.redis.clone(),
+            queue: self.queue.clone(),
+            clock: self.executor.clock.clone(),
+        };
+        match losses.check_once().await {
+            Ok(hit) => report.loss_limits_hit = hit.len(),
+            Err(e) => report.failed.push(format!("loss limits: {e}")),
         }
         if let Some(push) = &self.push {
             match push.run_once().await {

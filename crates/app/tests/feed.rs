@@ -1172,3 +1172,99 @@ async fn a_resting_stop_cancelled_in_kite_leaves_the_exit_its_own_order() {
     w.stop.cancel();
     w.system.shutdown().await;
 }
+
+// Issue #18: the daily loss limit. When the day's P&L (open at the watcher's last prices)
+// reaches minus the limit, every position is squared off and every strategy stopped, once, and
+// the trader is told.
+#[tokio::test]
+async fn the_daily_loss_limit_squares_off_and_stops_everything_once() {
+    let w = world().await;
+    let state = w.system.state.clone();
+    w.price("TCS", "3500.00").await;
+    w.price("INFY", "1500.00").await;
+    let tcs = w.bought("TCS", "3000.00").await;
+    let infy = w.bought("INFY", "1000.00").await;
+    let (status, body) = support::put_json(
+        &state,
+        "/account/risk",
+        &w.token,
+        json!({ "daily_loss_limit": "-5" }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["fields"][0]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("daily_loss_limit")),
+        "{body}"
+    );
+    let (status, body) = support::put_json(
+        &state,
+        "/account/risk",
+        &w.token,
+        json!({ "daily_loss_limit": "100.00" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (
+            body["daily_loss_limit"].as_str(),
+            body["limit_hit_today"].as_bool()
+        ),
+        (Some("100.00"), Some(false)),
+        "{body}"
+    );
+    w.until("both stops armed", Duration::from_secs(10), |f| {
+        f.health().armed_stops == 2
+    })
+    .await;
+    // Down 90: within the limit, nothing happens.
+    w.price("TCS", "3410.00").await;
+    let until = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (_, risk) = support::get_json(&state, "/account/risk", &w.token).await;
+        if risk["pnl_today"] == "-90.00" {
+            break;
+        }
+        assert!(Instant::now() < until, "{risk}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(w.wait_sells("TCS", 1, Duration::from_millis(1500)).await, 0);
+    // Down 150, above the stop: the limit squares off both.
+    w.price("TCS", "3350.00").await;
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, a) = support::get_json(&state, &format!("/strategy/status/{tcs}"), &w.token).await;
+        let (_, b) = support::get_json(&state, &format!("/strategy/status/{infy}"), &w.token).await;
+        if a["position"] == "sold" && b["position"] == "sold" {
+            assert_eq!(
+                (a["status"].as_str(), b["status"].as_str()),
+                (Some("stopped"), Some("stopped"))
+            );
+            assert!(
+                a["failure_reason"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with("DAILY_LOSS_LIMIT"),
+                "{a}"
+            );
+            break;
+        }
+        assert!(Instant::now() < until, "{a} {b}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (_, risk) = support::get_json(&state, "/account/risk", &w.token).await;
+    assert_eq!(risk["limit_hit_today"], true, "{risk}");
+    // Further falls add nothing: one exit each, one notice.
+    w.price("TCS", "3300.00").await;
+    assert_eq!(w.wait_sells("TCS", 2, Duration::from_millis(1500)).await, 1);
+    assert_eq!(w.sells("INFY").await, 1);
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "SELECT kind FROM notifications WHERE user_id = (SELECT user_id FROM strategies WHERE id = $1) AND kind = 'loss_limit_hit'",
+    )
+    .bind(tcs.parse::<uuid::Uuid>().expect("uuid"))
+    .fetch_all(&state.pg)
+    .await
+    .expect("notices");
+    assert_eq!(kinds.len(), 1);
+    w.stop.cancel();
+    w.system.shutdown().await;
+}

@@ -16,10 +16,12 @@ pub enum NoticeKind {
     LoginNeeded,
     StrategyFailed,
     DailySummary,
+    /// The day's loss reached the trader's limit: everything squared off and stopped.
+    LossLimitHit,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 9] = [
+    pub const ALL: [NoticeKind; 10] = [
         NoticeKind::EntryFilled,
         NoticeKind::ExitFilled,
         NoticeKind::StopLossHit,
@@ -29,6 +31,7 @@ impl NoticeKind {
         NoticeKind::LoginNeeded,
         NoticeKind::StrategyFailed,
         NoticeKind::DailySummary,
+        NoticeKind::LossLimitHit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +45,7 @@ impl NoticeKind {
             NoticeKind::LoginNeeded => "login_needed",
             NoticeKind::StrategyFailed => "strategy_failed",
             NoticeKind::DailySummary => "daily_summary",
+            NoticeKind::LossLimitHit => "loss_limit_hit",
         }
     }
 

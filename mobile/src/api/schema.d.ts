@@ -4,6 +4,24 @@
  */
 
 export interface paths {
+    "/account/risk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /account/risk`. */
+        get: operations["risk"];
+        /** `PUT /account/risk {daily_loss_limit}`. */
+        put: operations["set_risk"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/login": {
         parameters: {
             query?: never;
@@ -815,6 +833,20 @@ export interface components {
         RefreshRequest: {
             refresh_token: string;
         };
+        /** @description The daily loss limit and where today stands against it. */
+        Risk: {
+            /** @description Rupees with two decimals; null for no limit. */
+            daily_loss_limit?: string | null;
+            /** @description Whether the limit was hit today: everything was squared off and stopped. */
+            limit_hit_today: boolean;
+            /** @description Today's realised plus open P&L (open at the last prices seen), signed rupees. */
+            pnl_today: string;
+        };
+        /** @description The limit to set; null removes it. */
+        RiskIn: {
+            /** @description Rupees, e.g. "5000" or "5000.50"; null for no limit. */
+            daily_loss_limit?: string | null;
+        };
         /** @description What "square off all" did. */
         SquareOffResult: {
             /** @description How many open positions (or entries in flight) had their exit queued. */
@@ -1039,6 +1071,88 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    risk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Risk"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_risk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RiskIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Risk"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     auth_login: {
         parameters: {
             query?: never;

@@ -17,6 +17,7 @@ mod notifications;
 pub mod openapi;
 mod pnl;
 mod postback;
+mod risk;
 mod strategies;
 
 use std::sync::Arc;
@@ -164,6 +165,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/logout", post(auth::logout))
         .route("/auth/logout-all", post(auth::logout_all))
         .route("/auth/me", get(auth::me))
+        .route("/account/risk", get(risk::risk).put(risk::set_risk))
         .route("/broker/connect", post(broker::connect))
         .route("/broker/keys", post(broker_login::save_keys))
         .route("/broker/login", get(broker_login::login))

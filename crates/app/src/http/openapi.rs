@@ -4,7 +4,9 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, broker, broker_login, dto, health, instruments, notifications, pnl, strategies};
+use super::{
+    auth, broker, broker_login, dto, health, instruments, notifications, pnl, risk, strategies,
+};
 
 struct BearerAuth;
 
@@ -74,6 +76,7 @@ fn operations(
     paths(
         health::health,
         auth::register, auth::login, auth::refresh, auth::logout, auth::logout_all, auth::me,
+        risk::risk, risk::set_risk,
         broker::connect, broker::status, broker::disconnect,
         broker_login::save_keys, broker_login::login,
         strategies::create, strategies::list, strategies::get_one, strategies::update, strategies::move_stop, strategies::delete,

@@ -181,6 +181,17 @@ pub async fn post_json(
     send_json(state, req, token, Body::from(body.to_string())).await
 }
 
+/// PUTs JSON to the Router of `state` as a signed-in user.
+pub async fn put_json(
+    state: &AppState,
+    path: &str,
+    token: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let req = Request::put(path).header("content-type", "application/json");
+    send_json(state, req, Some(token), Body::from(body.to_string())).await
+}
+
 /// GETs a path of the Router of `state` as a signed-in user.
 pub async fn get_json(state: &AppState, path: &str, token: &str) -> (StatusCode, Value) {
     send_json(state, Request::get(path), Some(token), Body::empty()).await
