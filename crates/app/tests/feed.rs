@@ -1268,3 +1268,79 @@ async fn the_daily_loss_limit_squares_off_and_stops_everything_once() {
     w.stop.cancel();
     w.system.shutdown().await;
 }
+
+impl World {
+    /// The trader sells `quantity` of `symbol` by hand in the Kite app.
+    async fn sell_by_hand(&self, symbol: &str, quantity: u32) {
+        let r = self
+            .http
+            .post(format!("{}/orders/regular", self.sim.base_url))
+            .header("authorization", "token sim_key:sim_token")
+            .form(&[
+                ("tradingsymbol", symbol),
+                ("exchange", "NSE"),
+                ("transaction_type", "SELL"),
+                ("order_type", "MARKET"),
+                ("quantity", &quantity.to_string()),
+                ("product", "MIS"),
+                ("validity", "DAY"),
+                ("market_protection", "-1"),
+            ])
+            .send()
+            .await
+            .expect("sim");
+        assert!(r.status().is_success(), "{:?}", r.text().await);
+    }
+}
+
+// An exit never sells more than the broker says is held: shares sold by hand in the Kite app
+// shrink the resting stop (it would sell short when triggered), and the exit it becomes sells
+// only what is left; with nothing left it is cancelled and the day is flat, never short.
+#[tokio::test]
+async fn shares_sold_by_hand_shrink_the_resting_stop_and_the_exit_never_goes_short() {
+    let w = guarded_world().await;
+    w.price("TCS", "3500.00").await;
+    let (id, buy) = w.started("TCS", "3400.00", 5).await;
+    assert_eq!(
+        w.system.executor.handle(&buy).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    w.until_exits(&id, &[("GUARD", "PLACED")]).await;
+    w.sell_by_hand("TCS", 2).await;
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let guard = w
+            .sell_orders("TCS")
+            .await
+            .into_iter()
+            .find(|o| o["order_type"] == "SL-M")
+            .expect("the guard");
+        if guard["quantity"] == 3 {
+            break;
+        }
+        assert!(Instant::now() < until, "the guard never shrank: {guard}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(w.net("TCS").await, 3);
+    let sell = w.system.executor.handle(&World::sell_event(&id)).await;
+    assert_eq!(sell, Handled::Done("order COMPLETE".into()));
+    assert_eq!(w.net("TCS").await, 0, "flat, not short");
+
+    // Everything sold by hand: the guard is cancelled, and the exit sells nothing.
+    w.price("INFY", "1500.00").await;
+    let (id, buy) = w.started("INFY", "1400.00", 4).await;
+    assert_eq!(
+        w.system.executor.handle(&buy).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    w.until_exits(&id, &[("GUARD", "PLACED")]).await;
+    w.sell_by_hand("INFY", 4).await;
+    w.until_exits(&id, &[("GUARD", "CANCELLED")]).await;
+    let sell = w.system.executor.handle(&World::sell_event(&id)).await;
+    assert!(matches!(sell, Handled::Done(_)), "{sell:?}");
+    w.until_exits(&id, &[("GUARD", "CANCELLED"), ("SELL", "CLOSED_OUTSIDE")])
+        .await;
+    assert_eq!(w.net("INFY").await, 0, "flat, not short");
+    w.stop.cancel();
+    w.system.shutdown().await;
+}

@@ -57,6 +57,9 @@ pub trait Broker: Send + Sync + fmt::Debug + 'static {
         change: &ModifyRequest,
     ) -> Result<String, KiteError>;
 
+    /// Cancels a working order; the broker's order id (the history says when it is done).
+    async fn cancel_order(&self, order_id: &str) -> Result<String, KiteError>;
+
     /// The account's positions, `net` and `day`.
     async fn positions(&self) -> Result<Positions, KiteError>;
 }
@@ -110,6 +113,10 @@ impl Broker for KiteClient {
         change: &ModifyRequest,
     ) -> Result<String, KiteError> {
         KiteClient::modify_order(self, order_id, change).await
+    }
+
+    async fn cancel_order(&self, order_id: &str) -> Result<String, KiteError> {
+        KiteClient::cancel_order(self, order_id).await
     }
 
     async fn positions(&self) -> Result<Positions, KiteError> {

@@ -199,6 +199,15 @@ impl Broker for InProcessBroker {
         Ok(order_id.to_owned())
     }
 
+    async fn cancel_order(&self, order_id: &str) -> Result<String, KiteError> {
+        let account = self.account()?;
+        self.exchange
+            .check_order_rate(&account.api_key)
+            .map_err(wire)?;
+        self.exchange.cancel(&account, order_id).map_err(wire)?;
+        Ok(order_id.to_owned())
+    }
+
     async fn positions(&self) -> Result<Positions, KiteError> {
         let account = self.account()?;
         reread(crate::rest::positions_data(&self.exchange, &account).map_err(wire)?)

@@ -55,7 +55,7 @@ impl Executor {
                         }
                         // The resting stop this exit took over: it sells at the market now.
                         if to_market && super::guard::still_resting(order) {
-                            self.to_market(client, held.key.as_ref(), &order.order_id)
+                            self.to_market(client, held.key.as_ref(), &order.order_id, None)
                                 .await;
                             to_market = false;
                         }

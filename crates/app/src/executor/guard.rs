@@ -21,6 +21,7 @@
 //!   order, never a second order. If the exchange triggered it first, the modify is refused
 //!   and the order's history says it sold: one exit either way.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use algo_core::notify::{leg_notice, LegOutcome};
@@ -291,11 +292,12 @@ impl Executor {
     /// its own order.
     pub(super) async fn take_over_guard(
         &self,
-        client: &dyn Broker,
+        broker: Arc<dyn Broker>,
         ctx: &LegContext,
         event: &OrderEvent,
         held: &Held,
     ) -> Option<Handled> {
+        let client = &*broker;
         let guard = ctx.guard.as_ref().filter(|g| g.is_open())?;
         let order_id = match &guard.broker_order_id {
             Some(id) => id.clone(),
@@ -336,10 +338,44 @@ impl Executor {
                 }
             },
         };
+        // Never more than the broker holds (the trader may have sold some in the Kite app):
+        // with nothing held the guard is cancelled and the exit records the position closed.
+        let holding = held_at_broker(
+            broker.clone(),
+            spec_of(guard),
+            self.config.tries,
+            self.config.backoff,
+        )
+        .await;
+        if holding == Some(0) {
+            if let Err(e) = client.cancel_order(&order_id).await {
+                tracing::warn!(error = %e, broker_order_id = %order_id, "the resting stop could not be cancelled; its history says why");
+            }
+            if let Ok(history) = client.order_history(&order_id).await {
+                if let Some(last) = history.last().filter(|o| o.state() != OrderState::Pending) {
+                    let recorded = self
+                        .record_final(
+                            &ctx.row,
+                            EventKind::Guard,
+                            event.trading_date,
+                            &guard.ledger_key,
+                            last,
+                        )
+                        .await;
+                    return self
+                        .after_guard_final(ctx, event, held, recorded.err())
+                        .await;
+                }
+            }
+            return None;
+        }
+        let quantity = holding.filter(|h| i64::from(*h) < i64::from(guard.quantity));
         // The exit's instant: the order goes to the market first, the bookkeeping after. A
         // refusal means it is final already (triggered and sold, or cancelled in Kite): that is
         // recorded as the guard's, and the exit finds the day sold or places its own order.
-        let sent = self.to_market(client, &guard.ledger_key, &order_id).await;
+        let sent = self
+            .to_market(client, &guard.ledger_key, &order_id, quantity)
+            .await;
         if !sent {
             if let Ok(history) = client.order_history(&order_id).await {
                 if let Some(last) = history.last().filter(|o| o.state() != OrderState::Pending) {
@@ -428,10 +464,12 @@ impl Executor {
         client: &dyn Broker,
         ledger_key: &str,
         order_id: &str,
+        quantity: Option<u32>,
     ) -> bool {
         let change = ModifyRequest {
             order_type: Some(OrderType::Market),
             market_protection: Some(self.config.market_protection),
+            quantity,
             ..ModifyRequest::default()
         };
         match client.modify_order(order_id, &change).await {
@@ -449,13 +487,43 @@ impl Executor {
 
     /// The reconciler's look at a resting stop still waiting for its trigger: moved to the
     /// stop in force when that moved (the trader's edit, a rising trail).
-    pub(super) async fn keep_guard_at_stop(
+    pub(super) async fn keep_guard(
         &self,
-        client: &dyn Broker,
+        broker: Arc<dyn Broker>,
         row: &StrategyRow,
         leg: &LegRow,
         order: &Order,
     ) {
+        let client = &*broker;
+        // Never more than the broker holds: a sale by hand in the Kite app shrinks it, and
+        // with nothing held it is cancelled (it would sell short when triggered).
+        if let Some(holding) =
+            held_at_broker(broker.clone(), spec_of(leg), 1, self.config.backoff).await
+        {
+            if holding < order.pending_quantity {
+                let done = if holding == 0 {
+                    client.cancel_order(&order.order_id).await
+                } else {
+                    let change = ModifyRequest {
+                        quantity: Some(order.filled_quantity + holding),
+                        ..ModifyRequest::default()
+                    };
+                    client.modify_order(&order.order_id, &change).await
+                };
+                match done {
+                    Ok(_) => {
+                        tracing::warn!(event_type = "guard_reduced", broker_order_id = %order.order_id, held = holding, "the broker holds less than the resting stop sells; it now sells what is held");
+                        if holding > 0 {
+                            self.count_modification(&leg.ledger_key).await;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, broker_order_id = %order.order_id, "the resting stop could not be reduced; trying again next pass");
+                    }
+                }
+                return;
+            }
+        }
         let trail = self
             .runtime
             .get(row.id)
@@ -508,6 +576,16 @@ pub fn moves_to(trigger: i64, stop: i64, fixed: i64, modifications: i32) -> bool
     }
     let step = (trigger * TRAIL_STEP_BP / 10_000).max(5);
     left > KEPT_FOR_THE_EXIT && stop - trigger >= step
+}
+
+/// The instrument, product and quantity of a leg's order.
+fn spec_of(leg: &LegRow) -> OrderSpec {
+    OrderSpec {
+        tradingsymbol: leg.tradingsymbol.clone().unwrap_or_default(),
+        exchange: leg.exchange.clone().unwrap_or_default(),
+        product: leg.product.clone().unwrap_or_default(),
+        quantity: u32::try_from(leg.quantity).unwrap_or(0),
+    }
 }
 
 /// The final write of a leg that sold nothing.

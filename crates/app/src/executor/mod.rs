@@ -275,7 +275,7 @@ async fn held_at_broker(
             }
         }
     }
-    tracing::warn!("the broker's positions could not be read; exiting the filled quantity");
+    tracing::warn!("the broker's positions could not be read; going by the filled quantity");
     None
 }
 
@@ -419,7 +419,7 @@ impl Executor {
         }
         // The day's stop resting at the exchange becomes this exit's order: never a second one.
         if event.event.leg() == Leg::Exit && ctx.own.is_none() {
-            if let Some(handled) = self.take_over_guard(&*client, ctx, event, held).await {
+            if let Some(handled) = self.take_over_guard(client.clone(), ctx, event, held).await {
                 return handled;
             }
         }

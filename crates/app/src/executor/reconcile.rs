@@ -151,11 +151,11 @@ impl Executor {
         };
         if last.state() == OrderState::Pending {
             if kind == EventKind::Guard && super::guard::still_resting(last) {
-                self.keep_guard_at_stop(&*client, &row, leg, last).await;
+                self.keep_guard(client.clone(), &row, leg, last).await;
             } else if kind.leg() == algo_core::Leg::Exit && super::guard::still_resting(last) {
                 // An exit took the resting stop over and died before turning it into a market
                 // order: it sells now.
-                self.to_market(&*client, &leg.ledger_key, &last.order_id)
+                self.to_market(&*client, &leg.ledger_key, &last.order_id, None)
                     .await;
             } else if kind.leg() == algo_core::Leg::Exit
                 && super::chase::rests_unfilled(last)

@@ -309,6 +309,33 @@ async fn a_resting_stop_is_moved_then_turned_into_market(adapter: Adapter) {
         .await
         .expect_err("a filled order is not modified");
     assert!(!late.is_ambiguous() && !late.is_not_found(), "{late:?}");
+    let late = broker.cancel_order(&id).await.expect_err("nor cancelled");
+    assert!(!late.is_ambiguous() && !late.is_not_found(), "{late:?}");
+}
+
+/// A resting stop cancelled sells nothing, and its history ends `CANCELLED`.
+async fn a_cancelled_resting_stop_sells_nothing(adapter: Adapter) {
+    let sim = frozen_sim().await;
+    let broker = session(&sim, adapter);
+    let bought = broker
+        .place_order(&tagged("INFY", TransactionType::Buy, 3, "contract12"))
+        .await
+        .expect("placed");
+    assert_eq!(final_state(&*broker, &bought).await.filled_quantity, 3);
+    let last = sim.sim.last_price("INFY").expect("a price");
+    let stop = algo_kite::OrderRequest {
+        order_type: algo_kite::OrderType::SlM,
+        trigger_price_paise: Some(last - 5_000),
+        ..tagged("INFY", TransactionType::Sell, 3, "contract13")
+    };
+    let id = broker.place_order(&stop).await.expect("placed");
+    assert_eq!(broker.cancel_order(&id).await.expect("cancelled"), id);
+    let last = final_state(&*broker, &id).await;
+    assert_eq!(
+        (last.state(), last.filled_quantity),
+        (OrderState::Cancelled, 0)
+    );
+    assert_eq!(net(&*broker, "INFY").await, 3, "still held");
 }
 
 macro_rules! contract {
@@ -339,4 +366,5 @@ contract!(
     a_partial_fill_then_cancel_leaves_what_filled,
     a_rejection_says_why,
     a_resting_stop_is_moved_then_turned_into_market,
+    a_cancelled_resting_stop_sells_nothing,
 );
