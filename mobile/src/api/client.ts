@@ -35,6 +35,7 @@ import type {
   PnlSummary,
   Preferences,
   Reads,
+  Risk,
   SquareOffResult,
   StopRequest,
   StopResult,
@@ -454,6 +455,27 @@ export class ApiClient {
       query: range,
       auth: true,
       decoder: decode.strategyDays,
+    });
+  }
+
+  // ---- risk ----
+
+  /** The daily loss limit and today's P&L against it. */
+  risk(): Promise<Risk> {
+    return this.call({ method: 'GET', route: '/account/risk', auth: true, decoder: decode.risk });
+  }
+
+  /**
+   * Sets the daily loss limit (rupees as typed, `"5000"` or `"5000.50"`), or removes it with
+   * `null`. An amount the server refuses is a `BAD_REQUEST` naming `daily_loss_limit`.
+   */
+  saveRisk(limit: string | null): Promise<Risk> {
+    return this.call({
+      method: 'PUT',
+      route: '/account/risk',
+      body: { daily_loss_limit: limit },
+      auth: true,
+      decoder: decode.risk,
     });
   }
 

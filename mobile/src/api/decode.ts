@@ -27,6 +27,7 @@ import type {
   PnlDay,
   PnlSummary,
   Preferences,
+  Risk,
   SquareOffResult,
   StopResult,
   Strategy,
@@ -431,4 +432,10 @@ export const strategyDays: Decoder<StrategyDays> = object<StrategyDays>({
   days: array(strategyDay),
   total_pnl_paise: integer,
   total_pnl: signedRupees,
+});
+
+export const risk: Decoder<Risk> = object<Risk>({
+  daily_loss_limit: nullable(rupees),
+  pnl_today: signedRupees,
+  limit_hit_today: boolean,
 });

@@ -17,5 +17,6 @@ export const queryKeys = {
   unreadCount: ['notifications', 'unread'] as const,
   notificationPreferences: ['notifications', 'preferences'] as const,
   telegram: ['telegram'] as const,
+  risk: ['account', 'risk'] as const,
   instrumentSearch: (exchange: string, q: string) => ['instruments', 'search', exchange, q] as const,
 };

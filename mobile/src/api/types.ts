@@ -285,6 +285,7 @@ export const NOTIFICATION_KINDS = [
   'login_needed',
   'strategy_failed',
   'daily_summary',
+  'loss_limit_hit',
 ] as const;
 /** A kind this app version knows how to label. */
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
@@ -399,6 +400,18 @@ export interface StrategyDays {
   days: StrategyDay[];
   total_pnl_paise: number;
   total_pnl: SignedRupees;
+}
+
+// ---- risk ----
+
+/** The daily loss limit and where today stands against it (`GET` and `PUT /account/risk`). */
+export interface Risk {
+  /** `null` when there is no limit. */
+  daily_loss_limit: Rupees | null;
+  /** Today's realised plus open P&L (open at the last prices the server saw). */
+  pnl_today: SignedRupees;
+  /** Whether the limit was hit today: every position was squared off, every strategy stopped. */
+  limit_hit_today: boolean;
 }
 
 // ---- health ----
@@ -537,4 +550,5 @@ export type ContractChecks = [
   Assert<Reads<PnlSummary, Schemas['PnlSummary']>>,
   Assert<Reads<StrategyDay, Schemas['StrategyDay']>>,
   Assert<Reads<StrategyDays, Schemas['StrategyDays']>>,
+  Assert<Reads<Risk, Schemas['Risk']>>,
 ];

@@ -4,6 +4,7 @@ import { Pressable, Text, View } from 'react-native';
 import { describeError } from '../api/errors';
 import type { Strategy } from '../api/types';
 import { AccountPnl } from '../components/AccountPnl';
+import { DailyLossLimitCard } from '../components/DailyLossLimitCard';
 import { Button, ErrorMessage, Loading, Notice, Screen, styles } from '../components/ui';
 import { useSignOut } from '../hooks/useAuth';
 import { useBrokerStatus } from '../hooks/useBroker';
@@ -161,6 +162,7 @@ export function StrategiesScreen() {
       </View>
       <AccountPnl />
       {strategies.data && strategies.data.strategies.length > 0 ? <SquareOffAll /> : null}
+      <DailyLossLimitCard />
 
       {strategies.isPending ? (
         <Loading label="Loading your strategies…" testID="strategies-loading" />

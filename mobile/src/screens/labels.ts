@@ -51,6 +51,7 @@ export const KIND_LABEL: Record<NotificationKind, string> = {
   login_needed: 'Kite login needed',
   strategy_failed: 'Strategy failed',
   daily_summary: 'Daily summary',
+  loss_limit_hit: 'Daily loss limit hit',
 };
 
 export type Sign = 'profit' | 'loss' | 'flat';

@@ -210,3 +210,31 @@ export function serveInstruments(api: FakeApi, instruments: FakeInstrument[]): F
     return ok({ instruments: [...bySymbol, ...byName].slice(0, 20) });
   });
 }
+
+/** The daily loss limit as the fake keeps it. */
+export interface FakeRisk {
+  daily_loss_limit: string | null;
+  pnl_today: string;
+  limit_hit_today: boolean;
+}
+
+/**
+ * Serves `GET` and `PUT /account/risk` from state the test can read. A `PUT` keeps the amount as
+ * the server writes it back, with two decimals (`"5000"` → `"5000.00"`); `null` removes it.
+ */
+export function serveRisk(api: FakeApi, initial: Partial<FakeRisk> = {}): FakeRisk {
+  const state: FakeRisk = { daily_loss_limit: null, pnl_today: '0.00', limit_hit_today: false, ...initial };
+  api
+    .on('GET', '/account/risk', () => ok({ ...state }))
+    .on('PUT', '/account/risk', ({ body }) => {
+      const { daily_loss_limit: limit } = body as { daily_loss_limit: string | null };
+      if (limit === null) {
+        state.daily_loss_limit = null;
+      } else {
+        const [whole = '', fraction = ''] = limit.split('.');
+        state.daily_loss_limit = `${whole}.${fraction.padEnd(2, '0')}`;
+      }
+      return ok({ ...state });
+    });
+  return state;
+}

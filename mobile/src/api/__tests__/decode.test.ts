@@ -1,9 +1,10 @@
 /**
  * The decoders for what the target and trailing stop brought to the contract (the offsets on a
- * strategy, and the `TARGET` exit in the order log), and for the answer of "square off all".
+ * strategy, and the `TARGET` exit in the order log), for the answer of "square off all", and
+ * for the daily loss limit.
  */
 import { STRATEGY_ID, strategy as wireStrategy, order } from '../../test/fixtures';
-import { DecodeError, exitOffset, orderList, squareOffResult, strategy } from '../decode';
+import { DecodeError, exitOffset, orderList, risk, squareOffResult, strategy } from '../decode';
 
 describe('exitOffset', () => {
   it.each(['25.50', '0.05', '1000.00', '1.5%', '2%', '0.05%', '100%', '12.34%'])('accepts %j', (text) => {
@@ -133,5 +134,43 @@ describe('squareOffResult', () => {
   it('refuses what is not an object', () => {
     expect(() => squareOffResult([stopped])).toThrow(DecodeError);
     expect(() => squareOffResult(null)).toThrow(DecodeError);
+  });
+});
+
+describe('risk', () => {
+  const wire = { daily_loss_limit: '5000.00', pnl_today: '-1234.50', limit_hit_today: false };
+
+  it('reads the limit, the day P&L and whether the limit was hit', () => {
+    expect(risk(wire)).toEqual(wire);
+    expect(risk({ ...wire, pnl_today: '250.05', limit_hit_today: true })).toEqual({
+      ...wire,
+      pnl_today: '250.05',
+      limit_hit_today: true,
+    });
+  });
+
+  it('reads a null or missing limit as none', () => {
+    expect(risk({ ...wire, daily_loss_limit: null }).daily_loss_limit).toBeNull();
+    const { daily_loss_limit: _limit, ...withoutLimit } = wire;
+    expect(risk(withoutLimit).daily_loss_limit).toBeNull();
+  });
+
+  it.each([
+    ['a limit without decimals', { ...wire, daily_loss_limit: '5000' }, 'daily_loss_limit: expected rupees'],
+    ['a limit as a number', { ...wire, daily_loss_limit: 5000 }, 'daily_loss_limit: expected a string'],
+    ['a negative limit', { ...wire, daily_loss_limit: '-5000.00' }, 'daily_loss_limit: expected rupees'],
+    ['a P&L as a number', { ...wire, pnl_today: -1234.5 }, 'pnl_today: expected a string'],
+    ['a P&L with a plus sign', { ...wire, pnl_today: '+12.00' }, 'pnl_today: expected signed rupees'],
+    ['a P&L with one decimal', { ...wire, pnl_today: '-1234.5' }, 'pnl_today: expected signed rupees'],
+    ['no P&L', { daily_loss_limit: null, limit_hit_today: false }, 'pnl_today: expected a string'],
+    ['a hit as text', { ...wire, limit_hit_today: 'false' }, 'limit_hit_today: expected a boolean'],
+    ['no hit', { daily_loss_limit: null, pnl_today: '0.00' }, 'limit_hit_today: expected a boolean'],
+  ])('refuses %s', (_, value, expected) => {
+    expect(() => risk(value)).toThrow(expected);
+  });
+
+  it('refuses what is not an object', () => {
+    expect(() => risk([wire])).toThrow(DecodeError);
+    expect(() => risk(null)).toThrow(DecodeError);
   });
 });

@@ -54,6 +54,27 @@ describe('notifications and P&L calls', () => {
     expect(only).toMatchObject({ kind: 'target_hit', title: 'Target reached on TCS' });
   });
 
+  it('reads loss_limit_hit as a kind it knows', async () => {
+    const { client, api } = await signedInClient();
+    api.on(
+      'GET',
+      '/notifications',
+      ok({
+        notifications: [
+          notification({
+            strategy_id: null,
+            kind: 'loss_limit_hit',
+            title: 'Daily loss limit hit',
+            data: {},
+          }),
+        ],
+        unread: 1,
+      }),
+    );
+    const [only] = (await client.listNotifications()).notifications;
+    expect(only).toMatchObject({ kind: 'loss_limit_hit', title: 'Daily loss limit hit' });
+  });
+
   it('reads a kind it does not know as `other`, keeping its title and body', async () => {
     const { client, api } = await signedInClient();
     api.on(

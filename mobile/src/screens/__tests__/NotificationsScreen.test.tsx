@@ -94,6 +94,26 @@ describe('NotificationsScreen', () => {
     expect(item).toHaveTextContent(/Target reached on TCS.*Sold 10 TCS at ₹3526.70\..*Target reached$/s);
   });
 
+  it('labels a loss_limit_hit notification "Daily loss limit hit"', async () => {
+    const api = backend();
+    serveNotifications(api, [
+      notification({
+        id: 'n-limit',
+        strategy_id: null,
+        kind: 'loss_limit_hit',
+        title: 'Daily loss limit reached',
+        body: 'Squared off 2 positions and stopped 3 strategies.',
+        data: {},
+      }),
+    ]);
+    renderApp(api, { route });
+
+    const item = await screen.findByTestId('notification-n-limit');
+    expect(item).toHaveTextContent(
+      /Daily loss limit reached.*Squared off 2 positions and stopped 3 strategies\..*Daily loss limit hit$/s,
+    );
+  });
+
   it("shows a kind it doesn't know by its title and body alone", async () => {
     const api = backend();
     serveNotifications(api, [
@@ -232,10 +252,11 @@ describe('NotificationsScreen', () => {
         'Exit not filled',
         'Kite login needed',
         'Strategy failed',
+        'Daily loss limit hit',
       ]) {
         expect(screen.getByRole('switch', { name })).toBeChecked();
       }
-      expect(screen.getAllByRole('switch')).toHaveLength(11);
+      expect(screen.getAllByRole('switch')).toHaveLength(12);
     });
 
     it('turning a kind off mutes it and keeps a muted kind it does not know', async () => {

@@ -1,6 +1,6 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react-native';
 
-import { apiError, deferred, FakeApi, ok } from '../../test/fakeApi';
+import { apiError, deferred, FakeApi, ok, serveRisk } from '../../test/fakeApi';
 import { connected, notConnected, STRATEGY_ID, strategy, strategyStatus } from '../../test/fixtures';
 import { findEnabledButton, renderApp } from '../../test/renderApp';
 
@@ -67,6 +67,7 @@ describe('StrategiesScreen', () => {
     const api = new FakeApi()
       .sequence('GET', '/strategies', [apiError(503, 'DB_DOWN'), ok({ strategies: [] })])
       .on('GET', '/broker/status', ok(connected));
+    serveRisk(api);
     renderApp(api);
 
     expect(await screen.findByRole('alert')).toHaveTextContent(
@@ -161,9 +162,11 @@ describe('StrategiesScreen', () => {
     ];
 
     function backend() {
-      return new FakeApi()
+      const api = new FakeApi()
         .sequence('GET', '/strategies', [ok({ strategies: running }), ok({ strategies: stoppedAll })])
         .on('GET', '/broker/status', ok(connected));
+      serveRisk(api);
+      return api;
     }
 
     it('is not offered without a strategy', async () => {
