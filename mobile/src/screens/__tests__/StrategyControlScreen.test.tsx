@@ -1,4 +1,4 @@
-import { act, fireEvent, screen, waitFor, within } from '@testing-library/react-native';
+import { act, fireEvent, screen, within } from '@testing-library/react-native';
 
 import { apiError, deferred, FakeApi, ok } from '../../test/fakeApi';
 import { setAppState } from '../../test/appState';
