@@ -941,7 +941,8 @@ async fn the_resting_stop_sells_while_the_bot_is_down_and_the_day_ends_flat() {
         o["status"] == "COMPLETE"
     })
     .await;
-    w.until_exits(&id, &[("GUARD", "COMPLETE")]).await;
+    // Its fill is the day's stop-loss exit.
+    w.until_exits(&id, &[("STOPLOSS", "COMPLETE")]).await;
     assert_eq!(w.net("TCS").await, 0, "flat");
     let status = w.system.state.clone();
     let (_, now) = support::get_json(&status, &format!("/strategy/status/{id}"), &w.token).await;
@@ -1000,10 +1001,7 @@ async fn the_bots_stop_and_the_resting_stop_racing_sell_once() {
     }
     let exits = w.exit_events(&id).await;
     assert_eq!(exits.len(), 1, "one exit row: {exits:?}");
-    assert!(
-        matches!(exits[0].as_str(), "GUARD" | "STOPLOSS"),
-        "{exits:?}"
-    );
+    assert_eq!(exits[0], "STOPLOSS", "whoever won, a stop-loss exit");
     for p in ["1430.00", "1420.00"] {
         w.price("INFY", p).await;
     }

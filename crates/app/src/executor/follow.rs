@@ -175,6 +175,27 @@ pub async fn record_final(
         _ => "REJECTED",
     };
     let filled = i32::try_from(order.filled_quantity).unwrap_or(i32::MAX);
+    // A resting stop that sold is the day's stop-loss exit: its row becomes the EXIT leg (a
+    // day whose EXIT leg exists already keeps it as the guard's; the day counts it either way).
+    let exit_key;
+    let (kind, ledger_key) = if kind == EventKind::Guard && filled > 0 {
+        exit_key = algo_core::LedgerKey::new(row.id, date, Leg::Exit);
+        if orders
+            .adopt_guard(
+                ledger_key,
+                exit_key.as_ref(),
+                EventKind::StopLoss.as_str(),
+                now,
+            )
+            .await?
+        {
+            (EventKind::StopLoss, exit_key.as_ref())
+        } else {
+            (kind, ledger_key)
+        }
+    } else {
+        (kind, ledger_key)
+    };
     let avg = order.average_price.paise().filter(|p| *p > 0);
     let raw = json!({ "order_id": order.order_id, "status": order.status, "status_message": order.status_message,
         "filled_quantity": order.filled_quantity, "average_price": order.average_price.as_str() });

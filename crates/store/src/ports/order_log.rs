@@ -139,8 +139,8 @@ pub trait OrderLog: Send + Sync + 'static {
     async fn placed_not_final(&self, up_to: NaiveDate) -> Result<Vec<LegRow>, StoreError>;
     /// An exit takes over the resting stop: the `PLACED` leg `guard_key` becomes the leg
     /// `exit_key` of `event`, due at `scheduled_for`, with the same broker order. One row, so
-    /// the day never counts the order twice. Whether it did (a guard already final, or taken
-    /// over, is left as it is).
+    /// the day never counts the order twice. Whether it did (a guard already final or taken
+    /// over, or a day whose EXIT leg exists already, is left as it is).
     async fn adopt_guard(
         &self,
         guard_key: &str,

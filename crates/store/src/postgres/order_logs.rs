@@ -275,7 +275,8 @@ pub async fn adopt_guard(
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE order_logs SET ledger_key = $2, event = $3, scheduled_for = $4, updated_at = now()
-         WHERE ledger_key = $1 AND status = 'PLACED' AND event = 'GUARD'",
+         WHERE ledger_key = $1 AND status = 'PLACED' AND event = 'GUARD'
+           AND NOT EXISTS (SELECT 1 FROM order_logs WHERE ledger_key = $2)",
     )
     .bind(guard_key)
     .bind(exit_key)

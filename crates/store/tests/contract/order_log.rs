@@ -410,6 +410,22 @@ async fn a_filled_entry_is_unguarded_until_its_stop_rests(log: &dyn OrderLog, ow
     );
     assert!(listed(date(20)).await.is_empty(), "exiting");
 
+    // A day whose EXIT leg exists already keeps its guard as it is.
+    let (guard2, exit2) = (unique("g-guard2"), unique("g-exit2"));
+    log.begin(&leg(owner, "GUARD", date(22), &guard2, 1))
+        .await
+        .expect("begin");
+    log.placed(&guard2, &unique("order"), Utc::now(), 0)
+        .await
+        .expect("placed");
+    log.missed(&leg(owner, "SELL", date(22), &exit2, 1), "stopped")
+        .await
+        .expect("missed");
+    assert!(!log
+        .adopt_guard(&guard2, &exit2, "STOPLOSS", at)
+        .await
+        .expect("no error: nothing taken over"));
+
     let refused = unique("g-refused");
     log.begin(&leg(owner, "BUY", date(21), &refused, 5))
         .await
