@@ -1251,6 +1251,19 @@ async fn the_daily_loss_limit_squares_off_and_stops_everything_once() {
     }
     let (_, risk) = support::get_json(&state, "/account/risk", &w.token).await;
     assert_eq!(risk["limit_hit_today"], true, "{risk}");
+    // Nothing starts again today: it would trade with no limit left to stop it.
+    let (status, body) = post(
+        &w.system,
+        "/strategy/start",
+        Some(&w.token),
+        json!({ "strategy_id": tcs }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("LOSS_LIMIT_HIT")),
+        "{body}"
+    );
     // Further falls add nothing: one exit each, one notice.
     w.price("TCS", "3300.00").await;
     assert_eq!(w.wait_sells("TCS", 2, Duration::from_millis(1500)).await, 1);

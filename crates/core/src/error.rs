@@ -20,6 +20,9 @@ pub enum ErrorCode {
     EmailTaken,
     StrategyOverlap,
     StrategyRunning,
+    /// The day's loss reached the trader's limit: nothing starts again until the next trading
+    /// day.
+    LossLimitHit,
     BrokerNotConnected,
     PayloadTooLarge,
     RateLimited,
@@ -34,7 +37,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::BadRequest,
         ErrorCode::WeakPassword,
         ErrorCode::StrategyInvalid,
@@ -47,6 +50,7 @@ impl ErrorCode {
         ErrorCode::EmailTaken,
         ErrorCode::StrategyOverlap,
         ErrorCode::StrategyRunning,
+        ErrorCode::LossLimitHit,
         ErrorCode::BrokerNotConnected,
         ErrorCode::PayloadTooLarge,
         ErrorCode::RateLimited,
@@ -73,6 +77,7 @@ impl ErrorCode {
             ErrorCode::EmailTaken => "EMAIL_TAKEN",
             ErrorCode::StrategyOverlap => "STRATEGY_OVERLAP",
             ErrorCode::StrategyRunning => "STRATEGY_RUNNING",
+            ErrorCode::LossLimitHit => "LOSS_LIMIT_HIT",
             ErrorCode::BrokerNotConnected => "BROKER_NOT_CONNECTED",
             ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             ErrorCode::RateLimited => "RATE_LIMITED",
@@ -101,6 +106,7 @@ impl ErrorCode {
             ErrorCode::EmailTaken
             | ErrorCode::StrategyOverlap
             | ErrorCode::StrategyRunning
+            | ErrorCode::LossLimitHit
             | ErrorCode::BrokerNotConnected => 409,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::RateLimited | ErrorCode::TooManyLogins => 429,

@@ -55,6 +55,8 @@ const MESSAGES: Record<ErrorCode, string> = {
   STRATEGY_OVERLAP:
     'You already have a strategy on this symbol at overlapping times. Change the times, or delete the other strategy.',
   STRATEGY_RUNNING: 'Stop the strategy before editing or deleting it.',
+  LOSS_LIMIT_HIT:
+    'Today’s loss reached your daily loss limit. Strategies start again on the next trading day.',
   BROKER_NOT_CONNECTED: 'Connect your broker before starting a strategy.',
   PAYLOAD_TOO_LARGE: 'That is too much to send at once.',
   RATE_LIMITED: 'Too many attempts. Wait a minute, then try again.',

@@ -2237,7 +2237,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description BROKER_NOT_CONNECTED */
+            /** @description BROKER_NOT_CONNECTED; LOSS_LIMIT_HIT: the daily loss limit was hit today */
             409: {
                 headers: {
                     [name: string]: unknown;

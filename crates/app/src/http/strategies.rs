@@ -401,7 +401,7 @@ pub async fn delete(
 /// `POST /strategy/start {strategy_id}` → 200 running. Idempotent.
 #[utoipa::path(post, path = "/strategy/start", tag = "strategies", security(("bearer" = [])), request_body = StartRequest,
     responses((status = 200, body = StrategyState), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, description = "BROKER_NOT_CONNECTED", body = ErrorBody), (status = 424, description = "BROKER_AUTH_FAILED", body = ErrorBody),
+        (status = 409, description = "BROKER_NOT_CONNECTED; LOSS_LIMIT_HIT: the daily loss limit was hit today", body = ErrorBody), (status = 424, description = "BROKER_AUTH_FAILED", body = ErrorBody),
         (status = 503, body = ErrorBody)))]
 pub async fn start(
     State(state): State<AppState>,
@@ -423,6 +423,19 @@ pub async fn start(
             ))
         }
         Some(_) => {}
+    }
+    // The day's loss limit was hit: everything stays stopped until the next trading day (a
+    // strategy started again would trade with no limit left to stop it).
+    let today = TradingCalendar::trading_date(state.clock.now());
+    if algo_store::postgres::users::loss_limit(&state.pg, user)
+        .await?
+        .hit_on
+        == Some(today)
+    {
+        return Err(ApiError::new(
+            ErrorCode::LossLimitHit,
+            "today's loss reached your daily loss limit: strategies start again on the next trading day",
+        ));
     }
     runtime::load(&state.redis, &row).await?;
     state
