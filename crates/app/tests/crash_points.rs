@@ -42,24 +42,7 @@ fn worker(s: &TestSystem, crash_after: Option<Step>) -> Executor {
 }
 
 async fn net_position(s: &TestSystem, symbol: &str) -> i64 {
-    let v: Value = s
-        .http
-        .get(format!("{}/portfolio/positions", s.sim.base_url))
-        .header("Authorization", "token sim_key:sim_token")
-        .header("X-Kite-Version", "3")
-        .send()
-        .await
-        .expect("sim")
-        .json()
-        .await
-        .expect("json");
-    v["data"]["net"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|p| p["tradingsymbol"] == symbol)
-        .filter_map(|p| p["quantity"].as_i64())
-        .sum()
+    net_at(&s.http, &s.sim.base_url, symbol).await
 }
 
 /// Delivers `event` to a healthy worker until it is done (the dead worker's lease runs out).

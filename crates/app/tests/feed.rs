@@ -134,21 +134,7 @@ impl World {
     }
 
     async fn sells(&self, symbol: &str) -> usize {
-        let v: Value = self
-            .http
-            .get(format!("{}/_sim/orders", self.sim.base_url))
-            .send()
-            .await
-            .expect("sim")
-            .json()
-            .await
-            .expect("json");
-        v["data"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|o| o["tradingsymbol"] == symbol && o["transaction_type"] == "SELL")
-            .count()
+        self.sell_orders(symbol).await.len()
     }
 
     async fn wait_sells(&self, symbol: &str, want: usize, deadline: Duration) -> usize {
@@ -821,21 +807,10 @@ async fn guarded_world() -> World {
 impl World {
     /// The simulator's orders of `symbol` on the SELL side.
     async fn sell_orders(&self, symbol: &str) -> Vec<Value> {
-        let v: Value = self
-            .http
-            .get(format!("{}/_sim/orders", self.sim.base_url))
-            .send()
+        support::system::orders_at(&self.http, &self.sim.base_url)
             .await
-            .expect("sim")
-            .json()
-            .await
-            .expect("json");
-        v["data"]
-            .as_array()
             .into_iter()
-            .flatten()
             .filter(|o| o["tradingsymbol"] == symbol && o["transaction_type"] == "SELL")
-            .cloned()
             .collect()
     }
 
@@ -860,23 +835,7 @@ impl World {
 
     /// The account's net position in `symbol` at the simulator.
     async fn net(&self, symbol: &str) -> i64 {
-        let v: Value = self
-            .http
-            .get(format!("{}/portfolio/positions", self.sim.base_url))
-            .header("authorization", "token sim_key:sim_token")
-            .send()
-            .await
-            .expect("sim")
-            .json()
-            .await
-            .expect("json");
-        v["data"]["net"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|p| p["tradingsymbol"] == symbol)
-            .map(|p| p["quantity"].as_i64().expect("quantity"))
-            .sum()
+        support::system::net_at(&self.http, &self.sim.base_url, symbol).await
     }
 
     /// Waits until the order log's exits of `id` are `want` (event, status) pairs.

@@ -351,23 +351,10 @@ impl Executor {
             if let Err(e) = client.cancel_order(&order_id).await {
                 tracing::warn!(error = %e, broker_order_id = %order_id, "the resting stop could not be cancelled; its history says why");
             }
-            if let Ok(history) = client.order_history(&order_id).await {
-                if let Some(last) = history.last().filter(|o| o.state() != OrderState::Pending) {
-                    let recorded = self
-                        .record_final(
-                            &ctx.row,
-                            EventKind::Guard,
-                            event.trading_date,
-                            &guard.ledger_key,
-                            last,
-                        )
-                        .await;
-                    return self
-                        .after_guard_final(ctx, event, held, recorded.err())
-                        .await;
-                }
-            }
-            return None;
+            return self
+                .guard_if_final(client, ctx, event, held, guard, &order_id)
+                .await
+                .flatten();
         }
         let quantity = holding.filter(|h| i64::from(*h) < i64::from(guard.quantity));
         // The exit's instant: the order goes to the market first, the bookkeeping after. A
@@ -377,21 +364,11 @@ impl Executor {
             .to_market(client, &guard.ledger_key, &order_id, quantity)
             .await;
         if !sent {
-            if let Ok(history) = client.order_history(&order_id).await {
-                if let Some(last) = history.last().filter(|o| o.state() != OrderState::Pending) {
-                    let recorded = self
-                        .record_final(
-                            &ctx.row,
-                            EventKind::Guard,
-                            event.trading_date,
-                            &guard.ledger_key,
-                            last,
-                        )
-                        .await;
-                    return self
-                        .after_guard_final(ctx, event, held, recorded.err())
-                        .await;
-                }
+            if let Some(done) = self
+                .guard_if_final(client, ctx, event, held, guard, &order_id)
+                .await
+            {
+                return done;
             }
         }
         let adopted = self
@@ -426,6 +403,36 @@ impl Executor {
                 &order_id,
             )
             .await,
+        )
+    }
+
+    /// When the guard's order is final at the broker: recorded as the guard's, and then what
+    /// [`Self::after_guard_final`] says. `None` while it is still working (or unreadable).
+    async fn guard_if_final(
+        &self,
+        client: &dyn Broker,
+        ctx: &LegContext,
+        event: &OrderEvent,
+        held: &Held,
+        guard: &LegRow,
+        order_id: &str,
+    ) -> Option<Option<Handled>> {
+        let history = client.order_history(order_id).await.ok()?;
+        let last = history
+            .last()
+            .filter(|o| o.state() != OrderState::Pending)?;
+        let recorded = self
+            .record_final(
+                &ctx.row,
+                EventKind::Guard,
+                event.trading_date,
+                &guard.ledger_key,
+                last,
+            )
+            .await;
+        Some(
+            self.after_guard_final(ctx, event, held, recorded.err())
+                .await,
         )
     }
 

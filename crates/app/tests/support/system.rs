@@ -344,21 +344,7 @@ impl TestSystem {
     }
 
     pub async fn sim_orders(&self) -> Vec<Value> {
-        let v: Value = self
-            .http
-            .get(format!("{}/_sim/orders", self.sim.base_url))
-            .send()
-            .await
-            .expect("sim")
-            .json()
-            .await
-            .expect("json");
-        v.get("data")
-            .cloned()
-            .unwrap_or(v)
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        orders_at(&self.http, &self.sim.base_url).await
     }
 
     pub async fn fault(&self, kind: &str, count: u32) {
@@ -484,6 +470,45 @@ impl TestSystem {
         );
         self.system.executor.handle(&sell).await
     }
+}
+
+/// Every order the simulator at `base_url` holds (`GET /_sim/orders`).
+pub async fn orders_at(http: &reqwest::Client, base_url: &str) -> Vec<Value> {
+    let v: Value = http
+        .get(format!("{base_url}/_sim/orders"))
+        .send()
+        .await
+        .expect("sim")
+        .json()
+        .await
+        .expect("json");
+    v.get("data")
+        .cloned()
+        .unwrap_or(v)
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The default account's net position in `symbol` at the simulator at `base_url`.
+pub async fn net_at(http: &reqwest::Client, base_url: &str, symbol: &str) -> i64 {
+    let v: Value = http
+        .get(format!("{base_url}/portfolio/positions"))
+        .header("Authorization", "token sim_key:sim_token")
+        .header("X-Kite-Version", "3")
+        .send()
+        .await
+        .expect("sim")
+        .json()
+        .await
+        .expect("json");
+    v["data"]["net"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["tradingsymbol"] == symbol)
+        .filter_map(|p| p["quantity"].as_i64())
+        .sum()
 }
 
 pub fn side(orders: &[Value], side: &str) -> usize {
