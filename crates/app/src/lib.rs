@@ -19,6 +19,7 @@ pub mod risk;
 pub mod runtime;
 pub mod selfhosted;
 pub mod stoploss;
+pub mod stopping;
 pub mod sweep;
 pub mod timers;
 pub mod worker;

@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use algo_core::notify::{rupees, signed_rupees, NoticeKind};
 use algo_core::pnl::{day_pnl, Fill};
-use algo_core::{Clock, OrderEvent, Position, TradingCalendar};
-use algo_store::ports::{NewNotification, OrderQueue, Status};
+use algo_core::{Clock, TradingCalendar};
+use algo_store::ports::{NewNotification, OrderQueue};
 use algo_store::postgres::{notifications, order_logs, strategies, users, PgPool};
 use algo_store::redis::RedisStore;
 use algo_store::StoreError;
@@ -64,14 +64,19 @@ pub async fn day_loss(
             day.1.push(fill);
         }
     }
+    // One pipelined read of the strategies' runtimes for their last prices.
+    let ids: Vec<Uuid> = by_strategy.keys().copied().collect();
+    let runtimes = crate::runtime::get_many(redis, &ids).await?;
     let mut loss = DayLoss::default();
-    for (id, (entry, exits)) in by_strategy {
+    for ((entry, exits), runtime) in by_strategy.into_values().zip(runtimes) {
         let day = day_pnl(entry, &exits);
         loss.realised_paise += day.realised_paise;
-        if let (true, Some(average)) = (day.open > 0, day.buy_average_paise) {
-            if let Some(last) = crate::runtime::get(redis, id).await?.last_price_paise {
-                loss.open_paise += (last - average) * day.open;
-            }
+        if let (true, Some(average), Some(last)) = (
+            day.open > 0,
+            day.buy_average_paise,
+            runtime.last_price_paise,
+        ) {
+            loss.open_paise += (last - average) * day.open;
         }
     }
     Ok(loss)
@@ -124,18 +129,17 @@ impl LossWatch {
         tracing::warn!(event_type = "loss_limit_hit", user_id = %user, pnl_paise = loss.total_paise(), limit_paise, "the daily loss limit is hit; squaring off");
         let mut exits = 0;
         for row in strategies::list(&self.pg, user).await? {
-            if row.status == Status::Running {
-                strategies::set_status(&self.pg, user, row.id, Status::Stopped, Some(&reason))
-                    .await?;
-                crate::runtime::unload(&self.redis, row.id, row.spec.symbol.as_ref()).await?;
-            }
-            let day =
-                crate::executor::day_from_logs(&order_logs::day(&self.pg, row.id, today).await?);
-            if matches!(day.position, Position::Bought | Position::Buying) {
-                let exit = OrderEvent::manual_exit(row.id, today, self.clock.now());
-                self.queue.push(&exit).await?;
-                exits += 1;
-            }
+            let stopped = crate::stopping::stop_strategy(
+                &self.pg,
+                &self.redis,
+                self.queue.as_ref(),
+                self.clock.as_ref(),
+                &row,
+                Some(&reason),
+                true,
+            )
+            .await?;
+            exits += usize::from(stopped.exit_requested);
         }
         let title = "Daily loss limit hit".to_owned();
         let body = format!(

@@ -26,7 +26,7 @@ use std::time::Instant;
 
 use algo_core::notify::{leg_notice, LegOutcome};
 use algo_core::{EventKind, LedgerKey, Leg, OrderEvent, Position};
-use algo_kite::types::{ModifyRequest, Order, OrderState};
+use algo_kite::types::{ModifyRequest, Order, OrderState, Positions};
 use algo_kite::{Broker, OrderRequest, OrderType, TransactionType};
 use algo_store::ports::{Final, LegRow, NewNotification, NewOrderLog, StrategyRow};
 use algo_store::StoreError;
@@ -73,7 +73,7 @@ fn covered(legs: &[LegRow]) -> bool {
 }
 
 /// The stop in force: the fixed stop, or the trailing stop where it rose above it.
-pub(super) fn stop_in_force(row: &StrategyRow, trail: Option<i64>) -> i64 {
+pub fn stop_in_force(row: &StrategyRow, trail: Option<i64>) -> i64 {
     let fixed = row.spec.stop_loss.paise();
     trail.map_or(fixed, |t| t.max(fixed))
 }
@@ -496,16 +496,18 @@ impl Executor {
     /// stop in force when that moved (the trader's edit, a rising trail).
     pub(super) async fn keep_guard(
         &self,
-        broker: Arc<dyn Broker>,
+        client: &dyn Broker,
         row: &StrategyRow,
         leg: &LegRow,
         order: &Order,
+        positions: &mut PassPositions,
     ) {
-        let client = &*broker;
         // Never more than the broker holds: a sale by hand in the Kite app shrinks it, and
         // with nothing held it is cancelled (it would sell short when triggered).
-        if let Some(holding) =
-            held_at_broker(broker.clone(), spec_of(leg), 1, self.config.backoff).await
+        if let Some(holding) = positions
+            .of(client, leg.user_id)
+            .await
+            .map(|p| super::held_in(p, &spec_of(leg)))
         {
             if holding < order.pending_quantity {
                 let done = if holding == 0 {
@@ -583,6 +585,24 @@ pub fn moves_to(trigger: i64, stop: i64, fixed: i64, modifications: i32) -> bool
     }
     let step = (trigger * TRAIL_STEP_BP / 10_000).max(5);
     left > KEPT_FOR_THE_EXIT && stop - trigger >= step
+}
+
+/// Each user's positions, read at most once in one reconciler pass however many guards the
+/// user has (`None`: they could not be read; the guards are left as they are until the next).
+#[derive(Default)]
+pub(super) struct PassPositions(std::collections::HashMap<uuid::Uuid, Option<Positions>>);
+
+impl PassPositions {
+    async fn of(&mut self, client: &dyn Broker, user: uuid::Uuid) -> Option<&Positions> {
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.0.entry(user) {
+            let read = client.positions().await;
+            if let Err(e) = &read {
+                tracing::warn!(error = %e, "positions unavailable; the resting stops wait for the next pass");
+            }
+            slot.insert(read.ok());
+        }
+        self.0.get(&user).and_then(Option::as_ref)
+    }
 }
 
 /// The instrument, product and quantity of a leg's order.

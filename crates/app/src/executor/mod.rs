@@ -61,7 +61,7 @@ use place::{Lookup, Placement};
 pub use chase::{chased_price, CHASE_AFTER};
 pub use follow::{leg_outcome, record_final, Recorded};
 pub use gate::ENTRY_CUTOFF;
-pub use guard::Guarded;
+pub use guard::{stop_in_force, Guarded};
 pub use recover::{after_login, recover_missed, sweep_missed};
 
 /// Tunables of the executor.
@@ -256,19 +256,7 @@ async fn held_at_broker(
 ) -> Option<u32> {
     for attempt in 1..=tries {
         match client.positions().await {
-            Ok(positions) => {
-                let net: i64 = positions
-                    .net
-                    .iter()
-                    .filter(|p| {
-                        p.tradingsymbol == spec.tradingsymbol
-                            && p.exchange == spec.exchange
-                            && p.product == spec.product
-                    })
-                    .map(|p| p.quantity)
-                    .sum();
-                return Some(u32::try_from(net.max(0)).unwrap_or(u32::MAX));
-            }
+            Ok(positions) => return Some(held_in(&positions, &spec)),
             Err(e) => {
                 tracing::warn!(attempt, error = %e, "positions unavailable");
                 tokio::time::sleep(backoff).await;
@@ -277,6 +265,21 @@ async fn held_at_broker(
     }
     tracing::warn!("the broker's positions could not be read; going by the filled quantity");
     None
+}
+
+/// The long quantity `positions` hold of `spec`'s instrument and product.
+fn held_in(positions: &algo_kite::types::Positions, spec: &OrderSpec) -> u32 {
+    let net: i64 = positions
+        .net
+        .iter()
+        .filter(|p| {
+            p.tradingsymbol == spec.tradingsymbol
+                && p.exchange == spec.exchange
+                && p.product == spec.product
+        })
+        .map(|p| p.quantity)
+        .sum();
+    u32::try_from(net.max(0)).unwrap_or(u32::MAX)
 }
 
 /// What a test's crash at `step` returns: the worker is gone, the event unacknowledged.

@@ -19,6 +19,7 @@ use algo_store::StoreError;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::guard::PassPositions;
 use super::Executor;
 
 /// A leg this young may still be followed by its executor; the reconciler leaves it alone.
@@ -49,6 +50,7 @@ impl Executor {
         let young = chrono::Duration::from_std(self.config.fill_timeout + GRACE)
             .unwrap_or(chrono::Duration::MAX);
         let mut settled = 0;
+        let mut positions = PassPositions::default();
         if self.config.resting_stop {
             // Filled entries left without their resting stop (a crash between the fill and the
             // guard, a session that was down): put it under them now.
@@ -64,7 +66,7 @@ impl Executor {
             if now - leg.scheduled_for < young && leg.event != "GUARD" {
                 continue;
             }
-            match self.settle(&leg).await? {
+            match self.settle(&leg, &mut positions).await? {
                 Settled::Recorded => settled += 1,
                 Settled::Nothing => self.tell_unfilled(&leg, now).await?,
                 Settled::Unavailable => continue,
@@ -117,14 +119,18 @@ impl Executor {
     /// whose leg is already final, changes nothing.
     pub async fn settle_order(&self, order_id: &str) -> Result<Settled, StoreError> {
         match self.orders.by_broker_order(order_id).await? {
-            Some(leg) if leg.is_open() => self.settle(&leg).await,
+            Some(leg) if leg.is_open() => self.settle(&leg, &mut PassPositions::default()).await,
             _ => Ok(Settled::Nothing),
         }
     }
 
     /// Asks the broker where the leg's order stands and records it if it is final, through the
     /// same step as the executor ([`Executor::record_final`]).
-    async fn settle(&self, leg: &LegRow) -> Result<Settled, StoreError> {
+    async fn settle(
+        &self,
+        leg: &LegRow,
+        positions: &mut PassPositions,
+    ) -> Result<Settled, StoreError> {
         let (Some(order_id), Some(kind)) = (&leg.broker_order_id, EventKind::parse(&leg.event))
         else {
             return Ok(Settled::Nothing);
@@ -151,7 +157,7 @@ impl Executor {
         };
         if last.state() == OrderState::Pending {
             if kind == EventKind::Guard && super::guard::still_resting(last) {
-                self.keep_guard(client.clone(), &row, leg, last).await;
+                self.keep_guard(&*client, &row, leg, last, positions).await;
             } else if kind.leg() == algo_core::Leg::Exit && super::guard::still_resting(last) {
                 // An exit took the resting stop over and died before turning it into a market
                 // order: it sells now.

@@ -510,24 +510,22 @@ async fn stop_one(
     row: &StrategyRow,
     exit: bool,
 ) -> Result<StopResult, ApiError> {
-    if row.status == Status::Running {
-        strategies::set_status(&state.pg, user, row.id, Status::Stopped, None).await?;
-    }
     state
         .scheduler
         .disarm(row.id)
         .await
         .map_err(ApiError::internal)?;
-    runtime::unload(&state.redis, row.id, row.spec.symbol.as_ref()).await?;
-    // The position as the order log says it is today (Redis is only a copy).
-    let today = TradingCalendar::trading_date(state.clock.now());
-    let day = crate::executor::day_from_logs(&order_logs::day(&state.pg, row.id, today).await?);
-    // An entry still in flight may yet fill: its exit is queued too, and waits for it.
-    let exit_requested = exit && matches!(day.position, Position::Bought | Position::Buying);
-    if exit_requested {
-        let exit = algo_core::OrderEvent::manual_exit(row.id, today, state.clock.now());
-        state.queue.push(&exit).await?;
-    }
+    let stopped = crate::stopping::stop_strategy(
+        &state.pg,
+        &state.redis,
+        state.queue.as_ref(),
+        state.clock.as_ref(),
+        row,
+        None,
+        exit,
+    )
+    .await?;
+    let exit_requested = stopped.exit_requested;
     tracing::info!(event_type = "strategy_stopped", user_id = %user, strategy_id = %row.id, exit_requested, "stopped");
     let status = if row.status == Status::Failed {
         "failed"
@@ -537,7 +535,7 @@ async fn stop_one(
     Ok(StopResult {
         strategy_id: row.id,
         status: status.into(),
-        position: day.position.as_str().into(),
+        position: stopped.position.as_str().into(),
         exit_requested,
     })
 }
@@ -619,12 +617,7 @@ pub async fn status(
     let rupees = |p: i64| algo_core::Price::from_paise(p).ok().map(|p| p.to_string());
     let open_today = position == Position::Bought && rt.trading_date == Some(today);
     let stop_in_force = open_today
-        .then(|| {
-            row.spec
-                .stop_loss
-                .paise()
-                .max(rt.trail_stop_paise.unwrap_or(0))
-        })
+        .then(|| crate::executor::stop_in_force(&row, rt.trail_stop_paise))
         .and_then(rupees);
     let resting_stop_order = logs
         .iter()
