@@ -11,12 +11,10 @@
 //! queued), and the notice is written once; only then is the day marked, so a crash midway is
 //! finished by the next pass.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use algo_core::notify::{rupees, signed_rupees, NoticeKind};
-use algo_core::pnl::{day_pnl, Fill};
 use algo_core::{Clock, TradingCalendar};
 use algo_store::ports::{NewNotification, OrderQueue};
 use algo_store::postgres::{notifications, order_logs, strategies, users, PgPool};
@@ -51,32 +49,15 @@ pub async fn day_loss(
     user: Uuid,
     date: NaiveDate,
 ) -> Result<DayLoss, StoreError> {
-    let mut by_strategy: BTreeMap<Uuid, (Option<Fill>, Vec<Fill>)> = BTreeMap::new();
-    for f in order_logs::fills(pg, user, None, date, date).await? {
-        let fill = Fill {
-            quantity: i64::from(f.filled_quantity),
-            average_paise: f.average_price_paise,
-        };
-        let day = by_strategy.entry(f.strategy_id).or_default();
-        if f.event == "BUY" {
-            day.0 = Some(fill);
-        } else {
-            day.1.push(fill);
-        }
-    }
+    let days = crate::http::pnl::days(&order_logs::fills(pg, user, None, date, date).await?);
     // One pipelined read of the strategies' runtimes for their last prices.
-    let ids: Vec<Uuid> = by_strategy.keys().copied().collect();
+    let ids: Vec<Uuid> = days.keys().map(|(_, id)| *id).collect();
     let runtimes = crate::runtime::get_many(redis, &ids).await?;
     let mut loss = DayLoss::default();
-    for ((entry, exits), runtime) in by_strategy.into_values().zip(runtimes) {
-        let day = day_pnl(entry, &exits);
+    for (day, runtime) in days.into_values().zip(runtimes) {
         loss.realised_paise += day.realised_paise;
-        if let (true, Some(average), Some(last)) = (
-            day.open > 0,
-            day.buy_average_paise,
-            runtime.last_price_paise,
-        ) {
-            loss.open_paise += (last - average) * day.open;
+        if let Some(last) = runtime.last_price_paise {
+            loss.open_paise += day.open_paise(last);
         }
     }
     Ok(loss)

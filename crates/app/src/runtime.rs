@@ -27,7 +27,7 @@ pub async fn load(redis: &RedisStore, row: &StrategyRow) -> Result<(), StoreErro
     // An exit not set is written empty, so a strategy edited since its last run forgets it.
     let offset =
         |o: Option<algo_core::strategy::Offset>| o.map(|o| o.to_string()).unwrap_or_default();
-    let fields: [(&str, String); 11] = [
+    let fields: [(&str, String); 12] = [
         ("symbol", spec.symbol.to_string()),
         ("exchange", spec.exchange.as_str().to_owned()),
         ("buy_time", spec.buy_time.format("%H:%M:%S").to_string()),
@@ -39,6 +39,7 @@ pub async fn load(redis: &RedisStore, row: &StrategyRow) -> Result<(), StoreErro
         ("user_id", row.user_id.to_string()),
         ("target", offset(spec.exits.target)),
         ("trailing_stop", offset(spec.exits.trailing_stop)),
+        ("direction", spec.direction.as_str().to_owned()),
     ];
     redis::pipe()
         .atomic()

@@ -391,6 +391,7 @@ mod on_fakes {
                 quantity: 5,
                 product: Product::Mis,
                 exits: Default::default(),
+                direction: Default::default(),
             },
             status: Status::Running,
             failure_reason: None,

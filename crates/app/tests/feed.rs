@@ -1242,6 +1242,11 @@ async fn the_daily_loss_limit_squares_off_and_stops_everything_once() {
 impl World {
     /// The trader sells `quantity` of `symbol` by hand in the Kite app.
     async fn sell_by_hand(&self, symbol: &str, quantity: u32) {
+        self.by_hand(symbol, "SELL", quantity).await
+    }
+
+    /// A market order of the trader's own in the Kite app, on `side`.
+    async fn by_hand(&self, symbol: &str, side: &str, quantity: u32) {
         let r = self
             .http
             .post(format!("{}/orders/regular", self.sim.base_url))
@@ -1249,7 +1254,7 @@ impl World {
             .form(&[
                 ("tradingsymbol", symbol),
                 ("exchange", "NSE"),
-                ("transaction_type", "SELL"),
+                ("transaction_type", side),
                 ("order_type", "MARKET"),
                 ("quantity", &quantity.to_string()),
                 ("product", "MIS"),
@@ -1311,6 +1316,339 @@ async fn shares_sold_by_hand_shrink_the_resting_stop_and_the_exit_never_goes_sho
     w.until_exits(&id, &[("GUARD", "CANCELLED"), ("SELL", "CLOSED_OUTSIDE")])
         .await;
     assert_eq!(w.net("INFY").await, 0, "flat, not short");
+    w.stop.cancel();
+    w.system.shutdown().await;
+}
+
+impl World {
+    /// The simulator's orders of `symbol` on `side`.
+    async fn orders_on(&self, symbol: &str, side: &str) -> Vec<Value> {
+        support::system::orders_at(&self.http, &self.sim.base_url)
+            .await
+            .into_iter()
+            .filter(|o| o["tradingsymbol"] == symbol && o["transaction_type"] == side)
+            .collect()
+    }
+
+    /// Waits until the simulator has `want` orders of `symbol` on `side`; how many it has.
+    async fn wait_orders_on(
+        &self,
+        symbol: &str,
+        side: &str,
+        want: usize,
+        deadline: Duration,
+    ) -> usize {
+        let until = Instant::now() + deadline;
+        loop {
+            let n = self.orders_on(symbol, side).await.len();
+            if n >= want || Instant::now() > until {
+                return n;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The trader's notices of a strategy, oldest first: (kind, title, body).
+    async fn notices(&self, id: &str) -> Vec<(String, String, String)> {
+        sqlx::query_as(
+            "SELECT kind, title, body FROM notifications WHERE strategy_id = $1 ORDER BY created_at",
+        )
+        .bind(id.parse::<uuid::Uuid>().expect("uuid"))
+        .fetch_all(&self.system.state.pg)
+        .await
+        .expect("notices")
+    }
+}
+
+// Issue #18: a short-first day sells at the entry time, buys back at the exit time and ends
+// flat; the history, the P&L and the notices read as a short. Red on main: `direction` is an
+// unknown field there (400).
+#[tokio::test]
+async fn a_short_first_day_sells_first_buys_back_at_the_exit_and_ends_flat() {
+    let w = world().await;
+    w.price("TCS", "3500.00").await;
+    let (id, entry) = w
+        .started_with(
+            "TCS",
+            json!({ "direction": "SHORT", "stop_loss": "3600.00", "quantity": 3 }),
+        )
+        .await;
+    let (_, listed) = support::get_json(&w.system.state, "/strategies", &w.token).await;
+    assert_eq!(listed["strategies"][0]["direction"], "SHORT", "{listed}");
+    assert_eq!(
+        w.system.executor.handle(&entry).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    let sells = w.orders_on("TCS", "SELL").await;
+    assert_eq!(sells.len(), 1, "the entry sells: {sells:?}");
+    assert!(w.orders_on("TCS", "BUY").await.is_empty());
+    assert_eq!(w.net("TCS").await, -3, "short 3");
+    let uuid = id.parse().expect("uuid");
+    w.until("the short's stop armed", Duration::from_secs(10), |f| {
+        f.levels(uuid).is_some()
+    })
+    .await;
+    // A fall is a gain for a short: its stop above does not fire.
+    w.price("TCS", "3450.00").await;
+    assert_eq!(
+        w.wait_orders_on("TCS", "BUY", 1, Duration::from_millis(800))
+            .await,
+        0,
+        "a fall does not stop a short"
+    );
+    assert_eq!(
+        w.system.executor.handle(&World::sell_event(&id)).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    assert_eq!(
+        w.orders_on("TCS", "BUY").await.len(),
+        1,
+        "the exit buys back"
+    );
+    assert_eq!(w.net("TCS").await, 0, "flat");
+    // Sold at the entry's price, bought back at the exit's: entry − exit, per share.
+    let (_, days) =
+        support::get_json(&w.system.state, &format!("/strategy/{id}/days"), &w.token).await;
+    let day = &days["days"][0];
+    assert_eq!(day["direction"], "SHORT", "{days}");
+    assert_eq!(
+        (
+            day["sold_quantity"].as_i64(),
+            day["bought_quantity"].as_i64()
+        ),
+        (Some(3), Some(3))
+    );
+    let paise = |v: &Value| {
+        algo_core::Price::parse(v.as_str().expect("a price"))
+            .expect("price")
+            .paise()
+    };
+    let (sold_at, bought_at) = (
+        paise(&day["sell_average_price"]),
+        paise(&day["buy_average_price"]),
+    );
+    assert_eq!(
+        day["realised_pnl_paise"].as_i64(),
+        Some((sold_at - bought_at) * 3),
+        "{days}"
+    );
+    assert!(
+        bought_at < sold_at,
+        "bought back lower after the fall: {days}"
+    );
+    let notices = w.notices(&id).await;
+    let titles: Vec<&str> = notices.iter().map(|n| n.1.as_str()).collect();
+    assert_eq!(
+        titles,
+        vec!["Sold TCS short", "Bought back TCS"],
+        "{notices:?}"
+    );
+    assert!(notices[1].2.contains("P&L +"), "{notices:?}");
+    let (_, now) =
+        support::get_json(&w.system.state, &format!("/strategy/status/{id}"), &w.token).await;
+    assert_eq!(now["position"], "sold", "{now}");
+    w.stop.cancel();
+    w.system.shutdown().await;
+}
+
+// Issue #18: a short's stop fires on a rise, its trailing stop follows the lows and exits on the
+// bounce at the level it trailed to, once, by buying back.
+#[tokio::test]
+async fn a_short_trailing_stop_follows_the_fall_and_buys_back_on_the_bounce() {
+    let w = world().await;
+    let (id, entry) = w
+        .entered_at(
+            "TCS",
+            "3500.00",
+            json!({ "direction": "SHORT", "stop_loss": "3600.00", "trailing_stop": "20" }),
+        )
+        .await;
+    let uuid = id.parse().expect("uuid");
+    assert_eq!(w.net("TCS").await, -1);
+    assert_eq!(
+        w.feed.levels(uuid).map(|l| l.0),
+        Some(entry + 2_000),
+        "the trail starts 20 over the entry, under the fixed stop"
+    );
+    // Down 30, back up 10 (under the trail), down to 40 under the entry.
+    for (price, stop) in [
+        (entry - 3_000, entry - 1_000),
+        (entry - 2_000, entry - 1_000),
+        (entry - 4_000, entry - 2_000),
+    ] {
+        w.price("TCS", &rupees(price)).await;
+        w.until(
+            &format!("the trail at {} after {}", rupees(stop), rupees(price)),
+            Duration::from_secs(5),
+            |f| f.levels(uuid).map(|l| l.0) == Some(stop),
+        )
+        .await;
+    }
+    let until = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (_, status) =
+            support::get_json(&w.system.state, &format!("/strategy/status/{id}"), &w.token).await;
+        if status["stop_in_force"] == rupees(entry - 2_000).as_str() {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "the trailed stop never showed: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    w.price("TCS", &rupees(entry - 2_005)).await;
+    assert_eq!(
+        w.wait_orders_on("TCS", "BUY", 1, Duration::from_millis(800))
+            .await,
+        0,
+        "under the trail: nothing"
+    );
+    w.price("TCS", &rupees(entry - 2_000)).await;
+    assert_eq!(
+        w.wait_orders_on("TCS", "BUY", 1, Duration::from_secs(5))
+            .await,
+        1
+    );
+    for p in [entry, entry + 15_000] {
+        w.price("TCS", &rupees(p)).await;
+    }
+    assert_eq!(
+        w.wait_orders_on("TCS", "BUY", 2, Duration::from_millis(800))
+            .await,
+        1,
+        "one exit"
+    );
+    assert_eq!(w.exit_events(&id).await, vec!["STOPLOSS"]);
+    assert_eq!(w.net("TCS").await, 0, "flat");
+    w.stop.cancel();
+    w.system.shutdown().await;
+}
+
+// Issue #18: a short's target is under its entry and buys back once a price falls to it.
+#[tokio::test]
+async fn a_short_target_buys_back_once_under_the_entry() {
+    let w = world().await;
+    let (id, entry) = w
+        .entered_at(
+            "INFY",
+            "1500.00",
+            json!({ "direction": "SHORT", "stop_loss": "1600.00", "target": "1%" }),
+        )
+        .await;
+    // 1% under the fill, rounded down to the tick.
+    let target = (entry - entry / 100) / 5 * 5;
+    w.price("INFY", &rupees(target + 5)).await;
+    assert_eq!(
+        w.wait_orders_on("INFY", "BUY", 1, Duration::from_millis(800))
+            .await,
+        0,
+        "over the target: nothing"
+    );
+    w.price("INFY", &rupees(target)).await;
+    assert_eq!(
+        w.wait_orders_on("INFY", "BUY", 1, Duration::from_secs(5))
+            .await,
+        1
+    );
+    for p in [target - 500, 170_000] {
+        w.price("INFY", &rupees(p)).await;
+    }
+    assert_eq!(
+        w.wait_orders_on("INFY", "BUY", 2, Duration::from_millis(800))
+            .await,
+        1,
+        "one exit, and the stop left with the target"
+    );
+    assert_eq!(w.exit_events(&id).await, vec!["TARGET"]);
+    assert_eq!(w.net("INFY").await, 0);
+    w.stop.cancel();
+    w.system.shutdown().await;
+}
+
+// Issue #18: a short's resting stop is an SL-M BUY over the price; it buys back while the bot is
+// down, and the day ends flat with exactly one exit.
+#[tokio::test]
+async fn a_shorts_resting_stop_buys_back_while_the_bot_is_down() {
+    let w = guarded_world().await;
+    w.price("TCS", "3500.00").await;
+    let (id, entry) = w
+        .started_with(
+            "TCS",
+            json!({ "direction": "SHORT", "stop_loss": "3600.00", "quantity": 2 }),
+        )
+        .await;
+    assert_eq!(
+        w.system.executor.handle(&entry).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    w.until_exits(&id, &[("GUARD", "PLACED")]).await;
+    let resting = w.orders_on("TCS", "BUY").await;
+    assert_eq!(resting.len(), 1, "{resting:?}");
+    assert_eq!(
+        (
+            resting[0]["order_type"].as_str(),
+            resting[0]["status"].as_str(),
+            resting[0]["trigger_price"].as_f64(),
+            resting[0]["quantity"].as_u64()
+        ),
+        (Some("SL-M"), Some("TRIGGER PENDING"), Some(3600.0), Some(2)),
+        "{resting:?}"
+    );
+    w.stop.cancel();
+    w.price("TCS", "3610.00").await;
+    w.until_exits(&id, &[("STOPLOSS", "COMPLETE")]).await;
+    assert_eq!(w.net("TCS").await, 0, "flat");
+    let sell = w.system.executor.handle(&World::sell_event(&id)).await;
+    assert!(matches!(sell, Handled::Done(_)), "{sell:?}");
+    assert_eq!(w.orders_on("TCS", "BUY").await.len(), 1, "exactly one exit");
+    assert_eq!(w.net("TCS").await, 0);
+    let notices = w.notices(&id).await;
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.0 == "stop_loss_hit" && n.2.starts_with("Bought back 2 TCS")),
+        "{notices:?}"
+    );
+    w.system.shutdown().await;
+}
+
+// An exit never buys back more than the broker says is short: shares bought back by hand shrink
+// the short's resting stop and its exit, and the day ends flat, never long.
+#[tokio::test]
+async fn a_short_bought_back_by_hand_shrinks_the_resting_stop_and_never_goes_long() {
+    let w = guarded_world().await;
+    w.price("TCS", "3500.00").await;
+    let (id, entry) = w
+        .started_with(
+            "TCS",
+            json!({ "direction": "SHORT", "stop_loss": "3600.00", "quantity": 5 }),
+        )
+        .await;
+    assert_eq!(
+        w.system.executor.handle(&entry).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    w.until_exits(&id, &[("GUARD", "PLACED")]).await;
+    w.by_hand("TCS", "BUY", 2).await;
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let guard = w
+            .orders_on("TCS", "BUY")
+            .await
+            .into_iter()
+            .find(|o| o["order_type"] == "SL-M")
+            .expect("the guard");
+        if guard["quantity"] == 3 {
+            break;
+        }
+        assert!(Instant::now() < until, "the guard never shrank: {guard}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(w.net("TCS").await, -3);
+    let exit = w.system.executor.handle(&World::sell_event(&id)).await;
+    assert_eq!(exit, Handled::Done("order COMPLETE".into()));
+    assert_eq!(w.net("TCS").await, 0, "flat, not long");
     w.stop.cancel();
     w.system.shutdown().await;
 }

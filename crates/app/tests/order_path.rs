@@ -50,6 +50,7 @@ async fn dead_worker(s: &TestSystem, event: &OrderEvent, lease: Duration, placed
             tradingsymbol: row.spec.symbol.as_ref(),
             exchange: "NSE",
             product: "MIS",
+            side: algo_store::ports::Side::Buy,
         },
     )
     .await

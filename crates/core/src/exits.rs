@@ -8,6 +8,11 @@
 //!   highest price since the entry (the entry's fill price to start with); it only rises, never
 //!   below the fixed stop, and fires like the stop when a price falls to it.
 //!
+//! A short position (sold first, bought back at the exit) is the mirror image: its stop is
+//! above the entry and fires when a price rises to it, its target is `entry − distance` rounded
+//! *down*, and its trailing stop is `low + distance` rounded *up* under the lowest price since
+//! the entry, only ever falling, never above the fixed stop. [`Direction`] holds the rules.
+//!
 //! Per cent is held as basis points (1.5% = 150), parsed by the one price parser.
 
 use std::fmt;
@@ -15,6 +20,128 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::money::{Price, PriceError};
+
+/// Which way a strategy trades: buy first and sell at the exit (`LONG`, the default), or sell
+/// first and buy back at the exit (`SHORT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Direction {
+    #[default]
+    Long,
+    Short,
+}
+
+/// A side of an order, as the broker names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    Buy,
+    Sell,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Buy => "BUY",
+            Side::Sell => "SELL",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "BUY" => Some(Side::Buy),
+            "SELL" => Some(Side::Sell),
+            _ => None,
+        }
+    }
+
+    pub fn opposite(self) -> Self {
+        match self {
+            Side::Buy => Side::Sell,
+            Side::Sell => Side::Buy,
+        }
+    }
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Long => "LONG",
+            Direction::Short => "SHORT",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_uppercase().as_str() {
+            "LONG" => Some(Direction::Long),
+            "SHORT" => Some(Direction::Short),
+            _ => None,
+        }
+    }
+
+    /// The direction a position opened by an entry on `side` has.
+    pub fn of_entry(side: Side) -> Self {
+        match side {
+            Side::Buy => Direction::Long,
+            Side::Sell => Direction::Short,
+        }
+    }
+
+    /// The direction of the position an exit on `side` closes (a sell closes a long).
+    pub fn closed_by(side: Side) -> Self {
+        Self::of_entry(side.opposite())
+    }
+
+    /// The entry's side: a long buys, a short sells.
+    pub fn entry_side(self) -> Side {
+        match self {
+            Direction::Long => Side::Buy,
+            Direction::Short => Side::Sell,
+        }
+    }
+
+    /// Every exit's side (the stop, the target, the timed exit, the resting stop).
+    pub fn exit_side(self) -> Side {
+        match self {
+            Direction::Long => Side::Sell,
+            Direction::Short => Side::Buy,
+        }
+    }
+
+    /// `+1` for a long, `−1` for a short: a price seen through it rises when the position
+    /// gains. The exit book keeps a short's levels in this mirrored space.
+    pub fn sign(self) -> i64 {
+        match self {
+            Direction::Long => 1,
+            Direction::Short => -1,
+        }
+    }
+
+    /// The quantity a broker's net position (`bought − sold`) holds in this direction: a long
+    /// holds what is net bought, a short what is net sold; nothing the other way.
+    pub fn held(self, net: i64) -> i64 {
+        (net * self.sign()).max(0)
+    }
+
+    /// The stop in force: the fixed stop, or the trailing stop where it is tighter (above a
+    /// long's fixed stop, below a short's).
+    pub fn stop_in_force(self, fixed: i64, trail: Option<i64>) -> i64 {
+        match (self, trail) {
+            (_, None) => fixed,
+            (Direction::Long, Some(t)) => t.max(fixed),
+            (Direction::Short, Some(t)) => t.min(fixed),
+        }
+    }
+
+    /// Whether a price has reached a stop: at or below it for a long, at or above for a short.
+    pub fn stop_crossed(self, price: i64, stop: i64) -> bool {
+        price * self.sign() <= stop * self.sign()
+    }
+
+    /// What the day earned on `quantity` entered at `entry` and exited at `exit` (paise).
+    pub fn pnl(self, entry: i64, exit: i64, quantity: i64) -> i64 {
+        (exit - entry) * quantity * self.sign()
+    }
+}
 
 /// A distance from a price.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -97,7 +224,8 @@ impl<'de> Deserialize<'de> for Offset {
     }
 }
 
-/// A strategy's optional exits beside its stop-loss.
+/// A strategy's optional exits beside its stop-loss (measured for a long; see
+/// [`ExitRules::target_for`] and [`ExitRules::trail_for`] for either direction).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ExitRules {
     /// Take the profit at this distance above the entry's fill price.
@@ -140,6 +268,49 @@ impl ExitRules {
             high_paise.saturating_sub(trail.distance(high_paise).max(1)),
             tick_paise,
         ))
+    }
+
+    /// The target of a position in `direction` entered at `entry_paise`: a long's above the
+    /// entry rounded up, a short's below it rounded down (never a level worse than the one
+    /// asked for). A short's target at or below zero is none: no price reaches it.
+    pub fn target_for(
+        &self,
+        direction: Direction,
+        entry_paise: i64,
+        tick_paise: i64,
+    ) -> Option<i64> {
+        match direction {
+            Direction::Long => self.target_paise(entry_paise, tick_paise),
+            Direction::Short => {
+                let target = self.target?;
+                Some(floor_to(
+                    entry_paise.saturating_sub(target.distance(entry_paise).max(1)),
+                    tick_paise,
+                ))
+                .filter(|t| *t > 0)
+            }
+        }
+    }
+
+    /// The trailing stop of a position in `direction` whose best price since the entry is
+    /// `extreme_paise`: under a long's high rounded down, over a short's low rounded up. The
+    /// caller holds it no looser than the fixed stop.
+    pub fn trail_for(
+        &self,
+        direction: Direction,
+        extreme_paise: i64,
+        tick_paise: i64,
+    ) -> Option<i64> {
+        match direction {
+            Direction::Long => self.trail_paise(extreme_paise, tick_paise),
+            Direction::Short => {
+                let trail = self.trailing_stop?;
+                Some(ceil_to(
+                    extreme_paise.saturating_add(trail.distance(extreme_paise).max(1)),
+                    tick_paise,
+                ))
+            }
+        }
     }
 }
 
@@ -196,6 +367,54 @@ mod tests {
         assert_eq!(ExitRules::default().trail_paise(100_000, 5), None);
     }
 
+    #[test]
+    fn a_short_mirrors_a_long() {
+        let rules = ExitRules {
+            target: Some(Offset::Percent(100)),
+            trailing_stop: Some(Offset::Percent(100)),
+        };
+        // 1% of 1,234.55 is 12.34: the target 1,222.21 rounds down to 1,222.20, the trail
+        // over a low of 1,234.55 is 1,246.89, up to 1,246.90.
+        assert_eq!(
+            rules.target_for(Direction::Short, 123_455, 5),
+            Some(122_220)
+        );
+        assert_eq!(rules.trail_for(Direction::Short, 123_455, 5), Some(124_690));
+        assert_eq!(rules.target_for(Direction::Long, 123_455, 5), Some(124_690));
+        assert_eq!(rules.trail_for(Direction::Long, 123_455, 5), Some(122_220));
+        // A 100% target of a short is a price of zero: none.
+        let all = ExitRules {
+            target: Some(Offset::Percent(10_000)),
+            trailing_stop: None,
+        };
+        assert_eq!(all.target_for(Direction::Short, 100_000, 5), None);
+        let (long, short) = (Direction::Long, Direction::Short);
+        assert_eq!((long.held(7), long.held(-7)), (7, 0));
+        assert_eq!((short.held(-7), short.held(7)), (7, 0));
+        assert_eq!(long.stop_in_force(100, Some(120)), 120);
+        assert_eq!(long.stop_in_force(100, Some(90)), 100);
+        assert_eq!(short.stop_in_force(100, Some(90)), 90);
+        assert_eq!(short.stop_in_force(100, Some(120)), 100);
+        assert!(
+            long.stop_crossed(100, 100)
+                && long.stop_crossed(99, 100)
+                && !long.stop_crossed(101, 100)
+        );
+        assert!(
+            short.stop_crossed(100, 100)
+                && short.stop_crossed(101, 100)
+                && !short.stop_crossed(99, 100)
+        );
+        // Sold 10 at 100.00, bought back at 98.00: +20.00.
+        assert_eq!(short.pnl(10_000, 9_800, 10), 2_000);
+        assert_eq!(long.pnl(10_000, 9_800, 10), -2_000);
+        assert_eq!(
+            (long.exit_side(), short.exit_side()),
+            (Side::Sell, Side::Buy)
+        );
+        assert_eq!(Direction::of_entry(short.entry_side()), short);
+    }
+
     proptest! {
         /// On the tick grid, the target is above the entry, the trail below the high, and
         /// neither further than the distance and one tick.
@@ -210,6 +429,12 @@ mod tests {
                 prop_assert!(target % tick == 0 && target > price && target - price < d + tick);
                 let trail = rules.trail_paise(price, tick).expect("trail");
                 prop_assert!(trail % tick == 0 && trail < price && price - trail < d + tick);
+                // A short's: the target below, the trail above, as close.
+                if let Some(target) = rules.target_for(Direction::Short, price, tick) {
+                    prop_assert!(target % tick == 0 && target < price && price - target < d + tick);
+                }
+                let trail = rules.trail_for(Direction::Short, price, tick).expect("trail");
+                prop_assert!(trail % tick == 0 && trail > price && trail - price < d + tick);
             }
         }
     }

@@ -2,6 +2,7 @@
 //! is integer paise throughout; a P&L is the exit's average less the entry's, times the
 //! quantity sold.
 
+use crate::exits::Direction;
 use crate::order::EventKind;
 
 /// The kinds of notification a trader can receive (and choose among).
@@ -79,6 +80,9 @@ pub struct LegOutcome<'a> {
     pub entry_average_paise: Option<i64>,
     /// The broker's message, for a refusal.
     pub message: Option<&'a str>,
+    /// The position's direction: a long's entry buys and its exits sell, a short's the other
+    /// way round.
+    pub direction: Direction,
 }
 
 /// `₹3,500.05`: rupees with Indian digit grouping (lakhs, crores), from paise.
@@ -131,32 +135,50 @@ pub fn leg_notice(leg: &LegOutcome<'_>) -> Option<Notice> {
         .map(|m| format!(": {m}"))
         .unwrap_or_default();
     let filled_all = leg.status == "COMPLETE";
+    let short = leg.direction == Direction::Short;
+    // What the entry and the exits are called: "buy"/"sale" for a long, "short sale"/"buy-back"
+    // for a short.
+    let (entry_noun, exit_noun) = if short {
+        ("short sale", "buy-back")
+    } else {
+        ("buy", "sale")
+    };
     match leg.event {
         EventKind::Buy if filled_all || leg.filled > 0 => {
             let body = if filled_all {
                 format!("{} {}{}.", leg.filled, leg.symbol, at(leg.average_paise))
             } else {
                 format!(
-                    "{} of {} {}{}; the broker {} the rest{reason}. The exit sells what was bought.",
+                    "{} of {} {}{}; the broker {} the rest{reason}. The exit {} what was {}.",
                     leg.filled,
                     leg.quantity,
                     leg.symbol,
                     at(leg.average_paise),
-                    leg.status.to_lowercase()
+                    leg.status.to_lowercase(),
+                    if short { "buys back" } else { "sells" },
+                    if short { "sold" } else { "bought" },
                 )
             };
             Some(Notice {
                 kind: NoticeKind::EntryFilled,
-                title: format!("Bought {}", leg.symbol),
+                title: if short {
+                    format!("Sold {} short", leg.symbol)
+                } else {
+                    format!("Bought {}", leg.symbol)
+                },
                 body,
                 pnl_paise: None,
             })
         }
         EventKind::Buy => Some(Notice {
             kind: NoticeKind::OrderRejected,
-            title: format!("Buy of {} not filled", leg.symbol),
+            title: format!(
+                "{} of {} not filled",
+                if short { "Short sale" } else { "Buy" },
+                leg.symbol
+            ),
             body: format!(
-                "The broker {} the buy of {} {}{reason}. Nothing is held.",
+                "The broker {} the {entry_noun} of {} {}{reason}. Nothing is held.",
                 leg.status.to_lowercase(),
                 leg.quantity,
                 leg.symbol
@@ -167,7 +189,7 @@ pub fn leg_notice(leg: &LegOutcome<'_>) -> Option<Notice> {
             if filled_all =>
         {
             let pnl = match (leg.average_paise, leg.entry_average_paise) {
-                (Some(exit), Some(entry)) => Some((exit - entry) * leg.filled),
+                (Some(exit), Some(entry)) => Some(leg.direction.pnl(entry, exit, leg.filled)),
                 _ => None,
             };
             let pnl_text = pnl
@@ -178,13 +200,15 @@ pub fn leg_notice(leg: &LegOutcome<'_>) -> Option<Notice> {
                     (NoticeKind::StopLossHit, format!("Stop-loss hit on {}", leg.symbol))
                 }
                 EventKind::Target => (NoticeKind::TargetHit, format!("Target reached on {}", leg.symbol)),
+                _ if short => (NoticeKind::ExitFilled, format!("Bought back {}", leg.symbol)),
                 _ => (NoticeKind::ExitFilled, format!("Sold {}", leg.symbol)),
             };
             Some(Notice {
                 kind,
                 title,
                 body: format!(
-                    "Sold {} {}{}.{pnl_text}",
+                    "{} {} {}{}.{pnl_text}",
+                    if short { "Bought back" } else { "Sold" },
                     leg.filled,
                     leg.symbol,
                     at(leg.average_paise)
@@ -209,12 +233,16 @@ pub fn leg_notice(leg: &LegOutcome<'_>) -> Option<Notice> {
             kind: NoticeKind::OrderRejected,
             title: format!("Exit of {} not filled", leg.symbol),
             body: format!(
-                "The broker {} the sale of {} {}{reason}{}. The position may still be open: check it in Kite.",
+                "The broker {} the {exit_noun} of {} {}{reason}{}. The position may still be open: check it in Kite.",
                 leg.status.to_lowercase(),
                 leg.quantity,
                 leg.symbol,
                 if leg.filled > 0 {
-                    format!(" ({} were sold)", leg.filled)
+                    format!(
+                        " ({} were {})",
+                        leg.filled,
+                        if short { "bought back" } else { "sold" }
+                    )
                 } else {
                     String::new()
                 }
@@ -244,7 +272,44 @@ mod tests {
             average_paise: avg,
             entry_average_paise: Some(350_000),
             message: Some("Insufficient funds"),
+            direction: Direction::Long,
         }
+    }
+
+    #[test]
+    fn a_short_is_told_as_a_short() {
+        let short = |event, status, filled, avg| LegOutcome {
+            direction: Direction::Short,
+            ..leg(event, status, filled, avg)
+        };
+        let entered =
+            leg_notice(&short(EventKind::Buy, "COMPLETE", 5, Some(350_000))).expect("a notice");
+        assert_eq!(
+            (entered.title.as_str(), entered.body.as_str()),
+            ("Sold TCS short", "5 TCS at ₹3,500.00.")
+        );
+        let refused = leg_notice(&short(EventKind::Buy, "REJECTED", 0, None)).expect("a notice");
+        assert_eq!(refused.title, "Short sale of TCS not filled");
+        assert_eq!(
+            refused.body,
+            "The broker rejected the short sale of 5 TCS: Insufficient funds. Nothing is held."
+        );
+        // Bought back 10.50 under the entry: a gain.
+        let covered =
+            leg_notice(&short(EventKind::Sell, "COMPLETE", 5, Some(348_950))).expect("a notice");
+        assert_eq!(covered.title, "Bought back TCS");
+        assert_eq!(covered.body, "Bought back 5 TCS at ₹3,489.50. P&L +₹52.50.");
+        assert_eq!(covered.pnl_paise, Some(5_250));
+        let stopped = leg_notice(&short(EventKind::StopLoss, "COMPLETE", 5, Some(351_000)))
+            .expect("a notice");
+        assert_eq!(stopped.title, "Stop-loss hit on TCS");
+        assert_eq!(stopped.pnl_paise, Some(-5_000));
+        let failed = leg_notice(&short(EventKind::Sell, "REJECTED", 0, None)).expect("a notice");
+        assert!(
+            failed.body.contains("the buy-back of 5 TCS"),
+            "{}",
+            failed.body
+        );
     }
 
     #[test]

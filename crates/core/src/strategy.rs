@@ -3,7 +3,7 @@
 use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 
-pub use crate::exits::{ExitRules, Offset};
+pub use crate::exits::{Direction, ExitRules, Offset, Side};
 use crate::money::Price;
 pub use crate::symbol::{Exchange, Symbol};
 
@@ -109,10 +109,14 @@ pub struct StrategyDraft {
     pub target: Option<String>,
     /// `"5"` (rupees below the highest price since the entry) or `"1%"`; none when missing.
     pub trailing_stop: Option<String>,
+    /// `"LONG"` (buy first, the default) or `"SHORT"` (sell first, buy back at the exit).
+    pub direction: Option<String>,
 }
 
 /// A strategy whose fields are well-typed: "buy `quantity` `symbol` at `buy_time`, sell at
-/// `sell_time`, and sell at once if the price falls to `stop_loss`".
+/// `sell_time`, and sell at once if the price falls to `stop_loss`", or, short-first, "sell at
+/// `buy_time` (the entry time), buy back at `sell_time` (the exit time), and buy back at once
+/// if the price rises to `stop_loss`".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StrategySpec {
     pub symbol: Symbol,
@@ -125,6 +129,9 @@ pub struct StrategySpec {
     /// The target and the trailing stop, when the trader set them.
     #[serde(default)]
     pub exits: ExitRules,
+    /// Long (buy first) or short (sell first).
+    #[serde(default)]
+    pub direction: Direction,
 }
 
 /// Parses `HH:MM:SS` exactly (two digits each, no fraction).
@@ -214,6 +221,16 @@ impl StrategyDraft {
             target: offset("target", self.target.as_deref()),
             trailing_stop: offset("trailing_stop", self.trailing_stop.as_deref()),
         };
+        let direction = match self.direction.as_deref() {
+            None => Direction::default(),
+            Some(text) => Direction::parse(text).unwrap_or_else(|| {
+                errors.push(FieldError::new(
+                    "direction",
+                    "direction must be LONG (buy first) or SHORT (sell first)",
+                ));
+                Direction::default()
+            }),
+        };
         match (
             symbol, exchange, buy_time, sell_time, stop_loss, quantity, product,
         ) {
@@ -235,6 +252,7 @@ impl StrategyDraft {
                     quantity,
                     product,
                     exits,
+                    direction,
                 };
                 spec.validate(rules).map(|()| spec)
             }
@@ -368,6 +386,12 @@ impl StrategySpec {
             &mut errors,
         );
         exit_errors(rules, &self.exits, &mut errors);
+        if self.direction == Direction::Short && self.product == Product::Cnc {
+            errors.push(FieldError::new(
+                "direction",
+                "a short-first strategy must be MIS (intraday): delivery (CNC) cannot sell what is not held",
+            ));
+        }
         if errors.is_empty() {
             Ok(())
         } else {
@@ -406,7 +430,40 @@ mod tests {
             product: None,
             target: None,
             trailing_stop: None,
+            direction: None,
         }
+    }
+
+    #[test]
+    fn direction_is_long_unless_short_is_asked_for() {
+        let rules = StrategyRules::nse();
+        assert_eq!(
+            draft().parse(&rules).expect("valid").direction,
+            Direction::Long
+        );
+        let short = StrategyDraft {
+            direction: Some("short".into()),
+            ..draft()
+        };
+        assert_eq!(
+            short.parse(&rules).expect("valid").direction,
+            Direction::Short
+        );
+        let delivery = StrategyDraft {
+            direction: Some("SHORT".into()),
+            product: Some("CNC".into()),
+            ..draft()
+        };
+        let errors = delivery.parse(&rules).expect_err("refused");
+        assert_eq!(errors[0].field, "direction");
+        assert!(errors[0].message.contains("MIS"), "{}", errors[0].message);
+        let bad = StrategyDraft {
+            direction: Some("sideways".into()),
+            ..draft()
+        };
+        let errors = bad.parse(&rules).expect_err("refused");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "direction");
     }
 
     #[test]

@@ -80,6 +80,7 @@ impl MemoryOrderLog {
                     product: Some(log.product.to_owned()),
                     scheduled_for: log.scheduled_for,
                     modifications: 0,
+                    side: log.side,
                 },
             },
         );

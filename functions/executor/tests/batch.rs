@@ -262,6 +262,7 @@ async fn a_late_record_is_recorded_missed_and_not_retried() {
         quantity: 5,
         product: algo_core::Product::Mis,
         exits: Default::default(),
+        direction: Default::default(),
     };
     algo_store::postgres::strategies::create(&parts.pg, user, id, &spec)
         .await

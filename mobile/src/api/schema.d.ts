@@ -883,10 +883,16 @@ export interface components {
          */
         StrategyBody: {
             /**
-             * @description `HH:MM:SS`, IST.
+             * @description `HH:MM:SS`, IST: the entry's time (a short sells then).
              * @example 09:30:00
              */
             buy_time: string;
+            /**
+             * @description `LONG` (default: buy first, sell at `sell_time`) or `SHORT` (sell first at `buy_time`,
+             *     buy back at `sell_time`).
+             * @example LONG
+             */
+            direction?: string | null;
             /**
              * @description `NSE` (default) or `BSE`.
              * @example NSE
@@ -903,12 +909,14 @@ export interface components {
              */
             quantity: number;
             /**
-             * @description `HH:MM:SS`, IST, after `buy_time`.
+             * @description `HH:MM:SS`, IST, after `buy_time`: the exit's time (a short buys back then).
              * @example 15:10:00
              */
             sell_time: string;
             /**
-             * @description Rupees, at most 2 decimals, a multiple of the tick (0.05): a number or a string.
+             * @description Rupees, at most 2 decimals, a multiple of the tick (0.05): a number or a string. Under
+             *     the price for a long; over it for a short (the short buys back when the price rises to
+             *     it).
              * @example 3500.05
              */
             stop_loss: string;
@@ -918,14 +926,15 @@ export interface components {
              */
             symbol: string;
             /**
-             * @description Optional take-profit above the entry's fill price: rupees (a number or a string, a
-             *     multiple of the tick) or a percentage as a string (`"1.5%"`, up to 2 decimals).
+             * @description Optional take-profit from the entry's fill price (above it for a long, below it for a
+             *     short): rupees (a number or a string, a multiple of the tick) or a percentage as a
+             *     string (`"1.5%"`, up to 2 decimals).
              * @example 1.5%
              */
             target?: string | null;
             /**
-             * @description Optional trailing stop below the highest price since the entry: rupees or `"1%"`. It
-             *     only rises, and never below `stop_loss`.
+             * @description Optional trailing stop below the highest price since the entry (a short's: above the
+             *     lowest): rupees or `"1%"`. It only tightens, and never past `stop_loss`.
              * @example 10
              */
             trailing_stop?: string | null;
@@ -941,6 +950,8 @@ export interface components {
             bought_quantity: number;
             /** @description Rupees with two decimals. */
             buy_average_price?: string | null;
+            /** @description `LONG` (bought, then sold) or `SHORT` (sold, then bought back), as the day's entry went. */
+            direction: string;
             /**
              * Format: int64
              * @description Bought and not sold through the app.
@@ -974,10 +985,15 @@ export interface components {
         };
         /** @description A strategy with its status and today's position. */
         StrategyOut: {
-            /** @description `HH:MM:SS`, IST. */
+            /** @description `HH:MM:SS`, IST: the entry's time (a short sells then). */
             buy_time: string;
             /** Format: date-time */
             created_at: string;
+            /**
+             * @description `LONG` (buys at `buy_time`, sells at `sell_time`) or `SHORT` (sells at `buy_time`, the
+             *     entry time, and buys back at `sell_time`, the exit time).
+             */
+            direction: string;
             /** @description `NSE` or `BSE`. */
             exchange: string;
             failure_reason?: string | null;
@@ -987,20 +1003,26 @@ export interface components {
             product: string;
             /** Format: int32 */
             quantity: number;
-            /** @description `HH:MM:SS`, IST. */
+            /** @description `HH:MM:SS`, IST: the exit's time (a short buys back then). */
             sell_time: string;
             /** @description `created`, `running`, `stopped` or `failed`. */
             status: string;
-            /** @description Rupees with two decimals, e.g. `3500.05`. */
+            /**
+             * @description Rupees with two decimals, e.g. `3500.05`: under the price for a long, over it for a
+             *     short.
+             */
             stop_loss: string;
             /** Format: uuid */
             strategy_id: string;
             symbol: string;
-            /** @description Rupees above the entry (`"25.50"`) or a percentage (`"1.5%"`); null when not set. */
+            /**
+             * @description Rupees from the entry (`"25.50"`) or a percentage (`"1.5%"`): above it for a long,
+             *     below it for a short; null when not set.
+             */
             target?: string | null;
             /**
-             * @description Rupees below the highest price since the entry (`"10.00"`) or a percentage (`"1%"`);
-             *     null when not set.
+             * @description Rupees (`"10.00"`) or a percentage (`"1%"`) from the best price since the entry: below
+             *     a long's high, above a short's low; null when not set.
              */
             trailing_stop?: string | null;
             /** Format: date-time */

@@ -206,10 +206,8 @@ pub async fn record_final(
         .iter()
         .find(|l| l.ledger_key == ledger_key)
         .map_or(i64::from(filled), |l| i64::from(l.quantity));
-    let entry_average = legs
-        .iter()
-        .find(|l| l.event == "BUY")
-        .and_then(|l| l.average_price_paise);
+    let entry = legs.iter().find(|l| l.event == "BUY");
+    let entry_average = entry.and_then(|l| l.average_price_paise);
     let words = leg_notice(&LegOutcome {
         event: kind,
         status,
@@ -219,6 +217,7 @@ pub async fn record_final(
         average_paise: avg,
         entry_average_paise: entry_average,
         message: order.status_message.as_deref(),
+        direction: entry.map_or(row.spec.direction, |e| e.direction()),
     });
     let data = json!({ "strategy_id": row.id, "event": kind.as_str(), "status": status,
         "trading_date": date, "broker_order_id": order.order_id,

@@ -173,6 +173,7 @@ impl Executor {
             tradingsymbol: row.spec.symbol.as_ref(),
             exchange: row.spec.exchange.as_str(),
             product: row.spec.product.as_str(),
+            side: super::leg_side(row.spec.direction, event.event),
         };
         if let Err(e) = self.orders.missed(&log, reason).await {
             return retry(e);

@@ -25,9 +25,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use algo_core::notify::{leg_notice, LegOutcome};
+use algo_core::strategy::Direction;
 use algo_core::{EventKind, LedgerKey, Leg, OrderEvent, Position};
 use algo_kite::types::{ModifyRequest, Order, OrderState, Positions};
-use algo_kite::{Broker, OrderRequest, OrderType, TransactionType};
+use algo_kite::{Broker, OrderRequest, OrderType};
 use algo_store::ports::{Final, LegRow, NewNotification, NewOrderLog, StrategyRow};
 use algo_store::StoreError;
 use chrono::NaiveDate;
@@ -72,10 +73,10 @@ fn covered(legs: &[LegRow]) -> bool {
         .any(|l| l.event != "BUY" && !(l.event == "GUARD" && l.status == "SENDING"))
 }
 
-/// The stop in force: the fixed stop, or the trailing stop where it rose above it.
-pub fn stop_in_force(row: &StrategyRow, trail: Option<i64>) -> i64 {
-    let fixed = row.spec.stop_loss.paise();
-    trail.map_or(fixed, |t| t.max(fixed))
+/// The stop in force of a position in `direction`: the fixed stop, or the trailing stop where
+/// it is tighter (risen above a long's, fallen under a short's).
+pub fn stop_in_force(row: &StrategyRow, direction: Direction, trail: Option<i64>) -> i64 {
+    direction.stop_in_force(row.spec.stop_loss.paise(), trail)
 }
 
 impl Executor {
@@ -155,6 +156,7 @@ impl Executor {
             exchange: entry.exchange.clone().unwrap_or_default(),
             product: entry.product.clone().unwrap_or_default(),
             quantity: u32::try_from(entry.filled_quantity.unwrap_or(0)).unwrap_or(0),
+            side: entry.side.opposite(),
         };
         // Never more than the broker holds: the trader may have sold some in the Kite app.
         if let Some(net) = held_at_broker(
@@ -169,6 +171,7 @@ impl Executor {
         }
         let log = self.guard_log(row, entry, held, &tag, spec.quantity);
         self.orders.begin(&log).await?;
+        // A long's guard is a stop sell under the price, a short's a stop buy over it.
         if spec.quantity == 0 {
             self.orders
                 .finish(
@@ -187,13 +190,13 @@ impl Executor {
         let request = OrderRequest {
             tradingsymbol: spec.tradingsymbol.clone(),
             exchange: spec.exchange.clone(),
-            transaction_type: TransactionType::Sell,
+            transaction_type: super::transaction_type(spec.side),
             order_type: OrderType::SlM,
             quantity: spec.quantity,
             product: spec.product.clone(),
             validity: "DAY".into(),
             price_paise: None,
-            trigger_price_paise: Some(stop_in_force(row, trail)),
+            trigger_price_paise: Some(stop_in_force(row, entry.direction(), trail)),
             tag: Some(tag.clone()),
             market_protection: self.config.market_protection,
             algo_id: self.config.algo_id.clone(),
@@ -241,6 +244,7 @@ impl Executor {
             tradingsymbol: entry.tradingsymbol.as_deref().unwrap_or_default(),
             exchange: entry.exchange.as_deref().unwrap_or_default(),
             product: entry.product.as_deref().unwrap_or_default(),
+            side: entry.side.opposite(),
         }
     }
 
@@ -261,6 +265,7 @@ impl Executor {
             average_paise: None,
             entry_average_paise: None,
             message: Some(why),
+            direction: row.spec.direction,
         });
         let data = json!({ "strategy_id": row.id, "event": "GUARD", "status": "REJECTED",
             "trading_date": date });
@@ -539,11 +544,19 @@ impl Executor {
             .await
             .ok()
             .and_then(|r| r.trail_stop_paise);
-        let stop = stop_in_force(row, trail);
+        // The guard's side says which position it guards.
+        let direction = Direction::closed_by(leg.side);
+        let stop = stop_in_force(row, direction, trail);
         let Some(trigger) = order.trigger_price.paise() else {
             return;
         };
-        if !moves_to(trigger, stop, row.spec.stop_loss.paise(), leg.modifications) {
+        if !moves_to(
+            direction,
+            trigger,
+            stop,
+            row.spec.stop_loss.paise(),
+            leg.modifications,
+        ) {
             return;
         }
         let change = ModifyRequest {
@@ -570,21 +583,29 @@ impl Executor {
     }
 }
 
-/// Whether a guard resting at `trigger` moves to the stop in force `stop` (the fixed stop is
-/// `fixed`), its order having taken `modifications` already: a trader's edit of the stop
-/// (anything but a trailing rise) while one modification is left beside the exit's; a
-/// trailing rise of at least [`TRAIL_STEP_BP`] while the exit's and an edit's are left.
-pub fn moves_to(trigger: i64, stop: i64, fixed: i64, modifications: i32) -> bool {
+/// Whether the guard of a position in `direction` resting at `trigger` moves to the stop in
+/// force `stop` (the fixed stop is `fixed`), its order having taken `modifications` already:
+/// a trader's edit of the stop (anything but a trailing move) while one modification is left
+/// beside the exit's; a trailing move (up for a long, down for a short) of at least
+/// [`TRAIL_STEP_BP`] while the exit's and an edit's are left.
+pub fn moves_to(
+    direction: Direction,
+    trigger: i64,
+    stop: i64,
+    fixed: i64,
+    modifications: i32,
+) -> bool {
     let left = MODIFICATIONS_PER_ORDER - modifications;
     if stop == trigger {
         return false;
     }
-    let trailing = stop > fixed && stop > trigger;
+    let s = direction.sign();
+    let trailing = stop * s > fixed * s && stop * s > trigger * s;
     if !trailing {
         return left > 1;
     }
     let step = (trigger * TRAIL_STEP_BP / 10_000).max(5);
-    left > KEPT_FOR_THE_EXIT && stop - trigger >= step
+    left > KEPT_FOR_THE_EXIT && (stop - trigger) * s >= step
 }
 
 /// Each user's positions, read at most once in one reconciler pass however many guards the
@@ -612,6 +633,7 @@ fn spec_of(leg: &LegRow) -> OrderSpec {
         exchange: leg.exchange.clone().unwrap_or_default(),
         product: leg.product.clone().unwrap_or_default(),
         quantity: u32::try_from(leg.quantity).unwrap_or(0),
+        side: leg.side,
     }
 }
 
@@ -639,24 +661,50 @@ mod tests {
 
     #[test]
     fn a_trader_edit_moves_the_guard_while_the_exit_keeps_its_modification() {
+        let long = Direction::Long;
         // The fixed stop edited up (340000 → 345000), or down: moved.
-        assert!(moves_to(340_000, 345_000, 345_000, 0));
-        assert!(moves_to(345_000, 340_000, 340_000, 23));
+        assert!(moves_to(long, 340_000, 345_000, 345_000, 0));
+        assert!(moves_to(long, 345_000, 340_000, 340_000, 23));
         // The last modification is the exit's.
-        assert!(!moves_to(345_000, 340_000, 340_000, 24));
-        assert!(!moves_to(340_000, 340_000, 340_000, 0), "already there");
+        assert!(!moves_to(long, 345_000, 340_000, 340_000, 24));
+        assert!(
+            !moves_to(long, 340_000, 340_000, 340_000, 0),
+            "already there"
+        );
     }
 
     #[test]
     fn a_trailing_stop_moves_the_guard_in_steps_and_keeps_two_modifications() {
+        let long = Direction::Long;
         // 0.1% of 340000 is 340 paise.
-        assert!(!moves_to(340_000, 340_335, 339_000, 0), "less than a step");
-        assert!(moves_to(340_000, 340_340, 339_000, 0));
-        assert!(moves_to(340_000, 341_000, 339_000, 22));
         assert!(
-            !moves_to(340_000, 341_000, 339_000, 23),
+            !moves_to(long, 340_000, 340_335, 339_000, 0),
+            "less than a step"
+        );
+        assert!(moves_to(long, 340_000, 340_340, 339_000, 0));
+        assert!(moves_to(long, 340_000, 341_000, 339_000, 22));
+        assert!(
+            !moves_to(long, 340_000, 341_000, 339_000, 23),
             "an edit's and the exit's are kept"
         );
+    }
+
+    #[test]
+    fn a_short_guard_trails_down_in_steps() {
+        let short = Direction::Short;
+        // A short's trail falls under its fixed stop 341000: moved in steps of 0.1%.
+        assert!(
+            !moves_to(short, 340_000, 339_665, 341_000, 0),
+            "less than a step"
+        );
+        assert!(moves_to(short, 340_000, 339_660, 341_000, 0));
+        assert!(
+            !moves_to(short, 340_000, 339_000, 341_000, 23),
+            "the last two are kept"
+        );
+        // The trader's edit of the stop, either way, while one beside the exit's is left.
+        assert!(moves_to(short, 340_000, 345_000, 345_000, 23));
+        assert!(!moves_to(short, 340_000, 345_000, 345_000, 24));
     }
 
     proptest::proptest! {
@@ -671,7 +719,7 @@ mod tests {
             let (mut trigger, mut stop, mut taken) = (fixed, fixed, 0);
             for rise in rises {
                 stop += rise;
-                if moves_to(trigger, stop, fixed, taken) {
+                if moves_to(Direction::Long, trigger, stop, fixed, taken) {
                     trigger = stop;
                     taken += 1;
                 }

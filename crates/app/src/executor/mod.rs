@@ -36,6 +36,7 @@ use std::time::{Duration, Instant};
 
 use algo_core::notify::NoticeKind;
 use algo_core::position::{Day, Outcome};
+use algo_core::strategy::{Direction, Side};
 use algo_core::{Clock, EventKind, Leg, OrderEvent, Position, TradingCalendar};
 use algo_kite::{
     Broker, BrokerSessions, MarketProtection, OrderRequest, OrderType, PreparedOrder, Secret,
@@ -245,9 +246,10 @@ pub fn day_from_logs(rows: &[LegRow]) -> Day {
     day
 }
 
-/// The long quantity the broker's net positions hold of the leg's instrument and product;
-/// `None` when they cannot be read in `tries` (the exit then sells what was filled: holding a
-/// stop-loss exit back for the positions endpoint would cost more).
+/// The quantity the broker's net positions hold of the leg's instrument and product, in the
+/// direction the leg's exit closes (a long's bought shares, a short's sold ones); `None` when
+/// they cannot be read in `tries` (the exit then closes what was filled: holding a stop-loss
+/// exit back for the positions endpoint would cost more).
 async fn held_at_broker(
     client: Arc<dyn Broker>,
     spec: OrderSpec,
@@ -267,7 +269,8 @@ async fn held_at_broker(
     None
 }
 
-/// The long quantity `positions` hold of `spec`'s instrument and product.
+/// The quantity `positions` hold of `spec`'s instrument and product in the direction an order
+/// on `spec`'s side closes.
 fn held_in(positions: &algo_kite::types::Positions, spec: &OrderSpec) -> u32 {
     let net: i64 = positions
         .net
@@ -279,7 +282,15 @@ fn held_in(positions: &algo_kite::types::Positions, spec: &OrderSpec) -> u32 {
         })
         .map(|p| p.quantity)
         .sum();
-    u32::try_from(net.max(0)).unwrap_or(u32::MAX)
+    u32::try_from(Direction::closed_by(spec.side).held(net)).unwrap_or(u32::MAX)
+}
+
+/// The broker's name of a side.
+pub(crate) fn transaction_type(side: Side) -> TransactionType {
+    match side {
+        Side::Buy => TransactionType::Buy,
+        Side::Sell => TransactionType::Sell,
+    }
 }
 
 /// What a test's crash at `step` returns: the worker is gone, the event unacknowledged.
@@ -311,16 +322,26 @@ fn leg_log<'a>(
         tradingsymbol: &spec.tradingsymbol,
         exchange: &spec.exchange,
         product: &spec.product,
+        side: spec.side,
     }
 }
 
-/// The instrument, product and quantity a leg's order is for.
+/// The side of a leg of a strategy trading in `direction`: the entry's, or every exit's.
+pub(crate) fn leg_side(direction: Direction, kind: EventKind) -> Side {
+    match kind.leg() {
+        Leg::Entry => direction.entry_side(),
+        _ => direction.exit_side(),
+    }
+}
+
+/// The instrument, product, quantity and side a leg's order is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct OrderSpec {
     tradingsymbol: String,
     exchange: String,
     product: String,
     quantity: u32,
+    side: Side,
 }
 
 impl Executor {
@@ -361,7 +382,8 @@ impl Executor {
     }
 
     /// What the leg's order is for: an entry, the strategy as it is; an exit, the entry's own
-    /// instrument and product, and the quantity the entry filled.
+    /// instrument and product, the quantity the entry filled, and the side opposite the
+    /// entry's (whatever the strategy says now).
     fn order_spec(&self, ctx: &LegContext, event: &OrderEvent) -> OrderSpec {
         let spec = &ctx.row.spec;
         let mut order = OrderSpec {
@@ -369,8 +391,10 @@ impl Executor {
             exchange: spec.exchange.as_str().to_owned(),
             product: spec.product.as_str().to_owned(),
             quantity: spec.quantity,
+            side: leg_side(spec.direction, event.event),
         };
         if let (Leg::Exit, Some(entry)) = (event.event.leg(), &ctx.entry) {
+            order.side = entry.side.opposite();
             if let Some(symbol) = &entry.tradingsymbol {
                 order.tradingsymbol = symbol.clone();
             }
@@ -556,7 +580,7 @@ impl Executor {
                 }
             }
         }
-        let request = self.order_request(&spec, event, &tag);
+        let request = self.order_request(&spec, &tag);
         // Only an event that waits for its instant can see the strategy stopped meanwhile.
         let waits = event.scheduled_for - self.clock.now() > STATUS_CHECK_LEAD;
         let mut armed = self.arm(&*client, &request, event.scheduled_for).await;
@@ -743,15 +767,11 @@ impl Executor {
     }
 
     /// The MARKET order for the leg, tagged with its ledger key's hash.
-    fn order_request(&self, spec: &OrderSpec, event: &OrderEvent, tag: &str) -> OrderRequest {
+    fn order_request(&self, spec: &OrderSpec, tag: &str) -> OrderRequest {
         OrderRequest {
             tradingsymbol: spec.tradingsymbol.clone(),
             exchange: spec.exchange.clone(),
-            transaction_type: if event.event == EventKind::Buy {
-                TransactionType::Buy
-            } else {
-                TransactionType::Sell
-            },
+            transaction_type: transaction_type(spec.side),
             order_type: OrderType::Market,
             quantity: spec.quantity,
             product: spec.product.clone(),
@@ -946,7 +966,43 @@ mod tests {
             product: None,
             scheduled_for: Utc::now(),
             modifications: 0,
+            side: if event == "BUY" {
+                Side::Buy
+            } else {
+                Side::Sell
+            },
         }
+    }
+
+    fn positions(net: &[(&str, i64)]) -> algo_kite::types::Positions {
+        let rows: Vec<serde_json::Value> = net
+            .iter()
+            .map(|(symbol, q)| {
+                json!({ "tradingsymbol": symbol, "exchange": "NSE", "product": "MIS",
+                "quantity": q, "instrument_token": 1 })
+            })
+            .collect();
+        serde_json::from_value(json!({ "net": rows, "day": [] })).expect("positions")
+    }
+
+    #[test]
+    fn what_is_held_is_counted_in_the_direction_the_exit_closes() {
+        let spec = |side| OrderSpec {
+            tradingsymbol: "TCS".into(),
+            exchange: "NSE".into(),
+            product: "MIS".into(),
+            quantity: 5,
+            side,
+        };
+        // A sale closes a long: 5 bought are held; a short of 5 holds nothing to sell.
+        assert_eq!(held_in(&positions(&[("TCS", 5)]), &spec(Side::Sell)), 5);
+        assert_eq!(held_in(&positions(&[("TCS", -5)]), &spec(Side::Sell)), 0);
+        // A buy-back closes a short: 3 sold short are held; a long holds nothing to buy back.
+        assert_eq!(
+            held_in(&positions(&[("TCS", -3), ("INFY", -9)]), &spec(Side::Buy)),
+            3
+        );
+        assert_eq!(held_in(&positions(&[("TCS", 4)]), &spec(Side::Buy)), 0);
     }
 
     fn rows(r: &[(&str, &str)]) -> Vec<LegRow> {

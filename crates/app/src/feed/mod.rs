@@ -454,6 +454,11 @@ impl FeedWorker {
                     .and_then(|t| algo_core::strategy::Offset::parse(t).ok()),
             };
             let entry_paise = runtime.get("entry_price").and_then(|p| p.parse().ok());
+            // A running strategy cannot be edited: its direction is its position's.
+            let direction = strategy
+                .get("direction")
+                .and_then(|d| algo_core::strategy::Direction::parse(d))
+                .unwrap_or_default();
             let cached_high = runtime.get("trail_high").and_then(|p| p.parse().ok());
             let (Some(symbol), Some(exchange), Some(stop)) = (
                 runtime
@@ -477,6 +482,7 @@ impl FeedWorker {
                                 exits,
                                 entry_paise,
                                 tick_paise: self.tick_paise,
+                                direction,
                             },
                             cached_high,
                         },

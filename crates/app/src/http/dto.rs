@@ -82,16 +82,21 @@ pub struct StrategyOut {
     pub symbol: String,
     /// `NSE` or `BSE`.
     pub exchange: String,
-    /// `HH:MM:SS`, IST.
+    /// `LONG` (buys at `buy_time`, sells at `sell_time`) or `SHORT` (sells at `buy_time`, the
+    /// entry time, and buys back at `sell_time`, the exit time).
+    pub direction: String,
+    /// `HH:MM:SS`, IST: the entry's time (a short sells then).
     pub buy_time: String,
-    /// `HH:MM:SS`, IST.
+    /// `HH:MM:SS`, IST: the exit's time (a short buys back then).
     pub sell_time: String,
-    /// Rupees with two decimals, e.g. `3500.05`.
+    /// Rupees with two decimals, e.g. `3500.05`: under the price for a long, over it for a
+    /// short.
     pub stop_loss: String,
-    /// Rupees above the entry (`"25.50"`) or a percentage (`"1.5%"`); null when not set.
+    /// Rupees from the entry (`"25.50"`) or a percentage (`"1.5%"`): above it for a long,
+    /// below it for a short; null when not set.
     pub target: Option<String>,
-    /// Rupees below the highest price since the entry (`"10.00"`) or a percentage (`"1%"`);
-    /// null when not set.
+    /// Rupees (`"10.00"`) or a percentage (`"1%"`) from the best price since the entry: below
+    /// a long's high, above a short's low; null when not set.
     pub trailing_stop: Option<String>,
     pub quantity: u32,
     /// `MIS` or `CNC`.

@@ -15,7 +15,7 @@ mod health;
 mod instruments;
 mod notifications;
 pub mod openapi;
-mod pnl;
+pub(crate) mod pnl;
 mod postback;
 mod risk;
 mod strategies;

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use algo_core::pnl::{day_pnl, DayPnl, Fill};
+use algo_core::strategy::Direction;
 use algo_core::{ErrorCode, TradingCalendar};
 use algo_store::postgres::order_logs::{self, FillRow};
 use axum::extract::rejection::QueryRejection;
@@ -25,6 +26,8 @@ const MAX_DAYS: i64 = 366;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StrategyDay {
     pub trading_date: NaiveDate,
+    /// `LONG` (bought, then sold) or `SHORT` (sold, then bought back), as the day's entry went.
+    pub direction: String,
     pub bought_quantity: i64,
     /// Rupees with two decimals.
     pub buy_average_price: Option<String>,
@@ -118,9 +121,11 @@ fn range(
     Ok((from, to))
 }
 
-/// Each strategy-day's P&L from its fills.
-fn days(fills: &[FillRow]) -> BTreeMap<(NaiveDate, Uuid), DayPnl> {
-    let mut legs: BTreeMap<(NaiveDate, Uuid), (Option<Fill>, Vec<Fill>)> = BTreeMap::new();
+/// Each strategy-day's P&L from its fills, in the direction its entry's side says (the API,
+/// the daily summary and the loss limit all count it so).
+pub(crate) fn days(fills: &[FillRow]) -> BTreeMap<(NaiveDate, Uuid), DayPnl> {
+    type Legs = (Option<(Direction, Fill)>, Vec<Fill>);
+    let mut legs: BTreeMap<(NaiveDate, Uuid), Legs> = BTreeMap::new();
     for f in fills {
         let fill = Fill {
             quantity: i64::from(f.filled_quantity),
@@ -128,13 +133,16 @@ fn days(fills: &[FillRow]) -> BTreeMap<(NaiveDate, Uuid), DayPnl> {
         };
         let day = legs.entry((f.trading_date, f.strategy_id)).or_default();
         if f.event == "BUY" {
-            day.0 = Some(fill);
+            day.0 = Some((Direction::of_entry(f.side), fill));
         } else {
             day.1.push(fill);
         }
     }
     legs.into_iter()
-        .map(|(key, (entry, exits))| (key, day_pnl(entry, &exits)))
+        .map(|(key, (entry, exits))| {
+            let direction = entry.map(|(d, _)| d).unwrap_or_default();
+            (key, day_pnl(direction, entry.map(|(_, f)| f), &exits))
+        })
         .collect()
 }
 
@@ -196,10 +204,11 @@ pub async fn strategy_days(
         .into_iter()
         .map(|((trading_date, _), d)| StrategyDay {
             trading_date,
-            bought_quantity: d.bought,
-            buy_average_price: d.buy_average_paise.map(rupees),
-            sold_quantity: d.sold,
-            sell_average_price: d.sell_average_paise.map(rupees),
+            direction: d.direction.as_str().to_owned(),
+            bought_quantity: d.bought().0,
+            buy_average_price: d.bought().1.map(rupees),
+            sold_quantity: d.sold().0,
+            sell_average_price: d.sold().1.map(rupees),
             realised_pnl_paise: d.realised_paise,
             realised_pnl: signed(d.realised_paise),
             open_quantity: d.open,

@@ -35,13 +35,19 @@ pub struct StrategyBody {
     /// `NSE` (default) or `BSE`.
     #[schema(value_type = Option<String>, example = "NSE")]
     exchange: Option<Value>,
-    /// `HH:MM:SS`, IST.
+    /// `LONG` (default: buy first, sell at `sell_time`) or `SHORT` (sell first at `buy_time`,
+    /// buy back at `sell_time`).
+    #[schema(value_type = Option<String>, example = "LONG")]
+    direction: Option<Value>,
+    /// `HH:MM:SS`, IST: the entry's time (a short sells then).
     #[schema(value_type = String, example = "09:30:00")]
     buy_time: Option<Value>,
-    /// `HH:MM:SS`, IST, after `buy_time`.
+    /// `HH:MM:SS`, IST, after `buy_time`: the exit's time (a short buys back then).
     #[schema(value_type = String, example = "15:10:00")]
     sell_time: Option<Value>,
-    /// Rupees, at most 2 decimals, a multiple of the tick (0.05): a number or a string.
+    /// Rupees, at most 2 decimals, a multiple of the tick (0.05): a number or a string. Under
+    /// the price for a long; over it for a short (the short buys back when the price rises to
+    /// it).
     #[schema(value_type = String, example = "3500.05")]
     stop_loss: Option<Value>,
     #[schema(value_type = i64, example = 10)]
@@ -49,12 +55,13 @@ pub struct StrategyBody {
     /// `MIS` (default) or `CNC`.
     #[schema(value_type = Option<String>, example = "MIS")]
     product: Option<Value>,
-    /// Optional take-profit above the entry's fill price: rupees (a number or a string, a
-    /// multiple of the tick) or a percentage as a string (`"1.5%"`, up to 2 decimals).
+    /// Optional take-profit from the entry's fill price (above it for a long, below it for a
+    /// short): rupees (a number or a string, a multiple of the tick) or a percentage as a
+    /// string (`"1.5%"`, up to 2 decimals).
     #[schema(value_type = Option<String>, example = "1.5%")]
     target: Option<Value>,
-    /// Optional trailing stop below the highest price since the entry: rupees or `"1%"`. It
-    /// only rises, and never below `stop_loss`.
+    /// Optional trailing stop below the highest price since the entry (a short's: above the
+    /// lowest): rupees or `"1%"`. It only tightens, and never past `stop_loss`.
     #[schema(value_type = Option<String>, example = "10")]
     trailing_stop: Option<Value>,
 }
@@ -88,6 +95,7 @@ fn draft(body: StrategyBody) -> (StrategyDraft, Vec<FieldError>) {
     let buy_time = text("buy_time", body.buy_time);
     let sell_time = text("sell_time", body.sell_time);
     let product = text("product", body.product);
+    let direction = text("direction", body.direction);
     let mut decimal = |field: &str, v: Option<Value>| match v {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s),
@@ -126,6 +134,7 @@ fn draft(body: StrategyBody) -> (StrategyDraft, Vec<FieldError>) {
             product,
             target,
             trailing_stop,
+            direction,
         },
         errors,
     )
@@ -198,6 +207,7 @@ fn strategy_out(row: &StrategyRow, rt: &Runtime) -> StrategyOut {
         strategy_id: row.id,
         symbol: s.symbol.to_string(),
         exchange: s.exchange.as_str().to_owned(),
+        direction: s.direction.as_str().to_owned(),
         buy_time: s.buy_time.format("%H:%M:%S").to_string(),
         sell_time: s.sell_time.format("%H:%M:%S").to_string(),
         stop_loss: s.stop_loss.to_string(),
@@ -339,6 +349,7 @@ pub async fn move_stop(
         StrategyBody {
             symbol: Some(Value::String(row.spec.symbol.to_string())),
             exchange: Some(Value::String(row.spec.exchange.as_str().into())),
+            direction: Some(Value::String(row.spec.direction.as_str().into())),
             buy_time: Some(Value::String(
                 row.spec.buy_time.format("%H:%M:%S").to_string(),
             )),
@@ -617,7 +628,7 @@ pub async fn status(
     let rupees = |p: i64| algo_core::Price::from_paise(p).ok().map(|p| p.to_string());
     let open_today = position == Position::Bought && rt.trading_date == Some(today);
     let stop_in_force = open_today
-        .then(|| crate::executor::stop_in_force(&row, rt.trail_stop_paise))
+        .then(|| crate::executor::stop_in_force(&row, row.spec.direction, rt.trail_stop_paise))
         .and_then(rupees);
     let resting_stop_order = logs
         .iter()

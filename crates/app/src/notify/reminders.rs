@@ -86,7 +86,6 @@ pub async fn daily_summary(
     clock: &dyn Clock,
 ) -> Result<usize, StoreError> {
     use algo_core::notify::signed_rupees;
-    use algo_core::pnl::{day_pnl, Fill};
     use algo_store::postgres::order_logs;
 
     let now = clock.now();
@@ -100,25 +99,11 @@ pub async fn daily_summary(
     let mut written = 0;
     for user in order_logs::users_to_summarise(pg, today).await? {
         let fills = order_logs::fills(pg, user, None, today, today).await?;
-        let mut by_strategy: std::collections::BTreeMap<uuid::Uuid, (Option<Fill>, Vec<Fill>)> =
-            Default::default();
-        for f in &fills {
-            let fill = Fill {
-                quantity: i64::from(f.filled_quantity),
-                average_paise: f.average_price_paise,
-            };
-            let e = by_strategy.entry(f.strategy_id).or_default();
-            if f.event == "BUY" {
-                e.0 = Some(fill);
-            } else {
-                e.1.push(fill);
-            }
-        }
+        let by_strategy = crate::http::pnl::days(&fills);
         let mut lines = Vec::new();
         let mut total = 0;
         let mut open = Vec::new();
-        for (strategy_id, (entry, exits)) in by_strategy {
-            let day = day_pnl(entry, &exits);
+        for ((_, strategy_id), day) in by_strategy {
             let symbol = strategies::get_for_executor(pg, strategy_id)
                 .await?
                 .map(|r| r.spec.symbol.to_string())

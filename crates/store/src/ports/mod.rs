@@ -25,7 +25,9 @@ mod strategies;
 pub use broker_keys::{BrokerKeys, BrokerKeysRow};
 pub use ledger::{Claim, Ledger, LedgerRecord, LedgerState};
 pub use locks::StrategyLocks;
-pub use order_log::{Final, LegRow, NewNotification, NewOrderLog, OrderLog, StoredNotice};
+pub use order_log::{
+    Direction, Final, LegRow, NewNotification, NewOrderLog, OrderLog, Side, StoredNotice,
+};
 pub use queue::{Delivery, OrderQueue};
 pub use runtime::{EntryFill, Runtime, RuntimeCache, RuntimeUpdate};
 pub use scheduler::Scheduler;

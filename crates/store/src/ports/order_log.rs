@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::StoreError;
+pub use algo_core::strategy::{Direction, Side};
 
 /// The first write of a leg, before the broker is called.
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub struct NewOrderLog<'a> {
     pub tradingsymbol: &'a str,
     pub exchange: &'a str,
     pub product: &'a str,
+    /// The order's side: a long's entry buys and its exits sell, a short's the other way.
+    pub side: Side,
 }
 
 /// A notification for the trader, written with the event that causes it (the outbox): in the
@@ -87,12 +90,20 @@ pub struct LegRow {
     pub scheduled_for: DateTime<Utc>,
     /// How many modifications its order took (Kite takes 25 per order).
     pub modifications: i32,
+    /// The side its order took.
+    pub side: Side,
 }
 
 impl LegRow {
     /// `SENDING` or `PLACED`: the broker may still act on it.
     pub fn is_open(&self) -> bool {
         matches!(self.status.as_str(), "SENDING" | "PLACED")
+    }
+
+    /// The direction of the position an entry leg opened (its side says it, whatever the
+    /// strategy says now).
+    pub fn direction(&self) -> Direction {
+        Direction::of_entry(self.side)
     }
 }
 

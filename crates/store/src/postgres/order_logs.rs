@@ -7,6 +7,7 @@ use uuid::Uuid;
 use async_trait::async_trait;
 
 use crate::ports::OrderLog;
+use crate::ports::Side;
 pub use crate::ports::{Final, LegRow, NewOrderLog};
 use crate::StoreError;
 
@@ -99,8 +100,8 @@ async fn insert(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO order_logs (id, strategy_id, user_id, event, trading_date, ledger_key, broker_tag, status, quantity,
-                                 scheduled_for, tradingsymbol, exchange, product, message)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $8, $9, $11, $12, $13, $14)
+                                 scheduled_for, tradingsymbol, exchange, product, message, side)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $8, $9, $11, $12, $13, $14, $15)
          ON CONFLICT (ledger_key) DO NOTHING",
     )
     .bind(Uuid::new_v4())
@@ -117,6 +118,7 @@ async fn insert(
     .bind(log.exchange)
     .bind(log.product)
     .bind(message)
+    .bind(log.side.as_str())
     .execute(pool)
     .await
     .map_err(StoreError::from_sqlx)?;
@@ -172,48 +174,60 @@ pub async fn finish(pool: &PgPool, ledger_key: &str, last: &Final<'_>) -> Result
     Ok(())
 }
 
-type LegTuple = (
-    Uuid,
-    Uuid,
-    String,
-    NaiveDate,
-    String,
-    String,
-    Option<String>,
-    String,
-    i32,
-    Option<i32>,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    DateTime<Utc>,
-    i32,
-);
+#[derive(sqlx::FromRow)]
+struct LegTuple {
+    strategy_id: Uuid,
+    user_id: Uuid,
+    event: String,
+    trading_date: NaiveDate,
+    ledger_key: String,
+    broker_tag: String,
+    broker_order_id: Option<String>,
+    status: String,
+    quantity: i32,
+    filled_quantity: Option<i32>,
+    average_price_paise: Option<i64>,
+    tradingsymbol: Option<String>,
+    exchange: Option<String>,
+    product: Option<String>,
+    scheduled_for: DateTime<Utc>,
+    modifications: i32,
+    side: String,
+}
 
 const LEG_COLUMNS: &str =
     "strategy_id, user_id, event, trading_date, ledger_key, broker_tag, broker_order_id, status,
     quantity, filled_quantity, average_price_paise, tradingsymbol, exchange, product, scheduled_for,
-    modifications";
+    modifications, side";
+
+/// A side the table's check allows (`BUY` or `SELL`); any other is read as the event implies.
+fn side(text: &str, event: &str) -> Side {
+    Side::parse(text).unwrap_or(if event == "BUY" {
+        Side::Buy
+    } else {
+        Side::Sell
+    })
+}
 
 fn leg(r: LegTuple) -> LegRow {
     LegRow {
-        strategy_id: r.0,
-        user_id: r.1,
-        event: r.2,
-        trading_date: r.3,
-        ledger_key: r.4,
-        broker_tag: r.5,
-        broker_order_id: r.6,
-        status: r.7,
-        quantity: r.8,
-        filled_quantity: r.9,
-        average_price_paise: r.10,
-        tradingsymbol: r.11,
-        exchange: r.12,
-        product: r.13,
-        scheduled_for: r.14,
-        modifications: r.15,
+        side: side(&r.side, &r.event),
+        strategy_id: r.strategy_id,
+        user_id: r.user_id,
+        event: r.event,
+        trading_date: r.trading_date,
+        ledger_key: r.ledger_key,
+        broker_tag: r.broker_tag,
+        broker_order_id: r.broker_order_id,
+        status: r.status,
+        quantity: r.quantity,
+        filled_quantity: r.filled_quantity,
+        average_price_paise: r.average_price_paise,
+        tradingsymbol: r.tradingsymbol,
+        exchange: r.exchange,
+        product: r.product,
+        scheduled_for: r.scheduled_for,
+        modifications: r.modifications,
     }
 }
 
@@ -409,10 +423,12 @@ impl OrderLog for PgOrderLog {
 pub struct FillRow {
     pub strategy_id: Uuid,
     pub trading_date: NaiveDate,
-    /// `BUY`, `SELL` or `STOPLOSS`.
+    /// `BUY` (the entry), `SELL`, `STOPLOSS`, `TARGET` or `GUARD`.
     pub event: String,
     pub filled_quantity: i32,
     pub average_price_paise: i64,
+    /// The side the order took.
+    pub side: Side,
 }
 
 /// The user's legs that filled (in full or in part) from `from` to `to`, one strategy or all,
@@ -424,8 +440,8 @@ pub async fn fills(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<FillRow>, StoreError> {
-    let rows: Vec<(Uuid, NaiveDate, String, i32, i64)> = sqlx::query_as(
-        "SELECT strategy_id, trading_date, event, filled_quantity, average_price_paise FROM order_logs
+    let rows: Vec<(Uuid, NaiveDate, String, i32, i64, String)> = sqlx::query_as(
+        "SELECT strategy_id, trading_date, event, filled_quantity, average_price_paise, side FROM order_logs
          WHERE user_id = $1 AND ($2::uuid IS NULL OR strategy_id = $2)
            AND trading_date BETWEEN $3 AND $4
            AND status IN ('COMPLETE', 'CANCELLED', 'REJECTED')
@@ -442,6 +458,7 @@ pub async fn fills(
     Ok(rows
         .into_iter()
         .map(|r| FillRow {
+            side: side(&r.5, &r.2),
             strategy_id: r.0,
             trading_date: r.1,
             event: r.2,

@@ -1,7 +1,7 @@
 //! `strategies`: every query is scoped by the owner's user id.
 
 use algo_core::strategy::{
-    windows_overlap, Exchange, ExitRules, Offset, Product, StrategySpec, Symbol,
+    windows_overlap, Direction, Exchange, ExitRules, Offset, Product, StrategySpec, Symbol,
 };
 use algo_core::Price;
 use chrono::{DateTime, NaiveTime, Utc};
@@ -45,11 +45,12 @@ struct Row {
     target_bp: Option<i32>,
     trailing_paise: Option<i64>,
     trailing_bp: Option<i32>,
+    direction: String,
 }
 
 const COLUMNS: &str =
     "id, user_id, symbol, exchange, buy_time, sell_time, stop_loss_paise, quantity, product, status, failure_reason, created_at, updated_at,
-     target_paise, target_bp, trailing_paise, trailing_bp";
+     target_paise, target_bp, trailing_paise, trailing_bp, direction";
 
 /// An offset from its two columns (at most one is set; the table checks it).
 fn offset(paise: Option<i64>, bp: Option<i32>) -> Result<Option<Offset>, ()> {
@@ -91,6 +92,7 @@ fn from_row(r: Row) -> Result<StrategyRow, StoreError> {
             trailing_stop: offset(r.trailing_paise, r.trailing_bp)
                 .map_err(|()| corrupt("trailing_stop"))?,
         },
+        direction: Direction::parse(&r.direction).ok_or_else(|| corrupt("direction"))?,
     };
     Ok(StrategyRow {
         id,
@@ -149,8 +151,8 @@ pub async fn create(
     }
     sqlx::query(
         "INSERT INTO strategies (id, user_id, symbol, exchange, buy_time, sell_time, stop_loss_paise, quantity, product,
-           target_paise, target_bp, trailing_paise, trailing_bp)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+           target_paise, target_bp, trailing_paise, trailing_bp, direction)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(id)
     .bind(user_id)
@@ -165,6 +167,7 @@ pub async fn create(
     .bind(columns(spec.exits.target).1)
     .bind(columns(spec.exits.trailing_stop).0)
     .bind(columns(spec.exits.trailing_stop).1)
+    .bind(spec.direction.as_str())
     .execute(&mut *tx)
     .await
     .map_err(StoreError::from_sqlx)?;
@@ -219,7 +222,7 @@ pub async fn update(
     sqlx::query(
         "UPDATE strategies SET symbol = $3, exchange = $4, buy_time = $5, sell_time = $6, stop_loss_paise = $7,
            quantity = $8, product = $9, target_paise = $10, target_bp = $11, trailing_paise = $12,
-           trailing_bp = $13, updated_at = now() WHERE id = $1 AND user_id = $2",
+           trailing_bp = $13, direction = $14, updated_at = now() WHERE id = $1 AND user_id = $2",
     )
     .bind(id)
     .bind(user_id)
@@ -234,6 +237,7 @@ pub async fn update(
     .bind(columns(spec.exits.target).1)
     .bind(columns(spec.exits.trailing_stop).0)
     .bind(columns(spec.exits.trailing_stop).1)
+    .bind(spec.direction.as_str())
     .execute(&mut *tx)
     .await
     .map_err(StoreError::from_sqlx)?;

@@ -43,6 +43,12 @@ fn leg<'a>(
         tradingsymbol: "TCS",
         exchange: "NSE",
         product: "MIS",
+        // A long's entry buys and its exits sell.
+        side: if event == "BUY" {
+            algo_store::ports::Side::Buy
+        } else {
+            algo_store::ports::Side::Sell
+        },
     }
 }
 
@@ -76,7 +82,19 @@ async fn the_first_row_of_a_leg_wins(log: &dyn OrderLog, owner: Owner) {
     assert_eq!(day.len(), 1);
     assert_eq!((day[0].status.as_str(), day[0].quantity), ("SENDING", 5));
     assert_eq!(day[0].tradingsymbol.as_deref(), Some("TCS"));
+    assert_eq!(day[0].side, algo_store::ports::Side::Buy);
     assert!(day[0].is_open());
+    // A short's entry sells: the side is kept as written, whatever the event.
+    let short = unique("short");
+    log.begin(&NewOrderLog {
+        side: algo_store::ports::Side::Sell,
+        ..leg(owner, "BUY", date(27), &short, 2)
+    })
+    .await
+    .expect("begin");
+    let day = log.day(owner.strategy_id, date(27)).await.expect("day");
+    assert_eq!(day[0].side, algo_store::ports::Side::Sell);
+    assert_eq!(day[0].direction(), algo_store::ports::Direction::Short);
 }
 
 async fn a_final_leg_stays_final(log: &dyn OrderLog, owner: Owner) {

@@ -22,6 +22,7 @@ fn spec(symbol: &str, buy: u32) -> StrategySpec {
         quantity: 3,
         product: Product::Mis,
         exits: Default::default(),
+        direction: Default::default(),
     }
 }
 
@@ -37,11 +38,15 @@ async fn contract(repo: &dyn StrategyRepo, seed: Seed<'_>, user: Uuid) {
             target: Some(Offset::Percent(150)),
             trailing_stop: Some(Offset::Points(Price::from_paise(1_000).expect("price"))),
         },
+        direction: algo_core::strategy::Direction::Short,
         ..spec("SBIN", 32)
     };
     let with_exits = seed(user, guarded.clone(), Status::Stopped).await;
     let row = repo.get(with_exits).await.expect("get").expect("stored");
-    assert_eq!(row.spec, guarded, "the target and trailing stop as stored");
+    assert_eq!(
+        row.spec, guarded,
+        "the target, trailing stop and direction as stored"
+    );
 
     let row = repo.get(running).await.expect("get").expect("stored");
     assert_eq!(
