@@ -90,15 +90,44 @@ async fn one_leg(s: &TestSystem, event: &OrderEvent, step: Step, broker: Broker)
 }
 
 async fn crash_case(step: Step, broker: Broker) {
+    crash_case_in(step, broker, false).await
+}
+
+/// A long (buys, then sells) or a short (sells, then buys back) through a crash at `step`.
+async fn crash_case_in(step: Step, broker: Broker, short: bool) {
     let s = start(CalendarKind::AlwaysOpen, config(None)).await;
     let token = s.trader().await;
-    let (id, buy) = buy_now(&s, &token, "TCS").await;
+    let (id, buy) = if short {
+        let (buy_time, sell_time) = quiet_times().await;
+        let id = s
+            .running_with(&token, json!({ "symbol": "TCS", "buy_time": buy_time,
+                "sell_time": sell_time, "stop_loss": "99999.00", "quantity": 5, "direction": "SHORT" }))
+            .await;
+        let event = OrderEvent::new(
+            id.parse().expect("uuid"),
+            EventKind::Buy,
+            algo_core::TradingCalendar::trading_date(Utc::now()),
+            Utc::now(),
+        );
+        (id, event)
+    } else {
+        buy_now(&s, &token, "TCS").await
+    };
+    let (entry_side, exit_side) = if short {
+        ("SELL", "BUY")
+    } else {
+        ("BUY", "SELL")
+    };
     one_leg(&s, &buy, step, broker).await;
     let orders = s.sim_orders().await;
-    assert_eq!(side(&orders, "BUY"), 1, "{step:?}/{broker:?}: {orders:?}");
+    assert_eq!(
+        (side(&orders, entry_side), side(&orders, exit_side)),
+        (1, 0),
+        "{step:?}/{broker:?}: {orders:?}"
+    );
     assert_eq!(
         net_position(&s, "TCS").await,
-        5,
+        if short { -5 } else { 5 },
         "the broker holds the entry"
     );
     let status = s.status(&token, &id).await;
@@ -116,7 +145,7 @@ async fn crash_case(step: Step, broker: Broker) {
     one_leg(&s, &sell, step, broker).await;
     let orders = s.sim_orders().await;
     assert_eq!(
-        (side(&orders, "BUY"), side(&orders, "SELL")),
+        (side(&orders, entry_side), side(&orders, exit_side)),
         (1, 1),
         "{step:?}/{broker:?}: {orders:?}"
     );
@@ -185,6 +214,41 @@ macro_rules! crash_table {
 }
 
 crash_table!(crash_case);
+
+/// A short-first day through a crash after each step, with the answer lost (the outcome that
+/// needs the lookup by tag): one short sale, one buy-back, flat.
+mod short {
+    use super::*;
+
+    async fn case(step: Step) {
+        crash_case_in(step, Broker::LosesAnswer, true).await
+    }
+
+    #[tokio::test]
+    async fn after_claim() {
+        case(Step::Claimed).await
+    }
+
+    #[tokio::test]
+    async fn after_sending_row() {
+        case(Step::SendingWritten).await
+    }
+
+    #[tokio::test]
+    async fn after_send() {
+        case(Step::Sent).await
+    }
+
+    #[tokio::test]
+    async fn after_placed_row() {
+        case(Step::PlacedWritten).await
+    }
+
+    #[tokio::test]
+    async fn after_record() {
+        case(Step::Recorded).await
+    }
+}
 
 /// The same table with the stop resting at the exchange: the entry crashes at each step, the
 /// guard goes under the position all the same (placed by the redelivery or the reconciler),

@@ -835,3 +835,55 @@ async fn an_exit_resting_unfilled_is_chased_to_a_fill() {
     assert!(kinds.contains(&"exit_unfilled"), "told: {notices}");
     s.system.shutdown().await;
 }
+
+// Issue #18: a short's buy-back resting unfilled (its protection price under a market that ran
+// up) is chased upwards to a fill, and the day ends flat.
+#[tokio::test]
+async fn a_shorts_buy_back_resting_unfilled_is_chased_up_to_a_fill() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (buy, sell) = support::system::quiet_times().await;
+    let id = s
+        .running_with(
+            &token,
+            json!({ "symbol": "TCS", "buy_time": buy, "sell_time": sell,
+            "stop_loss": "99999.00", "quantity": 5, "direction": "SHORT" }),
+        )
+        .await;
+    let entry = OrderEvent::new(
+        id.parse().expect("uuid"),
+        EventKind::Buy,
+        TradingCalendar::trading_date(Utc::now()),
+        Utc::now(),
+    );
+    assert_eq!(
+        s.system.executor.handle(&entry).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    s.fault("market_rests", 1).await;
+    assert_eq!(
+        s.sell_now(&entry).await,
+        Handled::Done("order COMPLETE".into()),
+        "followed to its fill"
+    );
+    let orders = s.sim_orders().await;
+    let buys: Vec<&Value> = orders
+        .iter()
+        .filter(|o| o["transaction_type"] == "BUY")
+        .collect();
+    assert_eq!(buys.len(), 1, "one buy-back, moved: {buys:?}");
+    assert_eq!(
+        (buys[0]["status"].as_str(), buys[0]["order_type"].as_str()),
+        (Some("COMPLETE"), Some("LIMIT")),
+        "{}",
+        buys[0]
+    );
+    assert!(buys[0]["modifications"].as_u64() >= Some(1), "{}", buys[0]);
+    assert_eq!(
+        support::system::net_at(&s.http, &s.sim.base_url, "TCS").await,
+        0,
+        "flat"
+    );
+    assert_eq!(s.status(&token, &id).await["position"], "sold");
+    s.system.shutdown().await;
+}

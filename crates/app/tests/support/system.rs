@@ -326,8 +326,14 @@ impl TestSystem {
 
     /// Creates and starts a strategy; returns its id.
     pub async fn running(&self, token: &str, symbol: &str, buy: &str, sell: &str) -> String {
+        self.running_with(token, json!({ "symbol": symbol, "buy_time": buy, "sell_time": sell, "stop_loss": "1.00", "quantity": 5 }))
+            .await
+    }
+
+    /// A running strategy created from `body`.
+    pub async fn running_with(&self, token: &str, body: Value) -> String {
         let (status, body) = self
-            .call(Method::POST, "/strategy/create", Some(token), Some(json!({ "symbol": symbol, "buy_time": buy, "sell_time": sell, "stop_loss": "1.00", "quantity": 5 })))
+            .call(Method::POST, "/strategy/create", Some(token), Some(body))
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         let id = body["strategy_id"].as_str().expect("id").to_owned();
