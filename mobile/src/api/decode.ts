@@ -41,7 +41,7 @@ import type {
   TelegramStatus,
   TokenPair,
 } from './types';
-import { NOTIFICATION_KINDS } from './types';
+import { DIRECTIONS, NOTIFICATION_KINDS } from './types';
 
 export class DecodeError extends Error {
   constructor(
@@ -163,6 +163,7 @@ export function object<T>(shape: { [K in keyof T]-?: Decoder<T[K]> }): Decoder<T
   };
 }
 
+const direction = oneOf(DIRECTIONS);
 const strategyStatusValue = oneOf(['created', 'running', 'stopped', 'failed']);
 const position = oneOf(['none', 'buying', 'bought', 'selling', 'sold', 'failed']);
 const brokerConnectionStatus = oneOf(['connected', 'expired', 'not_connected']);
@@ -223,6 +224,7 @@ export const strategy: Decoder<Strategy> = object<Strategy>({
   strategy_id: string,
   symbol: string,
   exchange: oneOf(['NSE', 'BSE']),
+  direction,
   buy_time: string,
   sell_time: string,
   stop_loss: rupees,
@@ -416,6 +418,7 @@ export const pnlSummary: Decoder<PnlSummary> = object<PnlSummary>({
 
 const strategyDay: Decoder<StrategyDay> = object<StrategyDay>({
   trading_date: calendarDate,
+  direction,
   bought_quantity: integer,
   buy_average_price: optional(rupees),
   sold_quantity: integer,

@@ -126,6 +126,14 @@ export interface LoginUrl {
 
 export type Exchange = 'NSE' | 'BSE';
 export type Product = 'MIS' | 'CNC';
+export const DIRECTIONS = ['LONG', 'SHORT'] as const;
+/**
+ * `LONG` buys at `buy_time` and sells at `sell_time`; `SHORT` sells first at `buy_time` (the
+ * entry) and buys back at `sell_time` (the exit), and is always MIS. The wire names of events
+ * and positions stay the long ones: `BUY` is the entry leg, `bought` the open position, whatever
+ * the direction (`domain/direction.ts` says them in a short's words).
+ */
+export type Direction = (typeof DIRECTIONS)[number];
 export type StrategyStatusValue = 'created' | 'running' | 'stopped' | 'failed';
 export type Position = 'none' | 'buying' | 'bought' | 'selling' | 'sold' | 'failed';
 /** `TARGET`: the exit the strategy's target fired; `STOPLOSS`: the stop's (fixed or trailing);
@@ -153,9 +161,13 @@ export interface StrategyRequest {
   stop_loss: Rupees;
   quantity: number;
   product?: Product;
-  /** Take-profit above the entry's fill price: rupees (`"25.50"`) or a percentage (`"1.5%"`). */
+  /** `LONG` when missing. A `SHORT` must be `MIS`. */
+  direction?: Direction;
+  /** Take-profit from the entry's fill price (above it for a long, below it for a short): rupees
+   * (`"25.50"`) or a percentage (`"1.5%"`). */
   target?: ExitOffset;
-  /** A stop that trails the highest price since the entry by this much: rupees or `"1%"`. */
+  /** A stop that trails the best price since the entry by this much (below a long's highest,
+   * above a short's lowest): rupees or `"1%"`. */
   trailing_stop?: ExitOffset;
 }
 
@@ -163,8 +175,12 @@ export interface Strategy {
   strategy_id: string;
   symbol: string;
   exchange: Exchange;
+  direction: Direction;
+  /** The entry's time (a short sells then). */
   buy_time: TimeOfDay;
+  /** The exit's time (a short buys back then). */
   sell_time: TimeOfDay;
+  /** Under the price for a long, over it for a short. */
   stop_loss: Rupees;
   quantity: number;
   product: Product;
@@ -383,13 +399,15 @@ export interface PnlSummary {
 
 export interface StrategyDay {
   trading_date: CalendarDate;
+  /** How the day's entry went: a `SHORT` day sold first (`sold_*`) and bought back (`bought_*`). */
+  direction: Direction;
   bought_quantity: number;
   buy_average_price?: Rupees | null;
   sold_quantity: number;
   sell_average_price?: Rupees | null;
   realised_pnl_paise: number;
   realised_pnl: SignedRupees;
-  /** Bought and not sold through the app. */
+  /** Entered and not exited through the app (for a short: sold and not bought back). */
   open_quantity: number;
 }
 

@@ -2,24 +2,20 @@
  * A strategy's trading days, newest first: each day's realised P&L and fills (`GET
  * /strategy/{id}/days`) over its legs from the order log (`GET /strategy/{id}/orders`), each leg
  * with its quantity, fill price, when it went out and how late, and what the broker said. A day
- * whose orders never filled (a rejected buy) is shown too, with its legs and no P&L.
+ * whose orders never filled (a rejected buy) is shown too, with its legs and no P&L. A short day
+ * (its direction as the server says the day's entry went) is marked and reads sold short, then
+ * bought back.
  */
 import { Text, View } from 'react-native';
 
-import type { Order, OrderEvent, StrategyDay, StrategyDays } from '../api/types';
+import type { Direction, Order, StrategyDay, StrategyDays } from '../api/types';
+import { historyEventLabel, wordsFor } from '../domain/direction';
 import { formatCalendarDate, formatIstInstant, istDate } from '../domain/time';
 import { rupees } from '../screens/labels';
+import { DirectionBadge } from './DirectionBadge';
 import { PnlText } from './PnlText';
 import { colors } from './theme';
 import { styles } from './ui';
-
-const EVENT_LABEL: Record<OrderEvent, string> = {
-  BUY: 'Buy',
-  SELL: 'Sell',
-  STOPLOSS: 'Stop-loss exit',
-  TARGET: 'Target exit',
-  GUARD: 'Resting stop-loss',
-};
 
 /** How late the order reached the broker after its instant (negative: early). */
 export function lateness(latencyMs: number): string {
@@ -38,25 +34,41 @@ function fill(verb: string, quantity: number, averagePrice: string | null | unde
 }
 
 function DaySummary({ day }: { day: StrategyDay }) {
-  const fills = [
-    fill('Bought', day.bought_quantity, day.buy_average_price),
-    fill('Sold', day.sold_quantity, day.sell_average_price),
-  ].filter((text) => text !== null);
+  const words = wordsFor(day.direction);
+  // The entry first: a long bought then sold, a short sold then bought back.
+  const [entered, exited] =
+    day.direction === 'SHORT'
+      ? [
+          fill(words.dayEntered, day.sold_quantity, day.sell_average_price),
+          fill(words.dayExited, day.bought_quantity, day.buy_average_price),
+        ]
+      : [
+          fill(words.dayEntered, day.bought_quantity, day.buy_average_price),
+          fill(words.dayExited, day.sold_quantity, day.sell_average_price),
+        ];
+  const fills = [entered, exited].filter((text) => text !== null);
   return (
     <View testID={`pnl-day-${day.trading_date}`}>
       <View style={styles.kv}>
-        <Text style={styles.label}>{formatCalendarDate(day.trading_date)}</Text>
+        <View style={styles.row}>
+          <Text style={styles.label}>{formatCalendarDate(day.trading_date)}</Text>
+          <DirectionBadge direction={day.direction} testID={`pnl-day-${day.trading_date}-direction`} />
+        </View>
         <PnlText text={day.realised_pnl} testID={`pnl-day-${day.trading_date}-realised`} />
       </View>
-      <Text style={styles.muted}>{fills.join(' · ')}</Text>
+      <Text style={styles.muted} testID={`pnl-day-${day.trading_date}-fills`}>
+        {fills.join(' · ')}
+      </Text>
       {day.open_quantity > 0 ? (
-        <Text style={{ color: colors.warning }}>Still open: {day.open_quantity}</Text>
+        <Text style={{ color: colors.warning }}>
+          {words.dayOpen}: {day.open_quantity}
+        </Text>
       ) : null}
     </View>
   );
 }
 
-function Leg({ order, now }: { order: Order; now: number }) {
+function Leg({ order, direction, now }: { order: Order; direction: Direction; now: number }) {
   const price = order.average_price ? ` @ ${rupees(order.average_price)}` : '';
   const timing = order.placed_at
     ? `Placed ${formatIstInstant(order.placed_at, now)}${order.latency_ms !== null ? `, ${lateness(order.latency_ms)}` : ''}`
@@ -64,7 +76,7 @@ function Leg({ order, now }: { order: Order; now: number }) {
   return (
     <View style={legStyle} testID={`history-leg-${order.order_id}`}>
       <Text style={styles.label}>
-        {EVENT_LABEL[order.event]} {order.quantity}
+        {historyEventLabel(direction, order.event)} {order.quantity}
         {price} · {order.status}
       </Text>
       <Text style={styles.muted}>{timing}</Text>
@@ -87,11 +99,14 @@ const legStyle = {
 export function StrategyHistory({
   days,
   orders,
+  direction,
   now,
 }: {
   days: StrategyDays;
   /** The order log, newest first; `undefined` while it is not loaded (days show without legs). */
   orders: readonly Order[] | undefined;
+  /** The strategy's direction, for a day's legs when the day has no fill to say how it went. */
+  direction: Direction;
   now: number;
 }) {
   const byDate = new Map<string, { day?: StrategyDay; legs: Order[] }>();
@@ -122,7 +137,7 @@ export function StrategyHistory({
               </View>
             )}
             {legs.map((order) => (
-              <Leg key={order.order_id} order={order} now={now} />
+              <Leg key={order.order_id} order={order} direction={day?.direction ?? direction} now={now} />
             ))}
           </View>
         );

@@ -1,6 +1,6 @@
 /**
- * A stop-loss given as a percentage below the last price, turned into the price the server
- * takes. Pure; money stays integer paise, and the percentage is parsed from its text into
+ * A stop-loss given as a percentage from the last price (below it for a long, above it for a
+ * short), turned into the price the server takes. Pure; money stays integer paise, and the percentage is parsed from its text into
  * hundredths of a percent, so no float ever touches either.
  */
 import { formatPaise, MAX_PAISE, type PaiseResult } from './validateStrategy';
@@ -10,10 +10,22 @@ const WHOLE = 10_000;
 
 export type PercentResult = { ok: true; hundredths: number } | { ok: false; error: string };
 
-/** `"2.5"` → 250 hundredths of a percent: more than 0, less than 100, at most 2 decimals. */
-export function parsePercent(text: string): PercentResult {
+/**
+ * `"2.5"` → 250 hundredths of a percent: more than 0, less than 100, at most 2 decimals. `side`:
+ * where the stop sits, below the last price (a long's, which sells) or above it (a short's,
+ * which buys back).
+ */
+export function parsePercent(text: string, side: 'below' | 'above' = 'below'): PercentResult {
   const t = text.trim().replace(/%$/, '').trim();
-  if (t.length === 0) return { ok: false, error: 'Enter how far below the last price to sell, in %.' };
+  if (t.length === 0) {
+    return {
+      ok: false,
+      error:
+        side === 'below'
+          ? 'Enter how far below the last price to sell, in %.'
+          : 'Enter how far above the last price to buy back, in %.',
+    };
+  }
   const match = /^(\d*)(?:\.(\d*))?$/.exec(t);
   if (!match || (match[1] === '' && (match[2] ?? '') === '')) {
     return { ok: false, error: 'Enter the stop-loss as a percentage like 2 or 2.5.' };
@@ -48,6 +60,23 @@ export function stopBelow(lastPaise: number, hundredths: number, tickPaise: numb
   return { ok: true, paise };
 }
 
+/**
+ * The price `hundredths` of a percent above `lastPaise`, rounded up to a multiple of
+ * `tickPaise`: always above the last price, as a short's stop-loss must be. Exact in integers.
+ */
+export function stopAbove(lastPaise: number, hundredths: number, tickPaise: number): PaiseResult {
+  if (!Number.isSafeInteger(lastPaise) || lastPaise <= 0 || lastPaise > MAX_PAISE) {
+    return { ok: false, error: 'There is no last price to work from.' };
+  }
+  const grow = WHOLE + hundredths;
+  const high = Math.floor(lastPaise / WHOLE);
+  const low = lastPaise % WHOLE;
+  const exact = high * grow + Math.ceil((low * grow) / WHOLE);
+  const paise = exact + ((tickPaise - (exact % tickPaise)) % tickPaise);
+  if (paise > MAX_PAISE) return { ok: false, error: 'That price is too large: choose a smaller percentage.' };
+  return { ok: true, paise };
+}
+
 /** A line for the form: `₹3325.00, 5% below the last price ₹3500.00`. */
 export function describeStopBelow(stopPaise: number, hundredths: number, lastPaise: number): string {
   return `₹${formatPaise(stopPaise)}, ${formatPercent(hundredths)}% below the last price ₹${formatPaise(lastPaise)}`;
@@ -60,4 +89,9 @@ export function formatPercent(hundredths: number): string {
     .padStart(2, '0')
     .replace(/0+$/, '');
   return fraction ? `${whole}.${fraction}` : String(whole);
+}
+
+/** A line for the form: `₹3675.00, 5% above the last price ₹3500.00`. */
+export function describeStopAbove(stopPaise: number, hundredths: number, lastPaise: number): string {
+  return `₹${formatPaise(stopPaise)}, ${formatPercent(hundredths)}% above the last price ₹${formatPaise(lastPaise)}`;
 }

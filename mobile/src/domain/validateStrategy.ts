@@ -6,7 +6,8 @@
  *
  * Money never goes through a float: the stop-loss text is parsed straight to integer paise.
  */
-import type { Product, StrategyRequest } from '../api/types';
+import type { Direction, Product, StrategyRequest } from '../api/types';
+import { SHORT_MUST_BE_MIS, wordsFor } from './direction';
 
 /** `nse`: the NSE session; `always-open`: every second of the day (the dev server's calendar). */
 export type MarketHours = 'nse' | 'always-open';
@@ -52,6 +53,8 @@ export interface StrategyForm {
   stopLoss: string;
   quantity: string;
   product: Product;
+  /** Buy first (`LONG`, the default) or sell first (`SHORT`, intraday only). */
+  direction?: Direction;
 }
 
 /** The form's inputs: the ones above, and the optional exits (`domain/exitOffset.ts`). */
@@ -190,6 +193,10 @@ export function formatPaise(paise: number): string {
  */
 export function validateStrategy(form: StrategyForm, rules: StrategyRules = NSE_RULES): StrategyValidation {
   const errors: StrategyFieldErrors = {};
+  const direction = form.direction ?? 'LONG';
+  // A short's times are its sell (entry) and its buy-back (exit): the messages say so.
+  const words = wordsFor(direction);
+  const [entry, exit] = [words.entryTimeName, words.exitTimeName];
 
   const symbol = parseSymbol(form.symbol);
   if (!symbol.ok) errors.symbol = symbol.error;
@@ -197,19 +204,19 @@ export function validateStrategy(form: StrategyForm, rules: StrategyRules = NSE_
   const buy = parseTimeOfDay(form.buyTime);
   const sell = parseTimeOfDay(form.sellTime);
   const sessionText = `${formatTimeOfDay(rules.sessionOpen)}–${formatTimeOfDay(rules.sessionClose)} IST`;
-  if (form.buyTime.trim() === '') errors.buyTime = 'Enter a buy time as HH:MM:SS (IST).';
-  else if (buy === null) errors.buyTime = 'Write the buy time as HH:MM:SS, for example 09:30:00.';
+  if (form.buyTime.trim() === '') errors.buyTime = `Enter a ${entry} as HH:MM:SS (IST).`;
+  else if (buy === null) errors.buyTime = `Write the ${entry} as HH:MM:SS, for example 09:30:00.`;
   else if (buy < rules.sessionOpen || buy > rules.sessionClose) {
-    errors.buyTime = `The buy time must be inside market hours, ${sessionText}.`;
+    errors.buyTime = `The ${entry} must be inside market hours, ${sessionText}.`;
   }
-  if (form.sellTime.trim() === '') errors.sellTime = 'Enter a sell time as HH:MM:SS (IST).';
-  else if (sell === null) errors.sellTime = 'Write the sell time as HH:MM:SS, for example 15:10:00.';
+  if (form.sellTime.trim() === '') errors.sellTime = `Enter a ${exit} as HH:MM:SS (IST).`;
+  else if (sell === null) errors.sellTime = `Write the ${exit} as HH:MM:SS, for example 15:10:00.`;
   else if (sell < rules.sessionOpen || sell > rules.sessionClose) {
-    errors.sellTime = `The sell time must be inside market hours, ${sessionText}.`;
+    errors.sellTime = `The ${exit} must be inside market hours, ${sessionText}.`;
   } else if (buy !== null && buy >= sell) {
-    errors.sellTime = 'The sell time must be after the buy time.';
+    errors.sellTime = `The ${exit} must be after the ${entry}.`;
   } else if (form.product === 'MIS' && sell > rules.misCutoff) {
-    errors.sellTime = `An intraday (MIS) sell must be no later than the broker's square-off at ${formatTimeOfDay(rules.misCutoff)} IST.`;
+    errors.sellTime = `An intraday (MIS) ${words.exitLeg} must be no later than the broker's square-off at ${formatTimeOfDay(rules.misCutoff)} IST.`;
   }
 
   const stopLoss = parseRupees(form.stopLoss);
@@ -227,6 +234,9 @@ export function validateStrategy(form: StrategyForm, rules: StrategyRules = NSE_
     errors.quantity = `The quantity can be at most ${rules.maxQuantity} per order.`;
   }
 
+  // The server's rule and wording: delivery cannot sell shares that are not held.
+  if (direction === 'SHORT' && form.product === 'CNC') errors.direction = SHORT_MUST_BE_MIS;
+
   if (Object.keys(errors).length > 0 || !symbol.ok || buy === null || sell === null || !stopLoss.ok) {
     return { ok: false, errors };
   }
@@ -239,6 +249,7 @@ export function validateStrategy(form: StrategyForm, rules: StrategyRules = NSE_
       stop_loss: formatPaise(stopLoss.paise),
       quantity,
       product: form.product,
+      direction,
     },
   };
 }
@@ -250,6 +261,7 @@ const SERVER_FIELDS: Record<string, StrategyFormField> = {
   stop_loss: 'stopLoss',
   quantity: 'quantity',
   product: 'product',
+  direction: 'direction',
   target: 'target',
   trailing_stop: 'trailingStop',
 };

@@ -2,12 +2,13 @@ import { useState } from 'react';
 import { Text } from 'react-native';
 
 import { describeError, describeSearchError, isApiError, symbolCheckMessage } from '../api/errors';
-import type { InstrumentMatch, Product, Strategy, StrategyRequest } from '../api/types';
+import type { Direction, InstrumentMatch, Product, Strategy, StrategyRequest } from '../api/types';
 import { SymbolSearch } from '../components/SymbolSearch';
 import { TimeOfDayPicker } from '../components/TimeOfDayPicker';
 import { Button, Choice, ErrorMessage, Field, Loading, Screen, styles } from '../components/ui';
+import { DIRECTION_CHOICES, wordsFor } from '../domain/direction';
 import { offsetInput, parseExitOffset, type OffsetInput, type OffsetMode } from '../domain/exitOffset';
-import { describeStopBelow, parsePercent, stopBelow } from '../domain/stopLoss';
+import { describeStopAbove, describeStopBelow, parsePercent, stopAbove, stopBelow } from '../domain/stopLoss';
 import { nextIstMinute } from '../domain/time';
 import {
   buyTimeWindow,
@@ -34,10 +35,13 @@ const PRODUCTS = [
 
 type StopMode = 'price' | 'percent';
 
-const STOP_MODES = [
-  { value: 'price', label: 'A price (₹)' },
-  { value: 'percent', label: '% below last price' },
-] as const satisfies readonly { value: StopMode; label: string }[];
+/** The stop-loss as a price, or as a % from the last price on the stop's side of it. */
+function stopModes(side: 'below' | 'above') {
+  return [
+    { value: 'price', label: 'A price (₹)' },
+    { value: 'percent', label: `% ${side} last price` },
+  ] as const satisfies readonly { value: StopMode; label: string }[];
+}
 
 const NO_LAST_PRICE = 'Pick the symbol from the search to use its last price, or enter a price.';
 
@@ -46,19 +50,33 @@ const OFFSET_MODES = [
   { value: 'percent', label: 'Percent (%)' },
 ] as const satisfies readonly { value: OffsetMode; label: string }[];
 
-/** What each optional exit means, in either mode. */
+/** What each optional exit means, in either mode, for a long and for a short. */
 const EXIT_HELP = {
-  target: {
-    points: "Sells once the price is this many rupees above the entry's fill price. Empty: no target.",
-    percent: "Sells once the price is this % above the entry's fill price, e.g. 1.5. Empty: no target.",
+  LONG: {
+    target: {
+      points: "Sells once the price is this many rupees above the entry's fill price. Empty: no target.",
+      percent: "Sells once the price is this % above the entry's fill price, e.g. 1.5. Empty: no target.",
+    },
+    trailingStop: {
+      points:
+        'Follows the highest price since the entry, this many rupees below it: it only rises, and never below the stop-loss. Empty: none.',
+      percent:
+        'Follows the highest price since the entry, this % below it (e.g. 1): it only rises, and never below the stop-loss. Empty: none.',
+    },
   },
-  trailingStop: {
-    points:
-      'Follows the highest price since the entry, this many rupees below it: it only rises, and never below the stop-loss. Empty: none.',
-    percent:
-      'Follows the highest price since the entry, this % below it (e.g. 1): it only rises, and never below the stop-loss. Empty: none.',
+  SHORT: {
+    target: {
+      points: "Buys back once the price is this many rupees below the entry's fill price. Empty: no target.",
+      percent: "Buys back once the price is this % below the entry's fill price, e.g. 1.5. Empty: no target.",
+    },
+    trailingStop: {
+      points:
+        'Follows the lowest price since the entry, this many rupees above the lowest price: it only falls, and never above the stop-loss. Empty: none.',
+      percent:
+        'Follows the lowest price since the entry, this % above the lowest price (e.g. 1): it only falls, and never above the stop-loss. Empty: none.',
+    },
   },
-} as const satisfies Record<'target' | 'trailingStop', Record<OffsetMode, string>>;
+} as const satisfies Record<Direction, Record<'target' | 'trailingStop', Record<OffsetMode, string>>>;
 
 /** An optional exit: a distance in points or in %, the mode chosen beside it. */
 function ExitField({
@@ -105,9 +123,10 @@ function ExitField({
 
 /**
  * A new time-based strategy, or (with `strategyId`) changes to one that is not running: the
- * symbol from the broker's list (with its last price), times from pickers kept inside the
- * session, the stop-loss as a price or as a % below the last price, and an optional target and
- * trailing stop, each in points or in %. Checked on the device with the server's rules before it
+ * symbol from the broker's list (with its last price), buy first (long) or sell first (short),
+ * times from pickers kept inside the session, the stop-loss as a price or as a % from the last
+ * price (below it for a long, above it for a short), and an optional target and trailing stop,
+ * each in points or in %. Checked on the device with the server's rules before it
  * is sent; the server's own objections appear beside their fields.
  */
 export function CreateStrategyScreen({ strategyId }: { strategyId?: string }) {
@@ -147,6 +166,8 @@ function StrategyForm({ existing }: { existing?: Strategy }) {
   const [stopPercent, setStopPercent] = useState('');
   const [quantity, setQuantity] = useState(existing ? String(existing.quantity) : '');
   const [product, setProduct] = useState<Product>(existing?.product ?? 'MIS');
+  const [direction, setDirection] = useState<Direction>(existing?.direction ?? 'LONG');
+  const words = wordsFor(direction);
   const [target, setTarget] = useState<OffsetInput>(() => offsetInput(existing?.target ?? null));
   const [trailingStop, setTrailingStop] = useState<OffsetInput>(() =>
     offsetInput(existing?.trailing_stop ?? null),
@@ -168,11 +189,15 @@ function StrategyForm({ existing }: { existing?: Strategy }) {
       ? `No ${exchange} equity matches “${search.q}”.`
       : null;
 
-  // The stop-loss as a % below the selected instrument's last price.
+  // The stop-loss as a % from the selected instrument's last price: below it for a long, above
+  // it for a short.
   const lastPaise = selected?.last_price_paise ?? null;
-  const percent = parsePercent(stopPercent);
+  const side = words.stopSide;
+  const percent = parsePercent(stopPercent, side);
+  const stopAt = side === 'below' ? stopBelow : stopAbove;
+  const describeStop = side === 'below' ? describeStopBelow : describeStopAbove;
   const percentStop =
-    percent.ok && lastPaise !== null ? stopBelow(lastPaise, percent.hundredths, rules.tickPaise) : null;
+    percent.ok && lastPaise !== null ? stopAt(lastPaise, percent.hundredths, rules.tickPaise) : null;
   const percentLine =
     lastPaise === null
       ? NO_LAST_PRICE
@@ -181,7 +206,7 @@ function StrategyForm({ existing }: { existing?: Strategy }) {
           ? `Enter a % to see the price (last price ₹${formatPaise(lastPaise)}).`
           : percent.error
         : percentStop?.ok
-          ? `Stop-loss at ${describeStopBelow(percentStop.paise, percent.hundredths, lastPaise)}.`
+          ? `Stop-loss at ${describeStop(percentStop.paise, percent.hundredths, lastPaise)}.`
           : (percentStop?.error ?? NO_LAST_PRICE);
 
   const buy = parseTimeOfDay(buyTime);
@@ -203,7 +228,7 @@ function StrategyForm({ existing }: { existing?: Strategy }) {
     if (stopMode === 'price') return { text: stopLoss };
     if (lastPaise === null) return { text: '', error: NO_LAST_PRICE };
     if (!percent.ok) return { text: '', error: percent.error };
-    const stop = stopBelow(lastPaise, percent.hundredths, rules.tickPaise);
+    const stop = stopAt(lastPaise, percent.hundredths, rules.tickPaise);
     return stop.ok ? { text: formatPaise(stop.paise) } : { text: '', error: stop.error };
   };
 
@@ -211,7 +236,7 @@ function StrategyForm({ existing }: { existing?: Strategy }) {
     setFormError(null);
     const stop = stopLossText();
     const result = validateStrategy(
-      { symbol, buyTime, sellTime, stopLoss: stop.text, quantity, product },
+      { symbol, buyTime, sellTime, stopLoss: stop.text, quantity, product, direction },
       rules,
     );
     const targetResult = parseExitOffset(target, 'target', rules.tickPaise);
@@ -260,7 +285,7 @@ function StrategyForm({ existing }: { existing?: Strategy }) {
 
   const hours =
     config.marketHours === 'nse'
-      ? `Times are IST, inside market hours ${formatTimeOfDay(rules.sessionOpen)}–${formatTimeOfDay(rules.sessionClose)}; an intraday sell by ${formatTimeOfDay(rules.misCutoff)}.`
+      ? `Times are IST, inside market hours ${formatTimeOfDay(rules.sessionOpen)}–${formatTimeOfDay(rules.sessionClose)}; an intraday ${words.exitLeg} by ${formatTimeOfDay(rules.misCutoff)}.`
       : 'Times are IST. This server trades at any time of day (test calendar).';
 
   return (
@@ -280,8 +305,23 @@ function StrategyForm({ existing }: { existing?: Strategy }) {
         error={errors.symbol}
         testID="create-symbol"
       />
+      <Choice
+        label="Direction"
+        options={DIRECTION_CHOICES}
+        value={direction}
+        onChange={(value) => {
+          setDirection(value);
+          setErrors((e) => ({ ...e, direction: undefined }));
+        }}
+        testID="create-direction"
+      />
+      {errors.direction ? (
+        <Text accessibilityRole="alert" style={styles.fieldError} testID="create-direction-error">
+          {errors.direction}
+        </Text>
+      ) : null}
       <TimeOfDayPicker
-        label="Buy time"
+        label={words.entryTimeLabel}
         value={buyTime}
         onChange={edit('buyTime', setBuyTime)}
         window={buyTimeWindow(rules, product)}
@@ -291,7 +331,7 @@ function StrategyForm({ existing }: { existing?: Strategy }) {
         testID="create-buy-time"
       />
       <TimeOfDayPicker
-        label="Sell time"
+        label={words.exitTimeLabel}
         value={sellTime}
         onChange={edit('sellTime', setSellTime)}
         window={sellTimeWindow(rules, product, buy)}
@@ -302,7 +342,7 @@ function StrategyForm({ existing }: { existing?: Strategy }) {
       />
       <Choice
         label="Stop-loss as"
-        options={STOP_MODES}
+        options={stopModes(side)}
         value={stopMode}
         onChange={(mode) => {
           setStopMode(mode);
@@ -323,7 +363,7 @@ function StrategyForm({ existing }: { existing?: Strategy }) {
       ) : (
         <>
           <Field
-            label="Stop-loss (% below last price)"
+            label={`Stop-loss (% ${side} last price)`}
             value={stopPercent}
             onChangeText={edit('stopLoss', setStopPercent)}
             placeholder="2.5"
@@ -336,6 +376,11 @@ function StrategyForm({ existing }: { existing?: Strategy }) {
           </Text>
         </>
       )}
+      {words.stopLossHelp ? (
+        <Text style={styles.muted} testID="create-stop-loss-help">
+          {words.stopLossHelp}
+        </Text>
+      ) : null}
       <Field
         label="Quantity"
         value={quantity}
@@ -349,7 +394,10 @@ function StrategyForm({ existing }: { existing?: Strategy }) {
         label="Product"
         options={PRODUCTS}
         value={product}
-        onChange={setProduct}
+        onChange={(value) => {
+          setProduct(value);
+          setErrors((e) => ({ ...e, direction: undefined }));
+        }}
         testID="create-product"
       />
       {errors.product ? (
@@ -364,7 +412,7 @@ function StrategyForm({ existing }: { existing?: Strategy }) {
           setTarget(value);
           setErrors((e) => ({ ...e, target: undefined }));
         }}
-        help={EXIT_HELP.target}
+        help={EXIT_HELP[direction].target}
         placeholder={{ points: '25.50', percent: '1.5' }}
         error={errors.target}
         testID="create-target"
@@ -376,7 +424,7 @@ function StrategyForm({ existing }: { existing?: Strategy }) {
           setTrailingStop(value);
           setErrors((e) => ({ ...e, trailingStop: undefined }));
         }}
-        help={EXIT_HELP.trailingStop}
+        help={EXIT_HELP[direction].trailingStop}
         placeholder={{ points: '10.00', percent: '1' }}
         error={errors.trailingStop}
         testID="create-trailing-stop"

@@ -5,34 +5,45 @@ import { describeError } from '../api/errors';
 import type { Strategy } from '../api/types';
 import { AccountPnl } from '../components/AccountPnl';
 import { DailyLossLimitCard } from '../components/DailyLossLimitCard';
+import { DirectionBadge } from '../components/DirectionBadge';
 import { Button, ErrorMessage, Loading, Notice, Screen, styles } from '../components/ui';
 import { useSignOut } from '../hooks/useAuth';
 import { useBrokerStatus } from '../hooks/useBroker';
 import { useUnreadCount } from '../hooks/useNotifications';
 import { useSquareOffAll, useStrategies } from '../hooks/useStrategies';
+import { positionLabel, wordsFor } from '../domain/direction';
 import { useNavigation } from '../navigation/Navigator';
-import { POSITION_LABEL, rupees, squareOffSummary, STATUS_LABEL } from './labels';
+import { rupees, squareOffSummary, STATUS_LABEL } from './labels';
 
 function StrategyItem({ strategy, onPress }: { strategy: Strategy; onPress: () => void }) {
   const status = STATUS_LABEL[strategy.status];
-  const position = POSITION_LABEL[strategy.position];
+  const position = positionLabel(strategy.direction, strategy.position);
+  const words = wordsFor(strategy.direction);
+  const badge = words.badge ? `, ${words.badge.toLowerCase()}` : '';
   return (
     <Pressable
       accessibilityRole="button"
-      accessibilityLabel={`${strategy.symbol}, ${strategy.buy_time} to ${strategy.sell_time}, ${status}, position ${position}`}
+      accessibilityLabel={`${strategy.symbol}${badge}, ${strategy.buy_time} to ${strategy.sell_time}, ${status}, position ${position}`}
       onPress={onPress}
       style={styles.card}
       testID={`strategy-item-${strategy.strategy_id}`}
     >
       <View style={styles.kv}>
-        <Text style={styles.itemTitle}>{strategy.symbol}</Text>
+        <View style={styles.row}>
+          <Text style={styles.itemTitle}>{strategy.symbol}</Text>
+          <DirectionBadge
+            direction={strategy.direction}
+            testID={`strategy-item-direction-${strategy.strategy_id}`}
+          />
+        </View>
         <Text style={styles.kvValue} testID={`strategy-item-status-${strategy.strategy_id}`}>
           {status}
         </Text>
       </View>
-      <Text style={styles.muted}>
-        Buy {strategy.quantity} at {strategy.buy_time}, sell at {strategy.sell_time} IST · {strategy.product}{' '}
-        · stop-loss {rupees(strategy.stop_loss)}
+      <Text style={styles.muted} testID={`strategy-item-plan-${strategy.strategy_id}`}>
+        {words.entryVerb} {strategy.quantity}
+        {words.entryNote} at {strategy.buy_time}, {words.exitVerb} at {strategy.sell_time} IST ·{' '}
+        {strategy.product} · stop-loss {rupees(strategy.stop_loss)}
       </Text>
       <Text testID={`strategy-item-position-${strategy.strategy_id}`}>Position: {position}</Text>
       {strategy.failure_reason ? <Text style={styles.fieldError}>{strategy.failure_reason}</Text> : null}

@@ -2,11 +2,13 @@ import { useState } from 'react';
 import { Text, View } from 'react-native';
 
 import { describeError, isApiError } from '../api/errors';
-import type { Order, Position, Strategy, StrategyDays, StrategyStatus } from '../api/types';
+import type { Direction, Order, Position, Strategy, StrategyDays, StrategyStatus } from '../api/types';
+import { DirectionBadge } from '../components/DirectionBadge';
 import { PnlChart } from '../components/PnlChart';
 import { PnlText } from '../components/PnlText';
 import { StrategyHistory } from '../components/StrategyHistory';
 import { Button, ErrorMessage, Loading, Row, Screen, styles } from '../components/ui';
+import { nextActionLabel, orderEventLabel, positionLabel, wordsFor } from '../domain/direction';
 import { formatIstInstant } from '../domain/time';
 import { useAppActive } from '../hooks/useAppActive';
 import { useRefreshPnlOnFills } from '../hooks/usePnl';
@@ -21,19 +23,19 @@ import {
 } from '../hooks/useStrategies';
 import { useIsFocused, useNavigation } from '../navigation/Navigator';
 import { useServices } from '../services';
-import { exitsLine, POSITION_LABEL, rupees, STATUS_LABEL } from './labels';
+import { exitsLine, rupees, STATUS_LABEL } from './labels';
 
 /** A position the user may want to sell when stopping. */
 const OPEN_POSITIONS: readonly Position[] = ['buying', 'bought'];
 
-function OrderRow({ order, now }: { order: Order; now: number }) {
+function OrderRow({ order, direction, now }: { order: Order; direction: Direction; now: number }) {
   const price = order.average_price ? ` @ ${rupees(order.average_price)}` : '';
   const when = formatIstInstant(order.placed_at ?? order.scheduled_for, now);
   const latency = order.latency_ms !== null ? ` · ${order.latency_ms} ms` : '';
   return (
     <View style={styles.card} testID={`order-${order.order_id}`}>
       <Text style={styles.label}>
-        {order.event} · {order.status}
+        {orderEventLabel(direction, order.event)} · {order.status}
       </Text>
       <Text style={styles.muted}>
         {order.quantity}
@@ -48,14 +50,16 @@ function OrderRow({ order, now }: { order: Order; now: number }) {
 function PnlSection({
   days,
   orders,
+  direction,
   now,
 }: {
   days: StrategyDays;
   orders: readonly Order[] | undefined;
+  direction: Direction;
   now: number;
 }) {
   // Newest first, like the order log; a day with only unfilled orders shows its legs too.
-  const history = <StrategyHistory days={days} orders={orders} now={now} />;
+  const history = <StrategyHistory days={days} orders={orders} direction={direction} now={now} />;
   if (days.days.length === 0) {
     return (
       <>
@@ -81,17 +85,25 @@ function PnlSection({
   );
 }
 
-function StatusCard({ status, now }: { status: StrategyStatus; now: number }) {
+function StatusCard({
+  status,
+  direction,
+  now,
+}: {
+  status: StrategyStatus;
+  direction: Direction;
+  now: number;
+}) {
   const next = status.next_action
-    ? `${status.next_action.event} at ${formatIstInstant(status.next_action.at, now)}`
+    ? `${nextActionLabel(direction, status.next_action.event)} at ${formatIstInstant(status.next_action.at, now)}`
     : 'none';
   const last = status.last_action
-    ? `${status.last_action.event}${status.last_action.status ? ` ${status.last_action.status}` : ''} at ${formatIstInstant(status.last_action.at, now)}`
+    ? `${orderEventLabel(direction, status.last_action.event)}${status.last_action.status ? ` ${status.last_action.status}` : ''} at ${formatIstInstant(status.last_action.at, now)}`
     : 'none';
   return (
     <View style={styles.card} testID="control-status-card">
       <Row label="Status" value={STATUS_LABEL[status.status]} testID="control-status" />
-      <Row label="Position" value={POSITION_LABEL[status.position]} testID="control-position" />
+      <Row label="Position" value={positionLabel(direction, status.position)} testID="control-position" />
       <Row label="Last price" value={rupees(status.last_price)} testID="control-last-price" />
       {status.stop_in_force ? (
         <Row label="Stop now" value={rupees(status.stop_in_force)} testID="control-stop-in-force" />
@@ -112,12 +124,15 @@ function StatusCard({ status, now }: { status: StrategyStatus; now: number }) {
 
 /** What the strategy does: its legs and stop-loss, and its target and trailing stop when set. */
 function Plan({ strategy }: { strategy: Strategy }) {
-  const exits = exitsLine(strategy.target, strategy.trailing_stop);
+  const exits = exitsLine(strategy.target, strategy.trailing_stop, strategy.direction);
+  const words = wordsFor(strategy.direction);
   return (
     <>
+      <DirectionBadge direction={strategy.direction} testID="control-direction" />
       <Text style={styles.muted} testID="control-plan">
-        Buy {strategy.quantity} {strategy.symbol} ({strategy.exchange}, {strategy.product}) at{' '}
-        {strategy.buy_time}, sell at {strategy.sell_time} IST, stop-loss {rupees(strategy.stop_loss)}.
+        {words.entryVerb} {strategy.quantity} {strategy.symbol}
+        {words.entryNote} ({strategy.exchange}, {strategy.product}) at {strategy.buy_time}, {words.exitVerb}{' '}
+        at {strategy.sell_time} IST, stop-loss {rupees(strategy.stop_loss)}.
       </Text>
       {exits ? (
         <Text style={styles.muted} testID="control-exits">
@@ -163,18 +178,24 @@ export function StrategyControlScreen({ strategyId }: { strategyId: string }) {
   };
 
   const title = strategy.data ? `${strategy.data.symbol} strategy` : 'Strategy';
+  // The status and the order log carry no direction: the strategy's says how to read them. While
+  // it loads the status waits for it, so a short never shows in a long's words; a strategy that
+  // could not be read leaves the wire's (long) words.
+  const direction: Direction = strategy.data?.direction ?? 'LONG';
+  const directionPending = strategy.isPending;
+  const words = wordsFor(direction);
 
   return (
     <Screen title={title} testID="control-screen">
       {strategy.data ? <Plan strategy={strategy.data} /> : null}
 
-      {status.isPending ? (
+      {status.isPending || (current && directionPending) ? (
         <Loading label="Loading status…" testID="control-loading" />
       ) : status.isError && !current ? (
         <ErrorMessage message={describeError(status.error)} testID="control-status-error" />
       ) : current ? (
         <>
-          <StatusCard status={current} now={nowMs} />
+          <StatusCard status={current} direction={direction} now={nowMs} />
           {status.isError ? (
             <ErrorMessage
               message={`Could not refresh: ${describeError(status.error)}`}
@@ -200,10 +221,10 @@ export function StrategyControlScreen({ strategyId }: { strategyId: string }) {
       {askingToStop && current ? (
         <View style={styles.card} testID="control-stop-question">
           <Text style={styles.label}>
-            You have an open position ({POSITION_LABEL[current.position]}). Sell it now?
+            You have an open position ({positionLabel(direction, current.position)}). {words.closeQuestion}
           </Text>
           <Button
-            label="Stop and sell the position"
+            label={words.closeButton}
             variant="danger"
             onPress={() => confirmStop(true)}
             testID="control-stop-exit"
@@ -266,7 +287,7 @@ export function StrategyControlScreen({ strategyId }: { strategyId: string }) {
           />
         </>
       ) : (
-        <PnlSection days={days.data} orders={orders.data?.orders} now={nowMs} />
+        <PnlSection days={days.data} orders={orders.data?.orders} direction={direction} now={nowMs} />
       )}
 
       <Text style={styles.sectionTitle}>Orders</Text>
@@ -275,7 +296,9 @@ export function StrategyControlScreen({ strategyId }: { strategyId: string }) {
       ) : orders.isError && !orders.data ? (
         <ErrorMessage message={describeError(orders.error)} testID="control-orders-error" />
       ) : orders.data && orders.data.orders.length > 0 ? (
-        orders.data.orders.map((order) => <OrderRow key={order.order_id} order={order} now={nowMs} />)
+        orders.data.orders.map((order) => (
+          <OrderRow key={order.order_id} order={order} direction={direction} now={nowMs} />
+        ))
       ) : (
         <Text style={styles.muted} testID="control-orders-empty">
           No orders yet.

@@ -1,5 +1,6 @@
 /** How wire values read on screen. */
-import type { NotificationKind, Position, SquareOffResult, StrategyStatusValue } from '../api/types';
+import type { Direction, NotificationKind, SquareOffResult, StrategyStatusValue } from '../api/types';
+import { wordsFor } from '../domain/direction';
 
 export const STATUS_LABEL: Record<StrategyStatusValue, string> = {
   created: 'created',
@@ -8,33 +9,31 @@ export const STATUS_LABEL: Record<StrategyStatusValue, string> = {
   failed: 'failed',
 };
 
-export const POSITION_LABEL: Record<Position, string> = {
-  none: 'none',
-  buying: 'buying',
-  bought: 'bought',
-  selling: 'selling',
-  sold: 'sold',
-  failed: 'failed',
-};
-
 export function rupees(text: string | null | undefined): string {
   return text ? `₹${text}` : '—';
 }
 
-/** A target as its distance above the entry: `"25.50"` → `+₹25.50`, `"1.5%"` → `1.5%`. */
-export function targetText(offset: string): string {
-  return offset.endsWith('%') ? offset : `+₹${offset}`;
+/**
+ * A target as its distance from the entry, above it for a long and below it for a short:
+ * `"25.50"` → `+₹25.50` (a short's `-₹25.50`), `"1.5%"` → `1.5%`.
+ */
+export function targetText(offset: string, direction: Direction = 'LONG'): string {
+  return offset.endsWith('%') ? offset : `${wordsFor(direction).targetSign}₹${offset}`;
 }
 
-/** A trailing stop as its distance below the high: `"10.00"` → `₹10.00`, `"1%"` → `1%`. */
+/** A trailing stop as its distance from the best price: `"10.00"` → `₹10.00`, `"1%"` → `1%`. */
 export function trailingText(offset: string): string {
   return offset.endsWith('%') ? offset : `₹${offset}`;
 }
 
 /** `Target +₹25.50 · Trailing 1%`, the ones set; `null` when neither is. */
-export function exitsLine(target: string | null, trailingStop: string | null): string | null {
+export function exitsLine(
+  target: string | null,
+  trailingStop: string | null,
+  direction: Direction = 'LONG',
+): string | null {
   const parts = [
-    target !== null ? `Target ${targetText(target)}` : null,
+    target !== null ? `Target ${targetText(target, direction)}` : null,
     trailingStop !== null ? `Trailing ${trailingText(trailingStop)}` : null,
   ].filter((part) => part !== null);
   return parts.length > 0 ? parts.join(' · ') : null;

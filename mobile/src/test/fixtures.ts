@@ -21,6 +21,7 @@ export function strategy(overrides: Partial<Strategy> = {}): Strategy {
     strategy_id: STRATEGY_ID,
     symbol: 'TCS',
     exchange: 'NSE',
+    direction: 'LONG',
     buy_time: '09:30:00',
     sell_time: '15:10:00',
     stop_loss: '3500.05',
@@ -92,6 +93,7 @@ export function notification(overrides: Partial<WireNotification> = {}): WireNot
 export function strategyDay(overrides: Partial<StrategyDay> = {}): StrategyDay {
   return {
     trading_date: '2026-11-24',
+    direction: 'LONG',
     bought_quantity: 10,
     buy_average_price: '3501.20',
     sold_quantity: 10,

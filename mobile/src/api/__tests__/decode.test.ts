@@ -3,8 +3,17 @@
  * strategy, and the `TARGET` exit in the order log), for the answer of "square off all", and
  * for the daily loss limit.
  */
-import { STRATEGY_ID, strategy as wireStrategy, order } from '../../test/fixtures';
-import { DecodeError, exitOffset, orderList, risk, squareOffResult, strategy } from '../decode';
+import { STRATEGY_ID, strategy as wireStrategy, strategyDay, order } from '../../test/fixtures';
+import {
+  DecodeError,
+  exitOffset,
+  orderList,
+  risk,
+  squareOffResult,
+  strategy,
+  strategyDays,
+  strategyList,
+} from '../decode';
 
 describe('exitOffset', () => {
   it.each(['25.50', '0.05', '1000.00', '1.5%', '2%', '0.05%', '100%', '12.34%'])('accepts %j', (text) => {
@@ -55,6 +64,41 @@ describe('strategy', () => {
     ['trailing_stop', '1.234%', 'rupees like "25.50" or a percentage like "1.5%"'],
   ])('refuses a %s of %j, naming the field', (field, value, expected) => {
     expect(() => strategy({ ...wireStrategy(), [field]: value })).toThrow(`${field}: expected ${expected}`);
+  });
+});
+
+describe('direction', () => {
+  it('reads a long and a short strategy', () => {
+    expect(strategy(wireStrategy()).direction).toBe('LONG');
+    expect(strategy({ ...wireStrategy(), direction: 'SHORT' }).direction).toBe('SHORT');
+    expect(
+      strategyList({
+        strategies: [wireStrategy(), { ...wireStrategy(), direction: 'SHORT' }],
+      }).strategies.map((s) => s.direction),
+    ).toEqual(['LONG', 'SHORT']);
+  });
+
+  it('refuses a strategy without a direction, or with one it does not know', () => {
+    const { direction: _direction, ...without } = wireStrategy();
+    expect(() => strategy(without)).toThrow('direction: expected one of LONG, SHORT');
+    expect(() => strategy({ ...wireStrategy(), direction: 'short' })).toThrow(
+      'direction: expected one of LONG, SHORT',
+    );
+  });
+
+  it("reads each day's direction", () => {
+    const days = strategyDays({
+      strategy_id: STRATEGY_ID,
+      from: '2026-10-27',
+      to: '2026-11-25',
+      days: [strategyDay(), strategyDay({ trading_date: '2026-11-25', direction: 'SHORT' })],
+      total_pnl_paise: 22500,
+      total_pnl: '225.00',
+    });
+    expect(days.days.map((d) => d.direction)).toEqual(['LONG', 'SHORT']);
+    expect(() => strategyDays({ ...days, days: [{ ...strategyDay(), direction: 'BOTH' }] })).toThrow(
+      'days[0].direction: expected one of LONG, SHORT',
+    );
   });
 });
 

@@ -1,4 +1,11 @@
-import { describeStopBelow, formatPercent, parsePercent, stopBelow } from '../stopLoss';
+import {
+  describeStopAbove,
+  describeStopBelow,
+  formatPercent,
+  parsePercent,
+  stopAbove,
+  stopBelow,
+} from '../stopLoss';
 import { MAX_PAISE } from '../validateStrategy';
 
 describe('parsePercent', () => {
@@ -70,5 +77,44 @@ describe('stopBelow', () => {
     expect(formatPercent(500)).toBe('5');
     expect(formatPercent(1)).toBe('0.01');
     expect(describeStopBelow(332_500, 500, 350_000)).toBe('₹3325.00, 5% below the last price ₹3500.00');
+  });
+});
+
+describe('stopAbove: a short stop-loss as a % above the last price', () => {
+  it('adds the percentage to the last price and rounds up to the tick', () => {
+    // ₹3500.00 plus 5% is ₹3675.00, already on the tick.
+    expect(stopAbove(350_000, 500, 5)).toEqual({ ok: true, paise: 367_500 });
+    // ₹701.10 plus 2.5% is ₹718.6275: up to ₹718.65.
+    expect(stopAbove(70_110, 250, 5)).toEqual({ ok: true, paise: 71_865 });
+    // ₹151.05 plus 1% is ₹152.5605: up to ₹152.60.
+    expect(stopAbove(15_105, 100, 5)).toEqual({ ok: true, paise: 15_260 });
+  });
+
+  it('is always above the last price, even for the smallest percentage', () => {
+    // ₹1.00 plus 0.01% is ₹1.0001: up to the next tick, ₹1.05.
+    expect(stopAbove(100, 1, 5)).toEqual({ ok: true, paise: 105 });
+    const stop = stopAbove(350_000, 1, 5);
+    expect(stop.ok && stop.paise).toBeGreaterThan(350_000);
+  });
+
+  it('stays exact at the largest price', () => {
+    expect(stopAbove(MAX_PAISE / 2, 5_000, 5)).toEqual({ ok: true, paise: (MAX_PAISE / 4) * 3 });
+    expect(stopAbove(MAX_PAISE, 1, 5).ok).toBe(false);
+  });
+
+  it('needs a last price', () => {
+    expect(stopAbove(0, 500, 5)).toEqual({ ok: false, error: 'There is no last price to work from.' });
+  });
+
+  it('says where the stop sits', () => {
+    expect(describeStopAbove(367_500, 500, 350_000)).toBe('₹3675.00, 5% above the last price ₹3500.00');
+  });
+
+  it('asks for the percentage above the price to buy back at', () => {
+    expect(parsePercent('', 'above')).toEqual({
+      ok: false,
+      error: 'Enter how far above the last price to buy back, in %.',
+    });
+    expect(parsePercent('2.5', 'above')).toEqual({ ok: true, hundredths: 250 });
   });
 });

@@ -39,6 +39,7 @@ describe('validateStrategy', () => {
         stop_loss: '3500.05',
         quantity: 10,
         product: 'MIS',
+        direction: 'LONG',
       },
     });
   });
@@ -231,5 +232,64 @@ describe('time pickers', () => {
 
   it('offers nothing when the window is empty', () => {
     expect(stepTimeOfDay(t('15:20:00'), 60, sellTimeWindow(NSE_RULES, 'MIS', t('15:19:30')))).toBeNull();
+  });
+});
+
+describe('validateStrategy: buy first or sell first', () => {
+  it('buys first when no direction is given, and says so in the request', () => {
+    const result = validateStrategy(valid);
+    expect(result.ok && result.request.direction).toBe('LONG');
+  });
+
+  it('sends a short-first MIS strategy with its direction', () => {
+    expect(validateStrategy({ ...valid, direction: 'SHORT', stopLoss: '3520' })).toEqual({
+      ok: true,
+      request: {
+        symbol: 'TCS',
+        buy_time: '09:30:00',
+        sell_time: '15:10:00',
+        stop_loss: '3520.00',
+        quantity: 10,
+        product: 'MIS',
+        direction: 'SHORT',
+      },
+    });
+  });
+
+  it("refuses a short on delivery (CNC) beside the direction, in the server's words", () => {
+    const result = validateStrategy({ ...valid, direction: 'SHORT', product: 'CNC' });
+    expect(result).toEqual({
+      ok: false,
+      errors: {
+        direction:
+          'a short-first strategy must be MIS (intraday): delivery (CNC) cannot sell what is not held',
+      },
+    });
+    expect(errorFields({ direction: 'LONG', product: 'CNC' })).toEqual([]);
+  });
+
+  it('reports the short-on-delivery refusal with the other problems at once', () => {
+    expect(errorFields({ direction: 'SHORT', product: 'CNC', quantity: '0' })).toEqual([
+      'direction',
+      'quantity',
+    ]);
+  });
+
+  it("names a short's times by what they do", () => {
+    const message = (form: Partial<StrategyForm>) => {
+      const result = validateStrategy({ ...valid, direction: 'SHORT', ...form });
+      return result.ok ? null : result.errors;
+    };
+    expect(message({ buyTime: '' })?.buyTime).toBe('Enter a sell (entry) time as HH:MM:SS (IST).');
+    expect(message({ buyTime: '11:00:00', sellTime: '10:00:00' })?.sellTime).toBe(
+      'The buy-back (exit) time must be after the sell (entry) time.',
+    );
+    expect(message({ sellTime: '15:25:00' })?.sellTime).toBe(
+      "An intraday (MIS) buy-back must be no later than the broker's square-off at 15:20:00 IST.",
+    );
+  });
+
+  it("maps the server's direction field to the direction choice", () => {
+    expect(formFieldFor('direction')).toBe('direction');
   });
 });

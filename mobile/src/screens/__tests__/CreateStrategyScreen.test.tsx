@@ -59,6 +59,7 @@ describe('CreateStrategyScreen', () => {
       stop_loss: '3500.50',
       quantity: 10,
       product: 'CNC',
+      direction: 'LONG',
     });
   });
 
@@ -372,6 +373,7 @@ describe('CreateStrategyScreen: target and trailing stop', () => {
       stop_loss: '3500.05',
       quantity: 10,
       product: 'MIS',
+      direction: 'LONG',
       target: '25.50',
       trailing_stop: '1.5%',
     });
@@ -516,6 +518,7 @@ describe('CreateStrategyScreen: editing a strategy', () => {
       stop_loss: '3500.05',
       quantity: 10,
       product: 'MIS',
+      direction: 'LONG',
       target: '1.5%',
       trailing_stop: '10.00',
     });
@@ -550,5 +553,190 @@ describe('CreateStrategyScreen: editing a strategy', () => {
       'trailing_stop must be a multiple of the tick size 0.05',
     );
     expect(screen.getByText('Edit strategy')).toBeOnTheScreen();
+  });
+});
+
+describe('CreateStrategyScreen: buy first or sell first', () => {
+  function direction(option: 'Buy first (long)' | 'Sell first (short)') {
+    fireEvent.press(within(screen.getByLabelText('Direction')).getByRole('radio', { name: option }));
+  }
+
+  /** The form as a short names it: the entry sells, the exit buys back. */
+  async function fillShort({ stopLoss = '3520', product }: { stopLoss?: string; product?: string } = {}) {
+    fireEvent.changeText(await screen.findByLabelText('Symbol'), 'tcs');
+    direction('Sell first (short)');
+    fireEvent.changeText(screen.getByLabelText('Sell at (entry)'), '09:30:00');
+    fireEvent.changeText(screen.getByLabelText('Buy back at (exit)'), '15:10:00');
+    fireEvent.changeText(screen.getByLabelText('Stop-loss (₹)'), stopLoss);
+    fireEvent.changeText(screen.getByLabelText('Quantity'), '10');
+    if (product) fireEvent.press(screen.getByRole('radio', { name: product }));
+  }
+
+  it('buys first unless told otherwise, with the words of a long', async () => {
+    renderApp(new FakeApi(), { route });
+    const choice = await screen.findByLabelText('Direction');
+    expect(within(choice).getByRole('radio', { name: 'Buy first (long)' })).toBeChecked();
+    expect(within(choice).getByRole('radio', { name: 'Sell first (short)' })).not.toBeChecked();
+    expect(screen.getByLabelText('Buy time')).toBeOnTheScreen();
+    expect(screen.getByLabelText('Sell time')).toBeOnTheScreen();
+    expect(screen.queryByTestId('create-stop-loss-help')).toBeNull();
+  });
+
+  it('names the times, the stop-loss and the exits as a short has them', async () => {
+    renderApp(new FakeApi(), { route });
+    await screen.findByLabelText('Direction');
+    direction('Sell first (short)');
+
+    expect(screen.queryByLabelText('Buy time')).toBeNull();
+    expect(screen.getByLabelText('Sell at (entry)')).toBeOnTheScreen();
+    expect(screen.getByLabelText('Buy back at (exit)')).toBeOnTheScreen();
+    expect(screen.getByRole('button', { name: 'Buy back at (exit): a minute later' })).toBeOnTheScreen();
+    expect(screen.getByTestId('create-stop-loss-help')).toHaveTextContent(/must be above the price/);
+    expect(screen.getByTestId('create-target-help')).toHaveTextContent(/below the entry's fill price/);
+    expect(screen.getByTestId('create-trailing-stop-help')).toHaveTextContent(/above the lowest price/);
+    expect(screen.getByText(/an intraday buy-back by 15:20:00/)).toBeOnTheScreen();
+
+    // Back to a long: its words as before.
+    direction('Buy first (long)');
+    expect(screen.getByLabelText('Buy time')).toBeOnTheScreen();
+    expect(screen.getByTestId('create-target-help')).toHaveTextContent(/above the entry's fill price/);
+    expect(screen.queryByTestId('create-stop-loss-help')).toBeNull();
+  });
+
+  it('sends a short with its direction, the stop-loss above the price', async () => {
+    const api = controlBackend(
+      new FakeApi().on('POST', '/strategy/create', ok({ strategy_id: STRATEGY_ID, status: 'created' }, 201)),
+    );
+    renderApp(api, { route });
+    await fillShort();
+    fireEvent.changeText(screen.getByLabelText('Target'), '25.5');
+    submit();
+
+    expect(await screen.findByText('TCS strategy')).toBeOnTheScreen();
+    expect(api.last('POST', '/strategy/create')?.body).toEqual({
+      symbol: 'TCS',
+      buy_time: '09:30:00',
+      sell_time: '15:10:00',
+      stop_loss: '3520.00',
+      quantity: 10,
+      product: 'MIS',
+      direction: 'SHORT',
+      target: '25.50',
+    });
+  });
+
+  it("refuses a short on delivery beside the direction, in the server's words, and sends nothing", async () => {
+    const api = new FakeApi();
+    renderApp(api, { route });
+    await fillShort({ product: 'Delivery (CNC)' });
+    submit();
+
+    expect(screen.getByTestId('create-direction-error')).toHaveTextContent(
+      'a short-first strategy must be MIS (intraday): delivery (CNC) cannot sell what is not held',
+    );
+    expect(api.count('POST', '/strategy/create')).toBe(0);
+
+    // Intraday again: the note goes, and the short can be sent.
+    fireEvent.press(screen.getByRole('radio', { name: 'Intraday (MIS)' }));
+    expect(screen.queryByTestId('create-direction-error')).toBeNull();
+  });
+
+  it("shows the server's refusal of the direction beside the choice", async () => {
+    const api = new FakeApi().on(
+      'POST',
+      '/strategy/create',
+      apiError(400, 'STRATEGY_INVALID', 'one or more rules broken', [
+        { field: 'direction', message: 'direction must be LONG (buy first) or SHORT (sell first)' },
+      ]),
+    );
+    renderApp(api, { route });
+    await fillShort();
+    submit();
+
+    expect(await screen.findByTestId('create-direction-error')).toHaveTextContent(
+      'direction must be LONG (buy first) or SHORT (sell first)',
+    );
+    expect(screen.getByTestId('create-error')).not.toHaveTextContent(/direction must be/);
+  });
+
+  it('takes a % stop-loss above the last price for a short', async () => {
+    const api = controlBackend(
+      serveInstruments(new FakeApi(), INSTRUMENTS).on(
+        'POST',
+        '/strategy/create',
+        ok({ strategy_id: STRATEGY_ID, status: 'created' }, 201),
+      ),
+    );
+    renderApp(api, { route });
+    fireEvent.changeText(await screen.findByLabelText('Symbol'), 'TC');
+    fireEvent.press(await screen.findByRole('button', { name: 'TCS, TATA CONSULTANCY SERV, ₹3500.00' }));
+    direction('Sell first (short)');
+    fireEvent.press(screen.getByRole('radio', { name: '% above last price' }));
+    expect(screen.queryByRole('radio', { name: '% below last price' })).toBeNull();
+    fireEvent.changeText(screen.getByLabelText('Stop-loss (% above last price)'), '1.01');
+    // ₹3500.00 plus 1.01% is ₹3535.35.
+    expect(screen.getByTestId('create-stop-loss-computed')).toHaveTextContent(
+      'Stop-loss at ₹3535.35, 1.01% above the last price ₹3500.00.',
+    );
+    fireEvent.changeText(screen.getByLabelText('Sell at (entry)'), '09:30:00');
+    fireEvent.changeText(screen.getByLabelText('Buy back at (exit)'), '15:10:00');
+    fireEvent.changeText(screen.getByLabelText('Quantity'), '2');
+    submit();
+
+    await screen.findByText('TCS strategy');
+    expect(api.last('POST', '/strategy/create')?.body).toMatchObject({
+      stop_loss: '3535.35',
+      direction: 'SHORT',
+    });
+  });
+
+  function shortBackend(): FakeApi {
+    const short = strategy({ direction: 'SHORT', stop_loss: '3520.00' });
+    return controlBackend(new FakeApi())
+      .on('GET', `/strategy/${STRATEGY_ID}`, ok(short))
+      .on(
+        'GET',
+        `/strategy/${STRATEGY_ID}/days`,
+        ok({
+          strategy_id: STRATEGY_ID,
+          from: '2026-10-27',
+          to: '2026-11-25',
+          days: [],
+          total_pnl_paise: 0,
+          total_pnl: '0.00',
+        }),
+      )
+      .on('PUT', `/strategy/${STRATEGY_ID}`, ok(short));
+  }
+
+  it('edits a short as a short', async () => {
+    const api = shortBackend();
+    renderApp(api, { route: { name: 'editStrategy', strategyId: STRATEGY_ID } });
+
+    const choice = await screen.findByLabelText('Direction');
+    expect(within(choice).getByRole('radio', { name: 'Sell first (short)' })).toBeChecked();
+    expect(screen.getByLabelText('Sell at (entry)')).toHaveDisplayValue('09:30:00');
+    expect(screen.getByLabelText('Buy back at (exit)')).toHaveDisplayValue('15:10:00');
+    fireEvent.press(screen.getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => expect(api.count('PUT', `/strategy/${STRATEGY_ID}`)).toBe(1));
+    expect(api.last('PUT', `/strategy/${STRATEGY_ID}`)?.body).toMatchObject({
+      direction: 'SHORT',
+      stop_loss: '3520.00',
+    });
+  });
+
+  it('turns a short into a long', async () => {
+    const api = shortBackend();
+    renderApp(api, { route: { name: 'editStrategy', strategyId: STRATEGY_ID } });
+
+    await screen.findByLabelText('Direction');
+    direction('Buy first (long)');
+    fireEvent.changeText(screen.getByLabelText('Stop-loss (₹)'), '3480');
+    fireEvent.press(screen.getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => expect(api.count('PUT', `/strategy/${STRATEGY_ID}`)).toBe(1));
+    expect(api.last('PUT', `/strategy/${STRATEGY_ID}`)?.body).toMatchObject({
+      direction: 'LONG',
+      stop_loss: '3480.00',
+    });
   });
 });

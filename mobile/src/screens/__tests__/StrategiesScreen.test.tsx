@@ -39,6 +39,54 @@ describe('StrategiesScreen', () => {
     expect(screen.queryByTestId('strategies-broker-notice')).toBeNull();
   });
 
+  it('marks a short and says its plan and position in its own words; a long has no mark', async () => {
+    renderApp(
+      new FakeApi()
+        .on(
+          'GET',
+          '/strategies',
+          ok({
+            strategies: [
+              strategy({ direction: 'SHORT', status: 'running', position: 'bought', stop_loss: '3520.00' }),
+              strategy({ strategy_id: OTHER_ID, symbol: 'INFY', status: 'running', position: 'bought' }),
+            ],
+          }),
+        )
+        .on('GET', '/broker/status', ok(connected)),
+    );
+
+    const short = await screen.findByRole('button', {
+      name: 'TCS, short, 09:30:00 to 15:10:00, running, position Sold short (open)',
+    });
+    expect(within(short).getByTestId(`strategy-item-direction-${STRATEGY_ID}`)).toHaveTextContent('Short');
+    expect(within(short).getByTestId(`strategy-item-plan-${STRATEGY_ID}`)).toHaveTextContent(
+      'Sell 10 short at 09:30:00, buy back at 15:10:00 IST · MIS · stop-loss ₹3520.00',
+    );
+    expect(within(short).getByTestId(`strategy-item-position-${STRATEGY_ID}`)).toHaveTextContent(
+      'Position: Sold short (open)',
+    );
+
+    const long = screen.getByRole('button', {
+      name: 'INFY, 09:30:00 to 15:10:00, running, position bought',
+    });
+    expect(within(long).queryByText('Short')).toBeNull();
+    expect(screen.queryByTestId(`strategy-item-direction-${OTHER_ID}`)).toBeNull();
+    expect(within(long).getByTestId(`strategy-item-plan-${OTHER_ID}`)).toHaveTextContent(
+      'Buy 10 at 09:30:00, sell at 15:10:00 IST · MIS · stop-loss ₹3500.05',
+    );
+  });
+
+  it('says a short that was bought back as such', async () => {
+    renderApp(
+      new FakeApi()
+        .on('GET', '/strategies', ok({ strategies: [strategy({ direction: 'SHORT', position: 'sold' })] }))
+        .on('GET', '/broker/status', ok(connected)),
+    );
+    expect(await screen.findByTestId(`strategy-item-position-${STRATEGY_ID}`)).toHaveTextContent(
+      'Position: Bought back',
+    );
+  });
+
   it('opens a strategy when tapped, and comes back to a fresh list', async () => {
     const api = new FakeApi()
       .sequence('GET', '/strategies', [

@@ -243,6 +243,96 @@ describe('StrategyControlScreen', () => {
     );
   });
 
+  describe('a short-first strategy', () => {
+    const short = strategy({ direction: 'SHORT', stop_loss: '3520.00', target: '25.50' });
+    const openShort = strategyStatus({
+      status: 'running',
+      position: 'bought',
+      last_price: '3498.00',
+      stop_in_force: '3510.00',
+      last_action: { event: 'BUY', status: 'COMPLETE', at: '2026-11-25T04:00:01Z' },
+      next_action: { event: 'SELL', at: '2026-11-25T09:40:00Z' },
+    });
+
+    function shortBackend(status = openShort): FakeApi {
+      return backend(status).on('GET', `/strategy/${STRATEGY_ID}`, ok(short));
+    }
+
+    it('is marked, and its plan, position, actions and orders read as a short', async () => {
+      const api = shortBackend().on(
+        'GET',
+        ORDERS,
+        ok({ orders: [order({ order_id: 'entry', event: 'BUY', average_price: '3500.00' })] }),
+      );
+      renderApp(api, { route });
+
+      expect(await screen.findByTestId('control-direction')).toHaveTextContent('Short');
+      expect(screen.getByTestId('control-plan')).toHaveTextContent(
+        'Sell 10 TCS short (NSE, MIS) at 09:30:00, buy back at 15:10:00 IST, stop-loss ₹3520.00.',
+      );
+      expect(screen.getByTestId('control-exits')).toHaveTextContent('Target -₹25.50');
+      expect(await screen.findByTestId('control-position')).toHaveTextContent('Sold short (open)');
+      expect(screen.getByTestId('control-next-action')).toHaveTextContent('Buy back at 15:10:00 IST');
+      expect(screen.getByTestId('control-last-action')).toHaveTextContent(
+        'Short sale COMPLETE at 09:30:01 IST',
+      );
+      expect(await screen.findByTestId('order-entry')).toHaveTextContent(/^Short sale · COMPLETE/);
+    });
+
+    it('says the entry still to come as a sale, and a closed short as bought back', async () => {
+      const waiting = strategyStatus({
+        status: 'running',
+        position: 'none',
+        next_action: { event: 'BUY', at: '2026-11-25T04:00:00Z' },
+      });
+      renderApp(shortBackend(waiting), { route });
+      expect(await screen.findByTestId('control-next-action')).toHaveTextContent('Sell at 09:30:00 IST');
+      screen.unmount();
+
+      renderApp(shortBackend(strategyStatus({ status: 'stopped', position: 'sold' })), { route });
+      expect(await screen.findByTestId('control-position')).toHaveTextContent('Bought back');
+    });
+
+    it('asks whether to buy back an open short before stopping, and sends the answer', async () => {
+      const api = shortBackend().on(
+        'POST',
+        '/strategy/stop',
+        ok({ strategy_id: STRATEGY_ID, status: 'stopped' }),
+      );
+      renderApp(api, { route });
+
+      fireEvent.press(await findEnabledButton('Stop'));
+      const question = screen.getByTestId('control-stop-question');
+      expect(
+        within(question).getByText('You have an open position (Sold short (open)). Buy it back now?'),
+      ).toBeOnTheScreen();
+      expect(within(question).queryByRole('button', { name: 'Stop and sell the position' })).toBeNull();
+      fireEvent.press(within(question).getByRole('button', { name: 'Stop and buy back the position' }));
+      await screen.findByRole('button', { name: 'Stop' });
+      expect(api.last('POST', '/strategy/stop')?.body).toEqual({
+        strategy_id: STRATEGY_ID,
+        exit_position: true,
+      });
+    });
+
+    it('waits for the strategy before showing the status, so a short never reads as a long', async () => {
+      const loaded = deferred();
+      renderApp(shortBackend().on('GET', `/strategy/${STRATEGY_ID}`, loaded.handler), { route });
+
+      expect(await screen.findByText('Loading status…')).toBeOnTheScreen();
+      expect(screen.queryByTestId('control-position')).toBeNull();
+      loaded.resolve(ok(short));
+      expect(await screen.findByTestId('control-position')).toHaveTextContent('Sold short (open)');
+    });
+
+    it('shows a long with no mark', async () => {
+      renderApp(backend(running), { route });
+      expect(await screen.findByTestId('control-position')).toHaveTextContent('bought');
+      expect(screen.queryByTestId('control-direction')).toBeNull();
+      expect(screen.queryByText('Short')).toBeNull();
+    });
+  });
+
   describe('P&L', () => {
     it('shows each of the last 30 days, newest first, and the total, as the API spells the money', async () => {
       const api = backend().on(

@@ -109,6 +109,115 @@ describe('StrategyControlScreen: P&L chart and day-by-day history', () => {
     ]);
   });
 
+  it('marks a short day and reads it sold short, then bought back', async () => {
+    // 24 Nov: sold 10 short at 3500.00 at 09:30; the stop-loss bought 4 back at 3520.00, the timed
+    // exit the other 6 at 3480.50.
+    const shortSale = order({
+      order_id: 'entry-24',
+      event: 'BUY',
+      quantity: 10,
+      average_price: '3500.00',
+      scheduled_for: '2026-11-24T04:00:00Z',
+      placed_at: '2026-11-24T04:00:00.042Z',
+      latency_ms: 42,
+    });
+    const stopped = order({
+      order_id: 'stop-24',
+      event: 'STOPLOSS',
+      quantity: 4,
+      average_price: '3520.00',
+      scheduled_for: '2026-11-24T05:32:10Z',
+      placed_at: '2026-11-24T05:32:10.007Z',
+      latency_ms: 7,
+    });
+    const buyBack = order({
+      order_id: 'exit-24',
+      event: 'SELL',
+      quantity: 6,
+      average_price: '3480.50',
+      scheduled_for: '2026-11-24T09:40:00Z',
+      placed_at: '2026-11-24T09:40:00.010Z',
+      latency_ms: 10,
+    });
+    const shortDay = strategyDay({
+      trading_date: '2026-11-24',
+      direction: 'SHORT',
+      bought_quantity: 10,
+      buy_average_price: '3496.30',
+      sold_quantity: 10,
+      sell_average_price: '3500.00',
+      realised_pnl_paise: 3700,
+      realised_pnl: '37.00',
+      open_quantity: 0,
+    });
+    const api = backend()
+      .on('GET', `/strategy/${STRATEGY_ID}`, ok(strategy({ direction: 'SHORT' })))
+      .on('GET', ORDERS, ok({ orders: [buyBack, stopped, shortSale] }))
+      .on('GET', DAYS, strategyDays([shortDay], '37.00', 3700));
+    renderApp(api, { route });
+
+    const day = await screen.findByTestId('history-day-2026-11-24');
+    expect(within(day).getByTestId('pnl-day-2026-11-24-direction')).toHaveTextContent('Short');
+    expect(within(day).getByTestId('pnl-day-2026-11-24-fills')).toHaveTextContent(
+      'Sold short 10 @ ₹3500.00 · Bought back 10 @ ₹3496.30',
+    );
+    expect(within(day).getByTestId('history-leg-entry-24')).toHaveTextContent(
+      /^Short sale 10 @ ₹3500\.00 · COMPLETE/,
+    );
+    expect(within(day).getByTestId('history-leg-stop-24')).toHaveTextContent(
+      /^Stop-loss exit 4 @ ₹3520\.00 · COMPLETE/,
+    );
+    expect(within(day).getByTestId('history-leg-exit-24')).toHaveTextContent(
+      /^Buy back 6 @ ₹3480\.50 · COMPLETE/,
+    );
+  });
+
+  it("says a short day's open quantity as still short", async () => {
+    const api = backend()
+      .on('GET', `/strategy/${STRATEGY_ID}`, ok(strategy({ direction: 'SHORT' })))
+      .on(
+        'GET',
+        DAYS,
+        strategyDays(
+          [
+            strategyDay({
+              trading_date: '2026-11-25',
+              direction: 'SHORT',
+              bought_quantity: 0,
+              buy_average_price: null,
+              sold_quantity: 10,
+              sell_average_price: '3500.00',
+              realised_pnl_paise: 0,
+              realised_pnl: '0.00',
+              open_quantity: 10,
+            }),
+          ],
+          '0.00',
+          0,
+        ),
+      );
+    renderApp(api, { route });
+
+    const day = await screen.findByTestId('pnl-day-2026-11-25');
+    expect(day).toHaveTextContent(/Sold short 10 @ ₹3500\.00.*Still short: 10/s);
+    expect(day).not.toHaveTextContent(/Bought|Still open/);
+  });
+
+  it('reads each day by the direction it traded in: a long day of a strategy now short stays long', async () => {
+    const api = backend()
+      .on('GET', `/strategy/${STRATEGY_ID}`, ok(strategy({ direction: 'SHORT' })))
+      .on('GET', ORDERS, ok({ orders: [stopLoss, buy] }))
+      .on('GET', DAYS, strategyDays([stoppedDay], '-112.00', -11200));
+    renderApp(api, { route });
+
+    const day = await screen.findByTestId('history-day-2026-11-24');
+    expect(within(day).queryByTestId('pnl-day-2026-11-24-direction')).toBeNull();
+    expect(within(day).getByTestId('pnl-day-2026-11-24-fills')).toHaveTextContent(
+      'Bought 10 @ ₹3501.20 · Sold 10 @ ₹3490.00',
+    );
+    expect(within(day).getByTestId('history-leg-buy-24')).toHaveTextContent(/^Buy 10 @ ₹3501\.20/);
+  });
+
   it('names an exit the target fired "Target exit"', async () => {
     const targetExit = order({
       order_id: 'target-24',
