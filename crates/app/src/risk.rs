@@ -49,7 +49,11 @@ pub async fn day_loss(
     user: Uuid,
     date: NaiveDate,
 ) -> Result<DayLoss, StoreError> {
-    let days = crate::http::pnl::days(&order_logs::fills(pg, user, None, date, date).await?);
+    let fills = order_logs::fills(pg, user, None, date, date).await?;
+    // The limit is about real money: paper days are left out.
+    let paper = crate::http::pnl::paper_days(&fills);
+    let mut days = crate::http::pnl::days(&fills);
+    days.retain(|key, _| !paper.contains(key));
     // One pipelined read of the strategies' runtimes for their last prices.
     let ids: Vec<Uuid> = days.keys().map(|(_, id)| *id).collect();
     let runtimes = crate::runtime::get_many(redis, &ids).await?;

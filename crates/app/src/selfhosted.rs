@@ -62,6 +62,7 @@ pub struct Adapters {
     pub runtime: Arc<dyn RuntimeCache>,
     pub keys: Arc<dyn BrokerKeys>,
     pub broker: Arc<dyn BrokerSessions>,
+    pub paper: Arc<dyn algo_store::ports::PaperBook>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -83,6 +84,7 @@ impl Adapters {
                     .map_err(|e| e.to_string())?
                     .with_order_pacer(Arc::new(SharedOrderPacer::new(redis.clone()))),
             ),
+            paper: Arc::new(algo_store::postgres::paper::PgPaperBook::new(pg.clone())),
             clock: Arc::new(SystemClock),
         })
     }
@@ -157,6 +159,7 @@ impl SelfHosted {
             runtime,
             keys,
             broker,
+            paper,
             clock,
         } = adapters;
         let calendar = Arc::new(config.trading_calendar().map_err(|e| e.to_string())?);
@@ -202,6 +205,7 @@ impl SelfHosted {
             locks,
             broker,
             cipher: BrokerCipher::new(&key, config.broker_key_id.clone()),
+            paper,
             calendar: calendar.clone(),
             clock: clock.clone(),
             owner,

@@ -384,6 +384,7 @@ impl Bench {
                 locks: first.locks.clone(),
                 broker: Arc::new(broker),
                 cipher: first.cipher.clone(),
+                paper: first.paper.clone(),
                 calendar: first.calendar.clone(),
                 clock: first.clock.clone(),
                 owner: format!("{}-instance{i}", first.owner),

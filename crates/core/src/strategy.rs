@@ -111,6 +111,8 @@ pub struct StrategyDraft {
     pub trailing_stop: Option<String>,
     /// `"LONG"` (buy first, the default) or `"SHORT"` (sell first, buy back at the exit).
     pub direction: Option<String>,
+    /// Paper mode (simulated fills, nothing placed at the broker); off when missing.
+    pub paper: Option<bool>,
 }
 
 /// A strategy whose fields are well-typed: "buy `quantity` `symbol` at `buy_time`, sell at
@@ -132,6 +134,9 @@ pub struct StrategySpec {
     /// Long (buy first) or short (sell first).
     #[serde(default)]
     pub direction: Direction,
+    /// Paper mode: live ticks, simulated fills, nothing placed at the broker.
+    #[serde(default)]
+    pub paper: bool,
 }
 
 /// Parses `HH:MM:SS` exactly (two digits each, no fraction).
@@ -253,6 +258,7 @@ impl StrategyDraft {
                     product,
                     exits,
                     direction,
+                    paper: self.paper.unwrap_or(false),
                 };
                 spec.validate(rules).map(|()| spec)
             }
@@ -431,6 +437,7 @@ mod tests {
             target: None,
             trailing_stop: None,
             direction: None,
+            paper: None,
         }
     }
 

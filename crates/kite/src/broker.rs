@@ -62,6 +62,19 @@ pub trait Broker: Send + Sync + fmt::Debug + 'static {
 
     /// The account's positions, `net` and `day`.
     async fn positions(&self) -> Result<Positions, KiteError>;
+
+    /// The instrument's last traded price, in paise (Kite: `GET /quote/ltp`). An instrument
+    /// with no price answers a rejection.
+    async fn last_price(&self, exchange: &str, tradingsymbol: &str) -> Result<i64, KiteError>;
+}
+
+/// What a broker answers for an instrument it has no price of.
+pub fn no_price(exchange: &str, tradingsymbol: &str) -> KiteError {
+    KiteError::Rejected {
+        status: 400,
+        error_type: "InputException".into(),
+        message: format!("no last price for {exchange}:{tradingsymbol}"),
+    }
 }
 
 /// An order ready before its instant.
@@ -121,6 +134,16 @@ impl Broker for KiteClient {
 
     async fn positions(&self) -> Result<Positions, KiteError> {
         KiteClient::positions(self).await
+    }
+
+    async fn last_price(&self, exchange: &str, tradingsymbol: &str) -> Result<i64, KiteError> {
+        let name = format!("{exchange}:{tradingsymbol}");
+        self.ltp(&[name.as_str()])
+            .await?
+            .get(&name)
+            .and_then(|q| q.last_price.paise())
+            .filter(|p| *p > 0)
+            .ok_or_else(|| no_price(exchange, tradingsymbol))
     }
 }
 

@@ -212,6 +212,17 @@ impl Broker for InProcessBroker {
         let account = self.account()?;
         reread(crate::rest::positions_data(&self.exchange, &account).map_err(wire)?)
     }
+
+    async fn last_price(&self, exchange: &str, tradingsymbol: &str) -> Result<i64, KiteError> {
+        self.account()?;
+        self.exchange
+            .instruments()
+            .get(exchange, tradingsymbol)
+            .and_then(|i| self.exchange.quote(i.token))
+            .map(|q| q.last)
+            .filter(|p| *p > 0)
+            .ok_or_else(|| algo_kite::broker::no_price(exchange, tradingsymbol))
+    }
 }
 
 /// An in-process order made ready: nothing to open, so it keeps the request until the send.

@@ -623,3 +623,89 @@ impl BrokerKeys for MemoryBrokerKeys {
         Ok(())
     }
 }
+
+/// The paper book in memory: orders in the order they were written.
+#[derive(Debug, Default)]
+pub struct MemoryPaperBook {
+    orders: Mutex<Vec<crate::ports::PaperOrder>>,
+}
+
+impl MemoryPaperBook {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[async_trait]
+impl crate::ports::PaperBook for MemoryPaperBook {
+    async fn insert(&self, order: &crate::ports::PaperOrder) -> Result<(), StoreError> {
+        let mut orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
+        let taken = orders.iter().any(|o| {
+            o.order_id == order.order_id
+                || (o.user_id == order.user_id && o.tag.is_some() && o.tag == order.tag)
+        });
+        if !taken {
+            orders.push(order.clone());
+        }
+        Ok(())
+    }
+
+    async fn get(
+        &self,
+        user_id: Uuid,
+        order_id: &str,
+    ) -> Result<Option<crate::ports::PaperOrder>, StoreError> {
+        let orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(orders
+            .iter()
+            .find(|o| o.user_id == user_id && o.order_id == order_id)
+            .cloned())
+    }
+
+    async fn by_tag(
+        &self,
+        user_id: Uuid,
+        tag: &str,
+    ) -> Result<Option<crate::ports::PaperOrder>, StoreError> {
+        let orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(orders
+            .iter()
+            .find(|o| o.user_id == user_id && o.tag.as_deref() == Some(tag))
+            .cloned())
+    }
+
+    async fn replace(&self, order: &crate::ports::PaperOrder) -> Result<bool, StoreError> {
+        let mut orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
+        match orders
+            .iter_mut()
+            .find(|o| o.user_id == order.user_id && o.order_id == order.order_id)
+        {
+            Some(stored) if stored.is_pending() => {
+                let (tag, placed_at, date) =
+                    (stored.tag.clone(), stored.placed_at, stored.trading_date);
+                *stored = order.clone();
+                // What identifies it stays as first written.
+                stored.tag = tag;
+                stored.placed_at = placed_at;
+                stored.trading_date = date;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn of_day(
+        &self,
+        user_id: Uuid,
+        date: chrono::NaiveDate,
+    ) -> Result<Vec<crate::ports::PaperOrder>, StoreError> {
+        let orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
+        let mut day: Vec<_> = orders
+            .iter()
+            .filter(|o| o.user_id == user_id && o.trading_date == date)
+            .cloned()
+            .collect();
+        day.sort_by(|a, b| (a.placed_at, &a.order_id).cmp(&(b.placed_at, &b.order_id)));
+        Ok(day)
+    }
+}

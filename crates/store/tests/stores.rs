@@ -52,8 +52,8 @@ async fn the_ledger_key_is_unique_in_order_logs() {
     .expect("strategy");
     let insert = || {
         sqlx::query(
-            "INSERT INTO order_logs (id, strategy_id, user_id, event, trading_date, ledger_key, broker_tag, status, quantity, scheduled_for)
-             VALUES ($1, $2, $3, 'BUY', '2026-11-25', 'k:ENTRY', 't', 'PLACED', 1, now())",
+            "INSERT INTO order_logs (id, strategy_id, user_id, event, trading_date, ledger_key, broker_tag, status, quantity, scheduled_for, side)
+             VALUES ($1, $2, $3, 'BUY', '2026-11-25', 'k:ENTRY', 't', 'PLACED', 1, now(), 'BUY')",
         )
         .bind(uuid::Uuid::new_v4())
         .bind(strategy)

@@ -122,6 +122,7 @@ impl Function {
                     .with_order_pacer(Arc::new(SharedOrderPacer::new(redis.clone()))),
             ),
             cipher: algo_app::broker::crypto::BrokerCipher::new(&key, config.broker_key_id.clone()),
+            paper: Arc::new(postgres::paper::PgPaperBook::new(pg.clone())),
             calendar: calendar.clone(),
             clock: clock.clone(),
             owner: format!("lambda-{}", uuid::Uuid::new_v4()),

@@ -51,6 +51,7 @@ async fn function_on(pg: PgPool, clock: Arc<dyn algo_core::Clock>, visibility_se
             algo_kite::KiteHttp::new("http://127.0.0.1:1", Duration::from_secs(1)).expect("http"),
         ),
         cipher: algo_app::broker::crypto::BrokerCipher::new(&[1u8; 32], "test"),
+        paper: Arc::new(algo_store::postgres::paper::PgPaperBook::new(pg.clone())),
         calendar: Arc::new(TradingCalendar::new(CalendarKind::Nse)),
         clock,
         owner: "test".into(),
@@ -263,6 +264,7 @@ async fn a_late_record_is_recorded_missed_and_not_retried() {
         product: algo_core::Product::Mis,
         exits: Default::default(),
         direction: Default::default(),
+        paper: false,
     };
     algo_store::postgres::strategies::create(&parts.pg, user, id, &spec)
         .await

@@ -225,6 +225,7 @@ export const strategy: Decoder<Strategy> = object<Strategy>({
   symbol: string,
   exchange: oneOf(['NSE', 'BSE']),
   direction,
+  paper: boolean,
   buy_time: string,
   sell_time: string,
   stop_loss: rupees,
@@ -284,6 +285,7 @@ export const strategyStatus: Decoder<StrategyStatus> = object<StrategyStatus>({
   last_price: nullable(rupees),
   stop_in_force: nullable(rupees),
   resting_stop_order: optional(string),
+  paper: boolean,
   next_action: nullable(nextAction),
   failure_reason: nullable(string),
   waiting_for: optional(oneOf(['login'])),
@@ -414,11 +416,14 @@ export const pnlSummary: Decoder<PnlSummary> = object<PnlSummary>({
   days: array(pnlDay),
   total_pnl_paise: integer,
   total_pnl: signedRupees,
+  paper_pnl_paise: integer,
+  paper_pnl: signedRupees,
 });
 
 const strategyDay: Decoder<StrategyDay> = object<StrategyDay>({
   trading_date: calendarDate,
   direction,
+  paper: boolean,
   bought_quantity: integer,
   buy_average_price: optional(rupees),
   sold_quantity: integer,

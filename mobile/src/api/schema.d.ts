@@ -812,9 +812,16 @@ export interface components {
             trading_date: string;
         };
         PnlSummary: {
+            /** @description Real money only: paper strategies' days are in `paper_pnl_paise`. */
             days: components["schemas"]["PnlDay"][];
             /** Format: date */
             from: string;
+            paper_pnl: string;
+            /**
+             * Format: int64
+             * @description What the paper strategies' days made in the range (simulated fills, never real money).
+             */
+            paper_pnl_paise: number;
             /** Format: date */
             to: string;
             total_pnl: string;
@@ -899,6 +906,12 @@ export interface components {
              */
             exchange?: string | null;
             /**
+             * @description Paper mode (default false): the strategy runs on live ticks with simulated fills at the
+             *     last price and places nothing at the broker. Its P&L is reported apart from real money.
+             * @example false
+             */
+            paper?: boolean | null;
+            /**
              * @description `MIS` (default) or `CNC`.
              * @example MIS
              */
@@ -957,6 +970,8 @@ export interface components {
              * @description Bought and not sold through the app.
              */
             open_quantity: number;
+            /** @description A paper day: simulated fills, nothing placed at the broker. */
+            paper: boolean;
             /** @description Rupees with two decimals, signed. */
             realised_pnl: string;
             /** Format: int64 */
@@ -997,6 +1012,8 @@ export interface components {
             /** @description `NSE` or `BSE`. */
             exchange: string;
             failure_reason?: string | null;
+            /** @description Paper mode: simulated fills, nothing placed at the broker. */
+            paper: boolean;
             /** @description `none`, `buying`, `bought`, `selling`, `sold` or `failed`. */
             position: string;
             /** @description `MIS` or `CNC`. */
@@ -1039,6 +1056,8 @@ export interface components {
             /** @description Rupees with two decimals. */
             last_price?: string | null;
             next_action?: null | components["schemas"]["Action"];
+            /** @description Paper mode: its fills are simulated and nothing reaches the broker. */
+            paper: boolean;
             position: string;
             /**
              * @description While a stop-loss order rests at the exchange under today's position (it sells there

@@ -163,6 +163,8 @@ export interface StrategyRequest {
   product?: Product;
   /** `LONG` when missing. A `SHORT` must be `MIS`. */
   direction?: Direction;
+  /** Paper mode; off when missing. */
+  paper?: boolean;
   /** Take-profit from the entry's fill price (above it for a long, below it for a short): rupees
    * (`"25.50"`) or a percentage (`"1.5%"`). */
   target?: ExitOffset;
@@ -176,6 +178,8 @@ export interface Strategy {
   symbol: string;
   exchange: Exchange;
   direction: Direction;
+  /** Paper mode: simulated fills at the live price, nothing placed at the broker. */
+  paper: boolean;
   /** The entry's time (a short sells then). */
   buy_time: TimeOfDay;
   /** The exit's time (a short buys back then). */
@@ -252,6 +256,8 @@ export interface StrategyStatus {
   stop_in_force: Rupees | null;
   /** While a stop-loss order rests at the exchange under today's position: its broker order id. */
   resting_stop_order?: string | null;
+  /** Paper mode: simulated fills, nothing at the broker. */
+  paper: boolean;
   next_action: NextAction | null;
   failure_reason: string | null;
   /** `login` while nothing can be sent until the trader logs in to Kite. */
@@ -395,12 +401,17 @@ export interface PnlSummary {
   days: PnlDay[];
   total_pnl_paise: number;
   total_pnl: SignedRupees;
+  /** Paper strategies' result over the range: simulated, never in the real total. */
+  paper_pnl_paise: number;
+  paper_pnl: SignedRupees;
 }
 
 export interface StrategyDay {
   trading_date: CalendarDate;
   /** How the day's entry went: a `SHORT` day sold first (`sold_*`) and bought back (`bought_*`). */
   direction: Direction;
+  /** A paper day: simulated fills. */
+  paper: boolean;
   bought_quantity: number;
   buy_average_price?: Rupees | null;
   sold_quantity: number;

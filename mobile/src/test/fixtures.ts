@@ -22,6 +22,7 @@ export function strategy(overrides: Partial<Strategy> = {}): Strategy {
     symbol: 'TCS',
     exchange: 'NSE',
     direction: 'LONG',
+    paper: false,
     buy_time: '09:30:00',
     sell_time: '15:10:00',
     stop_loss: '3500.05',
@@ -46,6 +47,7 @@ export function strategyStatus(overrides: Partial<StrategyStatus> = {}): Strateg
     last_action: null,
     last_price: null,
     stop_in_force: null,
+    paper: false,
     next_action: null,
     failure_reason: null,
     ...overrides,
@@ -94,6 +96,7 @@ export function strategyDay(overrides: Partial<StrategyDay> = {}): StrategyDay {
   return {
     trading_date: '2026-11-24',
     direction: 'LONG',
+    paper: false,
     bought_quantity: 10,
     buy_average_price: '3501.20',
     sold_quantity: 10,

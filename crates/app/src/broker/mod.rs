@@ -3,4 +3,5 @@
 
 pub mod crypto;
 pub mod pacer;
+pub mod paper;
 pub mod session;

@@ -208,7 +208,7 @@ pub async fn record_final(
         .map_or(i64::from(filled), |l| i64::from(l.quantity));
     let entry = legs.iter().find(|l| l.event == "BUY");
     let entry_average = entry.and_then(|l| l.average_price_paise);
-    let words = leg_notice(&LegOutcome {
+    let mut words = leg_notice(&LegOutcome {
         event: kind,
         status,
         symbol: &order.tradingsymbol,
@@ -219,7 +219,13 @@ pub async fn record_final(
         message: order.status_message.as_deref(),
         direction: entry.map_or(row.spec.direction, |e| e.direction()),
     });
-    let data = json!({ "strategy_id": row.id, "event": kind.as_str(), "status": status,
+    let paper = crate::broker::paper::is_paper(&order.order_id);
+    if let (true, Some(w)) = (paper, words.as_mut()) {
+        // A paper fill is never mistaken for a real one.
+        w.title = format!("Paper: {}", w.title);
+        w.body = format!("{} (Simulated; nothing was sent to the broker.)", w.body);
+    }
+    let data = json!({ "strategy_id": row.id, "event": kind.as_str(), "status": status, "paper": paper,
         "trading_date": date, "broker_order_id": order.order_id,
         "pnl_paise": words.as_ref().and_then(|w| w.pnl_paise) });
     let notice = words.as_ref().map(|w| NewNotification {

@@ -88,7 +88,8 @@ impl Executor {
         row: &StrategyRow,
         date: NaiveDate,
     ) -> Result<Guarded, StoreError> {
-        if !self.config.resting_stop {
+        // A paper strategy has nothing at the broker to guard: the bot's own stop watches it.
+        if !self.config.resting_stop || row.spec.paper {
             return Ok(Guarded::Nothing);
         }
         let legs = self.orders.day(row.id, date).await?;

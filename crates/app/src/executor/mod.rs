@@ -195,6 +195,9 @@ pub struct Executor {
     /// Opens a trader's broker session: Kite's REST API, or the simulator in process.
     pub broker: Arc<dyn BrokerSessions>,
     pub cipher: BrokerCipher,
+    /// Where paper strategies' orders are filled and kept (Postgres; the fake in tests):
+    /// nothing of theirs reaches the broker.
+    pub paper: Arc<dyn algo_store::ports::PaperBook>,
     pub calendar: Arc<TradingCalendar>,
     pub clock: Arc<dyn Clock>,
     /// This worker's name in the ledger.
@@ -413,7 +416,7 @@ impl Executor {
     async fn execute(&self, ctx: &LegContext, event: &OrderEvent, held: &Held) -> Handled {
         let row = &ctx.row;
         let tag = held.key.broker_tag();
-        let client = match self.credentials(row.user_id).await {
+        let client = match self.session_for(row).await {
             Ok(Ok(client)) => client,
             Ok(Err(NoSession::WaitingForLogin(reason))) => {
                 // Nothing is sent with a dead token, and nothing is recorded: the leg is still
@@ -868,6 +871,36 @@ impl Executor {
                 None
             }
         }
+    }
+
+    /// The broker a strategy's legs go to: the user's session, or for a paper strategy the
+    /// paper broker (which reads last prices through that session and places nothing).
+    pub(crate) async fn session_for(
+        &self,
+        row: &StrategyRow,
+    ) -> Result<Result<Arc<dyn Broker>, NoSession>, StoreError> {
+        Ok(self
+            .credentials(row.user_id)
+            .await?
+            .map(|real| self.paper_if(row.spec.paper, row.user_id, real)))
+    }
+
+    /// `real`, or the paper broker over it when `paper`.
+    pub(crate) fn paper_if(
+        &self,
+        paper: bool,
+        user_id: Uuid,
+        real: Arc<dyn Broker>,
+    ) -> Arc<dyn Broker> {
+        if !paper {
+            return real;
+        }
+        Arc::new(crate::broker::paper::PaperBroker {
+            user_id,
+            book: self.paper.clone(),
+            prices: real,
+            clock: self.clock.clone(),
+        })
     }
 
     /// The user's broker client, or why there is none.

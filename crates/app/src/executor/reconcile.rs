@@ -136,7 +136,12 @@ impl Executor {
             return Ok(Settled::Nothing);
         };
         let client = match self.credentials(leg.user_id).await? {
-            Ok(client) => client,
+            // A paper leg's order is the paper broker's, whatever the strategy says now.
+            Ok(client) => self.paper_if(
+                crate::broker::paper::is_paper(order_id),
+                leg.user_id,
+                client,
+            ),
             Err(reason) => {
                 tracing::debug!(%reason, broker_order_id = %order_id, "cannot follow the order now");
                 return Ok(Settled::Unavailable);

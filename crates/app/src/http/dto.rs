@@ -85,6 +85,8 @@ pub struct StrategyOut {
     /// `LONG` (buys at `buy_time`, sells at `sell_time`) or `SHORT` (sells at `buy_time`, the
     /// entry time, and buys back at `sell_time`, the exit time).
     pub direction: String,
+    /// Paper mode: simulated fills, nothing placed at the broker.
+    pub paper: bool,
     /// `HH:MM:SS`, IST: the entry's time (a short sells then).
     pub buy_time: String,
     /// `HH:MM:SS`, IST: the exit's time (a short buys back then).
@@ -163,6 +165,8 @@ pub struct StrategyStatus {
     /// While a stop-loss order rests at the exchange under today's position (it sells there
     /// even when the app is down): the broker's order id; null otherwise.
     pub resting_stop_order: Option<String>,
+    /// Paper mode: its fills are simulated and nothing reaches the broker.
+    pub paper: bool,
     pub next_action: Option<Action>,
     pub failure_reason: Option<String>,
     /// `login` while the strategy runs and its owner has no live Kite session: nothing is sent

@@ -28,6 +28,8 @@ pub struct StrategyDay {
     pub trading_date: NaiveDate,
     /// `LONG` (bought, then sold) or `SHORT` (sold, then bought back), as the day's entry went.
     pub direction: String,
+    /// A paper day: simulated fills, nothing placed at the broker.
+    pub paper: bool,
     pub bought_quantity: i64,
     /// Rupees with two decimals.
     pub buy_average_price: Option<String>,
@@ -65,9 +67,13 @@ pub struct PnlDay {
 pub struct PnlSummary {
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// Real money only: paper strategies' days are in `paper_pnl_paise`.
     pub days: Vec<PnlDay>,
     pub total_pnl_paise: i64,
     pub total_pnl: String,
+    /// What the paper strategies' days made in the range (simulated fills, never real money).
+    pub paper_pnl_paise: i64,
+    pub paper_pnl: String,
 }
 
 /// `-47.50`, `+52.50`, `0.00`: rupees from paise, signed.
@@ -127,6 +133,12 @@ pub(crate) fn days(fills: &[FillRow]) -> BTreeMap<(NaiveDate, Uuid), DayPnl> {
     type Legs = (Option<(Direction, Fill)>, Vec<Fill>);
     let mut legs: BTreeMap<(NaiveDate, Uuid), Legs> = BTreeMap::new();
     for f in fills {
+        let paper = legs_paper(fills, f.trading_date, f.strategy_id);
+        if paper != f.paper {
+            // A strategy-day is paper or real by its entry; a stray fill of the other kind
+            // (the mode changed between two days' legs) is not mixed in.
+            continue;
+        }
         let fill = Fill {
             quantity: i64::from(f.filled_quantity),
             average_paise: f.average_price_paise,
@@ -146,6 +158,28 @@ pub(crate) fn days(fills: &[FillRow]) -> BTreeMap<(NaiveDate, Uuid), DayPnl> {
         .collect()
 }
 
+/// Whether a strategy-day was paper: as its entry was (or its first fill, without one).
+fn legs_paper(fills: &[FillRow], date: NaiveDate, strategy: Uuid) -> bool {
+    let mut of_day = fills
+        .iter()
+        .filter(|f| f.trading_date == date && f.strategy_id == strategy);
+    let first = of_day.clone().next().map(|f| f.paper);
+    of_day
+        .find(|f| f.event == "BUY")
+        .map(|f| f.paper)
+        .or(first)
+        .unwrap_or(false)
+}
+
+/// The strategy-days that were paper.
+pub(crate) fn paper_days(fills: &[FillRow]) -> std::collections::BTreeSet<(NaiveDate, Uuid)> {
+    fills
+        .iter()
+        .filter(|f| legs_paper(fills, f.trading_date, f.strategy_id))
+        .map(|f| (f.trading_date, f.strategy_id))
+        .collect()
+}
+
 /// `GET /pnl?from=YYYY-MM-DD&to=YYYY-MM-DD`.
 #[utoipa::path(get, path = "/pnl", tag = "strategies", security(("bearer" = [])),
     params(("from" = Option<String>, Query, description = "first date, YYYY-MM-DD (default: 30 days before to)"),
@@ -159,9 +193,16 @@ pub async fn pnl(
 ) -> Result<Json<PnlSummary>, ApiError> {
     let (from, to) = range(&state, query)?;
     let fills = order_logs::fills(&state.pg, user, None, from, to).await?;
+    let paper = paper_days(&fills);
     let mut by_date: BTreeMap<NaiveDate, (i64, usize)> = BTreeMap::new();
-    for ((date, _), day) in days(&fills) {
-        let entry = by_date.entry(date).or_default();
+    let mut paper_total = 0;
+    for (key, day) in days(&fills) {
+        // Paper is reported beside real money, never in it.
+        if paper.contains(&key) {
+            paper_total += day.realised_paise;
+            continue;
+        }
+        let entry = by_date.entry(key.0).or_default();
         entry.0 += day.realised_paise;
         entry.1 += 1;
     }
@@ -180,6 +221,8 @@ pub async fn pnl(
             .collect(),
         total_pnl_paise: total,
         total_pnl: signed(total),
+        paper_pnl_paise: paper_total,
+        paper_pnl: signed(paper_total),
     }))
 }
 
@@ -200,10 +243,12 @@ pub async fn strategy_days(
     let row = super::strategies::owned(&state, user, &id).await?;
     let (from, to) = range(&state, query)?;
     let fills = order_logs::fills(&state.pg, user, Some(row.id), from, to).await?;
+    let paper = paper_days(&fills);
     let days: Vec<StrategyDay> = days(&fills)
         .into_iter()
-        .map(|((trading_date, _), d)| StrategyDay {
+        .map(|((trading_date, id), d)| StrategyDay {
             trading_date,
+            paper: paper.contains(&(trading_date, id)),
             direction: d.direction.as_str().to_owned(),
             bought_quantity: d.bought().0,
             buy_average_price: d.bought().1.map(rupees),

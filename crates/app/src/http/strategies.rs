@@ -39,6 +39,10 @@ pub struct StrategyBody {
     /// buy back at `sell_time`).
     #[schema(value_type = Option<String>, example = "LONG")]
     direction: Option<Value>,
+    /// Paper mode (default false): the strategy runs on live ticks with simulated fills at the
+    /// last price and places nothing at the broker. Its P&L is reported apart from real money.
+    #[schema(value_type = Option<bool>, example = false)]
+    paper: Option<Value>,
     /// `HH:MM:SS`, IST: the entry's time (a short sells then).
     #[schema(value_type = String, example = "09:30:00")]
     buy_time: Option<Value>,
@@ -96,6 +100,14 @@ fn draft(body: StrategyBody) -> (StrategyDraft, Vec<FieldError>) {
     let sell_time = text("sell_time", body.sell_time);
     let product = text("product", body.product);
     let direction = text("direction", body.direction);
+    let paper = match body.paper {
+        None | Some(Value::Null) => None,
+        Some(Value::Bool(b)) => Some(b),
+        Some(_) => {
+            errors.push(FieldError::new("paper", "paper must be true or false"));
+            None
+        }
+    };
     let mut decimal = |field: &str, v: Option<Value>| match v {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s),
@@ -135,6 +147,7 @@ fn draft(body: StrategyBody) -> (StrategyDraft, Vec<FieldError>) {
             target,
             trailing_stop,
             direction,
+            paper,
         },
         errors,
     )
@@ -208,6 +221,7 @@ fn strategy_out(row: &StrategyRow, rt: &Runtime) -> StrategyOut {
         symbol: s.symbol.to_string(),
         exchange: s.exchange.as_str().to_owned(),
         direction: s.direction.as_str().to_owned(),
+        paper: s.paper,
         buy_time: s.buy_time.format("%H:%M:%S").to_string(),
         sell_time: s.sell_time.format("%H:%M:%S").to_string(),
         stop_loss: s.stop_loss.to_string(),
@@ -350,6 +364,7 @@ pub async fn move_stop(
             symbol: Some(Value::String(row.spec.symbol.to_string())),
             exchange: Some(Value::String(row.spec.exchange.as_str().into())),
             direction: Some(Value::String(row.spec.direction.as_str().into())),
+            paper: Some(Value::Bool(row.spec.paper)),
             buy_time: Some(Value::String(
                 row.spec.buy_time.format("%H:%M:%S").to_string(),
             )),
@@ -643,6 +658,7 @@ pub async fn status(
         last_price: rt.last_price_paise.and_then(rupees),
         stop_in_force,
         resting_stop_order,
+        paper: row.spec.paper,
         next_action,
         failure_reason: row.failure_reason.clone(),
         waiting_for: waiting_for_login.then(|| "login".to_owned()),

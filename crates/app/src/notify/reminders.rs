@@ -100,29 +100,46 @@ pub async fn daily_summary(
     for user in order_logs::users_to_summarise(pg, today).await? {
         let fills = order_logs::fills(pg, user, None, today, today).await?;
         let by_strategy = crate::http::pnl::days(&fills);
+        let paper_days = crate::http::pnl::paper_days(&fills);
         let mut lines = Vec::new();
+        let mut paper_lines = Vec::new();
         let mut total = 0;
         let mut open = Vec::new();
-        for ((_, strategy_id), day) in by_strategy {
-            let symbol = strategies::get_for_executor(pg, strategy_id)
+        for (key, day) in by_strategy {
+            let symbol = strategies::get_for_executor(pg, key.1)
                 .await?
                 .map(|r| r.spec.symbol.to_string())
                 .unwrap_or_else(|| "a deleted strategy".into());
+            if paper_days.contains(&key) {
+                // Told apart, and never counted in the day's money.
+                paper_lines.push(format!("{} on {symbol}", signed_rupees(day.realised_paise)));
+                continue;
+            }
             total += day.realised_paise;
             lines.push(format!("{} on {symbol}", signed_rupees(day.realised_paise)));
             if day.open > 0 {
                 open.push(format!("{} {symbol}", day.open));
             }
         }
-        let mut body = format!(
-            "Realised P&L today: {} ({}).",
-            signed_rupees(total),
-            lines.join(", ")
-        );
+        let mut body = if lines.is_empty() {
+            "No real trades today.".to_owned()
+        } else {
+            format!(
+                "Realised P&L today: {} ({}).",
+                signed_rupees(total),
+                lines.join(", ")
+            )
+        };
         if !open.is_empty() {
             body.push_str(&format!(
                 " Still open through the app: {}; check them in Kite.",
                 open.join(", ")
+            ));
+        }
+        if !paper_lines.is_empty() {
+            body.push_str(&format!(
+                " Paper (simulated, not in the total): {}.",
+                paper_lines.join(", ")
             ));
         }
         let source = format!("summary:{user}:{today}");

@@ -595,6 +595,7 @@ pub fn clone_executor(s: &TestSystem) -> algo_app::executor::Executor {
         locks: e.locks.clone(),
         broker: e.broker.clone(),
         cipher: e.cipher.clone(),
+        paper: e.paper.clone(),
         calendar: e.calendar.clone(),
         clock: e.clock.clone(),
         owner: "second-worker".into(),

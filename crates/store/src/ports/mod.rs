@@ -11,12 +11,16 @@
 //! - [`OrderLog`]: the record of every leg, what was asked and what the broker answered
 //!   (Postgres).
 //!
+//! - [`PaperBook`]: the orders of strategies in paper mode, filled by the paper broker
+//!   (Postgres).
+//!
 //! Each has an in-memory fake in [`crate::memory`], held to the same contract suite.
 
 mod broker_keys;
 mod ledger;
 mod locks;
 mod order_log;
+mod paper;
 mod queue;
 mod runtime;
 mod scheduler;
@@ -28,6 +32,7 @@ pub use locks::StrategyLocks;
 pub use order_log::{
     Direction, Final, LegRow, NewNotification, NewOrderLog, OrderLog, Side, StoredNotice,
 };
+pub use paper::{PaperBook, PaperOrder, PAPER_ORDER_PREFIX};
 pub use queue::{Delivery, OrderQueue};
 pub use runtime::{EntryFill, Runtime, RuntimeCache, RuntimeUpdate};
 pub use scheduler::Scheduler;

@@ -8,6 +8,7 @@ pub mod broker_logins;
 pub mod ledger;
 pub mod notifications;
 pub mod order_logs;
+pub mod paper;
 pub mod push;
 pub mod refresh_tokens;
 pub mod strategies;

@@ -429,6 +429,8 @@ pub struct FillRow {
     pub average_price_paise: i64,
     /// The side the order took.
     pub side: Side,
+    /// A paper order's fill (simulated; nothing reached the broker).
+    pub paper: bool,
 }
 
 /// The user's legs that filled (in full or in part) from `from` to `to`, one strategy or all,
@@ -440,8 +442,9 @@ pub async fn fills(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<FillRow>, StoreError> {
-    let rows: Vec<(Uuid, NaiveDate, String, i32, i64, String)> = sqlx::query_as(
-        "SELECT strategy_id, trading_date, event, filled_quantity, average_price_paise, side FROM order_logs
+    let rows: Vec<(Uuid, NaiveDate, String, i32, i64, String, bool)> = sqlx::query_as(
+        "SELECT strategy_id, trading_date, event, filled_quantity, average_price_paise, side,
+                COALESCE(broker_order_id LIKE 'PAPER-%', false) FROM order_logs
          WHERE user_id = $1 AND ($2::uuid IS NULL OR strategy_id = $2)
            AND trading_date BETWEEN $3 AND $4
            AND status IN ('COMPLETE', 'CANCELLED', 'REJECTED')
@@ -459,6 +462,7 @@ pub async fn fills(
         .into_iter()
         .map(|r| FillRow {
             side: side(&r.5, &r.2),
+            paper: r.6,
             strategy_id: r.0,
             trading_date: r.1,
             event: r.2,

@@ -46,11 +46,12 @@ struct Row {
     trailing_paise: Option<i64>,
     trailing_bp: Option<i32>,
     direction: String,
+    paper: bool,
 }
 
 const COLUMNS: &str =
     "id, user_id, symbol, exchange, buy_time, sell_time, stop_loss_paise, quantity, product, status, failure_reason, created_at, updated_at,
-     target_paise, target_bp, trailing_paise, trailing_bp, direction";
+     target_paise, target_bp, trailing_paise, trailing_bp, direction, paper";
 
 /// An offset from its two columns (at most one is set; the table checks it).
 fn offset(paise: Option<i64>, bp: Option<i32>) -> Result<Option<Offset>, ()> {
@@ -93,6 +94,7 @@ fn from_row(r: Row) -> Result<StrategyRow, StoreError> {
                 .map_err(|()| corrupt("trailing_stop"))?,
         },
         direction: Direction::parse(&r.direction).ok_or_else(|| corrupt("direction"))?,
+        paper: r.paper,
     };
     Ok(StrategyRow {
         id,
@@ -151,8 +153,8 @@ pub async fn create(
     }
     sqlx::query(
         "INSERT INTO strategies (id, user_id, symbol, exchange, buy_time, sell_time, stop_loss_paise, quantity, product,
-           target_paise, target_bp, trailing_paise, trailing_bp, direction)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+           target_paise, target_bp, trailing_paise, trailing_bp, direction, paper)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(id)
     .bind(user_id)
@@ -168,6 +170,7 @@ pub async fn create(
     .bind(columns(spec.exits.trailing_stop).0)
     .bind(columns(spec.exits.trailing_stop).1)
     .bind(spec.direction.as_str())
+    .bind(spec.paper)
     .execute(&mut *tx)
     .await
     .map_err(StoreError::from_sqlx)?;
@@ -222,7 +225,7 @@ pub async fn update(
     sqlx::query(
         "UPDATE strategies SET symbol = $3, exchange = $4, buy_time = $5, sell_time = $6, stop_loss_paise = $7,
            quantity = $8, product = $9, target_paise = $10, target_bp = $11, trailing_paise = $12,
-           trailing_bp = $13, direction = $14, updated_at = now() WHERE id = $1 AND user_id = $2",
+           trailing_bp = $13, direction = $14, paper = $15, updated_at = now() WHERE id = $1 AND user_id = $2",
     )
     .bind(id)
     .bind(user_id)
@@ -238,6 +241,7 @@ pub async fn update(
     .bind(columns(spec.exits.trailing_stop).0)
     .bind(columns(spec.exits.trailing_stop).1)
     .bind(spec.direction.as_str())
+    .bind(spec.paper)
     .execute(&mut *tx)
     .await
     .map_err(StoreError::from_sqlx)?;

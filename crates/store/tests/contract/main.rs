@@ -8,6 +8,7 @@ mod eventbridge;
 mod ledger;
 mod locks;
 mod order_log;
+mod paper;
 mod queue;
 mod runtime;
 mod secrets;

@@ -23,6 +23,7 @@ fn spec(symbol: &str, buy: u32) -> StrategySpec {
         product: Product::Mis,
         exits: Default::default(),
         direction: Default::default(),
+        paper: false,
     }
 }
 
@@ -39,13 +40,14 @@ async fn contract(repo: &dyn StrategyRepo, seed: Seed<'_>, user: Uuid) {
             trailing_stop: Some(Offset::Points(Price::from_paise(1_000).expect("price"))),
         },
         direction: algo_core::strategy::Direction::Short,
+        paper: true,
         ..spec("SBIN", 32)
     };
     let with_exits = seed(user, guarded.clone(), Status::Stopped).await;
     let row = repo.get(with_exits).await.expect("get").expect("stored");
     assert_eq!(
         row.spec, guarded,
-        "the target, trailing stop and direction as stored"
+        "the target, trailing stop, direction and paper flag as stored"
     );
 
     let row = repo.get(running).await.expect("get").expect("stored");

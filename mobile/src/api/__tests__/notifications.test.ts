@@ -143,7 +143,15 @@ describe('notifications and P&L calls', () => {
   it('rejects money that is not two-decimal text', async () => {
     const { client, api } = await signedInClient();
     const summary = (total: unknown) =>
-      ok({ from: '2026-10-27', to: '2026-11-25', days: [], total_pnl_paise: -1250, total_pnl: total });
+      ok({
+        from: '2026-10-27',
+        to: '2026-11-25',
+        days: [],
+        total_pnl_paise: -1250,
+        total_pnl: total,
+        paper_pnl_paise: 0,
+        paper_pnl: '0.00',
+      });
     api.on('GET', '/pnl', summary('-12.50'));
     await expect(client.pnl({ from: '2026-10-27', to: '2026-11-25' })).resolves.toMatchObject({
       total_pnl: '-12.50',

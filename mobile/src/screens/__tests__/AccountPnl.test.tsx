@@ -10,7 +10,15 @@ function summary(
   total: string,
   totalPaise: number,
 ) {
-  return ok({ from: '2026-10-27', to: '2026-11-25', days, total_pnl_paise: totalPaise, total_pnl: total });
+  return ok({
+    from: '2026-10-27',
+    to: '2026-11-25',
+    days,
+    total_pnl_paise: totalPaise,
+    total_pnl: total,
+    paper_pnl_paise: 0,
+    paper_pnl: '0.00',
+  });
 }
 
 function backend(): FakeApi {
