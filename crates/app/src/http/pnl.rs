@@ -132,9 +132,9 @@ fn range(
 pub(crate) fn days(fills: &[FillRow]) -> BTreeMap<(NaiveDate, Uuid), DayPnl> {
     type Legs = (Option<(Direction, Fill)>, Vec<Fill>);
     let mut legs: BTreeMap<(NaiveDate, Uuid), Legs> = BTreeMap::new();
+    let paper = paper_days(fills);
     for f in fills {
-        let paper = legs_paper(fills, f.trading_date, f.strategy_id);
-        if paper != f.paper {
+        if paper.contains(&(f.trading_date, f.strategy_id)) != f.paper {
             // A strategy-day is paper or real by its entry; a stray fill of the other kind
             // (the mode changed between two days' legs) is not mixed in.
             continue;
@@ -158,25 +158,22 @@ pub(crate) fn days(fills: &[FillRow]) -> BTreeMap<(NaiveDate, Uuid), DayPnl> {
         .collect()
 }
 
-/// Whether a strategy-day was paper: as its entry was (or its first fill, without one).
-fn legs_paper(fills: &[FillRow], date: NaiveDate, strategy: Uuid) -> bool {
-    let mut of_day = fills
-        .iter()
-        .filter(|f| f.trading_date == date && f.strategy_id == strategy);
-    let first = of_day.clone().next().map(|f| f.paper);
-    of_day
-        .find(|f| f.event == "BUY")
-        .map(|f| f.paper)
-        .or(first)
-        .unwrap_or(false)
-}
-
-/// The strategy-days that were paper.
+/// The strategy-days that were paper: as their entry was (or their first fill, without one).
+/// One pass over the fills.
 pub(crate) fn paper_days(fills: &[FillRow]) -> std::collections::BTreeSet<(NaiveDate, Uuid)> {
-    fills
-        .iter()
-        .filter(|f| legs_paper(fills, f.trading_date, f.strategy_id))
-        .map(|f| (f.trading_date, f.strategy_id))
+    let mut by_day: BTreeMap<(NaiveDate, Uuid), (Option<bool>, bool)> = BTreeMap::new();
+    for f in fills {
+        let day = by_day
+            .entry((f.trading_date, f.strategy_id))
+            .or_insert((None, f.paper));
+        if f.event == "BUY" && day.0.is_none() {
+            day.0 = Some(f.paper);
+        }
+    }
+    by_day
+        .into_iter()
+        .filter(|(_, (entry, first))| entry.unwrap_or(*first))
+        .map(|(key, _)| key)
         .collect()
 }
 
