@@ -98,6 +98,17 @@ export const signedRupees: Decoder<string> = (value, path) => {
 };
 
 /**
+ * A P&L as `/pnl` and `/strategy/{id}/days` write it: a gain with a plus (`"+36.90"`), a loss
+ * with a minus, nothing with neither (`"0.00"`). Kept as the app spells signed rupees, without
+ * the plus, so `"+36.90"` reads `"36.90"`; nothing looser is taken.
+ */
+export const pnlRupees: Decoder<string> = (value, path) => {
+  const text = string(value, path);
+  if (!/^[+-]?\d+\.\d{2}$/.test(text)) throw new DecodeError(describe(path), 'signed rupees like "-12.50"');
+  return text.startsWith('+') ? text.slice(1) : text;
+};
+
+/**
  * An exit's distance as the server writes it: rupees with two decimals (`"25.50"`) or a
  * percentage with up to two decimals (`"1.5%"`, `"2%"`). Nothing looser: no sign, no spaces,
  * no number.
@@ -406,7 +417,7 @@ export const telegramLink: Decoder<TelegramLink> = object<TelegramLink>({
 const pnlDay: Decoder<PnlDay> = object<PnlDay>({
   trading_date: calendarDate,
   pnl_paise: integer,
-  pnl: signedRupees,
+  pnl: pnlRupees,
   strategies: integer,
 });
 
@@ -415,9 +426,9 @@ export const pnlSummary: Decoder<PnlSummary> = object<PnlSummary>({
   to: calendarDate,
   days: array(pnlDay),
   total_pnl_paise: integer,
-  total_pnl: signedRupees,
+  total_pnl: pnlRupees,
   paper_pnl_paise: integer,
-  paper_pnl: signedRupees,
+  paper_pnl: pnlRupees,
 });
 
 const strategyDay: Decoder<StrategyDay> = object<StrategyDay>({
@@ -429,7 +440,7 @@ const strategyDay: Decoder<StrategyDay> = object<StrategyDay>({
   sold_quantity: integer,
   sell_average_price: optional(rupees),
   realised_pnl_paise: integer,
-  realised_pnl: signedRupees,
+  realised_pnl: pnlRupees,
   open_quantity: integer,
 });
 
@@ -439,7 +450,7 @@ export const strategyDays: Decoder<StrategyDays> = object<StrategyDays>({
   to: calendarDate,
   days: array(strategyDay),
   total_pnl_paise: integer,
-  total_pnl: signedRupees,
+  total_pnl: pnlRupees,
 });
 
 export const risk: Decoder<Risk> = object<Risk>({

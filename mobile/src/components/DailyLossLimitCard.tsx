@@ -11,6 +11,7 @@ import { Text, View } from 'react-native';
 import { describeError, isApiError } from '../api/errors';
 import type { Risk } from '../api/types';
 import { parseLossLimit } from '../domain/lossLimit';
+import { PAPER_WORDS } from '../domain/paper';
 import { useRisk, useSaveRisk } from '../hooks/useRisk';
 import { rupees } from '../screens/labels';
 import { PnlText } from './PnlText';
@@ -49,7 +50,8 @@ function Standing({ risk }: { risk: Risk }) {
   );
 }
 
-export function DailyLossLimitCard() {
+/** `hasPaperStrategy`: the user has a paper strategy, which the limit never counts. */
+export function DailyLossLimitCard({ hasPaperStrategy = false }: { hasPaperStrategy?: boolean }) {
   const risk = useRisk();
   const save = useSaveRisk();
   const [draft, setDraft] = useState('');
@@ -108,6 +110,11 @@ export function DailyLossLimitCard() {
     <View style={styles.card} testID="daily-loss-limit">
       <Text style={styles.itemTitle}>Daily loss limit</Text>
       <Standing risk={risk.data} />
+      {hasPaperStrategy ? (
+        <Text style={styles.muted} testID="daily-loss-limit-paper">
+          {PAPER_WORDS.lossLimitNote}
+        </Text>
+      ) : null}
       <Field
         label={hasLimit ? 'New daily loss limit in rupees' : 'Daily loss limit in rupees'}
         value={draft}

@@ -4,15 +4,18 @@
  * with its quantity, fill price, when it went out and how late, and what the broker said. A day
  * whose orders never filled (a rejected buy) is shown too, with its legs and no P&L. A short day
  * (its direction as the server says the day's entry went) is marked and reads sold short, then
- * bought back.
+ * bought back. A paper day (simulated fills) and a paper leg (a `PAPER-` order id) are marked
+ * "Paper", the day said to be no part of the real total.
  */
 import { Text, View } from 'react-native';
 
 import type { Direction, Order, StrategyDay, StrategyDays } from '../api/types';
 import { historyEventLabel, wordsFor } from '../domain/direction';
+import { isPaperOrder, PAPER_WORDS } from '../domain/paper';
 import { formatCalendarDate, formatIstInstant, istDate } from '../domain/time';
 import { rupees } from '../screens/labels';
 import { DirectionBadge } from './DirectionBadge';
+import { PaperBadge } from './PaperBadge';
 import { PnlText } from './PnlText';
 import { colors } from './theme';
 import { styles } from './ui';
@@ -53,12 +56,18 @@ function DaySummary({ day }: { day: StrategyDay }) {
         <View style={styles.row}>
           <Text style={styles.label}>{formatCalendarDate(day.trading_date)}</Text>
           <DirectionBadge direction={day.direction} testID={`pnl-day-${day.trading_date}-direction`} />
+          <PaperBadge paper={day.paper} testID={`pnl-day-${day.trading_date}-paper`} />
         </View>
         <PnlText text={day.realised_pnl} testID={`pnl-day-${day.trading_date}-realised`} />
       </View>
       <Text style={styles.muted} testID={`pnl-day-${day.trading_date}-fills`}>
         {fills.join(' · ')}
       </Text>
+      {day.paper ? (
+        <Text style={{ color: colors.paper }} testID={`pnl-day-${day.trading_date}-paper-note`}>
+          {PAPER_WORDS.dayNote}
+        </Text>
+      ) : null}
       {day.open_quantity > 0 ? (
         <Text style={{ color: colors.warning }}>
           {words.dayOpen}: {day.open_quantity}
@@ -68,17 +77,30 @@ function DaySummary({ day }: { day: StrategyDay }) {
   );
 }
 
-function Leg({ order, direction, now }: { order: Order; direction: Direction; now: number }) {
+function Leg({
+  order,
+  direction,
+  paper,
+  now,
+}: {
+  order: Order;
+  direction: Direction;
+  paper: boolean;
+  now: number;
+}) {
   const price = order.average_price ? ` @ ${rupees(order.average_price)}` : '';
   const timing = order.placed_at
     ? `Placed ${formatIstInstant(order.placed_at, now)}${order.latency_ms !== null ? `, ${lateness(order.latency_ms)}` : ''}`
     : `Due ${formatIstInstant(order.scheduled_for, now)}, not placed`;
   return (
     <View style={legStyle} testID={`history-leg-${order.order_id}`}>
-      <Text style={styles.label}>
-        {historyEventLabel(direction, order.event)} {order.quantity}
-        {price} · {order.status}
-      </Text>
+      <View style={styles.row}>
+        <Text style={styles.label}>
+          {historyEventLabel(direction, order.event)} {order.quantity}
+          {price} · {order.status}
+        </Text>
+        <PaperBadge paper={isPaperOrder(order, paper)} testID={`history-leg-${order.order_id}-paper`} />
+      </View>
       <Text style={styles.muted}>{timing}</Text>
       {order.message ? (
         <Text style={{ color: colors.text }} testID={`history-leg-${order.order_id}-message`}>
@@ -100,6 +122,7 @@ export function StrategyHistory({
   days,
   orders,
   direction,
+  paper,
   now,
 }: {
   days: StrategyDays;
@@ -107,6 +130,8 @@ export function StrategyHistory({
   orders: readonly Order[] | undefined;
   /** The strategy's direction, for a day's legs when the day has no fill to say how it went. */
   direction: Direction;
+  /** Whether the strategy is paper, for a leg with no order id yet (one with an id says itself). */
+  paper: boolean;
   now: number;
 }) {
   const byDate = new Map<string, { day?: StrategyDay; legs: Order[] }>();
@@ -137,7 +162,13 @@ export function StrategyHistory({
               </View>
             )}
             {legs.map((order) => (
-              <Leg key={order.order_id} order={order} direction={day?.direction ?? direction} now={now} />
+              <Leg
+                key={order.order_id}
+                order={order}
+                direction={day?.direction ?? direction}
+                paper={day?.paper ?? paper}
+                now={now}
+              />
             ))}
           </View>
         );

@@ -12,6 +12,9 @@ export const colors = {
   successSurface: '#e7f6ec',
   warning: '#93370d',
   warningSurface: '#fef4e6',
+  /** Paper strategies: simulated, apart from real money. */
+  paper: '#5b21b6',
+  paperSurface: '#f3edff',
 };
 
 export const spacing = { xs: 4, sm: 8, md: 12, lg: 16, xl: 24 };

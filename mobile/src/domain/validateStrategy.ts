@@ -55,6 +55,8 @@ export interface StrategyForm {
   product: Product;
   /** Buy first (`LONG`, the default) or sell first (`SHORT`, intraday only). */
   direction?: Direction;
+  /** Paper mode: simulated fills, nothing placed at the broker. Off when missing. */
+  paper?: boolean;
 }
 
 /** The form's inputs: the ones above, and the optional exits (`domain/exitOffset.ts`). */
@@ -189,7 +191,8 @@ export function formatPaise(paise: number): string {
 
 /**
  * Checks every rule and reports every field at fault at once, or returns the request body to
- * send (symbol upper-cased, stop-loss normalised to two decimals).
+ * send (symbol upper-cased, stop-loss normalised to two decimals). The body always says its
+ * direction and whether it is paper, so an edit never leaves either to the server's default.
  */
 export function validateStrategy(form: StrategyForm, rules: StrategyRules = NSE_RULES): StrategyValidation {
   const errors: StrategyFieldErrors = {};
@@ -250,6 +253,7 @@ export function validateStrategy(form: StrategyForm, rules: StrategyRules = NSE_
       quantity,
       product: form.product,
       direction,
+      paper: form.paper ?? false,
     },
   };
 }
@@ -262,6 +266,7 @@ const SERVER_FIELDS: Record<string, StrategyFormField> = {
   quantity: 'quantity',
   product: 'product',
   direction: 'direction',
+  paper: 'paper',
   target: 'target',
   trailing_stop: 'trailingStop',
 };

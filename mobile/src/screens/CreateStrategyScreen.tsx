@@ -1,13 +1,15 @@
 import { useState } from 'react';
-import { Text } from 'react-native';
+import { Switch, Text, View } from 'react-native';
 
 import { describeError, describeSearchError, isApiError, symbolCheckMessage } from '../api/errors';
 import type { Direction, InstrumentMatch, Product, Strategy, StrategyRequest } from '../api/types';
 import { SymbolSearch } from '../components/SymbolSearch';
+import { colors } from '../components/theme';
 import { TimeOfDayPicker } from '../components/TimeOfDayPicker';
 import { Button, Choice, ErrorMessage, Field, Loading, Screen, styles } from '../components/ui';
 import { DIRECTION_CHOICES, wordsFor } from '../domain/direction';
 import { offsetInput, parseExitOffset, type OffsetInput, type OffsetMode } from '../domain/exitOffset';
+import { PAPER_WORDS } from '../domain/paper';
 import { describeStopAbove, describeStopBelow, parsePercent, stopAbove, stopBelow } from '../domain/stopLoss';
 import { nextIstMinute } from '../domain/time';
 import {
@@ -122,12 +124,54 @@ function ExitField({
 }
 
 /**
+ * Paper trading on or off: off (real orders) unless chosen. On, it says what paper means; the
+ * server's objection, if any, appears under it.
+ */
+function PaperToggle({
+  value,
+  onChange,
+  error,
+  testID,
+}: {
+  value: boolean;
+  onChange: (value: boolean) => void;
+  error?: string;
+  testID: string;
+}) {
+  return (
+    <View style={styles.field}>
+      <View style={[styles.kv, { alignItems: 'center' }]}>
+        <Text style={styles.label}>{PAPER_WORDS.toggle}</Text>
+        <Switch
+          accessibilityRole="switch"
+          accessibilityLabel={PAPER_WORDS.toggle}
+          accessibilityState={{ checked: value }}
+          value={value}
+          onValueChange={onChange}
+          trackColor={{ true: colors.paper }}
+          testID={testID}
+        />
+      </View>
+      <Text style={value ? { color: colors.paper } : styles.muted} testID={`${testID}-help`}>
+        {value ? PAPER_WORDS.toggleOn : PAPER_WORDS.toggleOff}
+      </Text>
+      {error ? (
+        <Text accessibilityRole="alert" style={styles.fieldError} testID={`${testID}-error`}>
+          {error}
+        </Text>
+      ) : null}
+    </View>
+  );
+}
+
+/**
  * A new time-based strategy, or (with `strategyId`) changes to one that is not running: the
  * symbol from the broker's list (with its last price), buy first (long) or sell first (short),
  * times from pickers kept inside the session, the stop-loss as a price or as a % from the last
  * price (below it for a long, above it for a short), and an optional target and trailing stop,
- * each in points or in %. Checked on the device with the server's rules before it
- * is sent; the server's own objections appear beside their fields.
+ * each in points or in %; and paper trading (simulated fills) or real orders, real unless chosen.
+ * Checked on the device with the server's rules before it is sent; the server's own objections
+ * appear beside their fields.
  */
 export function CreateStrategyScreen({ strategyId }: { strategyId?: string }) {
   return strategyId === undefined ? <StrategyForm /> : <EditStrategy strategyId={strategyId} />;
@@ -167,6 +211,7 @@ function StrategyForm({ existing }: { existing?: Strategy }) {
   const [quantity, setQuantity] = useState(existing ? String(existing.quantity) : '');
   const [product, setProduct] = useState<Product>(existing?.product ?? 'MIS');
   const [direction, setDirection] = useState<Direction>(existing?.direction ?? 'LONG');
+  const [paper, setPaper] = useState(existing?.paper ?? false);
   const words = wordsFor(direction);
   const [target, setTarget] = useState<OffsetInput>(() => offsetInput(existing?.target ?? null));
   const [trailingStop, setTrailingStop] = useState<OffsetInput>(() =>
@@ -236,7 +281,7 @@ function StrategyForm({ existing }: { existing?: Strategy }) {
     setFormError(null);
     const stop = stopLossText();
     const result = validateStrategy(
-      { symbol, buyTime, sellTime, stopLoss: stop.text, quantity, product, direction },
+      { symbol, buyTime, sellTime, stopLoss: stop.text, quantity, product, direction, paper },
       rules,
     );
     const targetResult = parseExitOffset(target, 'target', rules.tickPaise);
@@ -320,6 +365,15 @@ function StrategyForm({ existing }: { existing?: Strategy }) {
           {errors.direction}
         </Text>
       ) : null}
+      <PaperToggle
+        value={paper}
+        onChange={(value) => {
+          setPaper(value);
+          setErrors((e) => ({ ...e, paper: undefined }));
+        }}
+        error={errors.paper}
+        testID="create-paper"
+      />
       <TimeOfDayPicker
         label={words.entryTimeLabel}
         value={buyTime}

@@ -6,12 +6,14 @@ import type { Strategy } from '../api/types';
 import { AccountPnl } from '../components/AccountPnl';
 import { DailyLossLimitCard } from '../components/DailyLossLimitCard';
 import { DirectionBadge } from '../components/DirectionBadge';
+import { PaperBadge } from '../components/PaperBadge';
 import { Button, ErrorMessage, Loading, Notice, Screen, styles } from '../components/ui';
 import { useSignOut } from '../hooks/useAuth';
 import { useBrokerStatus } from '../hooks/useBroker';
 import { useUnreadCount } from '../hooks/useNotifications';
 import { useSquareOffAll, useStrategies } from '../hooks/useStrategies';
 import { positionLabel, wordsFor } from '../domain/direction';
+import { PAPER_WORDS } from '../domain/paper';
 import { useNavigation } from '../navigation/Navigator';
 import { rupees, squareOffSummary, STATUS_LABEL } from './labels';
 
@@ -20,10 +22,11 @@ function StrategyItem({ strategy, onPress }: { strategy: Strategy; onPress: () =
   const position = positionLabel(strategy.direction, strategy.position);
   const words = wordsFor(strategy.direction);
   const badge = words.badge ? `, ${words.badge.toLowerCase()}` : '';
+  const paper = strategy.paper ? `, ${PAPER_WORDS.listNote}` : '';
   return (
     <Pressable
       accessibilityRole="button"
-      accessibilityLabel={`${strategy.symbol}${badge}, ${strategy.buy_time} to ${strategy.sell_time}, ${status}, position ${position}`}
+      accessibilityLabel={`${strategy.symbol}${badge}${paper}, ${strategy.buy_time} to ${strategy.sell_time}, ${status}, position ${position}`}
       onPress={onPress}
       style={styles.card}
       testID={`strategy-item-${strategy.strategy_id}`}
@@ -35,6 +38,7 @@ function StrategyItem({ strategy, onPress }: { strategy: Strategy; onPress: () =
             direction={strategy.direction}
             testID={`strategy-item-direction-${strategy.strategy_id}`}
           />
+          <PaperBadge paper={strategy.paper} testID={`strategy-item-paper-${strategy.strategy_id}`} />
         </View>
         <Text style={styles.kvValue} testID={`strategy-item-status-${strategy.strategy_id}`}>
           {status}
@@ -134,6 +138,7 @@ export function StrategiesScreen() {
   const strategies = useStrategies();
   const broker = useBrokerStatus();
   const signOut = useSignOut();
+  const hasPaper = strategies.data?.strategies.some((s) => s.paper) ?? false;
 
   return (
     <Screen
@@ -171,9 +176,9 @@ export function StrategiesScreen() {
           testID="strategies-sign-out"
         />
       </View>
-      <AccountPnl />
+      <AccountPnl hasPaperStrategy={hasPaper} />
       {strategies.data && strategies.data.strategies.length > 0 ? <SquareOffAll /> : null}
-      <DailyLossLimitCard />
+      <DailyLossLimitCard hasPaperStrategy={hasPaper} />
 
       {strategies.isPending ? (
         <Loading label="Loading your strategies…" testID="strategies-loading" />

@@ -2,13 +2,25 @@ import { useState } from 'react';
 import { Text, View } from 'react-native';
 
 import { describeError, isApiError } from '../api/errors';
-import type { Direction, Order, Position, Strategy, StrategyDays, StrategyStatus } from '../api/types';
+import type {
+  Direction,
+  Order,
+  Position,
+  Strategy,
+  StrategyDay,
+  StrategyDays,
+  StrategyStatus,
+} from '../api/types';
 import { DirectionBadge } from '../components/DirectionBadge';
+import { PaperBadge } from '../components/PaperBadge';
 import { PnlChart } from '../components/PnlChart';
 import { PnlText } from '../components/PnlText';
 import { StrategyHistory } from '../components/StrategyHistory';
+import { colors } from '../components/theme';
 import { Button, ErrorMessage, Loading, Row, Screen, styles } from '../components/ui';
 import { nextActionLabel, orderEventLabel, positionLabel, wordsFor } from '../domain/direction';
+import { isPaperOrder, PAPER_WORDS, splitPaperDays } from '../domain/paper';
+import { paiseText } from '../domain/pnl';
 import { formatIstInstant } from '../domain/time';
 import { useAppActive } from '../hooks/useAppActive';
 import { useRefreshPnlOnFills } from '../hooks/usePnl';
@@ -25,18 +37,36 @@ import { useIsFocused, useNavigation } from '../navigation/Navigator';
 import { useServices } from '../services';
 import { exitsLine, rupees, STATUS_LABEL } from './labels';
 
+/** A paper strategy's notice and its simulated total: its own colours, apart from real money. */
+const paperCard = { borderColor: colors.paper, backgroundColor: colors.paperSurface } as const;
+const paperNotice = { color: colors.paper, backgroundColor: colors.paperSurface, fontWeight: '600' } as const;
+
 /** A position the user may want to sell when stopping. */
 const OPEN_POSITIONS: readonly Position[] = ['buying', 'bought'];
 
-function OrderRow({ order, direction, now }: { order: Order; direction: Direction; now: number }) {
+function OrderRow({
+  order,
+  direction,
+  paper,
+  now,
+}: {
+  order: Order;
+  direction: Direction;
+  /** Whether the strategy is paper now, for a leg that has no order id yet to say. */
+  paper: boolean;
+  now: number;
+}) {
   const price = order.average_price ? ` @ ${rupees(order.average_price)}` : '';
   const when = formatIstInstant(order.placed_at ?? order.scheduled_for, now);
   const latency = order.latency_ms !== null ? ` · ${order.latency_ms} ms` : '';
   return (
     <View style={styles.card} testID={`order-${order.order_id}`}>
-      <Text style={styles.label}>
-        {orderEventLabel(direction, order.event)} · {order.status}
-      </Text>
+      <View style={styles.row}>
+        <Text style={styles.label}>
+          {orderEventLabel(direction, order.event)} · {order.status}
+        </Text>
+        <PaperBadge paper={isPaperOrder(order, paper)} testID={`order-${order.order_id}-paper`} />
+      </View>
       <Text style={styles.muted}>
         {order.quantity}
         {price} · {order.placed_at ? 'placed' : 'scheduled'} {when}
@@ -51,15 +81,19 @@ function PnlSection({
   days,
   orders,
   direction,
+  paper,
   now,
 }: {
   days: StrategyDays;
   orders: readonly Order[] | undefined;
   direction: Direction;
+  paper: boolean;
   now: number;
 }) {
   // Newest first, like the order log; a day with only unfilled orders shows its legs too.
-  const history = <StrategyHistory days={days} orders={orders} direction={direction} now={now} />;
+  const history = (
+    <StrategyHistory days={days} orders={orders} direction={direction} paper={paper} now={now} />
+  );
   if (days.days.length === 0) {
     return (
       <>
@@ -70,15 +104,41 @@ function PnlSection({
       </>
     );
   }
+  const split = splitPaperDays(days.days);
+  const chartDays = (list: readonly StrategyDay[]) =>
+    list.map((day) => ({ date: day.trading_date, paise: day.realised_pnl_paise }));
+  if (split.paper.length === 0) {
+    return (
+      <>
+        <View style={[styles.card, styles.kv]} testID="control-pnl-total">
+          <Text style={styles.label}>Realised, last {PNL_DAYS} days</Text>
+          <PnlText text={days.total_pnl} testID="control-pnl-total-value" />
+        </View>
+        <PnlChart days={chartDays(days.days)} testID="control-pnl-chart" />
+        {history}
+      </>
+    );
+  }
+  // The server's total adds paper days to real ones: here each is shown on its own, the real
+  // total only what real days made, the simulated one apart from it.
   return (
     <>
       <View style={[styles.card, styles.kv]} testID="control-pnl-total">
-        <Text style={styles.label}>Realised, last {PNL_DAYS} days</Text>
-        <PnlText text={days.total_pnl} testID="control-pnl-total-value" />
+        <Text style={styles.label}>{PAPER_WORDS.realTotal(PNL_DAYS)}</Text>
+        <PnlText text={paiseText(split.realPaise)} testID="control-pnl-total-value" />
       </View>
+      <View style={[styles.card, paperCard]} testID="control-pnl-paper">
+        <View style={styles.kv}>
+          <Text style={[styles.label, { color: colors.paper }]}>{PAPER_WORDS.paperTotal(PNL_DAYS)}</Text>
+          <PnlText text={paiseText(split.paperPaise)} testID="control-pnl-paper-value" />
+        </View>
+        <Text style={styles.muted}>{PAPER_WORDS.paperTotalNote}</Text>
+      </View>
+      {split.real.length > 0 ? <PnlChart days={chartDays(split.real)} testID="control-pnl-chart" /> : null}
       <PnlChart
-        days={days.days.map((day) => ({ date: day.trading_date, paise: day.realised_pnl_paise }))}
-        testID="control-pnl-chart"
+        title={PAPER_WORDS.paperChartTitle}
+        days={chartDays(split.paper)}
+        testID="control-pnl-paper-chart"
       />
       {history}
     </>
@@ -128,7 +188,10 @@ function Plan({ strategy }: { strategy: Strategy }) {
   const words = wordsFor(strategy.direction);
   return (
     <>
-      <DirectionBadge direction={strategy.direction} testID="control-direction" />
+      <View style={styles.row}>
+        <DirectionBadge direction={strategy.direction} testID="control-direction" />
+        <PaperBadge paper={strategy.paper} testID="control-paper" />
+      </View>
       <Text style={styles.muted} testID="control-plan">
         {words.entryVerb} {strategy.quantity} {strategy.symbol}
         {words.entryNote} ({strategy.exchange}, {strategy.product}) at {strategy.buy_time}, {words.exitVerb}{' '}
@@ -184,10 +247,17 @@ export function StrategyControlScreen({ strategyId }: { strategyId: string }) {
   const direction: Direction = strategy.data?.direction ?? 'LONG';
   const directionPending = strategy.isPending;
   const words = wordsFor(direction);
+  // The status says it as the server runs the strategy now; until it comes, the strategy does.
+  const paper = current?.paper ?? strategy.data?.paper ?? false;
 
   return (
     <Screen title={title} testID="control-screen">
       {strategy.data ? <Plan strategy={strategy.data} /> : null}
+      {paper ? (
+        <Text style={[styles.notice, paperNotice]} testID="control-paper-notice">
+          {PAPER_WORDS.notice}
+        </Text>
+      ) : null}
 
       {status.isPending || (current && directionPending) ? (
         <Loading label="Loading status…" testID="control-loading" />
@@ -287,7 +357,13 @@ export function StrategyControlScreen({ strategyId }: { strategyId: string }) {
           />
         </>
       ) : (
-        <PnlSection days={days.data} orders={orders.data?.orders} direction={direction} now={nowMs} />
+        <PnlSection
+          days={days.data}
+          orders={orders.data?.orders}
+          direction={direction}
+          paper={paper}
+          now={nowMs}
+        />
       )}
 
       <Text style={styles.sectionTitle}>Orders</Text>
@@ -297,7 +373,7 @@ export function StrategyControlScreen({ strategyId }: { strategyId: string }) {
         <ErrorMessage message={describeError(orders.error)} testID="control-orders-error" />
       ) : orders.data && orders.data.orders.length > 0 ? (
         orders.data.orders.map((order) => (
-          <OrderRow key={order.order_id} order={order} direction={direction} now={nowMs} />
+          <OrderRow key={order.order_id} order={order} direction={direction} paper={paper} now={nowMs} />
         ))
       ) : (
         <Text style={styles.muted} testID="control-orders-empty">

@@ -1,13 +1,15 @@
 /**
  * The decoders for what the target and trailing stop brought to the contract (the offsets on a
- * strategy, and the `TARGET` exit in the order log), for the answer of "square off all", and
- * for the daily loss limit.
+ * strategy, and the `TARGET` exit in the order log), for the answer of "square off all", for
+ * the daily loss limit, and for paper mode and the P&L's signed rupees.
  */
 import { STRATEGY_ID, strategy as wireStrategy, strategyDay, order } from '../../test/fixtures';
 import {
   DecodeError,
   exitOffset,
   orderList,
+  pnlRupees,
+  pnlSummary,
   risk,
   squareOffResult,
   strategy,
@@ -216,5 +218,75 @@ describe('risk', () => {
   it('refuses what is not an object', () => {
     expect(() => risk([wire])).toThrow(DecodeError);
     expect(() => risk(null)).toThrow(DecodeError);
+  });
+});
+
+describe('pnlRupees', () => {
+  it.each([
+    ['+36.90', '36.90'],
+    ['-10.60', '-10.60'],
+    ['0.00', '0.00'],
+    ['1250.05', '1250.05'],
+  ])('reads %j, as the P&L endpoints write it, as %j', (wire, read) => {
+    expect(pnlRupees(wire, 'pnl')).toBe(read);
+  });
+
+  it.each([
+    ['a number', 36.9],
+    ['one decimal', '+36.9'],
+    ['two signs', '+-1.00'],
+    ['a doubled plus', '++1.00'],
+    ['spaces', ' +1.00'],
+    ['a bare sign', '+'],
+  ])('refuses %s', (_, value) => {
+    expect(() => pnlRupees(value, 'pnl')).toThrow(DecodeError);
+  });
+});
+
+describe('paper', () => {
+  const summary = {
+    from: '2026-10-27',
+    to: '2026-11-25',
+    days: [{ trading_date: '2026-11-24', pnl_paise: 3690, pnl: '+36.90', strategies: 1 }],
+    total_pnl_paise: 3690,
+    total_pnl: '+36.90',
+    paper_pnl_paise: 5000,
+    paper_pnl: '+50.00',
+  };
+
+  it('reads the paper result apart from the real total, each gain without its plus', () => {
+    expect(pnlSummary(summary)).toEqual({
+      ...summary,
+      days: [{ trading_date: '2026-11-24', pnl_paise: 3690, pnl: '36.90', strategies: 1 }],
+      total_pnl: '36.90',
+      paper_pnl: '50.00',
+    });
+  });
+
+  it('refuses a summary without its paper result', () => {
+    const { paper_pnl: _paper, ...without } = summary;
+    expect(() => pnlSummary(without)).toThrow('paper_pnl: expected a string');
+  });
+
+  it('reads whether a strategy and a strategy-day are paper', () => {
+    expect(strategy({ ...wireStrategy(), paper: true }).paper).toBe(true);
+    expect(strategy(wireStrategy()).paper).toBe(false);
+    const days = strategyDays({
+      strategy_id: STRATEGY_ID,
+      from: '2026-10-27',
+      to: '2026-11-25',
+      days: [strategyDay(), strategyDay({ trading_date: '2026-11-25', paper: true, realised_pnl: '+50.00' })],
+      total_pnl_paise: 16250,
+      total_pnl: '+162.50',
+    });
+    expect(days.days.map((d) => [d.paper, d.realised_pnl])).toEqual([
+      [false, '112.50'],
+      [true, '50.00'],
+    ]);
+    expect(days.total_pnl).toBe('162.50');
+  });
+
+  it('refuses a paper flag that is not a boolean', () => {
+    expect(() => strategy({ ...wireStrategy(), paper: 'true' })).toThrow('paper: expected a boolean');
   });
 });

@@ -40,6 +40,7 @@ describe('validateStrategy', () => {
         quantity: 10,
         product: 'MIS',
         direction: 'LONG',
+        paper: false,
       },
     });
   });
@@ -252,6 +253,7 @@ describe('validateStrategy: buy first or sell first', () => {
         quantity: 10,
         product: 'MIS',
         direction: 'SHORT',
+        paper: false,
       },
     });
   });
@@ -291,5 +293,39 @@ describe('validateStrategy: buy first or sell first', () => {
 
   it("maps the server's direction field to the direction choice", () => {
     expect(formFieldFor('direction')).toBe('direction');
+  });
+});
+
+describe('validateStrategy: paper trading', () => {
+  it('sends a real strategy unless paper is chosen, and says so in the request', () => {
+    const result = validateStrategy(valid);
+    expect(result.ok && result.request.paper).toBe(false);
+    const off = validateStrategy({ ...valid, paper: false });
+    expect(off.ok && off.request.paper).toBe(false);
+  });
+
+  it('sends a paper strategy with paper: true, the rest of the body as for a real one', () => {
+    expect(validateStrategy({ ...valid, paper: true })).toEqual({
+      ok: true,
+      request: {
+        symbol: 'TCS',
+        buy_time: '09:30:00',
+        sell_time: '15:10:00',
+        stop_loss: '3500.05',
+        quantity: 10,
+        product: 'MIS',
+        direction: 'LONG',
+        paper: true,
+      },
+    });
+  });
+
+  it('checks a paper strategy by the same rules as a real one', () => {
+    expect(errorFields({ paper: true, quantity: '0' })).toEqual(['quantity']);
+    expect(errorFields({ paper: true, direction: 'SHORT', product: 'CNC' })).toEqual(['direction']);
+  });
+
+  it("maps the server's paper field to the paper toggle", () => {
+    expect(formFieldFor('paper')).toBe('paper');
   });
 });

@@ -9,6 +9,7 @@ function summary(
   days: { trading_date: string; pnl_paise: number; pnl: string; strategies: number }[],
   total: string,
   totalPaise: number,
+  paper: { paper_pnl_paise: number; paper_pnl: string } = { paper_pnl_paise: 0, paper_pnl: '0.00' },
 ) {
   return ok({
     from: '2026-10-27',
@@ -16,14 +17,15 @@ function summary(
     days,
     total_pnl_paise: totalPaise,
     total_pnl: total,
-    paper_pnl_paise: 0,
-    paper_pnl: '0.00',
+    ...paper,
   });
 }
 
-function backend(): FakeApi {
+const OTHER_ID = '0b7d7c52-0000-4000-8000-0000000000bb';
+
+function backend(strategies = [strategy()]): FakeApi {
   return new FakeApi()
-    .on('GET', '/strategies', ok({ strategies: [strategy()] }))
+    .on('GET', '/strategies', ok({ strategies }))
     .on('GET', '/broker/status', ok(connected));
 }
 
@@ -94,5 +96,71 @@ describe('Account P&L on the strategies list', () => {
     expect(await screen.findByTestId('account-pnl-chart-summary')).toHaveTextContent(
       '1 trading day, 25 Nov 2026: -₹12.25.',
     );
+  });
+
+  describe('paper strategies', () => {
+    // Real money: +₹250.50 on 23 Nov and -₹40.00 on 24 Nov, as the server writes them.
+    const realDays = [
+      { trading_date: '2026-11-23', pnl_paise: 25050, pnl: '+250.50', strategies: 1 },
+      { trading_date: '2026-11-24', pnl_paise: -4000, pnl: '-40.00', strategies: 1 },
+    ];
+
+    it('shows what paper made apart, labelled simulated and not in the total; the real total is unchanged', async () => {
+      const paperStrategy = strategy({ strategy_id: OTHER_ID, paper: true });
+      const api = backend([strategy(), paperStrategy]).on(
+        'GET',
+        '/pnl',
+        summary(realDays, '+210.50', 21050, { paper_pnl_paise: 123450, paper_pnl: '+1234.50' }),
+      );
+      renderApp(api);
+      fireEvent.press(await screen.findByRole('button', { name: 'Show P&L' }));
+
+      expect(await screen.findByTestId('account-pnl-total-value')).toHaveTextContent('+₹210.50');
+      expect(screen.getByTestId('account-pnl-total')).toHaveTextContent(
+        'All strategies, real money, last 30 days+₹210.50',
+      );
+      expect(screen.getByTestId('account-pnl-paper')).toHaveTextContent(
+        'Paper (simulated), last 30 days+₹1234.50Simulated fills, not real money: not in the total.',
+      );
+      expect(screen.getByTestId('account-pnl-paper-value')).toHaveTextContent('+₹1234.50');
+      expect(screen.getByTestId('account-pnl-paper-note')).toHaveTextContent(
+        'Simulated fills, not real money: not in the total.',
+      );
+      // The chart is the real days only: its total is the real one.
+      expect(screen.getByTestId('account-pnl-chart-summary')).toHaveTextContent(/Total \+₹210\.50\.$/);
+      expect(screen.getByTestId('account-pnl-chart-summary')).not.toHaveTextContent(/1234/);
+    });
+
+    it('shows a paper loss apart even when the user has no paper strategy any more', async () => {
+      const api = backend().on(
+        'GET',
+        '/pnl',
+        summary(realDays, '+210.50', 21050, { paper_pnl_paise: -500, paper_pnl: '-5.00' }),
+      );
+      renderApp(api);
+      fireEvent.press(await screen.findByRole('button', { name: 'Show P&L' }));
+      expect(await screen.findByTestId('account-pnl-paper-value')).toHaveTextContent('-₹5.00');
+      expect(screen.getByTestId('account-pnl-total-value')).toHaveTextContent('+₹210.50');
+    });
+
+    it('shows ₹0.00 simulated to a user with a paper strategy', async () => {
+      const api = backend([strategy({ paper: true })]).on('GET', '/pnl', summary(realDays, '+210.50', 21050));
+      renderApp(api);
+      await screen.findByRole('button', { name: /^TCS, paper/ });
+      fireEvent.press(screen.getByRole('button', { name: 'Show P&L' }));
+      expect(await screen.findByTestId('account-pnl-paper-value')).toHaveTextContent('₹0.00');
+      expect(screen.getByTestId('account-pnl-total-value')).toHaveTextContent('+₹210.50');
+    });
+
+    it('shows nothing of paper to a user without paper results or strategies', async () => {
+      renderApp(backend().on('GET', '/pnl', summary(realDays, '+210.50', 21050)));
+      await screen.findByRole('button', { name: /^TCS, 09:30:00/ });
+      fireEvent.press(screen.getByRole('button', { name: 'Show P&L' }));
+      expect(await screen.findByTestId('account-pnl-total')).toHaveTextContent(
+        'All strategies, last 30 days+₹210.50',
+      );
+      expect(screen.queryByTestId('account-pnl-paper')).toBeNull();
+      expect(screen.queryByText(/simulated/)).toBeNull();
+    });
   });
 });

@@ -60,6 +60,7 @@ describe('CreateStrategyScreen', () => {
       quantity: 10,
       product: 'CNC',
       direction: 'LONG',
+      paper: false,
     });
   });
 
@@ -374,6 +375,7 @@ describe('CreateStrategyScreen: target and trailing stop', () => {
       quantity: 10,
       product: 'MIS',
       direction: 'LONG',
+      paper: false,
       target: '25.50',
       trailing_stop: '1.5%',
     });
@@ -519,6 +521,7 @@ describe('CreateStrategyScreen: editing a strategy', () => {
       quantity: 10,
       product: 'MIS',
       direction: 'LONG',
+      paper: false,
       target: '1.5%',
       trailing_stop: '10.00',
     });
@@ -621,6 +624,7 @@ describe('CreateStrategyScreen: buy first or sell first', () => {
       quantity: 10,
       product: 'MIS',
       direction: 'SHORT',
+      paper: false,
       target: '25.50',
     });
   });
@@ -738,5 +742,136 @@ describe('CreateStrategyScreen: buy first or sell first', () => {
       direction: 'LONG',
       stop_loss: '3480.00',
     });
+  });
+});
+
+describe('CreateStrategyScreen: paper trading', () => {
+  const PAPER = 'Paper trading (simulated fills)';
+
+  function toggle() {
+    return screen.getByRole('switch', { name: PAPER });
+  }
+
+  function created(): FakeApi {
+    return controlBackend(
+      new FakeApi().on('POST', '/strategy/create', ok({ strategy_id: STRATEGY_ID, status: 'created' }, 201)),
+    );
+  }
+
+  it('is off unless turned on, and says real orders are placed', async () => {
+    renderApp(new FakeApi(), { route });
+    await screen.findByLabelText('Symbol');
+    expect(toggle()).not.toBeChecked();
+    expect(screen.getByTestId('create-paper-help')).toHaveTextContent(
+      'Off: real orders are placed at your broker.',
+    );
+  });
+
+  it('sends paper: false when left off', async () => {
+    const api = created();
+    renderApp(api, { route });
+    await fill();
+    submit();
+
+    expect(await screen.findByText('TCS strategy')).toBeOnTheScreen();
+    expect(api.last('POST', '/strategy/create')?.body).toMatchObject({ symbol: 'TCS', paper: false });
+  });
+
+  it('sends paper: true when turned on, and says what paper means', async () => {
+    const api = created();
+    renderApp(api, { route });
+    await fill();
+    fireEvent(toggle(), 'valueChange', true);
+    expect(toggle()).toBeChecked();
+    expect(screen.getByTestId('create-paper-help')).toHaveTextContent(
+      /simulated fills at the last price\. Nothing is placed at your broker/,
+    );
+    submit();
+
+    expect(await screen.findByText('TCS strategy')).toBeOnTheScreen();
+    expect(api.last('POST', '/strategy/create')?.body).toEqual({
+      symbol: 'TCS',
+      buy_time: '09:30:00',
+      sell_time: '15:10:00',
+      stop_loss: '3500.05',
+      quantity: 10,
+      product: 'MIS',
+      direction: 'LONG',
+      paper: true,
+    });
+  });
+
+  it('sends paper: false after being turned on and off again', async () => {
+    const api = created();
+    renderApp(api, { route });
+    await fill();
+    fireEvent(toggle(), 'valueChange', true);
+    fireEvent(toggle(), 'valueChange', false);
+    submit();
+    await screen.findByText('TCS strategy');
+    expect(api.last('POST', '/strategy/create')?.body).toMatchObject({ paper: false });
+  });
+
+  it("shows the server's refusal of paper beside the toggle", async () => {
+    const api = new FakeApi().on(
+      'POST',
+      '/strategy/create',
+      apiError(400, 'STRATEGY_INVALID', 'one or more rules broken', [
+        { field: 'paper', message: 'paper must be true or false' },
+      ]),
+    );
+    renderApp(api, { route });
+    await fill();
+    submit();
+    expect(await screen.findByTestId('create-paper-error')).toHaveTextContent('paper must be true or false');
+    expect(screen.getByTestId('create-error')).not.toHaveTextContent(/paper must be/);
+    // Touching the toggle clears it.
+    fireEvent(toggle(), 'valueChange', true);
+    expect(screen.queryByTestId('create-paper-error')).toBeNull();
+  });
+
+  function editBackend(current: ReturnType<typeof strategy>): FakeApi {
+    return controlBackend(new FakeApi())
+      .on('GET', `/strategy/${STRATEGY_ID}`, ok(current))
+      .on(
+        'GET',
+        `/strategy/${STRATEGY_ID}/days`,
+        ok({
+          strategy_id: STRATEGY_ID,
+          from: '2026-10-27',
+          to: '2026-11-25',
+          days: [],
+          total_pnl_paise: 0,
+          total_pnl: '0.00',
+        }),
+      )
+      .on('PUT', `/strategy/${STRATEGY_ID}`, ok(current));
+  }
+  const editRoute = { name: 'editStrategy', strategyId: STRATEGY_ID } as const;
+
+  it('edits a paper strategy with the toggle on, and keeps it paper when left alone', async () => {
+    const api = editBackend(strategy({ paper: true }));
+    renderApp(api, { route: editRoute });
+
+    expect(await screen.findByRole('switch', { name: PAPER })).toBeChecked();
+    fireEvent.changeText(screen.getByLabelText('Stop-loss (₹)'), '3480');
+    fireEvent.press(screen.getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => expect(api.count('PUT', `/strategy/${STRATEGY_ID}`)).toBe(1));
+    // Left out, the server would read a missing paper as false and make it trade for real.
+    expect(api.last('PUT', `/strategy/${STRATEGY_ID}`)?.body).toMatchObject({
+      paper: true,
+      stop_loss: '3480.00',
+    });
+  });
+
+  it('edits a real strategy with the toggle off, and can make it paper', async () => {
+    const api = editBackend(strategy());
+    renderApp(api, { route: editRoute });
+
+    expect(await screen.findByRole('switch', { name: PAPER })).not.toBeChecked();
+    fireEvent(toggle(), 'valueChange', true);
+    fireEvent.press(screen.getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => expect(api.count('PUT', `/strategy/${STRATEGY_ID}`)).toBe(1));
+    expect(api.last('PUT', `/strategy/${STRATEGY_ID}`)?.body).toMatchObject({ paper: true });
   });
 });

@@ -76,6 +76,70 @@ describe('StrategiesScreen', () => {
     );
   });
 
+  it('marks a paper strategy "Paper" in its row and its spoken name; a real one has no mark', async () => {
+    renderApp(
+      new FakeApi()
+        .on(
+          'GET',
+          '/strategies',
+          ok({
+            strategies: [
+              strategy({ paper: true, status: 'running', position: 'bought' }),
+              strategy({ strategy_id: OTHER_ID, symbol: 'INFY', status: 'running', position: 'bought' }),
+            ],
+          }),
+        )
+        .on('GET', '/broker/status', ok(connected)),
+    );
+
+    const paper = await screen.findByRole('button', {
+      name: 'TCS, paper, 09:30:00 to 15:10:00, running, position bought',
+    });
+    expect(within(paper).getByTestId(`strategy-item-paper-${STRATEGY_ID}`)).toHaveTextContent('Paper');
+    expect(
+      within(paper).getByLabelText('Paper: simulated fills, nothing placed at your broker'),
+    ).toBeOnTheScreen();
+
+    const real = screen.getByRole('button', { name: 'INFY, 09:30:00 to 15:10:00, running, position bought' });
+    expect(within(real).queryByText('Paper')).toBeNull();
+    expect(screen.queryByTestId(`strategy-item-paper-${OTHER_ID}`)).toBeNull();
+  });
+
+  it('marks a paper short with both its marks', async () => {
+    renderApp(
+      new FakeApi()
+        .on('GET', '/strategies', ok({ strategies: [strategy({ paper: true, direction: 'SHORT' })] }))
+        .on('GET', '/broker/status', ok(connected)),
+    );
+    const row = await screen.findByRole('button', {
+      name: 'TCS, short, paper, 09:30:00 to 15:10:00, created, position none',
+    });
+    expect(within(row).getByTestId(`strategy-item-direction-${STRATEGY_ID}`)).toHaveTextContent('Short');
+    expect(within(row).getByTestId(`strategy-item-paper-${STRATEGY_ID}`)).toHaveTextContent('Paper');
+  });
+
+  it('says beside the daily loss limit that paper strategies never count towards it, only when there is one', async () => {
+    const strategies = [strategy({ paper: true }), strategy({ strategy_id: OTHER_ID })];
+    const withPaper = new FakeApi()
+      .on('GET', '/strategies', ok({ strategies }))
+      .on('GET', '/broker/status', ok(connected));
+    serveRisk(withPaper, { daily_loss_limit: '5000.00' });
+    renderApp(withPaper);
+    expect(await screen.findByTestId('daily-loss-limit-paper')).toHaveTextContent(
+      'Paper strategies never count towards the daily loss limit.',
+    );
+    screen.unmount();
+
+    const realOnly = new FakeApi()
+      .on('GET', '/strategies', ok({ strategies: [strategy()] }))
+      .on('GET', '/broker/status', ok(connected));
+    serveRisk(realOnly, { daily_loss_limit: '5000.00' });
+    renderApp(realOnly);
+    await screen.findByRole('button', { name: /^TCS, 09:30:00/ });
+    expect(await screen.findByTestId('daily-loss-limit-value')).toHaveTextContent('₹5000.00');
+    expect(screen.queryByTestId('daily-loss-limit-paper')).toBeNull();
+  });
+
   it('says a short that was bought back as such', async () => {
     renderApp(
       new FakeApi()

@@ -333,6 +333,78 @@ describe('StrategyControlScreen', () => {
     });
   });
 
+  describe('a paper strategy', () => {
+    const paperStatus = strategyStatus({ ...running, paper: true });
+
+    function paperBackend(status = paperStatus): FakeApi {
+      return backend(status).on('GET', `/strategy/${STRATEGY_ID}`, ok(strategy({ paper: true })));
+    }
+
+    it('is marked, and says that its fills are simulated and nothing reaches the broker', async () => {
+      renderApp(paperBackend(), { route });
+
+      expect(await screen.findByTestId('control-paper')).toHaveTextContent('Paper');
+      expect(screen.getByTestId('control-paper-notice')).toHaveTextContent(
+        'Paper trading: simulated fills, nothing is placed at your broker.',
+      );
+      // Otherwise it reads as any strategy does.
+      expect(await screen.findByTestId('control-position')).toHaveTextContent('bought');
+      expect(screen.getByTestId('control-plan')).toHaveTextContent(
+        'Buy 10 TCS (NSE, MIS) at 09:30:00, sell at 15:10:00 IST, stop-loss ₹3500.05.',
+      );
+    });
+
+    it('marks its legs in the order log: a PAPER- id, and a leg not yet placed', async () => {
+      const api = paperBackend().on(
+        'GET',
+        ORDERS,
+        ok({
+          orders: [
+            order({
+              order_id: 'exit',
+              event: 'SELL',
+              status: 'SENDING',
+              broker_order_id: null,
+              average_price: null,
+              placed_at: null,
+              latency_ms: null,
+              scheduled_for: '2026-11-25T09:40:00Z',
+            }),
+            order({ order_id: 'entry', broker_order_id: 'PAPER-0b7d7c52-entry' }),
+          ],
+        }),
+      );
+      renderApp(api, { route });
+
+      const entry = await screen.findByTestId('order-entry');
+      expect(within(entry).getByTestId('order-entry-paper')).toHaveTextContent('Paper');
+      expect(entry).toHaveTextContent(/^BUY · COMPLETEPaper10 @ ₹3501\.20/);
+      expect(screen.getByTestId('order-exit-paper')).toHaveTextContent('Paper');
+    });
+
+    it('leaves a real leg unmarked even now that the strategy is paper', async () => {
+      const api = paperBackend().on('GET', ORDERS, ok({ orders: [order({ order_id: 'before' })] }));
+      renderApp(api, { route });
+      expect(await screen.findByTestId('order-before')).toHaveTextContent(/^BUY · COMPLETE10 @/);
+      expect(screen.queryByTestId('order-before-paper')).toBeNull();
+    });
+
+    it('follows the status: a strategy made paper shows the notice from its status', async () => {
+      renderApp(backend(paperStatus), { route });
+      expect(await screen.findByTestId('control-paper-notice')).toBeOnTheScreen();
+    });
+
+    it('shows a real strategy and its legs with no mark and no notice', async () => {
+      renderApp(backend(running).on('GET', ORDERS, ok({ orders: [order({ order_id: 'real' })] })), { route });
+      expect(await screen.findByTestId('order-real')).toBeOnTheScreen();
+      expect(await screen.findByTestId('control-position')).toHaveTextContent('bought');
+      expect(screen.queryByTestId('control-paper')).toBeNull();
+      expect(screen.queryByTestId('control-paper-notice')).toBeNull();
+      expect(screen.queryByTestId('order-real-paper')).toBeNull();
+      expect(screen.queryByText('Paper')).toBeNull();
+    });
+  });
+
   describe('P&L', () => {
     it('shows each of the last 30 days, newest first, and the total, as the API spells the money', async () => {
       const api = backend().on(

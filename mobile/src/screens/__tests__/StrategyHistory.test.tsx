@@ -360,3 +360,111 @@ describe('StrategyControlScreen: P&L chart and day-by-day history', () => {
     });
   });
 });
+
+describe('StrategyControlScreen: paper days', () => {
+  // 23 Nov traded for real (+₹112.50); then the strategy was made paper: 24 Nov made ₹50.00 and
+  // 25 Nov lost ₹12.25, simulated. The server's total adds all three (₹150.25), each with its sign.
+  const realDay = strategyDay({
+    trading_date: '2026-11-23',
+    realised_pnl_paise: 11250,
+    realised_pnl: '+112.50',
+  });
+  const paperWin = strategyDay({
+    trading_date: '2026-11-24',
+    paper: true,
+    realised_pnl_paise: 5000,
+    realised_pnl: '+50.00',
+  });
+  const paperLoss = strategyDay({
+    trading_date: '2026-11-25',
+    paper: true,
+    realised_pnl_paise: -1225,
+    realised_pnl: '-12.25',
+  });
+  const realBuy = order({
+    order_id: 'buy-23',
+    broker_order_id: '231123000000001',
+    scheduled_for: '2026-11-23T04:00:00Z',
+    placed_at: '2026-11-23T04:00:00.040Z',
+    latency_ms: 40,
+  });
+  const paperBuy = order({
+    order_id: 'buy-24',
+    broker_order_id: 'PAPER-0b7d7c52-buy-24',
+    scheduled_for: '2026-11-24T04:00:00Z',
+    placed_at: '2026-11-24T04:00:00.040Z',
+    latency_ms: 40,
+  });
+
+  function paperBackend(days: StrategyDay[], total: string, totalPaise: number): FakeApi {
+    return backend()
+      .on('GET', `/strategy/${STRATEGY_ID}`, ok(strategy({ paper: true })))
+      .on('GET', ORDERS, ok({ orders: [paperBuy, realBuy] }))
+      .on('GET', DAYS, strategyDays(days, total, totalPaise));
+  }
+
+  it('marks each paper day and says it is not in the real total; a real day has no mark', async () => {
+    renderApp(paperBackend([realDay, paperWin, paperLoss], '+150.25', 15025), { route });
+
+    const paper = await screen.findByTestId('pnl-day-2026-11-24');
+    expect(within(paper).getByTestId('pnl-day-2026-11-24-paper')).toHaveTextContent('Paper');
+    expect(within(paper).getByTestId('pnl-day-2026-11-24-paper-note')).toHaveTextContent(
+      'Simulated: not real money, not in the real total.',
+    );
+    expect(within(paper).getByTestId('pnl-day-2026-11-24-realised')).toHaveTextContent('+₹50.00');
+    expect(screen.getByTestId('pnl-day-2026-11-25-paper')).toHaveTextContent('Paper');
+
+    const real = screen.getByTestId('pnl-day-2026-11-23');
+    expect(within(real).queryByText('Paper')).toBeNull();
+    expect(within(real).queryByTestId('pnl-day-2026-11-23-paper-note')).toBeNull();
+    expect(within(real).getByTestId('pnl-day-2026-11-23-realised')).toHaveTextContent('+₹112.50');
+
+    // The legs say what they were by their order ids: the real one before the switch is not paper.
+    expect(screen.getByTestId('history-leg-buy-24-paper')).toHaveTextContent('Paper');
+    expect(screen.getByTestId('history-leg-buy-23')).toHaveTextContent(/^Buy 10 @ ₹3501\.20 · COMPLETE/);
+    expect(screen.queryByTestId('history-leg-buy-23-paper')).toBeNull();
+  });
+
+  it('totals real money apart from the simulated result, each with its own chart', async () => {
+    renderApp(paperBackend([realDay, paperWin, paperLoss], '+150.25', 15025), { route });
+
+    const total = await screen.findByTestId('control-pnl-total');
+    expect(total).toHaveTextContent('Real money, last 30 days+₹112.50');
+    expect(total).not.toHaveTextContent(/150\.25/);
+    expect(screen.getByTestId('control-pnl-paper')).toHaveTextContent(
+      'Paper (simulated), last 30 days+₹37.75Simulated fills, not real money: not in the total.',
+    );
+    expect(screen.getByTestId('control-pnl-chart-summary')).toHaveTextContent(
+      '1 trading day, 23 Nov 2026: +₹112.50.',
+    );
+    expect(screen.getByTestId('control-pnl-paper-chart-summary')).toHaveTextContent(
+      '2 trading days, 24 Nov 2026 to 25 Nov 2026: 1 up, 1 down. ' +
+        'Best 24 Nov 2026 +₹50.00, worst 25 Nov 2026 -₹12.25. Total +₹37.75.',
+    );
+    expect(
+      screen.getByRole('image', { name: /^Paper P&L by day \(simulated\)\. 2 trading days/ }),
+    ).toBeOnTheScreen();
+  });
+
+  it('shows a strategy that only ever traded on paper with ₹0.00 real and no real chart', async () => {
+    renderApp(paperBackend([paperWin], '+50.00', 5000), { route });
+
+    expect(await screen.findByTestId('control-pnl-total-value')).toHaveTextContent('₹0.00');
+    expect(screen.getByTestId('control-pnl-paper-value')).toHaveTextContent('+₹50.00');
+    expect(screen.queryByTestId('control-pnl-chart')).toBeNull();
+    expect(screen.getByTestId('control-pnl-paper-chart-summary')).toHaveTextContent(
+      '1 trading day, 24 Nov 2026: +₹50.00.',
+    );
+  });
+
+  it('shows a strategy with no paper day as before: the total as the server says it, nothing paper', async () => {
+    renderApp(backend().on('GET', DAYS, strategyDays([realDay], '+112.50', 11250)), { route });
+
+    expect(await screen.findByTestId('control-pnl-total')).toHaveTextContent(
+      'Realised, last 30 days+₹112.50',
+    );
+    expect(screen.queryByTestId('control-pnl-paper')).toBeNull();
+    expect(screen.queryByTestId('control-pnl-paper-chart')).toBeNull();
+    expect(screen.queryByTestId('pnl-day-2026-11-23-paper')).toBeNull();
+  });
+});
