@@ -69,8 +69,8 @@ export function signedRupees(text: string): string {
 }
 
 /**
- * What "square off all" did, in a trader's words: `Squared off: 2 positions being sold at
- * market, 5 strategies stopped` (the exits are sent, not yet filled), or `Nothing was open;
+ * What "square off all" did, in a trader's words: `Squared off: 2 positions being closed at
+ * market, 5 strategies stopped` (sold, or for a short bought back: the exits are sent, not yet filled), or `Nothing was open;
  * 5 strategies stopped` when no exit was needed.
  */
 export function squareOffSummary(result: SquareOffResult): string {
@@ -78,5 +78,5 @@ export function squareOffSummary(result: SquareOffResult): string {
   const strategies = `${stopped} ${stopped === 1 ? 'strategy' : 'strategies'} stopped`;
   const exits = result.exits_requested;
   if (exits === 0) return `Nothing was open; ${strategies}`;
-  return `Squared off: ${exits} ${exits === 1 ? 'position' : 'positions'} being sold at market, ${strategies}`;
+  return `Squared off: ${exits} ${exits === 1 ? 'position' : 'positions'} being closed at market, ${strategies}`;
 }

@@ -325,7 +325,7 @@ describe('StrategiesScreen', () => {
 
       answer.resolve(ok({ strategies: stopResults, exits_requested: 2 }));
       expect(await screen.findByTestId('strategies-square-off-done')).toHaveTextContent(
-        'Squared off: 2 positions being sold at market, 2 strategies stopped',
+        'Squared off: 2 positions being closed at market, 2 strategies stopped',
       );
       expect(
         screen.getByRole('button', { name: 'TCS, 09:30:00 to 15:10:00, stopped, position selling' }),
@@ -367,7 +367,7 @@ describe('StrategiesScreen', () => {
       expect(screen.queryByRole('alert')).toBeNull();
       fireEvent.press(screen.getByRole('button', { name: 'Stop all and sell at market' }));
       expect(await screen.findByTestId('strategies-square-off-done')).toHaveTextContent(
-        'Squared off: 2 positions being sold at market, 2 strategies stopped',
+        'Squared off: 2 positions being closed at market, 2 strategies stopped',
       );
       expect(api.count('POST', SQUARE_OFF)).toBe(2);
     });
