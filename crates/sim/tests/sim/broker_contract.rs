@@ -10,6 +10,7 @@ use std::time::Duration;
 use algo_kite::types::OrderState;
 use algo_kite::{Broker, BrokerSessions, KiteError, Secret, TransactionType};
 use algo_sim::{Behaviour, Fault, FaultKind, RunningSim};
+use serde_json::json;
 
 use crate::helpers::*;
 
@@ -338,6 +339,35 @@ async fn a_cancelled_resting_stop_sells_nothing(adapter: Adapter) {
     assert_eq!(net(&*broker, "INFY").await, 3, "still held");
 }
 
+// A paper strategy's fills come from `last_price`: the instrument's last traded price, in
+// paise; an instrument with none is refused, never priced at zero; a dead session is refused.
+async fn the_last_price_is_the_quote_and_an_unknown_instrument_has_none(adapter: Adapter) {
+    let sim = frozen_sim().await;
+    let broker = session(&sim, adapter);
+    set_price(&sim, "TCS", json!("3512.35")).await;
+    assert_eq!(
+        broker.last_price("NSE", "TCS").await.expect("priced"),
+        351_235
+    );
+    set_price(&sim, "TCS", json!("3498.10")).await;
+    assert_eq!(
+        broker.last_price("NSE", "TCS").await.expect("priced"),
+        349_810,
+        "the price as it is now"
+    );
+    let unknown = broker
+        .last_price("NSE", "NOSUCHSYMBOL")
+        .await
+        .expect_err("no price");
+    assert!(
+        !unknown.is_ambiguous() && !unknown.is_retryable() && !unknown.is_auth(),
+        "{unknown:?}"
+    );
+    sim.sim.expire_token("sim_token");
+    let dead = broker.last_price("NSE", "TCS").await.expect_err("dead");
+    assert!(dead.is_auth(), "{dead:?}");
+}
+
 macro_rules! contract {
     ($($case:ident),* $(,)?) => {
         mod over_http {
@@ -367,4 +397,5 @@ contract!(
     a_rejection_says_why,
     a_resting_stop_is_moved_then_turned_into_market,
     a_cancelled_resting_stop_sells_nothing,
+    the_last_price_is_the_quote_and_an_unknown_instrument_has_none,
 );
