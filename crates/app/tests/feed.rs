@@ -411,6 +411,83 @@ async fn a_fired_stop_whose_exit_was_lost_is_armed_again() {
     w.system.shutdown().await;
 }
 
+/// An executor of the same process that dies right after it claimed the leg, as a SIGKILL of
+/// the exit's task there would: nothing sent, the claim left to run out.
+fn dies_after_claim(system: &SelfHosted) -> algo_app::executor::Executor {
+    let e = &system.executor;
+    let mut config = e.config.clone();
+    config.crash_after = Some(algo_app::executor::Step::Claimed);
+    algo_app::executor::Executor {
+        keys: e.keys.clone(),
+        orders: e.orders.clone(),
+        strategies: e.strategies.clone(),
+        runtime: e.runtime.clone(),
+        ledger: e.ledger.clone(),
+        locks: e.locks.clone(),
+        broker: e.broker.clone(),
+        cipher: e.cipher.clone(),
+        paper: e.paper.clone(),
+        calendar: e.calendar.clone(),
+        clock: e.clock.clone(),
+        owner: "dies-after-claim".into(),
+        config,
+    }
+}
+
+// The stop handed straight to the executor of its process is also queued: when that direct
+// handling dies holding the leg, the queued copy takes the leg over once the claim runs out
+// and sells, once. Red with the copy not queued: no exit at all.
+#[tokio::test]
+async fn a_direct_exit_that_dies_holding_the_leg_is_finished_by_its_queued_copy() {
+    let w = world_with(ExecutorConfig {
+        backoff: Duration::from_millis(50),
+        poll_interval: Duration::from_millis(20),
+        lease: Duration::from_millis(900),
+        ..Default::default()
+    })
+    .await;
+    w.stop.cancel();
+    let feed = FeedWorker::new(
+        w.system.state.redis.clone(),
+        w.system.queue.clone(),
+        Arc::new(SystemClock),
+        algo_kite::KiteHttp::new(&w.sim.base_url, Duration::from_secs(2)).expect("http"),
+        FeedConfig {
+            ws_url: w.sim.ws_url.clone(),
+            api_key: "sim_key".into(),
+            access_token: algo_kite::Secret::new("sim_token"),
+        },
+    );
+    feed.exit_in_process(Arc::new(dies_after_claim(&w.system)));
+    let stop = CancellationToken::new();
+    tokio::spawn(feed.clone().run(stop.clone()));
+    w.bought("TCS", "3400.00").await;
+    let armed = |f: &FeedWorker| f.health().armed_stops == 1 && f.health().subscribed == 1;
+    let until = Instant::now() + Duration::from_secs(10);
+    while !armed(&feed) {
+        assert!(Instant::now() < until, "armed: {:?}", feed.health());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    w.price("TCS", "3399.00").await;
+    assert_eq!(
+        w.wait_sells("TCS", 1, Duration::from_secs(10)).await,
+        1,
+        "the queued copy sells: {:?}",
+        feed.health()
+    );
+    for p in ["3390.00", "3380.00"] {
+        w.price("TCS", p).await;
+    }
+    assert_eq!(
+        w.wait_sells("TCS", 2, Duration::from_secs(2)).await,
+        1,
+        "one exit"
+    );
+    assert!(feed.health().events_pushed >= 1, "the copy was queued");
+    stop.cancel();
+    w.system.shutdown().await;
+}
+
 // Scenario 3 (slow fills), over the ticker: the executor stops following an entry after its
 // fill timeout and the reconciler's poll is an hour away, so only the order update the ticker
 // sends when the order fills can record it. Red before the watcher handed updates on: the leg

@@ -793,6 +793,8 @@ pub async fn stoploss(triggers: usize) -> anyhow::Result<()> {
             access_token: algo_kite::Secret::new("sim_token"),
         },
     );
+    // As `algo serve` wires it: the feed hands a crossed stop to this process's executor.
+    feed.exit_in_process(bench.system.executor.clone());
     let feed_task = tokio::spawn(feed.clone().run(shutdown.clone()));
     println!("bench stoploss: {n} positions on {n} instruments, each stop crossed once");
     let now = chrono::Utc::now().with_timezone(&algo_core::IST);

@@ -450,6 +450,7 @@ async fn run(
         feed_config,
     );
     feed.forward_order_updates(system.order_updates.clone());
+    feed.exit_in_process(system.executor.clone());
     // The ticker runs on the trader's own login of the day, picked up within seconds of it.
     feed.use_token_source(Arc::new(algo_app::feed::token::StoredToken {
         pg: system.state.pg.clone(),

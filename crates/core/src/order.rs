@@ -55,6 +55,11 @@ impl EventKind {
             EventKind::Guard => Leg::Guard,
         }
     }
+
+    /// An exit fired by a price crossing a level (a stop-loss or a target), not by a time.
+    pub fn is_crossing(self) -> bool {
+        matches!(self, EventKind::StopLoss | EventKind::Target)
+    }
 }
 
 impl fmt::Display for EventKind {

@@ -70,17 +70,33 @@ impl Executor {
         // two claimants, and only one of them wins.
         let owner = format!("{}/{}", self.owner, Uuid::new_v4().simple());
         let lease = self.config.lease;
-        let resumed = match self.ledger.claim(key, &owner, lease).await {
+        // The ledger's claim and a first try at the strategy's lock go together; a lock held
+        // by another is then waited for as before, and a refused claim gives the lock back.
+        let (claimed, tried) = tokio::join!(
+            self.ledger.claim(key, &owner, lease),
+            self.locks.try_lock(strategy_id, lease)
+        );
+        let resumed = match claimed {
             Ok(Claim::Acquired { resumed }) => resumed,
-            Ok(Claim::Completed(_)) => return Err(Handled::Done("leg already done".into())),
-            Ok(Claim::Busy) => {
-                return Err(Handled::Retry(
-                    "another worker holds the leg; it is taken over if its lease runs out".into(),
-                ))
+            refused => {
+                if let Ok(Some(token)) = &tried {
+                    let _ = self.locks.unlock(strategy_id, token).await;
+                }
+                return Err(match refused {
+                    Ok(Claim::Completed(_)) => Handled::Done("leg already done".into()),
+                    Ok(_) => Handled::Retry(
+                        "another worker holds the leg; it is taken over if its lease runs out"
+                            .into(),
+                    ),
+                    Err(e) => retry(e),
+                });
             }
-            Err(e) => return Err(retry(e)),
         };
-        let lock_token = match lock(self.locks.as_ref(), strategy_id, lease).await {
+        let locked = match tried {
+            Ok(Some(token)) => Ok(Some(token)),
+            _ => lock(self.locks.as_ref(), strategy_id, lease).await,
+        };
+        let lock_token = match locked {
             Ok(Some(token)) => token,
             Ok(None) => {
                 let _ = self.ledger.release(key, &owner).await;

@@ -144,6 +144,9 @@ pub struct FeedWorker {
     resync: Notify,
     /// Where the ids of orders that reached a final status on the ticker go (the reconciler).
     order_updates: Mutex<Option<mpsc::Sender<String>>>,
+    /// The executor of this same process, when there is one (`algo serve`, `algo dev`): a
+    /// crossed stop is handed to it at once, and queued as well for the event's durability.
+    exits_here: Mutex<Option<Arc<crate::executor::Executor>>>,
     pub stats: Arc<FeedStats>,
     ticks_window: Mutex<(Instant, u64, f64)>,
 }
@@ -152,6 +155,11 @@ pub struct FeedWorker {
 /// asked for was dropped (a queue that lost it, an executor that refused it), and the position
 /// must not stay unguarded. The ledger's EXIT key keeps a second fire from a second exit.
 pub const REARM_AFTER: Duration = Duration::from_secs(10);
+
+/// How long after a stop fired in a process that exits it directly its durable copy is
+/// queued: the direct exit has taken its claim by then and sent its order (a few
+/// milliseconds), so the copy finds the leg held or done instead of racing it.
+pub const QUEUE_COPY_AFTER: Duration = Duration::from_millis(100);
 
 /// Where the ticker is and whose token it takes.
 #[derive(Debug, Clone)]
@@ -197,6 +205,7 @@ impl FeedWorker {
             rearm_after_ms: AtomicU64::new(REARM_AFTER.as_millis() as u64),
             resync: Notify::new(),
             order_updates: Mutex::new(None),
+            exits_here: Mutex::new(None),
             stats: Arc::new(FeedStats::default()),
             ticks_window: Mutex::new((Instant::now(), 0, 0.0)),
         })
@@ -267,6 +276,13 @@ impl FeedWorker {
     /// Hands the ids of the account's orders that the ticker reports final (`COMPLETE`,
     /// `REJECTED`, `CANCELLED`) to `to`: the reconciler records them at once rather than at its
     /// next poll. Set it before [`FeedWorker::run`].
+    /// Hands each crossed stop or target to `executor` directly, besides queueing it: the
+    /// exit skips the queue's round trips. The queued copy is what recovers it if this
+    /// handling is refused or handed back (its claim makes the two one exit).
+    pub fn exit_in_process(&self, executor: Arc<crate::executor::Executor>) {
+        *self.exits_here.lock().unwrap_or_else(|p| p.into_inner()) = Some(executor);
+    }
+
     pub fn forward_order_updates(&self, to: mpsc::Sender<String>) {
         *self.order_updates.lock().unwrap_or_else(|p| p.into_inner()) = Some(to);
     }
@@ -592,26 +608,52 @@ impl FeedWorker {
             if fires > 1 {
                 event.event_id = format!("{}:fire{fires}", event.event_id);
             }
-            let mut delay = Duration::from_millis(20);
-            loop {
-                match self.queue.push(&event).await {
-                    Ok(()) => {
-                        self.stats.events_pushed.fetch_add(1, Ordering::Relaxed);
-                        match exit {
-                            Exit::StopLoss => {
-                                tracing::info!(event_type = "stoploss_fired", strategy_id = %id, "stop-loss crossed; exit queued")
-                            }
-                            Exit::Target => {
-                                tracing::info!(event_type = "target_fired", strategy_id = %id, "target reached; exit queued")
-                            }
+            let here = self
+                .exits_here
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            match here {
+                Some(executor) => {
+                    // The exit goes out from here at once; its durable copy is queued a moment
+                    // later, once this handling holds the leg, so the two do not race for the
+                    // cores and the database while the order is being sent.
+                    let direct = event.clone();
+                    tokio::spawn(async move { executor.handle(&direct).await });
+                    let worker = self.clone();
+                    let shutdown = shutdown.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(QUEUE_COPY_AFTER).await;
+                        worker.queue_fired(&event, exit, &shutdown).await;
+                    });
+                }
+                None => self.queue_fired(&event, exit, &shutdown).await,
+            }
+        }
+    }
+
+    /// Queues a fired stop's or target's exit, retrying while the queue is down.
+    async fn queue_fired(&self, event: &OrderEvent, exit: Exit, shutdown: &CancellationToken) {
+        let id = event.strategy_id;
+        let mut delay = Duration::from_millis(20);
+        loop {
+            match self.queue.push(event).await {
+                Ok(()) => {
+                    self.stats.events_pushed.fetch_add(1, Ordering::Relaxed);
+                    match exit {
+                        Exit::StopLoss => {
+                            tracing::info!(event_type = "stoploss_fired", strategy_id = %id, "stop-loss crossed; exit queued")
                         }
-                        break;
+                        Exit::Target => {
+                            tracing::info!(event_type = "target_fired", strategy_id = %id, "target reached; exit queued")
+                        }
                     }
-                    Err(e) => {
-                        tracing::error!(strategy_id = %id, error = %e, "could not queue a stop-loss exit; retrying");
-                        tokio::select! { _ = shutdown.cancelled() => return, _ = tokio::time::sleep(delay) => {} }
-                        delay = (delay * 2).min(Duration::from_secs(1));
-                    }
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!(strategy_id = %id, error = %e, "could not queue a stop-loss exit; retrying");
+                    tokio::select! { _ = shutdown.cancelled() => return, _ = tokio::time::sleep(delay) => {} }
+                    delay = (delay * 2).min(Duration::from_secs(1));
                 }
             }
         }

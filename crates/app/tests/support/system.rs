@@ -184,6 +184,7 @@ impl Builder {
                 },
             );
             feed.forward_order_updates(system.order_updates.clone());
+            feed.exit_in_process(system.executor.clone());
             feed.use_token_source(Arc::new(algo_app::feed::token::StoredToken {
                 pg: system.state.pg.clone(),
                 cipher: system.executor.cipher.clone(),
