@@ -110,6 +110,36 @@ impl World {
         (id, buy)
     }
 
+    /// A watcher of the test's own on the simulator, queueing to `queue` (the world's own
+    /// watcher stopped first), and the token that stops it.
+    fn own_watcher(
+        &self,
+        queue: Arc<dyn algo_store::ports::OrderQueue>,
+    ) -> (Arc<FeedWorker>, CancellationToken) {
+        self.stop.cancel();
+        let feed = FeedWorker::new(
+            self.system.state.redis.clone(),
+            queue,
+            Arc::new(SystemClock),
+            algo_kite::KiteHttp::new(&self.sim.base_url, Duration::from_secs(2)).expect("http"),
+            FeedConfig {
+                ws_url: self.sim.ws_url.clone(),
+                api_key: "sim_key".into(),
+                access_token: algo_kite::Secret::new("sim_token"),
+            },
+        );
+        (feed, CancellationToken::new())
+    }
+
+    /// Waits until `feed` has the one stop armed and its instrument subscribed.
+    async fn armed_on(&self, feed: &FeedWorker) {
+        let until = Instant::now() + Duration::from_secs(10);
+        while !(feed.health().armed_stops == 1 && feed.health().subscribed == 1) {
+            assert!(Instant::now() < until, "armed: {:?}", feed.health());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn until(&self, what: &str, deadline: Duration, cond: impl Fn(&FeedWorker) -> bool) {
         let until = Instant::now() + deadline;
         while !cond(&self.feed) {
@@ -363,31 +393,14 @@ impl algo_store::ports::OrderQueue for LosesFirst {
 #[tokio::test]
 async fn a_fired_stop_whose_exit_was_lost_is_armed_again() {
     let w = world().await;
-    w.stop.cancel();
-    let feed = FeedWorker::new(
-        w.system.state.redis.clone(),
-        Arc::new(LosesFirst {
-            inner: w.system.queue.clone(),
-            lost: std::sync::atomic::AtomicBool::new(false),
-        }),
-        Arc::new(SystemClock),
-        algo_kite::KiteHttp::new(&w.sim.base_url, Duration::from_secs(2)).expect("http"),
-        FeedConfig {
-            ws_url: w.sim.ws_url.clone(),
-            api_key: "sim_key".into(),
-            access_token: algo_kite::Secret::new("sim_token"),
-        },
-    );
+    let (feed, stop) = w.own_watcher(Arc::new(LosesFirst {
+        inner: w.system.queue.clone(),
+        lost: std::sync::atomic::AtomicBool::new(false),
+    }));
     feed.set_rearm_after(Duration::from_millis(500));
-    let stop = CancellationToken::new();
     tokio::spawn(feed.clone().run(stop.clone()));
     w.bought("TCS", "3400.00").await;
-    let armed = |f: &FeedWorker| f.health().armed_stops == 1 && f.health().subscribed == 1;
-    let until = Instant::now() + Duration::from_secs(10);
-    while !armed(&feed) {
-        assert!(Instant::now() < until, "armed: {:?}", feed.health());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    w.armed_on(&feed).await;
     w.price("TCS", "3399.00").await;
     // The first fire is lost; the price stays under the stop and ticks again until the stop,
     // armed again, fires an exit that arrives.
@@ -414,24 +427,9 @@ async fn a_fired_stop_whose_exit_was_lost_is_armed_again() {
 /// An executor of the same process that dies right after it claimed the leg, as a SIGKILL of
 /// the exit's task there would: nothing sent, the claim left to run out.
 fn dies_after_claim(system: &SelfHosted) -> algo_app::executor::Executor {
-    let e = &system.executor;
-    let mut config = e.config.clone();
-    config.crash_after = Some(algo_app::executor::Step::Claimed);
-    algo_app::executor::Executor {
-        keys: e.keys.clone(),
-        orders: e.orders.clone(),
-        strategies: e.strategies.clone(),
-        runtime: e.runtime.clone(),
-        ledger: e.ledger.clone(),
-        locks: e.locks.clone(),
-        broker: e.broker.clone(),
-        cipher: e.cipher.clone(),
-        paper: e.paper.clone(),
-        calendar: e.calendar.clone(),
-        clock: e.clock.clone(),
-        owner: "dies-after-claim".into(),
-        config,
-    }
+    let mut e = support::system::copy_executor(&system.executor, "dies-after-claim");
+    e.config.crash_after = Some(algo_app::executor::Step::Claimed);
+    e
 }
 
 // The stop handed straight to the executor of its process is also queued: when that direct
@@ -446,28 +444,11 @@ async fn a_direct_exit_that_dies_holding_the_leg_is_finished_by_its_queued_copy(
         ..Default::default()
     })
     .await;
-    w.stop.cancel();
-    let feed = FeedWorker::new(
-        w.system.state.redis.clone(),
-        w.system.queue.clone(),
-        Arc::new(SystemClock),
-        algo_kite::KiteHttp::new(&w.sim.base_url, Duration::from_secs(2)).expect("http"),
-        FeedConfig {
-            ws_url: w.sim.ws_url.clone(),
-            api_key: "sim_key".into(),
-            access_token: algo_kite::Secret::new("sim_token"),
-        },
-    );
+    let (feed, stop) = w.own_watcher(w.system.queue.clone());
     feed.exit_in_process(Arc::new(dies_after_claim(&w.system)));
-    let stop = CancellationToken::new();
     tokio::spawn(feed.clone().run(stop.clone()));
     w.bought("TCS", "3400.00").await;
-    let armed = |f: &FeedWorker| f.health().armed_stops == 1 && f.health().subscribed == 1;
-    let until = Instant::now() + Duration::from_secs(10);
-    while !armed(&feed) {
-        assert!(Instant::now() < until, "armed: {:?}", feed.health());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    w.armed_on(&feed).await;
     w.price("TCS", "3399.00").await;
     assert_eq!(
         w.wait_sells("TCS", 1, Duration::from_secs(10)).await,

@@ -586,7 +586,14 @@ pub fn received_at_us(orders: &[Value]) -> Vec<i64> {
 }
 
 pub fn clone_executor(s: &TestSystem) -> algo_app::executor::Executor {
-    let e = &s.system.executor;
+    copy_executor(&s.system.executor, "second-worker")
+}
+
+/// Another executor on the same stores and broker as `e`, under the owner name `owner`.
+pub fn copy_executor(
+    e: &algo_app::executor::Executor,
+    owner: &str,
+) -> algo_app::executor::Executor {
     algo_app::executor::Executor {
         keys: e.keys.clone(),
         orders: e.orders.clone(),
@@ -599,7 +606,7 @@ pub fn clone_executor(s: &TestSystem) -> algo_app::executor::Executor {
         paper: e.paper.clone(),
         calendar: e.calendar.clone(),
         clock: e.clock.clone(),
-        owner: "second-worker".into(),
+        owner: owner.into(),
         config: e.config.clone(),
     }
 }
