@@ -241,6 +241,104 @@ async fn a_paper_position_has_no_resting_stop_at_the_broker() {
     s.system.shutdown().await;
 }
 
+/// Polls `what` until it gives `Some`, for at most `within`.
+async fn within<T, F, Fut>(what: &str, within: Duration, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let until = std::time::Instant::now() + within;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+// A paper position is guarded by the bot's own stop as a real one is: the live price crossing
+// it sells on paper through the watcher, once, at that price, with nothing at the broker, and
+// the loss is the paper day's.
+#[tokio::test]
+async fn a_paper_stop_loss_sells_on_paper_once_through_the_watcher() {
+    let s = TestSystem::builder()
+        .calendar(CalendarKind::AlwaysOpen)
+        .executor(fast())
+        .with_feed()
+        .start()
+        .await;
+    let token = s.trader().await;
+    price(&s, "TCS", "3500.00").await;
+    let (id, entry) = paper_strategy(&s, &token, "TCS", json!({ "stop_loss": "3450.00" })).await;
+    assert_eq!(
+        s.system.executor.handle(&entry).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    let feed = s.feed.clone().expect("built with the watcher");
+    within("the paper stop armed", Duration::from_secs(10), || async {
+        let h = feed.health();
+        (h.armed_stops == 1 && h.subscribed == 1).then_some(())
+    })
+    .await;
+    price(&s, "TCS", "3449.00").await;
+    let sold = within("the paper exit", Duration::from_secs(10), || async {
+        let orders = paper_orders(&s, &id).await;
+        (orders.len() == 2 && orders[1].1 == "COMPLETE").then_some(orders)
+    })
+    .await;
+    assert_eq!(
+        sold,
+        vec![
+            ("BUY".into(), "COMPLETE".into(), 4, Some(350_000)),
+            ("SELL".into(), "COMPLETE".into(), 4, Some(344_900)),
+        ]
+    );
+    for p in ["3440.00", "3430.00"] {
+        price(&s, "TCS", p).await;
+    }
+    within(
+        "the position recorded sold",
+        Duration::from_secs(5),
+        || async { (s.status(&token, &id).await["position"] == "sold").then_some(()) },
+    )
+    .await;
+    assert_eq!(paper_orders(&s, &id).await.len(), 2, "one paper exit");
+    let exits: Vec<String> = sqlx::query_scalar(
+        "SELECT event FROM order_logs WHERE strategy_id = $1 AND event <> 'BUY'",
+    )
+    .bind(id.parse::<uuid::Uuid>().expect("uuid"))
+    .fetch_all(&s.system.state.pg)
+    .await
+    .expect("legs");
+    assert_eq!(exits, vec!["STOPLOSS"], "the exit is the stop-loss");
+    assert!(
+        s.sim_orders().await.is_empty(),
+        "nothing reached the broker"
+    );
+    let (_, days) = s
+        .call(
+            Method::GET,
+            &format!("/strategy/{id}/days"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (
+            days["days"][0]["paper"].as_bool(),
+            days["days"][0]["realised_pnl_paise"].as_i64()
+        ),
+        (Some(true), Some(-20_400)),
+        "{days}"
+    );
+    s.feed_stop.cancel();
+    s.system.shutdown().await;
+}
+
 /// A paper broker on the in-memory book, pricing from the simulator in process.
 fn paper_on_fakes() -> (PaperBroker, algo_sim::Sim) {
     let sim = algo_sim::Sim::new(algo_sim::SimConfig {
