@@ -60,6 +60,21 @@ async fn paper_orders(s: &TestSystem, id: &str) -> Vec<(String, String, i32, Opt
     .expect("paper orders")
 }
 
+/// Whether the strategy's first day is a paper day, and what it realised, from
+/// `/strategy/{id}/days`.
+async fn paper_day(s: &TestSystem, token: &str, id: &str) -> (Option<bool>, Option<i64>) {
+    let (_, days) = s
+        .call(
+            Method::GET,
+            &format!("/strategy/{id}/days"),
+            Some(token),
+            None,
+        )
+        .await;
+    let day = &days["days"][0];
+    (day["paper"].as_bool(), day["realised_pnl_paise"].as_i64())
+}
+
 // A paper day: bought and sold at the live prices, nothing at the broker, its P&L on the
 // strategy's days as a paper day and beside (not in) the account's real P&L. Red on main:
 // `paper` is an unknown field there (400).
@@ -99,20 +114,7 @@ async fn a_paper_day_places_nothing_at_the_broker_and_reports_its_pnl() {
         ]
     );
     assert_eq!(s.status(&token, &id).await["position"], "sold");
-    let (_, days) = s
-        .call(
-            Method::GET,
-            &format!("/strategy/{id}/days"),
-            Some(&token),
-            None,
-        )
-        .await;
-    let day = &days["days"][0];
-    assert_eq!(
-        (day["paper"].as_bool(), day["realised_pnl_paise"].as_i64()),
-        (Some(true), Some(5_000)),
-        "{days}"
-    );
+    assert_eq!(paper_day(&s, &token, &id).await, (Some(true), Some(5_000)));
     let (_, pnl) = s.call(Method::GET, "/pnl", Some(&token), None).await;
     assert_eq!(
         (
@@ -319,21 +321,9 @@ async fn a_paper_stop_loss_sells_on_paper_once_through_the_watcher() {
         s.sim_orders().await.is_empty(),
         "nothing reached the broker"
     );
-    let (_, days) = s
-        .call(
-            Method::GET,
-            &format!("/strategy/{id}/days"),
-            Some(&token),
-            None,
-        )
-        .await;
     assert_eq!(
-        (
-            days["days"][0]["paper"].as_bool(),
-            days["days"][0]["realised_pnl_paise"].as_i64()
-        ),
-        (Some(true), Some(-20_400)),
-        "{days}"
+        paper_day(&s, &token, &id).await,
+        (Some(true), Some(-20_400))
     );
     s.feed_stop.cancel();
     s.system.shutdown().await;

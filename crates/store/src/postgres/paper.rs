@@ -70,6 +70,25 @@ impl PgPaperBook {
     pub fn new(pool: PgPool) -> Self {
         Self { pool }
     }
+
+    /// The user's one order whose `column` (`order_id` or `tag`, both unique per user) is
+    /// `value`.
+    async fn one(
+        &self,
+        user_id: Uuid,
+        column: &'static str,
+        value: &str,
+    ) -> Result<Option<PaperOrder>, StoreError> {
+        let row: Option<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM paper_orders WHERE user_id = $1 AND {column} = $2"
+        ))
+        .bind(user_id)
+        .bind(value)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        row.map(order).transpose()
+    }
 }
 
 #[async_trait]
@@ -104,27 +123,11 @@ impl PaperBook for PgPaperBook {
     }
 
     async fn get(&self, user_id: Uuid, order_id: &str) -> Result<Option<PaperOrder>, StoreError> {
-        let row: Option<Row> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM paper_orders WHERE user_id = $1 AND order_id = $2"
-        ))
-        .bind(user_id)
-        .bind(order_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
-        row.map(order).transpose()
+        self.one(user_id, "order_id", order_id).await
     }
 
     async fn by_tag(&self, user_id: Uuid, tag: &str) -> Result<Option<PaperOrder>, StoreError> {
-        let row: Option<Row> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM paper_orders WHERE user_id = $1 AND tag = $2"
-        ))
-        .bind(user_id)
-        .bind(tag)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
-        row.map(order).transpose()
+        self.one(user_id, "tag", tag).await
     }
 
     async fn replace(&self, o: &PaperOrder) -> Result<bool, StoreError> {
