@@ -266,12 +266,25 @@ fn due_after<Tz: chrono::TimeZone>(
         .time()
         .with_nanosecond(0)
         .context("time")?;
-    let sell = due + chrono::Duration::minutes(30);
+    let sell = sell_after(due)?;
     Ok((
         due,
         due.format("%H:%M:%S").to_string(),
         sell.format("%H:%M:%S").to_string(),
     ))
+}
+
+/// A sell time 30 minutes after `buy`, or the day's last second when that is sooner: a
+/// strategy's day ends at midnight IST, and a bench started late in the evening must not wrap.
+fn sell_after(buy: chrono::NaiveTime) -> anyhow::Result<chrono::NaiveTime> {
+    let last = chrono::NaiveTime::from_hms_opt(23, 59, 59).context("time")?;
+    let (sell, wrapped) = buy.overflowing_add_signed(chrono::Duration::minutes(30));
+    let sell = if wrapped != 0 { last } else { sell };
+    anyhow::ensure!(
+        sell - buy >= chrono::Duration::minutes(5),
+        "the bench needs five minutes of the trading day after {buy} IST: run it after midnight"
+    );
+    Ok(sell)
 }
 
 /// A stop at half the price, on the tick: armed, and far from any price the bench moves to.
@@ -774,6 +787,29 @@ pub async fn burst_per_user(n: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Waits for the simulator's update of a SELL order of `symbol`; `false` if its updates end.
+async fn sell_update(
+    updates: &mut tokio::sync::broadcast::Receiver<algo_sim::OrderUpdate>,
+    symbol: &str,
+) -> bool {
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        match updates.recv().await {
+            Ok(update) => {
+                let Ok(message) = serde_json::from_str::<serde_json::Value>(&update.message) else {
+                    continue;
+                };
+                let order = &message["data"];
+                if order["tradingsymbol"] == symbol && order["transaction_type"] == "SELL" {
+                    return true;
+                }
+            }
+            Err(RecvError::Lagged(_)) => {}
+            Err(RecvError::Closed) => return false,
+        }
+    }
+}
+
 /// `algo bench stoploss --triggers N`: tick sent by the simulator → exit order received by it.
 pub async fn stoploss(triggers: usize) -> anyhow::Result<()> {
     use std::sync::Arc;
@@ -798,12 +834,9 @@ pub async fn stoploss(triggers: usize) -> anyhow::Result<()> {
     let feed_task = tokio::spawn(feed.clone().run(shutdown.clone()));
     println!("bench stoploss: {n} positions on {n} instruments, each stop crossed once");
     let now = chrono::Utc::now().with_timezone(&algo_core::IST);
-    let buy = (now + chrono::Duration::seconds(8 + n as i64 / 40))
-        .format("%H:%M:%S")
-        .to_string();
-    let sell = (now + chrono::Duration::minutes(30))
-        .format("%H:%M:%S")
-        .to_string();
+    let buy_at = (now + chrono::Duration::seconds(8 + n as i64 / 40)).time();
+    let sell = sell_after(buy_at)?.format("%H:%M:%S").to_string();
+    let buy = buy_at.format("%H:%M:%S").to_string();
     let mut ids = Vec::new();
     for (i, (symbol, price)) in symbols.iter().take(n).enumerate() {
         let stop = algo_core::Price::from_paise((price * 95 / 100) / 5 * 5)
@@ -829,9 +862,13 @@ pub async fn stoploss(triggers: usize) -> anyhow::Result<()> {
     while feed.health().subscribed < n && Instant::now() < until {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    // The exit is waited for on the simulator's order updates in this process, and the next
+    // stop is crossed only once the last exit is recorded (its stop disarmed): polling the
+    // order list or overlapping one exit's bookkeeping with the next would measure the bench.
     let mut latencies = Vec::new();
+    let mut updates = bench.sim.sim.order_updates();
     for (_, symbol, stop) in &ids {
-        let before = bench.sim_orders().await?.len();
+        let armed = feed.health().armed_stops;
         let under =
             algo_core::Price::from_paise(stop.paise() - 5).map_err(|e| anyhow::anyhow!("{e}"))?;
         let r = bench
@@ -845,25 +882,29 @@ pub async fn stoploss(triggers: usize) -> anyhow::Result<()> {
         let tick_us = sent["data"]["broadcast_at_us"]
             .as_i64()
             .or(sent["broadcast_at_us"].as_i64());
-        let wait_until = Instant::now() + std::time::Duration::from_secs(5);
-        let exit = loop {
-            let orders = bench.sim_orders().await?;
-            if orders.len() > before {
-                break orders.into_iter().find(|o| {
-                    o["tradingsymbol"] == symbol.as_str() && o["transaction_type"] == "SELL"
-                });
-            }
-            if Instant::now() > wait_until {
-                break None;
-            }
-            // Latency comes from the simulator's own timestamps; polling slowly keeps the
-            // bench from stealing the CPU it is measuring.
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        };
-        match (exit.and_then(|o| o["received_at_us"].as_i64()), tick_us) {
+        let seen = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            sell_update(&mut updates, symbol),
+        )
+        .await
+        .unwrap_or(false);
+        let received = seen
+            .then(|| {
+                bench.sim.sim.orders().into_iter().find(|o| {
+                    o.request.tradingsymbol == *symbol
+                        && o.request.transaction_type == algo_sim::orders::Side::Sell
+                })
+            })
+            .flatten()
+            .map(|o| o.received_at.timestamp_micros());
+        match (received, tick_us) {
             (Some(received), Some(tick)) => latencies.push((received - tick) as f64 / 1000.0),
             (None, _) => println!("  no exit for {symbol}"),
             (_, None) => anyhow::bail!("the simulator did not say when it broadcast the tick"),
+        }
+        let settle = Instant::now() + std::time::Duration::from_secs(5);
+        while feed.health().armed_stops >= armed && Instant::now() < settle {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     }
     latencies.sort_by(|a, b| a.total_cmp(b));

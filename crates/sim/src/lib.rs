@@ -56,6 +56,7 @@ pub use behaviour::Behaviour;
 pub use broker::{InProcessBroker, InProcessSessions};
 pub use error::SimError;
 pub use faults::{Fault, FaultKind};
+pub use exchange::OrderEvent as OrderUpdate;
 pub use orders::{Order, Status};
 
 use exchange::Exchange;
@@ -203,6 +204,12 @@ impl Sim {
     /// Every order of every account, oldest first (as `GET /_sim/orders` lists them).
     pub fn orders(&self) -> Vec<Order> {
         self.exchange.all_orders()
+    }
+
+    /// The order updates the ticker sends (each as its JSON text), as they happen: a
+    /// watcher in process (a benchmark) waits on them instead of polling the order list.
+    pub fn order_updates(&self) -> tokio::sync::broadcast::Receiver<OrderUpdate> {
+        self.exchange.order_events()
     }
 
     /// One step of the random walk, now.
