@@ -209,6 +209,7 @@ impl SelfHosted {
             calendar: calendar.clone(),
             clock: clock.clone(),
             owner,
+            local: Default::default(),
             config: executor_config,
         });
         let shutdown = CancellationToken::new();

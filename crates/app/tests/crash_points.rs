@@ -90,11 +90,12 @@ async fn one_leg(s: &TestSystem, event: &OrderEvent, step: Step, broker: Broker)
 }
 
 async fn crash_case(step: Step, broker: Broker) {
-    crash_case_in(step, broker, false).await
+    crash_case_in(step, broker, false, EventKind::Sell).await
 }
 
-/// A long (buys, then sells) or a short (sells, then buys back) through a crash at `step`.
-async fn crash_case_in(step: Step, broker: Broker, short: bool) {
+/// A long (buys, then sells) or a short (sells, then buys back) through a crash at `step`,
+/// exiting on `exit` (the timed SELL, or a crossed stop's exit sent at once).
+async fn crash_case_in(step: Step, broker: Broker, short: bool, exit: EventKind) {
     let s = start(CalendarKind::AlwaysOpen, config(None)).await;
     let token = s.trader().await;
     let (id, buy) = if short {
@@ -136,12 +137,7 @@ async fn crash_case_in(step: Step, broker: Broker, short: bool) {
         "{step:?}/{broker:?}: {status}"
     );
 
-    let sell = OrderEvent::new(
-        buy.strategy_id,
-        EventKind::Sell,
-        buy.trading_date,
-        Utc::now(),
-    );
+    let sell = OrderEvent::new(buy.strategy_id, exit, buy.trading_date, Utc::now());
     one_leg(&s, &sell, step, broker).await;
     let orders = s.sim_orders().await;
     assert_eq!(
@@ -171,7 +167,7 @@ async fn crash_case_in(step: Step, broker: Broker, short: bool) {
 }
 
 /// The table: every step a worker can die after, with each broker outcome; `$case` runs one.
-/// Expanded twice: on the real stores and on the fakes (`on_fakes`).
+/// Expanded for each table: on the real stores and on the fakes (`on_fakes`).
 macro_rules! crash_table {
     ($case:ident) => {
         crash_table!(@cases $case;
@@ -215,13 +211,26 @@ macro_rules! crash_table {
 
 crash_table!(crash_case);
 
+/// The same table with the exit a crossed stop's, which sends at once and writes its row
+/// while the order goes (a crash after the send finds no row: only the claim says an order
+/// may be out, and the taker-over looks it up by tag).
+mod crossed {
+    use super::*;
+
+    async fn case(step: Step, broker: Broker) {
+        crash_case_in(step, broker, false, EventKind::StopLoss).await
+    }
+
+    crash_table!(case);
+}
+
 /// A short-first day through a crash after each step, with the answer lost (the outcome that
 /// needs the lookup by tag): one short sale, one buy-back, flat.
 mod short {
     use super::*;
 
     async fn case(step: Step) {
-        crash_case_in(step, Broker::LosesAnswer, true).await
+        crash_case_in(step, Broker::LosesAnswer, true, EventKind::Sell).await
     }
 
     #[tokio::test]
@@ -490,6 +499,7 @@ mod on_fakes {
             calendar: Arc::new(TradingCalendar::new(CalendarKind::AlwaysOpen)),
             clock: Arc::new(SystemClock),
             owner: format!("fake-{}", Uuid::new_v4().simple()),
+            local: Default::default(),
             config: config(crash_after),
         }
     }
@@ -553,6 +563,10 @@ mod on_fakes {
     }
 
     async fn crash_case(step: Step, broker: Broker) {
+        crash_case_exiting(step, broker, EventKind::Sell).await
+    }
+
+    async fn crash_case_exiting(step: Step, broker: Broker, exit: EventKind) {
         let f = fakes().await;
         let now = Utc::now();
         let buy = OrderEvent::new(
@@ -573,7 +587,7 @@ mod on_fakes {
             Position::Bought
         );
 
-        let sell = OrderEvent::new(f.strategy_id, EventKind::Sell, buy.trading_date, Utc::now());
+        let sell = OrderEvent::new(f.strategy_id, exit, buy.trading_date, Utc::now());
         one_leg(&f, &sell, step, broker).await;
         assert_eq!(
             (side(&f, "BUY"), side(&f, "SELL")),
@@ -598,8 +612,22 @@ mod on_fakes {
             .iter()
             .map(|l| (l.event.as_str(), l.status.as_str()))
             .collect();
-        assert_eq!(statuses, vec![("BUY", "COMPLETE"), ("SELL", "COMPLETE")]);
+        assert_eq!(
+            statuses,
+            vec![("BUY", "COMPLETE"), (exit.as_str(), "COMPLETE")]
+        );
     }
 
     crash_table!(crash_case);
+
+    /// A crossed stop's exit, sent at once, through the same table.
+    mod crossed {
+        use super::*;
+
+        async fn case(step: Step, broker: Broker) {
+            crash_case_exiting(step, broker, EventKind::StopLoss).await
+        }
+
+        crash_table!(case);
+    }
 }

@@ -688,3 +688,129 @@ async fn a_stop_with_exit_while_the_buy_is_in_flight_sells_once_it_fills() {
     assert_eq!(status["position"], "sold", "{status}");
     s.system.shutdown().await;
 }
+
+/// A crossed stop's exit for the strategy `buy` entered, due now.
+fn stop_now(buy: &OrderEvent) -> OrderEvent {
+    OrderEvent::new(
+        buy.strategy_id,
+        EventKind::StopLoss,
+        buy.trading_date,
+        Utc::now(),
+    )
+}
+
+/// The quantities of the simulator's SELL orders, oldest first.
+fn sold(orders: &[Value]) -> Vec<i64> {
+    orders
+        .iter()
+        .filter(|o| o["transaction_type"] == "SELL")
+        .map(|o| o["quantity"].as_i64().unwrap_or(0))
+        .collect()
+}
+
+// 17. A crossed stop after the trader sold some by hand: handled by the executor that placed
+// the entry (as the watcher of `algo serve` hands it over), it reads the broker's positions
+// beside its checks and sells only what is held; with nothing held it sells nothing.
+#[tokio::test]
+async fn a_crossed_stop_sells_only_what_the_broker_holds() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (_, event) = buy_now(&s, &token, "TCS").await;
+    assert_eq!(
+        s.system.executor.handle(&event).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    let bought = net_at(&s.http, &s.sim.base_url, "TCS").await;
+    assert!(bought > 2, "bought {bought}");
+    s.place_by_hand("TCS", algo_kite::TransactionType::Sell, 2, None)
+        .await;
+    assert_eq!(
+        s.system.executor.handle(&stop_now(&event)).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    assert_eq!(sold(&s.sim_orders().await), vec![2, bought - 2]);
+    assert_eq!(net_at(&s.http, &s.sim.base_url, "TCS").await, 0);
+
+    let (id, event) = buy_now(&s, &token, "INFY").await;
+    assert_eq!(
+        s.system.executor.handle(&event).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    let bought = net_at(&s.http, &s.sim.base_url, "INFY").await;
+    s.place_by_hand(
+        "INFY",
+        algo_kite::TransactionType::Sell,
+        u32::try_from(bought).expect("quantity"),
+        None,
+    )
+    .await;
+    let handled = s.system.executor.handle(&stop_now(&event)).await;
+    assert!(
+        matches!(&handled, Handled::Done(why) if why.contains("closed outside")),
+        "{handled:?}"
+    );
+    let log = order_log(&s, &token, &id).await;
+    assert_eq!(log[0]["status"], "CLOSED_OUTSIDE", "{log:?}");
+    assert_eq!(
+        net_at(&s.http, &s.sim.base_url, "INFY").await,
+        0,
+        "not short"
+    );
+    s.system.shutdown().await;
+}
+
+// 18. Postgres refuses a crossed stop's row while its order goes: the order is out, once; the
+// claim is kept (it is what says an order may be out) and the redelivery, once its lease runs
+// out, finds the order by its tag and follows it. One exit, recorded.
+#[tokio::test]
+async fn a_crossed_stop_whose_row_cannot_be_written_still_exits_once() {
+    let s = start(
+        CalendarKind::AlwaysOpen,
+        ExecutorConfig {
+            lease: Duration::from_millis(600),
+            ..fast()
+        },
+    )
+    .await;
+    let token = s.trader().await;
+    let (id, event) = buy_now(&s, &token, "TCS").await;
+    assert_eq!(
+        s.system.executor.handle(&event).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    let pg = s.system.state.pg.clone();
+    sqlx::query("ALTER TABLE order_logs ADD CONSTRAINT blip CHECK (event <> 'STOPLOSS') NOT VALID")
+        .execute(&pg)
+        .await
+        .expect("blip on");
+    let stop = stop_now(&event);
+    let first = s.system.executor.handle(&stop).await;
+    assert!(matches!(first, Handled::Retry(_)), "{first:?}");
+    assert_eq!(
+        side(&s.sim_orders().await, "SELL"),
+        1,
+        "the exit went without waiting for its row"
+    );
+    sqlx::query("ALTER TABLE order_logs DROP CONSTRAINT blip")
+        .execute(&pg)
+        .await
+        .expect("blip off");
+    let until = std::time::Instant::now() + Duration::from_secs(30);
+    let handled = loop {
+        let handled = s.system.executor.handle(&stop).await;
+        if matches!(handled, Handled::Done(_)) || std::time::Instant::now() >= until {
+            break handled;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(handled, Handled::Done("order COMPLETE".into()));
+    assert_eq!(side(&s.sim_orders().await, "SELL"), 1, "one exit");
+    assert_eq!(net_at(&s.http, &s.sim.base_url, "TCS").await, 0);
+    let log = order_log(&s, &token, &id).await;
+    assert_eq!(
+        (log[0]["event"].as_str(), log[0]["status"].as_str()),
+        (Some("STOPLOSS"), Some("COMPLETE")),
+        "{log:?}"
+    );
+    s.system.shutdown().await;
+}

@@ -401,6 +401,7 @@ impl Bench {
                 calendar: first.calendar.clone(),
                 clock: first.clock.clone(),
                 owner: format!("{}-instance{i}", first.owner),
+                local: Default::default(),
                 config: first.config.clone(),
             });
             workers.push(tokio::spawn(algo_app::worker::run(

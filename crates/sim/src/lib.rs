@@ -55,8 +55,8 @@ pub use accounts::Account;
 pub use behaviour::Behaviour;
 pub use broker::{InProcessBroker, InProcessSessions};
 pub use error::SimError;
-pub use faults::{Fault, FaultKind};
 pub use exchange::OrderEvent as OrderUpdate;
+pub use faults::{Fault, FaultKind};
 pub use orders::{Order, Status};
 
 use exchange::Exchange;

@@ -126,6 +126,7 @@ impl Function {
             calendar: calendar.clone(),
             clock: clock.clone(),
             owner: format!("lambda-{}", uuid::Uuid::new_v4()),
+            local: Default::default(),
             config: ExecutorConfig {
                 algo_id: config.algo_id.clone(),
                 resting_stop: config.resting_stop,

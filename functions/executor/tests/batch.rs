@@ -55,6 +55,7 @@ async fn function_on(pg: PgPool, clock: Arc<dyn algo_core::Clock>, visibility_se
         calendar: Arc::new(TradingCalendar::new(CalendarKind::Nse)),
         clock,
         owner: "test".into(),
+        local: Default::default(),
         config: ExecutorConfig::default(),
     });
     let queue = SqsQueue::new(&sdk, queue_url.clone());

@@ -60,6 +60,7 @@ impl Executor {
             Ok(None) => return Err(Handled::Done("strategy deleted".into())),
             Err(e) => return Err(retry(e)),
         };
+        self.local.note_owner(&row);
         let today = TradingCalendar::trading_date(self.clock.now());
         if event.trading_date != today {
             let reason = format!(

@@ -37,7 +37,7 @@ use serde_json::json;
 use super::claim::Held;
 use super::gate::LegContext;
 use super::place::{Lookup, Placement};
-use super::{day_from_logs, held_at_broker, Executor, Handled, NoSession, OrderSpec};
+use super::{day_from_logs, held_at_broker, held_in, Executor, Handled, NoSession, OrderSpec};
 
 /// Kite's limit of modifications per order (Zerodha on the Kite Connect forum: "A maximum of
 /// 25 modification requests can be sent per order").
@@ -302,6 +302,7 @@ impl Executor {
         ctx: &LegContext,
         event: &OrderEvent,
         held: &Held,
+        positions: Option<&Positions>,
     ) -> Option<Handled> {
         let client = &*broker;
         let guard = ctx.guard.as_ref().filter(|g| g.is_open())?;
@@ -346,13 +347,19 @@ impl Executor {
         };
         // Never more than the broker holds (the trader may have sold some in the Kite app):
         // with nothing held the guard is cancelled and the exit records the position closed.
-        let holding = held_at_broker(
-            broker.clone(),
-            spec_of(guard),
-            self.config.tries,
-            self.config.backoff,
-        )
-        .await;
+        let holding = match positions {
+            // Read beside a crossed stop's checks.
+            Some(read) => Some(held_in(read, &spec_of(guard))),
+            None => {
+                held_at_broker(
+                    broker.clone(),
+                    spec_of(guard),
+                    self.config.tries,
+                    self.config.backoff,
+                )
+                .await
+            }
+        };
         if holding == Some(0) {
             if let Err(e) = client.cancel_order(&order_id).await {
                 tracing::warn!(error = %e, broker_order_id = %order_id, "the resting stop could not be cancelled; its history says why");

@@ -50,6 +50,7 @@ use algo_store::ports::{Status, StrategyRepo, StrategyRow};
 use algo_store::StoreError;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
+use tokio::sync::watch;
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -203,6 +204,57 @@ pub struct Executor {
     /// This worker's name in the ledger.
     pub owner: String,
     pub config: ExecutorConfig,
+    /// What this executor keeps in memory ([`Local`]).
+    pub local: Local,
+}
+
+/// What an executor keeps in memory; none of it is a record (a new process starts empty).
+#[derive(Debug, Default)]
+pub struct Local {
+    /// Whose each strategy is (its user, and whether it trades on paper), as the last of its
+    /// legs through this executor read it: a crossed stop then reads the trader's session and
+    /// the broker's positions beside its checks rather than after them. A strategy never
+    /// changes hands; what the checks read is still what acts (a difference discards the
+    /// early reads).
+    owners: std::sync::Mutex<std::collections::HashMap<Uuid, (Uuid, bool)>>,
+    /// The events being handled here, by id, with what became of each once it is known: a
+    /// second delivery of one (a crossed stop's queued copy behind the handling the feed gave
+    /// this process) waits for the first instead of finding its leg busy and going round the
+    /// queue again.
+    handling: std::sync::Mutex<std::collections::HashMap<String, watch::Receiver<Option<Handled>>>>,
+}
+
+impl Local {
+    fn owner_of(&self, strategy: Uuid) -> Option<(Uuid, bool)> {
+        lock(&self.owners).get(&strategy).copied()
+    }
+
+    fn note_owner(&self, row: &StrategyRow) {
+        lock(&self.owners).insert(row.id, (row.user_id, row.spec.paper));
+    }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// An event's entry in [`Local::handling`], taken out when its handling ends (or is dropped).
+struct Handling<'a> {
+    local: &'a Local,
+    event_id: &'a str,
+    outcome: watch::Sender<Option<Handled>>,
+}
+
+impl Handling<'_> {
+    fn ended(self, handled: &Handled) {
+        let _ = self.outcome.send(Some(handled.clone()));
+    }
+}
+
+impl Drop for Handling<'_> {
+    fn drop(&mut self) {
+        lock(&self.local.handling).remove(self.event_id);
+    }
 }
 
 /// The day's state, derived from its order log rows.
@@ -259,9 +311,19 @@ async fn held_at_broker(
     tries: u32,
     backoff: Duration,
 ) -> Option<u32> {
+    let positions = positions_at_broker(&*client, tries, backoff).await?;
+    Some(held_in(&positions, &spec))
+}
+
+/// The broker's net positions, tried `tries` times; `None` when they cannot be read.
+async fn positions_at_broker(
+    client: &dyn Broker,
+    tries: u32,
+    backoff: Duration,
+) -> Option<algo_kite::types::Positions> {
     for attempt in 1..=tries {
         match client.positions().await {
-            Ok(positions) => return Some(held_in(&positions, &spec)),
+            Ok(positions) => return Some(positions),
             Err(e) => {
                 tracing::warn!(attempt, error = %e, "positions unavailable");
                 tokio::time::sleep(backoff).await;
@@ -286,6 +348,25 @@ fn held_in(positions: &algo_kite::types::Positions, spec: &OrderSpec) -> u32 {
         .map(|p| p.quantity)
         .sum();
     u32::try_from(Direction::closed_by(spec.side).held(net)).unwrap_or(u32::MAX)
+}
+
+/// Fits an exit to what the broker holds (never more; the trader may have sold some in the
+/// Kite app); `false` when it holds nothing. Unread positions leave it at the filled quantity.
+fn fit_to_held(spec: &mut OrderSpec, held: Option<u32>) -> bool {
+    match held {
+        Some(0) => false,
+        Some(net) if net < spec.quantity => {
+            tracing::warn!(
+                event_type = "exit_reduced",
+                filled = spec.quantity,
+                held = net,
+                "the broker holds fewer shares than were bought; selling what it holds"
+            );
+            spec.quantity = net;
+            true
+        }
+        _ => true,
+    }
 }
 
 /// The broker's name of a side.
@@ -340,6 +421,13 @@ pub(crate) fn leg_side(direction: Direction, kind: EventKind) -> Side {
 /// A read of the user's broker session: the client, why there is none, or a store failure.
 type SessionRead = Result<Result<Arc<dyn Broker>, NoSession>, StoreError>;
 
+/// What a crossed stop read beside its checks and its claim: the session and, with a live
+/// one, the broker's positions (`None`: not read, or unreadable).
+struct ReadAhead {
+    session: SessionRead,
+    positions: Option<algo_kite::types::Positions>,
+}
+
 /// The instrument, product, quantity and side a leg's order is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct OrderSpec {
@@ -351,10 +439,43 @@ struct OrderSpec {
 }
 
 impl Executor {
-    /// Handles one event; never panics, never places twice.
+    /// Handles one event; never panics, never places twice. A delivery of an event this
+    /// executor is handling already waits for that handling: done there is done here, and
+    /// handed back there, it is handled here.
     pub async fn handle(&self, event: &OrderEvent) -> Handled {
         let span = tracing::info_span!("execute", strategy_id = %event.strategy_id, event = %event.event, event_id = %event.event_id);
-        self.handle_inner(event).instrument(span).await
+        async {
+            let earlier = lock(&self.local.handling).get(&event.event_id).cloned();
+            if let Some(mut earlier) = earlier {
+                if let Ok(outcome) = earlier.wait_for(Option::is_some).await {
+                    if let Some(Handled::Done(why)) = outcome.clone() {
+                        tracing::debug!(%why, "handled by an earlier delivery in this process");
+                        return Handled::Done(format!("handled in this process: {why}"));
+                    }
+                }
+            }
+            let handling = {
+                let mut all = lock(&self.local.handling);
+                let (outcome, watching) = watch::channel(None);
+                // Only the first of concurrent deliveries is waited for.
+                let first = !all.contains_key(&event.event_id);
+                if first {
+                    all.insert(event.event_id.clone(), watching);
+                }
+                first.then_some(Handling {
+                    local: &self.local,
+                    event_id: &event.event_id,
+                    outcome,
+                })
+            };
+            let handled = self.handle_inner(event).await;
+            if let Some(handling) = handling {
+                handling.ended(&handled);
+            }
+            handled
+        }
+        .instrument(span)
+        .await
     }
 
     async fn handle_inner(&self, event: &OrderEvent) -> Handled {
@@ -382,17 +503,28 @@ impl Executor {
     }
 
     /// A crossed stop or target: nothing waits for an instant, so the checks, the claim and the
-    /// session are read at once rather than one after another. What each finds is acted on
-    /// exactly as on the usual path: a leg the checks refuse gives its claim back untouched.
+    /// session are read at once rather than one after another; for a strategy this executor
+    /// has seen, the session and the broker's positions come with them. What each finds is
+    /// acted on exactly as on the usual path: a leg the checks refuse gives its claim back
+    /// untouched.
     async fn exit_now(&self, event: &OrderEvent) -> Handled {
         let key = event.ledger_key();
-        let (gated, claimed) = tokio::join!(
+        let known = self.local.owner_of(event.strategy_id);
+        let (gated, claimed, early) = tokio::join!(
             async {
                 let ctx = self.gate(event).await?;
-                let session = self.session_for(&ctx.row).await;
+                // A strategy not seen yet: its session is read once its owner is known.
+                let session = match known {
+                    None => Some(self.session_for(&ctx.row).await),
+                    Some(_) => None,
+                };
                 Ok::<_, Handled>((ctx, session))
             },
-            self.claim(&key, event.strategy_id, event.scheduled_for)
+            self.claim(&key, event.strategy_id, event.scheduled_for),
+            async {
+                let (user, paper) = known?;
+                Some(self.read_ahead(user, paper).await)
+            }
         );
         let (ctx, session, held) = match (gated, claimed) {
             (Ok((ctx, session)), Ok(held)) => (ctx, session, held),
@@ -403,10 +535,38 @@ impl Executor {
             (Err(refused), Err(_)) => return refused,
             (Ok(_), Err(handled)) => return handled,
         };
+        // Read for whom the strategy was: used only if the checks found it still so.
+        let early = early.filter(|_| known == Some((ctx.row.user_id, ctx.row.spec.paper)));
+        let early = match (early, session) {
+            (Some(early), _) => early,
+            (None, Some(session)) => ReadAhead {
+                session,
+                positions: None,
+            },
+            (None, None) => ReadAhead {
+                session: self.session_for(&ctx.row).await,
+                positions: None,
+            },
+        };
         if self.crashes_after(Step::Claimed) {
             return crashed(Step::Claimed);
         }
-        self.execute(&ctx, event, &held, Some(session)).await
+        self.execute(&ctx, event, &held, Some(early)).await
+    }
+
+    /// The session of `user` (on paper, or not) and, when it is live, the broker's positions.
+    async fn read_ahead(&self, user: Uuid, paper: bool) -> ReadAhead {
+        let session = self
+            .credentials(user)
+            .await
+            .map(|read| read.map(|real| self.paper_if(paper, user, real)));
+        let positions = match &session {
+            Ok(Ok(client)) => {
+                positions_at_broker(&**client, self.config.tries, self.config.backoff).await
+            }
+            _ => None,
+        };
+        ReadAhead { session, positions }
     }
 
     async fn wait_until(&self, instant: DateTime<Utc>) {
@@ -452,13 +612,13 @@ impl Executor {
         ctx: &LegContext,
         event: &OrderEvent,
         held: &Held,
-        session: Option<SessionRead>,
+        early: Option<ReadAhead>,
     ) -> Handled {
         let row = &ctx.row;
         let tag = held.key.broker_tag();
-        let session = match session {
-            Some(session) => session,
-            None => self.session_for(row).await,
+        let (session, early_positions) = match early {
+            Some(ReadAhead { session, positions }) => (session, positions),
+            None => (self.session_for(row).await, None),
         };
         let client = match session {
             Ok(Ok(client)) => client,
@@ -493,18 +653,26 @@ impl Executor {
         }
         // The day's stop resting at the exchange becomes this exit's order: never a second one.
         if event.event.leg() == Leg::Exit && ctx.own.is_none() {
-            if let Some(handled) = self.take_over_guard(client.clone(), ctx, event, held).await {
+            if let Some(handled) = self
+                .take_over_guard(client.clone(), ctx, event, held, early_positions.as_ref())
+                .await
+            {
                 return handled;
             }
         }
-        // An exit's look at the broker's positions runs while the leg is resumed or begun.
-        let positions = (event.event.leg() == Leg::Exit).then(|| {
-            tokio::spawn(held_at_broker(
+        // An exit's look at the broker's positions: read already beside a crossed stop's
+        // checks, or now, while the leg is resumed or begun.
+        let positions = (event.event.leg() == Leg::Exit).then(|| match &early_positions {
+            Some(read) => {
+                let held = held_in(read, &spec);
+                tokio::spawn(async move { Some(held) })
+            }
+            None => tokio::spawn(held_at_broker(
                 client.clone(),
                 spec.clone(),
                 self.config.tries,
                 self.config.backoff,
-            ))
+            )),
         });
         if let Some(own) = &ctx.own {
             // An earlier worker left this leg in flight: the broker says where it stands.
@@ -578,6 +746,13 @@ impl Executor {
                     }
                 }
             }
+            if self.at_once(event, held) {
+                if let Some(positions) = positions {
+                    return self
+                        .exit_at_once(client, ctx, event, held, spec, positions)
+                        .await;
+                }
+            }
             let new_log = leg_log(row, event, held.key.as_ref(), &tag, &spec);
             if let Err(e) = self.orders.begin(&new_log).await {
                 self.release(held).await;
@@ -592,25 +767,8 @@ impl Executor {
         // hand in the Kite app); a position already closed is recorded, never shorted.
         let mut spec = spec;
         if let Some(positions) = positions {
-            match positions.await.ok().flatten() {
-                Some(0) => {
-                    return self
-                        .finish_unsent(ctx, event, held,
-                            "CLOSED_OUTSIDE",
-                            "the broker shows no open position: it was closed outside the app, so nothing was sold",
-                        )
-                        .await;
-                }
-                Some(net) if net < spec.quantity => {
-                    tracing::warn!(
-                        event_type = "exit_reduced",
-                        filled = spec.quantity,
-                        held = net,
-                        "the broker holds fewer shares than were bought; selling what it holds"
-                    );
-                    spec.quantity = net;
-                }
-                _ => {}
+            if !fit_to_held(&mut spec, positions.await.ok().flatten()) {
+                return self.closed_outside(ctx, event, held).await;
             }
         }
 
@@ -658,8 +816,28 @@ impl Executor {
         let placement = self
             .place(&*client, &request, &tag, armed.as_mut(), held)
             .await;
+        let handled = self
+            .after_placement(&*client, ctx, event, held, placement, started)
+            .await;
+        // Its connection closes only now, after the other orders of its instant went out.
+        drop(armed);
+        handled
+    }
+
+    /// What a placement came to: a placed order recorded and followed, a refusal recorded,
+    /// an unknown outcome handed back with its leg left to be looked up.
+    async fn after_placement(
+        &self,
+        client: &dyn Broker,
+        ctx: &LegContext,
+        event: &OrderEvent,
+        held: &Held,
+        placement: Placement,
+        started: Instant,
+    ) -> Handled {
+        let row = &ctx.row;
         let placed_at = self.clock.now();
-        let handled = match placement {
+        match placement {
             Placement::Placed(_) if self.crashes_after(Step::Sent) => crashed(Step::Sent),
             Placement::Placed(order_id) => {
                 let timing_ms = (placed_at - event.scheduled_for).num_milliseconds();
@@ -694,7 +872,7 @@ impl Executor {
                     return crashed(Step::PlacedWritten);
                 }
                 self.follow(
-                    &*client,
+                    client,
                     row,
                     event.event,
                     event.trading_date,
@@ -714,10 +892,84 @@ impl Executor {
                 self.release(held).await;
                 Handled::Retry(why)
             }
+        }
+    }
+
+    /// Whether a leg is a crossed stop's exit on its first claim, which sends at once.
+    fn at_once(&self, event: &OrderEvent, held: &Held) -> bool {
+        event.event.is_crossing() && !held.resumed && event.scheduled_for <= self.clock.now()
+    }
+
+    /// A crossed stop's exit on its first claim: the order goes as soon as the broker's
+    /// positions say what is held, and its `SENDING` row is written meanwhile. The claim, a
+    /// durable ledger row, already says an order may be out: a worker that dies before the
+    /// row commits leaves a claim whose taker-over looks the order up by its tag before it
+    /// places anything (`resumed`), and one whose row could not be written keeps its claim
+    /// until the lease runs out, for the same reason.
+    async fn exit_at_once(
+        &self,
+        client: Arc<dyn Broker>,
+        ctx: &LegContext,
+        event: &OrderEvent,
+        held: &Held,
+        spec: OrderSpec,
+        positions: tokio::task::JoinHandle<Option<u32>>,
+    ) -> Handled {
+        let tag = held.key.broker_tag();
+        let new_log = leg_log(&ctx.row, event, held.key.as_ref(), &tag, &spec);
+        if self.crashes_after(Step::SendingWritten) {
+            // Dies with the row written and nothing sent yet.
+            let _ = self.orders.begin(&new_log).await;
+            return crashed(Step::SendingWritten);
+        }
+        let started = Instant::now();
+        let begin = async {
+            if self.crashes_after(Step::Sent) {
+                // Dies once the order is out, before its row commits: the worst case.
+                return Ok(());
+            }
+            self.orders.begin(&new_log).await
         };
-        // Its connection closes only now, after the other orders of its instant went out.
-        drop(armed);
-        handled
+        let send = async {
+            let mut sending = spec.clone();
+            if !fit_to_held(&mut sending, positions.await.ok().flatten()) {
+                return None;
+            }
+            let request = self.order_request(&sending, &tag);
+            Some(self.place(&*client, &request, &tag, None, held).await)
+        };
+        let (begun, sent) = tokio::join!(begin, send);
+        match (begun, sent) {
+            (Ok(()), None) => self.closed_outside(ctx, event, held).await,
+            (Err(e), None) => {
+                self.release(held).await;
+                retry(e)
+            }
+            (
+                Err(e),
+                Some(Placement::Placed(_) | Placement::Unknown(_) | Placement::AuthFailed(_)),
+            ) => {
+                tracing::error!(error = %e, "the exit may be at the broker and its row is not written; its claim runs out and the next delivery looks it up by tag");
+                Handled::Retry(format!("the exit's row is not written: {e}"))
+            }
+            // A refusal is recorded as the usual path's is (`fail_leg` writes the row).
+            (_, Some(placement)) => {
+                self.after_placement(&*client, ctx, event, held, placement, started)
+                    .await
+            }
+        }
+    }
+
+    /// An exit that finds the broker holding nothing: recorded, nothing sold.
+    async fn closed_outside(&self, ctx: &LegContext, event: &OrderEvent, held: &Held) -> Handled {
+        self.finish_unsent(
+            ctx,
+            event,
+            held,
+            "CLOSED_OUTSIDE",
+            "the broker shows no open position: it was closed outside the app, so nothing was sold",
+        )
+        .await
     }
 
     fn crashes_after(&self, step: Step) -> bool {

@@ -607,6 +607,7 @@ pub fn copy_executor(
         calendar: e.calendar.clone(),
         clock: e.clock.clone(),
         owner: owner.into(),
+        local: Default::default(),
         config: e.config.clone(),
     }
 }
