@@ -814,3 +814,46 @@ async fn a_crossed_stop_whose_row_cannot_be_written_still_exits_once() {
     );
     s.system.shutdown().await;
 }
+
+// 19. The trader logs in again between the entry and the crossed stop (a new token, the old
+// one dead): the executor's last client for them, made with the old token, is not what the
+// exit goes with. It sells with the new token, and the connection is not marked expired.
+#[tokio::test]
+async fn a_crossed_stop_after_a_new_login_goes_with_the_new_token() {
+    let s = start(CalendarKind::AlwaysOpen, fast()).await;
+    let token = s.trader().await;
+    let (_, event) = buy_now(&s, &token, "TCS").await;
+    assert_eq!(
+        s.system.executor.handle(&event).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    s.sim_post(
+        "/_sim/accounts",
+        json!({ "api_key": "sim_key", "api_secret": "sim_secret", "access_token": "sim_token_2" }),
+    )
+    .await;
+    s.sim_post(
+        "/_sim/tokens/expire",
+        json!({ "access_token": "sim_token" }),
+    )
+    .await;
+    let (code, body) = s
+        .call(
+            Method::POST,
+            "/broker/connect",
+            Some(&token),
+            Some(json!({ "api_key": "sim_key", "secret_key": "sim_secret", "access_token": "sim_token_2" })),
+        )
+        .await;
+    assert!(code.is_success(), "{code}: {body}");
+    assert_eq!(
+        s.system.executor.handle(&stop_now(&event)).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    assert_eq!(sold(&s.sim_orders().await), vec![5]);
+    let (_, broker) = s
+        .call(Method::GET, "/broker/status", Some(&token), None)
+        .await;
+    assert_eq!(broker["status"], "connected", "{broker}");
+    s.system.shutdown().await;
+}

@@ -35,6 +35,10 @@ pub trait Broker: Send + Sync + fmt::Debug + 'static {
     /// Places a regular order; the broker's order id.
     async fn place_order(&self, order: &OrderRequest) -> Result<String, KiteError>;
 
+    /// Takes the pacing slot of an order about to be placed, while other reads run (Kite's:
+    /// see [`KiteClient::pace_next_order`]). Nothing by default.
+    async fn pace_next_order(&self) {}
+
     /// The order made ready to go before its instant, so that at the instant only the send is
     /// left ([`PreparedOrder::send`]): Kite's opens a connection of the order's own.
     async fn prepare_order(
@@ -103,6 +107,10 @@ impl Broker for KiteClient {
 
     async fn place_order(&self, order: &OrderRequest) -> Result<String, KiteError> {
         KiteClient::place_order(self, order).await
+    }
+
+    async fn pace_next_order(&self) {
+        KiteClient::pace_next_order(self).await
     }
 
     async fn prepare_order(

@@ -222,6 +222,10 @@ pub struct Local {
     /// this process) waits for the first instead of finding its leg busy and going round the
     /// queue again.
     handling: std::sync::Mutex<std::collections::HashMap<String, watch::Receiver<Option<Handled>>>>,
+    /// Each user's last broker client, with the nonce their keys were sealed with: a crossed
+    /// stop reads the positions through it while the keys are read, and keeps what it read
+    /// only if the keys are still those (a new login seals new ones) and their token live.
+    sessions: std::sync::Mutex<std::collections::HashMap<Uuid, LastSession>>,
 }
 
 impl Local {
@@ -232,11 +236,22 @@ impl Local {
     fn note_owner(&self, row: &StrategyRow) {
         lock(&self.owners).insert(row.id, (row.user_id, row.spec.paper));
     }
+
+    fn session_of(&self, user: Uuid) -> Option<LastSession> {
+        lock(&self.sessions).get(&user).cloned()
+    }
+
+    fn note_session(&self, user: Uuid, nonce: Vec<u8>, client: Arc<dyn Broker>) {
+        lock(&self.sessions).insert(user, (nonce, client));
+    }
 }
 
 fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
+
+/// A user's last broker client and the nonce of the keys it was made from.
+type LastSession = (Vec<u8>, Arc<dyn Broker>);
 
 /// An event's entry in [`Local::handling`], taken out when its handling ends (or is dropped).
 struct Handling<'a> {
@@ -324,6 +339,11 @@ async fn positions_at_broker(
     for attempt in 1..=tries {
         match client.positions().await {
             Ok(positions) => return Some(positions),
+            // A dead session is not retried: the order's own refusal says what to do.
+            Err(e) if e.is_auth() => {
+                tracing::warn!(error = %e, "positions refused: the session is not live");
+                return None;
+            }
             Err(e) => {
                 tracing::warn!(attempt, error = %e, "positions unavailable");
                 tokio::time::sleep(backoff).await;
@@ -554,15 +574,50 @@ impl Executor {
         self.execute(&ctx, event, &held, Some(early)).await
     }
 
-    /// The session of `user` (on paper, or not) and, when it is live, the broker's positions.
+    /// The session of `user` (on paper, or not) and, when it is live, the broker's positions;
+    /// for a real order, its pacing slot too. Through the user's last client while their keys
+    /// are read, when there is one and the keys are still those it was made from.
     async fn read_ahead(&self, user: Uuid, paper: bool) -> ReadAhead {
+        let (tries, backoff) = (self.config.tries, self.config.backoff);
+        let pace = |client: Arc<dyn Broker>| async move {
+            if !paper {
+                client.pace_next_order().await;
+            }
+        };
+        if let Some((nonce, client)) = self.local.session_of(user) {
+            let (row, positions, ()) = tokio::join!(
+                self.keys.get(user),
+                positions_at_broker(&*client, tries, backoff),
+                pace(client.clone())
+            );
+            let still = match &row {
+                Ok(Some(row)) => {
+                    row.nonce == nonce
+                        && matches!(
+                            SessionState::of(Some(row), self.clock.now()),
+                            SessionState::Live { .. }
+                        )
+                }
+                _ => false,
+            };
+            if still {
+                return ReadAhead {
+                    session: Ok(Ok(self.paper_if(paper, user, client))),
+                    positions,
+                };
+            }
+        }
         let session = self
             .credentials(user)
             .await
             .map(|read| read.map(|real| self.paper_if(paper, user, real)));
         let positions = match &session {
             Ok(Ok(client)) => {
-                positions_at_broker(&**client, self.config.tries, self.config.backoff).await
+                let (positions, ()) = tokio::join!(
+                    positions_at_broker(&**client, tries, backoff),
+                    pace(client.clone())
+                );
+                positions
             }
             _ => None,
         };
@@ -1199,38 +1254,66 @@ impl Executor {
         })
     }
 
-    /// The user's broker client, or why there is none.
+    /// The user's broker client, or why there is none; a live one is kept as the user's
+    /// last ([`Local`]).
     pub(crate) async fn credentials(
         &self,
         user_id: Uuid,
     ) -> Result<Result<Arc<dyn Broker>, NoSession>, StoreError> {
+        let (read, nonce) = self.sealed_credentials(user_id).await?;
+        if let (Ok(client), Some(nonce)) = (&read, nonce) {
+            self.local.note_session(user_id, nonce, client.clone());
+        }
+        Ok(read)
+    }
+
+    /// The same, with the nonce the keys it opened were sealed with.
+    async fn sealed_credentials(
+        &self,
+        user_id: Uuid,
+    ) -> Result<(Result<Arc<dyn Broker>, NoSession>, Option<Vec<u8>>), StoreError> {
         let row = self.keys.get(user_id).await?;
         match SessionState::of(row.as_ref(), self.clock.now()) {
             SessionState::Live { .. } => {}
-            SessionState::Expired { reason } => return Ok(Err(NoSession::WaitingForLogin(reason))),
+            SessionState::Expired { reason } => {
+                return Ok((Err(NoSession::WaitingForLogin(reason)), None))
+            }
             SessionState::NotConnected => {
-                return Ok(Err(NoSession::WaitingForLogin(
-                    "the broker is not connected: log in to Kite".into(),
-                )))
+                return Ok((
+                    Err(NoSession::WaitingForLogin(
+                        "the broker is not connected: log in to Kite".into(),
+                    )),
+                    None,
+                ))
             }
         }
         let Some(row) = row else {
-            return Ok(Err(NoSession::WaitingForLogin(
-                "the broker is not connected".into(),
-            )));
+            return Ok((
+                Err(NoSession::WaitingForLogin(
+                    "the broker is not connected".into(),
+                )),
+                None,
+            ));
         };
+        let nonce = row.nonce.clone();
         let sealed = Sealed {
             ciphertext: row.ciphertext,
             nonce: row.nonce,
             key_id: row.key_id,
         };
         match self.cipher.open(user_id, &sealed) {
-            Ok(secrets) => Ok(Ok(self
-                .broker
-                .session(&secrets.api_key, Secret::new(secrets.access_token)))),
-            Err(e) => Ok(Err(NoSession::Unreadable(format!(
-                "stored broker keys cannot be opened: {e}"
-            )))),
+            Ok(secrets) => Ok((
+                Ok(self
+                    .broker
+                    .session(&secrets.api_key, Secret::new(secrets.access_token))),
+                Some(nonce),
+            )),
+            Err(e) => Ok((
+                Err(NoSession::Unreadable(format!(
+                    "stored broker keys cannot be opened: {e}"
+                ))),
+                None,
+            )),
         }
     }
 
