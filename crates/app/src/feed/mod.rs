@@ -26,7 +26,6 @@ use algo_store::ports::OrderQueue;
 use algo_store::redis::RedisStore;
 use algo_store::StoreError;
 use futures_util::StreamExt;
-use redis::AsyncCommands;
 use serde::Serialize;
 use tokio::sync::{mpsc, watch, Notify};
 use tokio_util::sync::CancellationToken;
@@ -423,11 +422,22 @@ impl FeedWorker {
             .redis
             .scan_keys(&format!("{}symbol:*:strategies", keys.prefix()))
             .await?;
-        let mut ids: HashSet<Uuid> = HashSet::new();
-        for set in sets {
-            let members: Vec<String> = conn.smembers(&set).await.map_err(rd)?;
-            ids.extend(members.iter().filter_map(|m| Uuid::parse_str(m).ok()));
+        // One round trip for every instrument's set: a resync runs every few seconds and after
+        // every position change, beside the exits it must not hold up.
+        let mut members = redis::pipe();
+        for set in &sets {
+            members.smembers(set);
         }
+        let members: Vec<Vec<String>> = if sets.is_empty() {
+            Vec::new()
+        } else {
+            members.query_async(&mut conn).await.map_err(rd)?
+        };
+        let ids: HashSet<Uuid> = members
+            .iter()
+            .flatten()
+            .filter_map(|m| Uuid::parse_str(m).ok())
+            .collect();
         let today = TradingCalendar::trading_date(self.clock.now())
             .format("%Y-%m-%d")
             .to_string();
