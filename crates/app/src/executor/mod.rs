@@ -584,11 +584,13 @@ impl Executor {
                 client.pace_next_order().await;
             }
         };
-        if let Some((nonce, client)) = self.local.session_of(user) {
+        if let Some((nonce, real)) = self.local.session_of(user) {
+            // A paper strategy's positions are its paper book's, read through the paper broker.
+            let client = self.paper_if(paper, user, real.clone());
             let (row, positions, ()) = tokio::join!(
                 self.keys.get(user),
                 positions_at_broker(&*client, tries, backoff),
-                pace(client.clone())
+                pace(real)
             );
             let still = match &row {
                 Ok(Some(row)) => {
@@ -602,7 +604,7 @@ impl Executor {
             };
             if still {
                 return ReadAhead {
-                    session: Ok(Ok(self.paper_if(paper, user, client))),
+                    session: Ok(Ok(client)),
                     positions,
                 };
             }
