@@ -129,6 +129,29 @@ pub async fn ensure_database(url: &str, timeout: Duration) -> Result<(), StoreEr
     Ok(())
 }
 
+/// Drops the database `url` names, closing its connections (a benchmark's throw-away one).
+pub async fn drop_database(url: &str, timeout: Duration) -> Result<(), StoreError> {
+    let options: PgConnectOptions = url
+        .parse()
+        .map_err(|e: sqlx::Error| StoreError::DbDown(e.to_string()))?;
+    let Some(name) = options.get_database().map(str::to_owned) else {
+        return Ok(());
+    };
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(timeout)
+        .connect_with(options.database("postgres"))
+        .await
+        .map_err(|e| StoreError::DbDown(e.to_string()))?;
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    let dropped = sqlx::query(&format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+        .execute(&admin)
+        .await
+        .map_err(|e| StoreError::DbDown(e.to_string()));
+    admin.close().await;
+    dropped.map(|_| ())
+}
+
 /// `Ok` when Postgres answers a query.
 pub async fn ping(pool: &PgPool) -> Result<(), StoreError> {
     sqlx::query_scalar::<_, i32>("SELECT 1")
