@@ -3,6 +3,7 @@
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN_DIR="$ROOT/.run"
+SCHEMATHESIS_REQ='schemathesis==4.32.5'
 TOOLS_VENV="$ROOT/.venv-tools"
 mkdir -p "$RUN_DIR"
 
@@ -62,10 +63,17 @@ wait_for() {
 
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
+# Builds the debug `algo` with the test build's features (the workspace's, dev-dependencies
+# included): after `scripts/test`'s tests it builds nothing, where `-p algo-cli` alone resolves
+# other features and compiled some sixty crates again.
+build_debug_algo() {
+  cargo build --workspace --all-features --locked -q --tests --bins
+}
+
 # Starts `algo dev` (debug build) on free ports with a database and Redis prefix of its own, and
 # stops it when the calling script exits. Sets ALGO_DEV_API and ALGO_DEV_SIM.
 start_algo_dev() {
-  cargo build --locked -q -p algo-cli
+  build_debug_algo
   local port=$((20000 + RANDOM % 10000))
   local db="algo_test_dev_$RANDOM$RANDOM"
   local log="$RUN_DIR/algo-dev-$port.log"
