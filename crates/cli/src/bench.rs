@@ -191,8 +191,6 @@ pub struct Bench {
     pub dealt: Option<std::sync::Arc<Dealer>>,
     /// The workers of the instances after the first; they stop with the system.
     instances: Vec<tokio::task::JoinHandle<()>>,
-    /// The bench's own database, dropped at shutdown.
-    database: String,
 }
 
 /// Hands the events pushed to it to several executor instances' queues in turn, as SQS hands
@@ -424,7 +422,6 @@ impl Bench {
             cipher: algo_app::broker::crypto::BrokerCipher::new(&key, config.broker_key_id.clone()),
             dealt,
             instances: workers,
-            database: db_url,
         })
     }
 
@@ -433,10 +430,6 @@ impl Bench {
         self.system.shutdown().await;
         for worker in self.instances {
             let _ = worker.await;
-        }
-        let timeout = std::time::Duration::from_secs(10);
-        if let Err(e) = algo_store::postgres::drop_database(&self.database, timeout).await {
-            eprintln!("the bench's database was not dropped: {e}");
         }
     }
 

@@ -95,18 +95,9 @@ pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
 /// Creates the database named in `url` when it does not exist, through the server's `postgres`
 /// database. Lets `algo dev` start on a fresh server.
 pub async fn ensure_database(url: &str, timeout: Duration) -> Result<(), StoreError> {
-    let options: PgConnectOptions = url
-        .parse()
-        .map_err(|e: sqlx::Error| StoreError::DbDown(e.to_string()))?;
-    let Some(name) = options.get_database().map(str::to_owned) else {
+    let Some((name, admin)) = admin_of(url, timeout).await? else {
         return Ok(());
     };
-    let admin = PgPoolOptions::new()
-        .max_connections(1)
-        .acquire_timeout(timeout)
-        .connect_with(options.database("postgres"))
-        .await
-        .map_err(|e| StoreError::DbDown(e.to_string()))?;
     let exists: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
             .bind(&name)
@@ -129,13 +120,14 @@ pub async fn ensure_database(url: &str, timeout: Duration) -> Result<(), StoreEr
     Ok(())
 }
 
-/// Drops the database `url` names, closing its connections (a benchmark's throw-away one).
-pub async fn drop_database(url: &str, timeout: Duration) -> Result<(), StoreError> {
+/// The database `url` names and one connection to the server's `postgres` database, to create
+/// or drop it by; `None` when the URL names no database.
+async fn admin_of(url: &str, timeout: Duration) -> Result<Option<(String, PgPool)>, StoreError> {
     let options: PgConnectOptions = url
         .parse()
         .map_err(|e: sqlx::Error| StoreError::DbDown(e.to_string()))?;
     let Some(name) = options.get_database().map(str::to_owned) else {
-        return Ok(());
+        return Ok(None);
     };
     let admin = PgPoolOptions::new()
         .max_connections(1)
@@ -143,13 +135,7 @@ pub async fn drop_database(url: &str, timeout: Duration) -> Result<(), StoreErro
         .connect_with(options.database("postgres"))
         .await
         .map_err(|e| StoreError::DbDown(e.to_string()))?;
-    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
-    let dropped = sqlx::query(&format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
-        .execute(&admin)
-        .await
-        .map_err(|e| StoreError::DbDown(e.to_string()));
-    admin.close().await;
-    dropped.map(|_| ())
+    Ok(Some((name, admin)))
 }
 
 /// `Ok` when Postgres answers a query.
