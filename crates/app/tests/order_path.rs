@@ -689,6 +689,16 @@ async fn a_stop_with_exit_while_the_buy_is_in_flight_sells_once_it_fills() {
     s.system.shutdown().await;
 }
 
+/// A running strategy of `symbol` whose BUY, due now, the system's executor placed and filled.
+async fn entered(s: &TestSystem, token: &str, symbol: &str) -> (String, OrderEvent) {
+    let (id, event) = buy_now(s, token, symbol).await;
+    assert_eq!(
+        s.system.executor.handle(&event).await,
+        Handled::Done("order COMPLETE".into())
+    );
+    (id, event)
+}
+
 /// A crossed stop's exit for the strategy `buy` entered, due now.
 fn stop_now(buy: &OrderEvent) -> OrderEvent {
     OrderEvent::new(
@@ -715,11 +725,7 @@ fn sold(orders: &[Value]) -> Vec<i64> {
 async fn a_crossed_stop_sells_only_what_the_broker_holds() {
     let s = start(CalendarKind::AlwaysOpen, fast()).await;
     let token = s.trader().await;
-    let (_, event) = buy_now(&s, &token, "TCS").await;
-    assert_eq!(
-        s.system.executor.handle(&event).await,
-        Handled::Done("order COMPLETE".into())
-    );
+    let (_, event) = entered(&s, &token, "TCS").await;
     let bought = net_at(&s.http, &s.sim.base_url, "TCS").await;
     assert!(bought > 2, "bought {bought}");
     s.place_by_hand("TCS", algo_kite::TransactionType::Sell, 2, None)
@@ -731,11 +737,7 @@ async fn a_crossed_stop_sells_only_what_the_broker_holds() {
     assert_eq!(sold(&s.sim_orders().await), vec![2, bought - 2]);
     assert_eq!(net_at(&s.http, &s.sim.base_url, "TCS").await, 0);
 
-    let (id, event) = buy_now(&s, &token, "INFY").await;
-    assert_eq!(
-        s.system.executor.handle(&event).await,
-        Handled::Done("order COMPLETE".into())
-    );
+    let (id, event) = entered(&s, &token, "INFY").await;
     let bought = net_at(&s.http, &s.sim.base_url, "INFY").await;
     s.place_by_hand(
         "INFY",
@@ -773,11 +775,7 @@ async fn a_crossed_stop_whose_row_cannot_be_written_still_exits_once() {
     )
     .await;
     let token = s.trader().await;
-    let (id, event) = buy_now(&s, &token, "TCS").await;
-    assert_eq!(
-        s.system.executor.handle(&event).await,
-        Handled::Done("order COMPLETE".into())
-    );
+    let (id, event) = entered(&s, &token, "TCS").await;
     let pg = s.system.state.pg.clone();
     sqlx::query("ALTER TABLE order_logs ADD CONSTRAINT blip CHECK (event <> 'STOPLOSS') NOT VALID")
         .execute(&pg)
@@ -822,11 +820,7 @@ async fn a_crossed_stop_whose_row_cannot_be_written_still_exits_once() {
 async fn a_crossed_stop_after_a_new_login_goes_with_the_new_token() {
     let s = start(CalendarKind::AlwaysOpen, fast()).await;
     let token = s.trader().await;
-    let (_, event) = buy_now(&s, &token, "TCS").await;
-    assert_eq!(
-        s.system.executor.handle(&event).await,
-        Handled::Done("order COMPLETE".into())
-    );
+    let (_, event) = entered(&s, &token, "TCS").await;
     s.sim_post(
         "/_sim/accounts",
         json!({ "api_key": "sim_key", "api_secret": "sim_secret", "access_token": "sim_token_2" }),
