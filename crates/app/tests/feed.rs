@@ -1137,6 +1137,61 @@ async fn a_trailing_stop_moves_the_resting_order_within_kites_modifications() {
     w.system.shutdown().await;
 }
 
+// Two reconciler passes at once (a process's own loop and a sweep, or two processes) see the
+// same resting stop behind the trail: it moves once. Both used to modify it, spending two of
+// Kite's 25 modifications on one move (the trailing test above then ran out of them).
+#[tokio::test]
+async fn two_passes_at_once_move_a_resting_stop_once() {
+    let w = world_with(ExecutorConfig {
+        backoff: Duration::from_millis(50),
+        poll_interval: Duration::from_millis(20),
+        fill_timeout: Duration::from_secs(2),
+        // Only the test's passes run after the guard is armed.
+        reconcile_every: Duration::from_secs(3600),
+        resting_stop: true,
+        ..Default::default()
+    })
+    .await;
+    let (id, entry) = w
+        .entered_at(
+            "TCS",
+            "3500.00",
+            json!({ "stop_loss": "3400.00", "trailing_stop": "10.00" }),
+        )
+        .await;
+    w.until_exits(&id, &[("GUARD", "PLACED")]).await;
+    w.price("TCS", &rupees(entry + 5_000)).await;
+    let want = (entry + 4_000).to_string();
+    let until = Instant::now() + Duration::from_secs(5);
+    while w.runtime_field(&id, "trail_stop").await.as_deref() != Some(want.as_str()) {
+        assert!(Instant::now() < until, "the trail never reached {want}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let e = &w.system.executor;
+    let (a, b, c) = tokio::join!(e.reconcile_once(), e.reconcile_once(), e.reconcile_once());
+    for pass in [a, b, c] {
+        pass.expect("a pass");
+    }
+    let resting = w
+        .until_sell("TCS", "the resting stop", |o| {
+            o["status"] == "TRIGGER PENDING"
+        })
+        .await;
+    let trigger = (resting["trigger_price"].as_f64().expect("trigger") * 100.0).round() as i64;
+    assert_eq!(trigger, entry + 4_000, "it moved to the trail: {resting}");
+    assert_eq!(resting["modifications"], 1, "moved once: {resting}");
+    let counted: i32 = sqlx::query_scalar(
+        "SELECT modifications FROM order_logs WHERE strategy_id = $1 AND event = 'GUARD'",
+    )
+    .bind(id.parse::<uuid::Uuid>().expect("uuid"))
+    .fetch_one(&w.system.state.pg)
+    .await
+    .expect("the guard's row");
+    assert_eq!(counted, 1, "the count is Kite's");
+    w.stop.cancel();
+    w.system.shutdown().await;
+}
+
 // The trader cancels the resting stop in the Kite app: it is told, left alone, and the sell
 // time places an exit of its own, once.
 #[tokio::test]

@@ -252,6 +252,25 @@ impl OrderLog for MemoryOrderLog {
         Ok(())
     }
 
+    async fn take_modification(&self, ledger_key: &str, seen: i32) -> Result<bool, StoreError> {
+        let mut guard = self.rows.lock().unwrap_or_else(|p| p.into_inner());
+        match guard.1.get_mut(ledger_key) {
+            Some(stored) if stored.leg.modifications == seen => {
+                stored.leg.modifications += 1;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn give_back_modification(&self, ledger_key: &str) -> Result<(), StoreError> {
+        let mut guard = self.rows.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(stored) = guard.1.get_mut(ledger_key) {
+            stored.leg.modifications = (stored.leg.modifications - 1).max(0);
+        }
+        Ok(())
+    }
+
     async fn unguarded(&self, trading_date: NaiveDate) -> Result<Vec<LegRow>, StoreError> {
         let day = self.select(|l| l.trading_date == trading_date);
         let covered = |strategy_id: Uuid| {

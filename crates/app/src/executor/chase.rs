@@ -71,17 +71,18 @@ impl Executor {
         let Some(current) = order.price.paise() else {
             return;
         };
-        let taken = match self.orders.day(row.id, date).await {
-            Ok(legs) => legs
-                .iter()
-                .find(|l| l.ledger_key == ledger_key)
-                .map_or(0, |l| l.modifications),
+        let leg = match self.orders.day(row.id, date).await {
+            Ok(legs) => legs.into_iter().find(|l| l.ledger_key == ledger_key),
             Err(e) => {
                 tracing::warn!(error = %e, "the exit's modifications unknown; not chasing now");
                 return;
             }
         };
-        if taken >= MODIFICATIONS_PER_ORDER {
+        let Some(leg) = leg else {
+            tracing::warn!(broker_order_id = %order.order_id, "the exit's row is not in its day; not chasing it");
+            return;
+        };
+        if leg.modifications >= MODIFICATIONS_PER_ORDER {
             tracing::warn!(event_type = "chase_spent", broker_order_id = %order.order_id, "the exit's modifications are spent; it rests where it is");
             return;
         }
@@ -97,18 +98,21 @@ impl Executor {
             Side::Sell
         };
         let price = chased_price(side, current, last);
+        // Two passes seeing the same resting exit move it once.
+        if !self.take_modification(&leg).await {
+            return;
+        }
         let change = ModifyRequest {
             price_paise: Some(price),
             ..ModifyRequest::default()
         };
-        if let Err(e) = client.modify_order(&order.order_id, &change).await {
+        let done = client.modify_order(&order.order_id, &change).await;
+        self.refused_modification(ledger_key, &done).await;
+        if let Err(e) = done {
             tracing::warn!(error = %e, broker_order_id = %order.order_id, "the exit could not be moved; trying again");
             return;
         }
         tracing::warn!(event_type = "exit_chased", broker_order_id = %order.order_id, from_paise = current, to_paise = price, "an exit resting unfilled was moved towards the market");
-        if let Err(e) = self.orders.modified(ledger_key).await {
-            tracing::warn!(error = %e, "a modification not counted; Kite's own count still holds");
-        }
         self.tell_chased(row, ledger_key, order, side, current, price)
             .await;
     }

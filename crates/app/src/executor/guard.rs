@@ -28,7 +28,7 @@ use algo_core::notify::{leg_notice, LegOutcome};
 use algo_core::strategy::Direction;
 use algo_core::{EventKind, LedgerKey, Leg, OrderEvent, Position};
 use algo_kite::types::{ModifyRequest, Order, OrderState, Positions};
-use algo_kite::{Broker, OrderRequest, OrderType};
+use algo_kite::{Broker, KiteError, OrderRequest, OrderType};
 use algo_store::ports::{Final, LegRow, NewNotification, NewOrderLog, StrategyRow};
 use algo_store::StoreError;
 use chrono::NaiveDate;
@@ -526,18 +526,20 @@ impl Executor {
                 let done = if holding == 0 {
                     client.cancel_order(&order.order_id).await
                 } else {
+                    if !self.take_modification(leg).await {
+                        return;
+                    }
                     let change = ModifyRequest {
                         quantity: Some(order.filled_quantity + holding),
                         ..ModifyRequest::default()
                     };
-                    client.modify_order(&order.order_id, &change).await
+                    let done = client.modify_order(&order.order_id, &change).await;
+                    self.refused_modification(&leg.ledger_key, &done).await;
+                    done
                 };
                 match done {
                     Ok(_) => {
                         tracing::warn!(event_type = "guard_reduced", broker_order_id = %order.order_id, held = holding, "the broker holds less than the resting stop sells; it now sells what is held");
-                        if holding > 0 {
-                            self.count_modification(&leg.ledger_key).await;
-                        }
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, broker_order_id = %order.order_id, "the resting stop could not be reduced; trying again next pass");
@@ -567,14 +569,18 @@ impl Executor {
         ) {
             return;
         }
+        if !self.take_modification(leg).await {
+            return;
+        }
         let change = ModifyRequest {
             trigger_price_paise: Some(stop),
             ..ModifyRequest::default()
         };
-        match client.modify_order(&order.order_id, &change).await {
+        let done = client.modify_order(&order.order_id, &change).await;
+        self.refused_modification(&leg.ledger_key, &done).await;
+        match done {
             Ok(_) => {
                 tracing::info!(event_type = "guard_moved", broker_order_id = %order.order_id, trigger_paise = stop, "the resting stop moved with the stop");
-                self.count_modification(&leg.ledger_key).await;
             }
             Err(e) => {
                 tracing::warn!(error = %e, broker_order_id = %order.order_id, "the resting stop could not be moved; trying again next pass");
@@ -587,6 +593,38 @@ impl Executor {
     async fn count_modification(&self, ledger_key: &str) {
         if let Err(e) = self.orders.modified(ledger_key).await {
             tracing::warn!(error = %e, "a modification not counted; Kite's own count still holds");
+        }
+    }
+
+    /// Takes the modification of `leg`'s order this pass is about to ask for, counted as the
+    /// pass read it: false when another pass or process took it (that one makes the change),
+    /// or when the count cannot be written (the next pass tries again).
+    pub(super) async fn take_modification(&self, leg: &LegRow) -> bool {
+        match self
+            .orders
+            .take_modification(&leg.ledger_key, leg.modifications)
+            .await
+        {
+            Ok(taken) => taken,
+            Err(e) => {
+                tracing::warn!(error = %e, "a modification could not be counted; not changing the order this pass");
+                false
+            }
+        }
+    }
+
+    /// Gives back the modification taken for a change the broker refused outright.
+    pub(super) async fn refused_modification<T>(
+        &self,
+        ledger_key: &str,
+        done: &Result<T, KiteError>,
+    ) {
+        let Err(e) = done else { return };
+        if e.is_ambiguous() {
+            return;
+        }
+        if let Err(e) = self.orders.give_back_modification(ledger_key).await {
+            tracing::warn!(error = %e, "a refused modification still counted; Kite's own count still holds");
         }
     }
 }

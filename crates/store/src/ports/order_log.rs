@@ -165,4 +165,12 @@ pub trait OrderLog: Send + Sync + 'static {
     async fn unguarded(&self, trading_date: NaiveDate) -> Result<Vec<LegRow>, StoreError>;
     /// Counts a modification the broker took of the leg's order.
     async fn modified(&self, ledger_key: &str) -> Result<(), StoreError>;
+    /// Takes one of the leg's order modifications before asking the broker for it, if its
+    /// count is still `seen`: false when another pass or process took it first (that one
+    /// makes the change). Two reconciler passes seeing the same resting stop behind the
+    /// trail thus move it once, and Kite's 25 per order are never spent twice on one move.
+    async fn take_modification(&self, ledger_key: &str, seen: i32) -> Result<bool, StoreError>;
+    /// Gives back a modification taken for a change the broker refused outright (one it may
+    /// have made, after a timeout, stays counted).
+    async fn give_back_modification(&self, ledger_key: &str) -> Result<(), StoreError>;
 }

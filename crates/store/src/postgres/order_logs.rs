@@ -332,6 +332,37 @@ pub async fn modified(pool: &PgPool, ledger_key: &str) -> Result<(), StoreError>
     Ok(())
 }
 
+/// See [`OrderLog::take_modification`].
+pub async fn take_modification(
+    pool: &PgPool,
+    ledger_key: &str,
+    seen: i32,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE order_logs SET modifications = modifications + 1, updated_at = now()
+         WHERE ledger_key = $1 AND modifications = $2",
+    )
+    .bind(ledger_key)
+    .bind(seen)
+    .execute(pool)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// See [`OrderLog::give_back_modification`].
+pub async fn give_back_modification(pool: &PgPool, ledger_key: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE order_logs SET modifications = modifications - 1, updated_at = now()
+         WHERE ledger_key = $1 AND modifications > 0",
+    )
+    .bind(ledger_key)
+    .execute(pool)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(())
+}
+
 /// The [`OrderLog`] port on Postgres: the system of record.
 #[derive(Clone)]
 pub struct PgOrderLog {
@@ -415,6 +446,14 @@ impl OrderLog for PgOrderLog {
 
     async fn modified(&self, ledger_key: &str) -> Result<(), StoreError> {
         modified(&self.pool, ledger_key).await
+    }
+
+    async fn take_modification(&self, ledger_key: &str, seen: i32) -> Result<bool, StoreError> {
+        take_modification(&self.pool, ledger_key, seen).await
+    }
+
+    async fn give_back_modification(&self, ledger_key: &str) -> Result<(), StoreError> {
+        give_back_modification(&self.pool, ledger_key).await
     }
 }
 

@@ -454,7 +454,47 @@ async fn a_filled_entry_is_unguarded_until_its_stop_rests(log: &dyn OrderLog, ow
     assert!(listed(date(21)).await.is_empty(), "nothing held");
 }
 
+async fn a_modification_is_taken_once(log: &dyn OrderLog, owner: Owner) {
+    let guard = unique("m-guard");
+    log.begin(&leg(owner, "GUARD", date(23), &guard, 1))
+        .await
+        .expect("begin");
+    log.placed(&guard, &unique("order"), Utc::now(), 0)
+        .await
+        .expect("placed");
+    let count =
+        || async { log.day(owner.strategy_id, date(23)).await.expect("day")[0].modifications };
+    let (a, b) = tokio::join!(
+        log.take_modification(&guard, 0),
+        log.take_modification(&guard, 0)
+    );
+    let taken = [a.expect("take"), b.expect("take")];
+    assert_eq!(
+        taken.iter().filter(|t| **t).count(),
+        1,
+        "two passes seeing the same count take one modification: {taken:?}"
+    );
+    assert_eq!(count().await, 1);
+    assert!(
+        !log.take_modification(&guard, 0).await.expect("take"),
+        "stale"
+    );
+    assert!(log.take_modification(&guard, 1).await.expect("take"));
+    log.give_back_modification(&guard).await.expect("give back");
+    assert_eq!(count().await, 1, "a refused change is not counted");
+    log.give_back_modification(&guard).await.expect("give back");
+    log.give_back_modification(&guard).await.expect("give back");
+    assert_eq!(count().await, 0, "never below none");
+    assert!(
+        !log.take_modification(&unique("m-none"), 0)
+            .await
+            .expect("take"),
+        "no such leg"
+    );
+}
+
 async fn contract(log: &dyn OrderLog, owner: Owner, other: Owner) {
+    a_modification_is_taken_once(log, owner).await;
     a_filled_entry_is_unguarded_until_its_stop_rests(log, owner).await;
     the_first_row_of_a_leg_wins(log, owner).await;
     a_final_leg_stays_final(log, owner).await;
