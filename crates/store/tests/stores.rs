@@ -83,6 +83,80 @@ async fn a_database_that_is_not_there_reports_db_down() {
     ));
 }
 
+/// Ends the server side of the connection `pid` and waits until the server has let it go.
+async fn end_backend(admin: &sqlx::PgPool, pid: i32) {
+    let ended: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)")
+        .bind(pid)
+        .fetch_one(admin)
+        .await
+        .expect("terminate");
+    assert!(ended, "backend {pid} ended");
+    let until = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE pid = $1")
+            .bind(pid)
+            .fetch_one(admin)
+            .await
+            .expect("activity");
+        if left == 0 {
+            return;
+        }
+        assert!(std::time::Instant::now() < until, "backend {pid} lingers");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits until the pool's one connection is back in it, idle (its release is a task of its own).
+async fn back_in(pool: &sqlx::PgPool) {
+    let until = std::time::Instant::now() + Duration::from_secs(5);
+    while pool.num_idle() < 1 {
+        assert!(
+            std::time::Instant::now() < until,
+            "the connection never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+// A query goes straight to a connection used a moment ago (no ping round trip in front of it);
+// one idle for longer is checked first, so a connection the server ended meanwhile (a
+// failover, a restart) is replaced without the query seeing it. A connection that ended while
+// it looked fresh costs that one query a clear error, and the next one a new connection.
+#[tokio::test]
+async fn a_connection_the_server_ended_is_replaced() {
+    let (admin, url) = testing::fresh_database().await.expect("fresh database");
+    let pid_of = |pool: sqlx::PgPool| async move {
+        sqlx::query_scalar::<_, i32>("SELECT pg_backend_pid()")
+            .fetch_one(&pool)
+            .await
+    };
+
+    let checked =
+        postgres::pool_with(&url, Duration::from_secs(5), 1, Duration::ZERO).expect("pool");
+    let first = pid_of(checked.clone()).await.expect("a first query");
+    back_in(&checked).await;
+    end_backend(&admin, first).await;
+    let second = pid_of(checked.clone())
+        .await
+        .expect("the idle connection is checked and replaced");
+    assert_ne!(first, second, "a new connection");
+
+    let fresh = postgres::pool_with(&url, Duration::from_secs(5), 1, Duration::from_secs(3600))
+        .expect("pool");
+    let first = pid_of(fresh.clone()).await.expect("a first query");
+    back_in(&fresh).await;
+    end_backend(&admin, first).await;
+    let lost = pid_of(fresh.clone()).await;
+    assert!(
+        lost.is_err(),
+        "unchecked, the ended connection answers an error: {lost:?}"
+    );
+    let next = pid_of(fresh.clone())
+        .await
+        .expect("the next query has a new connection");
+    assert_ne!(first, next);
+}
+
 #[tokio::test]
 async fn redis_answers_and_keys_carry_the_prefix() {
     let store = testing::fresh_redis().expect("redis store");

@@ -39,6 +39,22 @@ pub fn pool_sized(
     timeout: Duration,
     max_connections: u32,
 ) -> Result<PgPool, StoreError> {
+    pool_with(url, timeout, max_connections, PING_AFTER_IDLE)
+}
+
+/// A pooled connection idle this long is asked whether it is still there before a query uses
+/// it (an RDS failover, a NAT that forgot it, a restarted server); one in use more recently
+/// goes straight to its query. sqlx's default asks every time: a second round trip in front
+/// of every query, a stop-loss's checks and claim included.
+pub const PING_AFTER_IDLE: Duration = Duration::from_secs(10);
+
+/// [`pool_sized`] whose connections idle for `ping_after_idle` are checked before use.
+pub fn pool_with(
+    url: &str,
+    timeout: Duration,
+    max_connections: u32,
+    ping_after_idle: Duration,
+) -> Result<PgPool, StoreError> {
     crate::tls::install_crypto_provider();
     let options: PgConnectOptions = url
         .parse()
@@ -47,6 +63,16 @@ pub fn pool_sized(
     Ok(PgPoolOptions::new()
         .max_connections(max_connections.max(1))
         .acquire_timeout(timeout)
+        .test_before_acquire(false)
+        // A connection that fails its check is dropped and the pool opens another.
+        .before_acquire(move |conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= ping_after_idle {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_lazy_with(options))
 }
 
