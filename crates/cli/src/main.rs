@@ -149,6 +149,10 @@ enum BenchCommand {
     Stoploss {
         #[arg(long, default_value_t = 200)]
         triggers: usize,
+        /// Cross each stop as soon as the last exit reached the exchange, its bookkeeping
+        /// still running (a cascade), rather than on a system done with the last one.
+        #[arg(long)]
+        back_to_back: bool,
     },
 }
 
@@ -183,8 +187,12 @@ async fn main() -> anyhow::Result<()> {
             None => bench::burst(strategies, vs_pooled).await,
         },
         Command::Bench {
-            which: BenchCommand::Stoploss { triggers },
-        } => bench::stoploss(triggers).await,
+            which:
+                BenchCommand::Stoploss {
+                    triggers,
+                    back_to_back,
+                },
+        } => bench::stoploss(triggers, back_to_back).await,
         Command::Demo { api, sim } => demo::run(&api, &sim).await,
         Command::Calendar { from, to, exchange } => {
             let config = Config::from_env(Profile::SelfHosted, CalendarKind::Nse)?;
