@@ -836,6 +836,70 @@ async fn an_exit_resting_unfilled_is_chased_to_a_fill() {
     s.system.shutdown().await;
 }
 
+// An entry still resting unfilled at the sell time (a protected market order the market ran
+// away from) is cancelled then, and what filled of it is sold: the day ends flat at its sell
+// time. The exit used to wait for the entry to end, and an entry filling later left a position
+// open past the sell time, up to the broker's own square-off.
+#[tokio::test]
+async fn an_entry_resting_at_the_sell_time_is_cancelled_and_the_day_ends_flat() {
+    let s = start(
+        CalendarKind::AlwaysOpen,
+        ExecutorConfig {
+            fill_timeout: Duration::from_millis(500),
+            ..fast()
+        },
+    )
+    .await;
+    let token = s.trader().await;
+    let (id, buy) = buy_now(&s, &token, "TCS").await;
+    s.fault("market_rests", 1).await;
+    let entered = s.system.executor.handle(&buy).await;
+    assert!(
+        !matches!(&entered, Handled::Done(why) if why == "order COMPLETE"),
+        "the entry rests: {entered:?}"
+    );
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    let sold = loop {
+        match s.sell_now(&buy).await {
+            Handled::Retry(_) => {}
+            done => break done,
+        }
+        assert!(std::time::Instant::now() < until, "the exit never ended");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(matches!(sold, Handled::Done(_)), "{sold:?}");
+    let orders = s.sim_orders().await;
+    let statuses: Vec<(&str, &str)> = orders
+        .iter()
+        .filter_map(|o| Some((o["transaction_type"].as_str()?, o["status"].as_str()?)))
+        .collect();
+    assert_eq!(
+        statuses,
+        [("BUY", "CANCELLED")],
+        "the entry cancelled, nothing to sell: {orders:?}"
+    );
+    let status = s.status(&token, &id).await;
+    assert!(
+        status["position"] != "bought" && status["position"] != "buying",
+        "nothing held: {status}"
+    );
+    let (_, notices) = s
+        .call(Method::GET, "/notifications", Some(&token), None)
+        .await;
+    let told: Vec<(&str, &str)> = notices["notifications"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| Some((n["kind"].as_str()?, n["title"].as_str()?)))
+        .collect();
+    assert_eq!(
+        told,
+        [("order_rejected", "Buy of TCS not filled")],
+        "told, once: {notices}"
+    );
+    s.system.shutdown().await;
+}
+
 // Issue #18: a short's buy-back resting unfilled (its protection price under a market that ran
 // up) is chased upwards to a fill, and the day ends flat.
 #[tokio::test]

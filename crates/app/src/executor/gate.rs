@@ -89,8 +89,13 @@ impl Executor {
             None => {
                 // An exit while the day's entry is still in flight (a crash took its worker, its
                 // fill is slow) waits for it: dropped now, it would leave the position open.
-                let entry_open = legs.iter().any(|l| l.event == "BUY" && l.is_open());
-                if event.event.leg() == Leg::Exit && entry_open {
+                let entry_open = legs.iter().find(|l| l.event == "BUY" && l.is_open());
+                if let (Leg::Exit, Some(entry)) = (event.event.leg(), entry_open) {
+                    // At the sell time (or a square-off) an entry still resting unfilled is
+                    // cancelled: filling later, it would leave a position open past the exit.
+                    if event.event == EventKind::Sell && event.scheduled_for <= self.clock.now() {
+                        return Err(self.cancel_resting_entry(&row, entry).await);
+                    }
                     return Err(Handled::Retry(
                         "the entry is still in flight; the exit waits for it".into(),
                     ));
@@ -115,6 +120,43 @@ impl Executor {
             entry,
             guard,
         })
+    }
+
+    /// The exit's time has come and the day's entry `entry` is still working at the broker:
+    /// it is cancelled, and the exit is handed back until the broker's answer is recorded
+    /// (then it sells what the entry filled, or finds nothing to sell). An entry not at the
+    /// broker yet (`SENDING`: its worker is placing it, or died doing so) is waited for.
+    async fn cancel_resting_entry(&self, row: &StrategyRow, entry: &LegRow) -> Handled {
+        let Some(order_id) = entry.broker_order_id.as_deref() else {
+            return Handled::Retry("the entry is being placed; the exit waits for it".into());
+        };
+        let client = match self.credentials(row.user_id).await {
+            Ok(Ok(client)) => self.paper_if(
+                crate::broker::paper::is_paper(order_id),
+                row.user_id,
+                client,
+            ),
+            Ok(Err(reason)) => {
+                return Handled::Retry(format!(
+                    "the entry rests unfilled and cannot be cancelled now: {reason}"
+                ))
+            }
+            Err(e) => return retry(e),
+        };
+        match client.cancel_order(order_id).await {
+            Ok(_) => {
+                tracing::warn!(event_type = "entry_cancelled", broker_order_id = %order_id, "the entry still rested unfilled at the exit's time; cancelled");
+            }
+            // Already final (filled or cancelled a moment ago): its history says which.
+            Err(e) => {
+                tracing::warn!(error = %e, broker_order_id = %order_id, "the resting entry could not be cancelled; its history says why");
+            }
+        }
+        // Recorded at once when the broker says it is final; else by the reconciler.
+        if let Err(e) = self.settle_order(order_id).await {
+            tracing::warn!(error = %e, "the entry's end not recorded yet; the reconciler follows it");
+        }
+        Handled::Retry("the entry rested unfilled at the exit's time and is cancelled; the exit follows once that is recorded".into())
     }
 
     /// Whether a BUY may go out at `instant`: inside the day's session, and at least
