@@ -651,6 +651,16 @@ impl World {
         self.feed = feed;
     }
 
+    /// Waits until the strategy's trailing stop, as the watcher wrote it, is `paise`.
+    async fn until_trail(&self, id: &str, paise: i64) {
+        let want = paise.to_string();
+        let until = Instant::now() + Duration::from_secs(5);
+        while self.runtime_field(id, "trail_stop").await.as_deref() != Some(want.as_str()) {
+            assert!(Instant::now() < until, "the trail never reached {want}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// A field of the strategy's runtime hash in Redis.
     async fn runtime_field(&self, id: &str, field: &str) -> Option<String> {
         let redis = &self.system.state.redis;
@@ -851,11 +861,16 @@ async fn a_restarted_watcher_resumes_the_trail_where_it_was() {
 
 /// A world whose entries put a stop-loss order at the exchange once they fill.
 async fn guarded_world() -> World {
+    guarded_world_passing_every(Duration::from_millis(100)).await
+}
+
+/// A world with resting stops whose own reconciler passes every `every`.
+async fn guarded_world_passing_every(every: Duration) -> World {
     world_with(ExecutorConfig {
         backoff: Duration::from_millis(50),
         poll_interval: Duration::from_millis(20),
         fill_timeout: Duration::from_secs(2),
-        reconcile_every: Duration::from_millis(100),
+        reconcile_every: every,
         resting_stop: true,
         ..Default::default()
     })
@@ -1103,12 +1118,7 @@ async fn a_trailing_stop_moves_the_resting_order_within_kites_modifications() {
     for i in 1..=60 {
         let price = entry + i * 100;
         w.price("TCS", &rupees(price)).await;
-        let want = (price - 1_000).to_string();
-        let until = Instant::now() + Duration::from_secs(5);
-        while w.runtime_field(&id, "trail_stop").await.as_deref() != Some(want.as_str()) {
-            assert!(Instant::now() < until, "the trail never reached {want}");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        w.until_trail(&id, price - 1_000).await;
         w.system.executor.reconcile_once().await.expect("a pass");
     }
     let resting = w
@@ -1142,16 +1152,8 @@ async fn a_trailing_stop_moves_the_resting_order_within_kites_modifications() {
 // Kite's 25 modifications on one move (the trailing test above then ran out of them).
 #[tokio::test]
 async fn two_passes_at_once_move_a_resting_stop_once() {
-    let w = world_with(ExecutorConfig {
-        backoff: Duration::from_millis(50),
-        poll_interval: Duration::from_millis(20),
-        fill_timeout: Duration::from_secs(2),
-        // Only the test's passes run after the guard is armed.
-        reconcile_every: Duration::from_secs(3600),
-        resting_stop: true,
-        ..Default::default()
-    })
-    .await;
+    // Only the test's passes run after the guard is armed.
+    let w = guarded_world_passing_every(Duration::from_secs(3600)).await;
     let (id, entry) = w
         .entered_at(
             "TCS",
@@ -1161,12 +1163,7 @@ async fn two_passes_at_once_move_a_resting_stop_once() {
         .await;
     w.until_exits(&id, &[("GUARD", "PLACED")]).await;
     w.price("TCS", &rupees(entry + 5_000)).await;
-    let want = (entry + 4_000).to_string();
-    let until = Instant::now() + Duration::from_secs(5);
-    while w.runtime_field(&id, "trail_stop").await.as_deref() != Some(want.as_str()) {
-        assert!(Instant::now() < until, "the trail never reached {want}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    w.until_trail(&id, entry + 4_000).await;
     let e = &w.system.executor;
     let (a, b, c) = tokio::join!(e.reconcile_once(), e.reconcile_once(), e.reconcile_once());
     for pass in [a, b, c] {
