@@ -886,16 +886,26 @@ async fn an_entry_resting_at_the_sell_time_is_cancelled_and_the_day_ends_flat() 
     let (_, notices) = s
         .call(Method::GET, "/notifications", Some(&token), None)
         .await;
-    let told: Vec<(&str, &str)> = notices["notifications"]
+    let told: Vec<(&str, &str, &str)> = notices["notifications"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|n| Some((n["kind"].as_str()?, n["title"].as_str()?)))
+        .filter_map(|n| {
+            Some((
+                n["kind"].as_str()?,
+                n["title"].as_str()?,
+                n["body"].as_str()?,
+            ))
+        })
         .collect();
     assert_eq!(
         told,
-        [("order_rejected", "Buy of TCS not filled")],
-        "told, once: {notices}"
+        [(
+            "order_rejected",
+            "Buy of TCS not filled",
+            "The broker cancelled the buy of 5 TCS: it had not filled by the exit's time. Nothing is held."
+        )],
+        "told once, and why: {notices}"
     );
     s.system.shutdown().await;
 }

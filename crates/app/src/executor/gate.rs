@@ -153,7 +153,8 @@ impl Executor {
             }
         }
         // Recorded at once when the broker says it is final; else by the reconciler.
-        if let Err(e) = self.settle_order(order_id).await {
+        let why = "it had not filled by the exit's time";
+        if let Err(e) = self.settle_order_because(order_id, Some(why)).await {
             tracing::warn!(error = %e, "the entry's end not recorded yet; the reconciler follows it");
         }
         Handled::Retry("the entry rested unfilled at the exit's time and is cancelled; the exit follows once that is recorded".into())

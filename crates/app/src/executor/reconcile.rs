@@ -118,8 +118,21 @@ impl Executor {
     /// asks the broker for its history and records what it says. An order that is not ours, or
     /// whose leg is already final, changes nothing.
     pub async fn settle_order(&self, order_id: &str) -> Result<Settled, StoreError> {
+        self.settle_order_because(order_id, None).await
+    }
+
+    /// [`Executor::settle_order`] for an order this executor ended itself: `why` is recorded
+    /// (and told) as the reason when the broker gives none.
+    pub(super) async fn settle_order_because(
+        &self,
+        order_id: &str,
+        why: Option<&str>,
+    ) -> Result<Settled, StoreError> {
         match self.orders.by_broker_order(order_id).await? {
-            Some(leg) if leg.is_open() => self.settle(&leg, &mut PassPositions::default()).await,
+            Some(leg) if leg.is_open() => {
+                self.settle_with(&leg, &mut PassPositions::default(), why)
+                    .await
+            }
             _ => Ok(Settled::Nothing),
         }
     }
@@ -130,6 +143,15 @@ impl Executor {
         &self,
         leg: &LegRow,
         positions: &mut PassPositions,
+    ) -> Result<Settled, StoreError> {
+        self.settle_with(leg, positions, None).await
+    }
+
+    async fn settle_with(
+        &self,
+        leg: &LegRow,
+        positions: &mut PassPositions,
+        why: Option<&str>,
     ) -> Result<Settled, StoreError> {
         let (Some(order_id), Some(kind)) = (&leg.broker_order_id, EventKind::parse(&leg.event))
         else {
@@ -180,8 +202,12 @@ impl Executor {
             }
             return Ok(Settled::Nothing);
         }
+        let mut last = last.clone();
+        if last.status_message.is_none() {
+            last.status_message = why.map(str::to_owned);
+        }
         let recorded = self
-            .record_final(&row, kind, leg.trading_date, &leg.ledger_key, last)
+            .record_final(&row, kind, leg.trading_date, &leg.ledger_key, &last)
             .await?;
         if kind == EventKind::Buy {
             self.guard_after_entry(&row, leg.trading_date).await;
