@@ -121,8 +121,8 @@ impl Executor {
         self.settle_order_because(order_id, None).await
     }
 
-    /// [`Executor::settle_order`] for an order this executor ended itself: `why` is recorded
-    /// (and told) as the reason when the broker gives none.
+    /// [`Executor::settle_order`] for an order this executor cancelled itself: `why` is
+    /// recorded (and told) as the reason when the broker's cancellation gives none.
     pub(super) async fn settle_order_because(
         &self,
         order_id: &str,
@@ -202,8 +202,10 @@ impl Executor {
             }
             return Ok(Settled::Nothing);
         }
+        // Our reason explains a cancellation only: an order that filled before it came keeps
+        // the broker's own record.
         let mut last = last.clone();
-        if last.status_message.is_none() {
+        if last.status_message.is_none() && last.state() == OrderState::Cancelled {
             last.status_message = why.map(str::to_owned);
         }
         let recorded = self
