@@ -226,6 +226,8 @@ pub struct Local {
     /// stop reads the positions through it while the keys are read, and keeps what it read
     /// only if the keys are still those (a new login seals new ones) and their token live.
     sessions: std::sync::Mutex<std::collections::HashMap<Uuid, LastSession>>,
+    /// Each armed strategy's exit, claimed ahead of its crossing ([`claim`]).
+    prepared: std::sync::Mutex<std::collections::HashMap<Uuid, claim::Slot>>,
 }
 
 impl Local {

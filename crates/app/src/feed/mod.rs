@@ -552,6 +552,15 @@ impl FeedWorker {
             }
             // A position that closed forgets its fires.
             fired.retain(|id, _| want.contains_key(id));
+            // The exits this process would send have their claims taken now, not when crossed.
+            if let Some(executor) = self
+                .exits_here
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+            {
+                executor.keep_exits_prepared(&want.keys().copied().collect::<Vec<_>>());
+            }
             *watched = want;
             let mut tokens: Vec<u32> = watched
                 .values()
