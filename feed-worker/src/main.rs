@@ -81,6 +81,7 @@ async fn main() -> anyhow::Result<()> {
         redis: redis.clone(),
         queue: queue.clone(),
         clock: clock.clone(),
+        scheduler: None,
     };
     let worker = FeedWorker::new(
         redis,

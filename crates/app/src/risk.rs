@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use algo_core::notify::{rupees, signed_rupees, NoticeKind};
 use algo_core::{Clock, TradingCalendar};
-use algo_store::ports::{NewNotification, OrderQueue};
+use algo_store::ports::{NewNotification, OrderQueue, Scheduler};
 use algo_store::postgres::{notifications, order_logs, strategies, users, PgPool};
 use algo_store::redis::RedisStore;
 use algo_store::StoreError;
@@ -74,6 +74,10 @@ pub struct LossWatch {
     pub redis: RedisStore,
     pub queue: Arc<dyn OrderQueue>,
     pub clock: Arc<dyn Clock>,
+    /// The strategies' timers, disarmed as each is stopped (as `POST /strategy/stop` does).
+    /// `None` where the watch cannot reach them (the AWS feed worker and sweep): a stopped
+    /// strategy's timers then still fire, and the executor drops what they queue.
+    pub scheduler: Option<Arc<dyn Scheduler>>,
 }
 
 impl LossWatch {
@@ -114,6 +118,11 @@ impl LossWatch {
         tracing::warn!(event_type = "loss_limit_hit", user_id = %user, pnl_paise = loss.total_paise(), limit_paise, "the daily loss limit is hit; squaring off");
         let mut exits = 0;
         for row in strategies::list(&self.pg, user).await? {
+            if let Some(scheduler) = &self.scheduler {
+                if let Err(e) = scheduler.disarm(row.id).await {
+                    tracing::warn!(strategy_id = %row.id, error = %e, "timers not disarmed; what they queue is dropped, the strategy being stopped");
+                }
+            }
             let stopped = crate::stopping::stop_strategy(
                 &self.pg,
                 &self.redis,

@@ -258,6 +258,7 @@ impl SelfHosted {
                 redis: state.redis.clone(),
                 queue: queue.clone(),
                 clock: clock.clone(),
+                scheduler: Some(scheduler.clone() as Arc<dyn algo_store::ports::Scheduler>),
             }
             .run(crate::risk::CHECK_EVERY, shutdown.clone()),
         );

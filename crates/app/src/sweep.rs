@@ -83,6 +83,7 @@ impl Sweeper {
             redis: self.redis.clone(),
             queue: self.queue.clone(),
             clock: self.executor.clock.clone(),
+            scheduler: None,
         };
         match losses.check_once().await {
             Ok(hit) => report.loss_limits_hit = hit.len(),

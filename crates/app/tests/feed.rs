@@ -1364,7 +1364,8 @@ async fn a_resting_stop_cancelled_in_kite_leaves_the_exit_its_own_order() {
 
 // Issue #18: the daily loss limit. When the day's P&L (open at the watcher's last prices)
 // reaches minus the limit, every position is squared off and every strategy stopped, once, and
-// the trader is told.
+// the trader is told; the strategies' timers are disarmed as a stop from the app does (red
+// before: both still armed).
 #[tokio::test]
 async fn the_daily_loss_limit_squares_off_and_stops_everything_once() {
     let w = world().await;
@@ -1405,6 +1406,7 @@ async fn the_daily_loss_limit_squares_off_and_stops_everything_once() {
         f.health().armed_stops == 2
     })
     .await;
+    assert_eq!(w.system.scheduler.armed(), 2, "both strategies' timers");
     // Down 90: within the limit, nothing happens.
     w.price("TCS", "3410.00").await;
     let until = Instant::now() + Duration::from_secs(5);
@@ -1442,6 +1444,8 @@ async fn the_daily_loss_limit_squares_off_and_stops_everything_once() {
     }
     let (_, risk) = support::get_json(&state, "/account/risk", &w.token).await;
     assert_eq!(risk["limit_hit_today"], true, "{risk}");
+    // Their timers are gone, as a stop from the app leaves them: nothing fires for them again.
+    assert_eq!(w.system.scheduler.armed(), 0, "timers disarmed");
     // Nothing starts again today: it would trade with no limit left to stop it.
     let (status, body) = post(
         &w.system,
