@@ -620,6 +620,60 @@ mod on_fakes {
 
     crash_table!(crash_case);
 
+    // A crossed stop's exit went out and its worker died before the leg's row was written. The
+    // worker that takes the claim over cannot read the order book for as long as it tries, and
+    // hands the event back. Its claim is left to run out rather than given back, so the next
+    // owner looks the order up as well, finds it and follows it: one exit, recorded as sold.
+    // Red before: the claim was given back, and the next delivery, knowing of no order, found
+    // the position gone and recorded it as closed outside the app.
+    #[tokio::test]
+    async fn a_takeover_whose_lookup_fails_leaves_the_order_to_be_looked_up_again() {
+        let f = fakes().await;
+        let now = Utc::now();
+        let date = TradingCalendar::trading_date(now);
+        let buy = OrderEvent::new(f.strategy_id, EventKind::Buy, date, now);
+        assert_eq!(
+            worker(&f, None).handle(&buy).await,
+            Handled::Done("order COMPLETE".into())
+        );
+        let stop = OrderEvent::new(f.strategy_id, EventKind::StopLoss, date, Utc::now());
+        assert_eq!(
+            worker(&f, Some(Step::Sent)).handle(&stop).await,
+            Handled::Retry("crashed after Sent".into())
+        );
+        f.sim.inject_fault(Fault::new(FaultKind::OrdersHttp500), 8);
+        let mut healthy = worker(&f, None);
+        healthy.config.resolve_timeout = Duration::from_millis(500);
+        let until = Instant::now() + Duration::from_secs(30);
+        let mut handed_back = Vec::new();
+        let handled = loop {
+            let handled = healthy.handle(&stop).await;
+            if matches!(handled, Handled::Done(_)) || Instant::now() >= until {
+                break handled;
+            }
+            handed_back.push(handled);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert!(matches!(handled, Handled::Done(_)), "{handled:?}");
+        assert!(
+            handed_back
+                .iter()
+                .any(|h| matches!(h, Handled::Retry(why) if why.contains("could not be read"))),
+            "a lookup failed on the way: {handed_back:?}"
+        );
+        assert_eq!((side(&f, "BUY"), side(&f, "SELL")), (1, 1));
+        assert_eq!(net(&f).await, 0);
+        let legs = f.orders.day(f.strategy_id, date).await.expect("day");
+        let statuses: Vec<(&str, &str)> = legs
+            .iter()
+            .map(|l| (l.event.as_str(), l.status.as_str()))
+            .collect();
+        assert_eq!(
+            statuses,
+            vec![("BUY", "COMPLETE"), ("STOPLOSS", "COMPLETE")]
+        );
+    }
+
     /// A crossed stop's exit, sent at once, through the same table.
     mod crossed {
         use super::*;

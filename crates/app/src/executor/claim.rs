@@ -151,7 +151,8 @@ impl Executor {
                 to_claim.push((id, key, owner, done));
             }
         }
-        for prepared in to_release {
+        // One a dead owner may have sent under is left to run out (see `release`).
+        for prepared in to_release.into_iter().filter(|p| !p.resumed) {
             let ledger = self.ledger.clone();
             tokio::spawn(async move {
                 if let Err(e) = ledger.release(&prepared.key, &prepared.owner).await {
@@ -317,29 +318,23 @@ impl Executor {
             Ok(Some(token)) => Ok(Some(token)),
             _ => lock(self.locks.as_ref(), strategy_id, lease).await,
         };
-        let lock_token = match locked {
-            Ok(Some(token)) => token,
-            Ok(None) => {
-                let _ = self.ledger.release(key, &owner).await;
-                return Err(Handled::Retry("strategy locked".into()));
+        let refused = match locked {
+            Ok(Some(token)) => {
+                return Ok(self.hold(key.clone(), owner, resumed, strategy_id, token, instant))
             }
-            Err(e) => {
-                let _ = self.ledger.release(key, &owner).await;
-                return Err(retry(e));
-            }
+            Ok(None) => Handled::Retry("strategy locked".into()),
+            Err(e) => retry(e),
         };
-        Ok(self.hold(
-            key.clone(),
-            owner,
-            resumed,
-            strategy_id,
-            lock_token,
-            instant,
-        ))
+        // A claim taken over from a dead owner, who may have sent, is left to run out: given
+        // back, its next owner would not know to look the order up first.
+        if !resumed {
+            let _ = self.ledger.release(key, &owner).await;
+        }
+        Err(refused)
     }
 
     /// A prepared claim becomes a leg's: only the strategy's lock is taken now. Refused the
-    /// lock, the claim is given back, as any claim would be (the book prepares it again).
+    /// lock, the claim stays prepared.
     async fn hand_over(
         &self,
         prepared: Prepared,
@@ -375,7 +370,21 @@ impl Executor {
             Ok(None) => Handled::Retry("strategy locked".into()),
             Err(e) => retry(e),
         };
-        let _ = self.ledger.release(&prepared.key, &prepared.owner).await;
+        // Still prepared for the next claimant, unless the book has moved on (then given back,
+        // or, if a dead owner may have sent under it, left to run out).
+        let moved_on = {
+            let mut slots = guard(&self.local.prepared);
+            match slots.entry(strategy_id) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(Slot::Ready(prepared));
+                    None
+                }
+                std::collections::hash_map::Entry::Occupied(_) => Some(prepared),
+            }
+        };
+        if let Some(prepared) = moved_on.filter(|p| !p.resumed) {
+            let _ = self.ledger.release(&prepared.key, &prepared.owner).await;
+        }
         Err(refused)
     }
 
@@ -414,11 +423,15 @@ impl Executor {
         held
     }
 
-    /// Gives the leg up: nothing of it reached the broker, so a later delivery may try.
+    /// Gives the leg up: nothing of it reached the broker, so a later delivery may try. A claim
+    /// taken over from a dead owner, who may have sent, is left to run out instead: given back,
+    /// its next owner would not know to look the order up before placing one.
     pub(super) async fn release(&self, held: &Held) {
         held.stop.cancel();
-        if let Err(e) = self.ledger.release(&held.key, &held.owner).await {
-            tracing::warn!(error = %e, "claim not released; its lease runs out by itself");
+        if !held.resumed {
+            if let Err(e) = self.ledger.release(&held.key, &held.owner).await {
+                tracing::warn!(error = %e, "claim not released; its lease runs out by itself");
+            }
         }
         self.unlock(held).await;
     }
