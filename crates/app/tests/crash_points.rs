@@ -603,19 +603,22 @@ mod on_fakes {
                 .position,
             Position::Sold
         );
-        let legs = f
-            .orders
-            .day(f.strategy_id, buy.trading_date)
-            .await
-            .expect("day");
+        assert_legs(
+            &f,
+            buy.trading_date,
+            &[("BUY", "COMPLETE"), (exit.as_str(), "COMPLETE")],
+        )
+        .await;
+    }
+
+    /// Asserts the day's legs are `want`, as (event, status), in order.
+    async fn assert_legs(f: &Fakes, date: chrono::NaiveDate, want: &[(&str, &str)]) {
+        let legs = f.orders.day(f.strategy_id, date).await.expect("day");
         let statuses: Vec<(&str, &str)> = legs
             .iter()
             .map(|l| (l.event.as_str(), l.status.as_str()))
             .collect();
-        assert_eq!(
-            statuses,
-            vec![("BUY", "COMPLETE"), (exit.as_str(), "COMPLETE")]
-        );
+        assert_eq!(statuses, want);
     }
 
     crash_table!(crash_case);
@@ -663,15 +666,7 @@ mod on_fakes {
         );
         assert_eq!((side(&f, "BUY"), side(&f, "SELL")), (1, 1));
         assert_eq!(net(&f).await, 0);
-        let legs = f.orders.day(f.strategy_id, date).await.expect("day");
-        let statuses: Vec<(&str, &str)> = legs
-            .iter()
-            .map(|l| (l.event.as_str(), l.status.as_str()))
-            .collect();
-        assert_eq!(
-            statuses,
-            vec![("BUY", "COMPLETE"), ("STOPLOSS", "COMPLETE")]
-        );
+        assert_legs(&f, date, &[("BUY", "COMPLETE"), ("STOPLOSS", "COMPLETE")]).await;
     }
 
     /// A crossed stop's exit, sent at once, through the same table.
