@@ -47,11 +47,11 @@ async fn world() -> World {
 }
 
 async fn world_with(exec: ExecutorConfig) -> World {
-    let s = TestSystem::builder()
-        .executor(exec)
-        .with_feed()
-        .start()
-        .await;
+    world_from(TestSystem::builder().executor(exec).with_feed()).await
+}
+
+async fn world_from(builder: support::system::Builder) -> World {
+    let s = builder.start().await;
     let token = s.trader().await;
     let feed = s.feed.clone().expect("built with the watcher");
     World {
@@ -1358,6 +1358,62 @@ async fn a_resting_stop_cancelled_in_kite_leaves_the_exit_its_own_order() {
             .any(|t| t.starts_with("Resting stop-loss on TCS not in place")),
         "{titles:?}"
     );
+    w.stop.cancel();
+    w.system.shutdown().await;
+}
+
+// A position message names its strategy, and the watcher reads that strategy alone: the whole
+// book (a SCAN of the keyspace for the symbols' sets, two hashes per strategy) is read again
+// only by the periodic resync, here once an hour (and as the watcher starts, subscribes and
+// finds the day's login). That resync, run at the end, builds the book the messages built. Before, every
+// message re-read the whole book, several times for each exit.
+#[tokio::test]
+async fn a_position_message_rereads_its_strategy_alone_and_a_full_resync_agrees() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let w = world_from(
+        TestSystem::builder()
+            .executor(ExecutorConfig {
+                backoff: Duration::from_millis(50),
+                poll_interval: Duration::from_millis(20),
+                ..Default::default()
+            })
+            .with_feed_resyncing_every(Duration::from_secs(3600)),
+    )
+    .await;
+    w.price("TCS", "3500.00").await;
+    w.price("INFY", "1500.00").await;
+    let tcs: uuid::Uuid = w.bought("TCS", "3000.00").await.parse().expect("id");
+    let infy: uuid::Uuid = w.bought("INFY", "1000.00").await.parse().expect("id");
+    w.until("both stops armed", Duration::from_secs(10), |f| {
+        f.health().armed_stops == 2
+    })
+    .await;
+    // The book is built (the login's instrument list read): from here only messages change it.
+    let (full, one) = (
+        w.feed.stats.full_syncs.load(Relaxed),
+        w.feed.stats.strategy_syncs.load(Relaxed),
+    );
+    // INFY's stop is crossed: its exit is recorded, and its message disarms it.
+    w.price("INFY", "990.00").await;
+    assert_eq!(w.wait_sells("INFY", 1, Duration::from_secs(10)).await, 1);
+    w.until("INFY disarmed", Duration::from_secs(10), |f| {
+        f.health().armed_stops == 1 && f.levels(infy).is_none()
+    })
+    .await;
+    assert_eq!(
+        w.feed.stats.full_syncs.load(Relaxed),
+        full,
+        "no message read the whole book"
+    );
+    assert!(w.feed.stats.strategy_syncs.load(Relaxed) > one);
+    let book = |f: &FeedWorker| {
+        let h = f.health();
+        (f.levels(tcs), f.levels(infy), h.armed_stops, h.subscribed)
+    };
+    let by_messages = book(&w.feed);
+    assert_eq!(by_messages.0.map(|(stop, _)| stop), Some(300_000));
+    w.feed.sync().await.expect("full resync");
+    assert_eq!(book(&w.feed), by_messages);
     w.stop.cancel();
     w.system.shutdown().await;
 }

@@ -2,9 +2,10 @@
 //! crossed stop.
 //!
 //! - The book of stops follows the strategies: a strategy whose position is `bought` today is
-//!   armed at its instrument. The worker learns of changes from the executor's pub/sub message
-//!   and heals lost messages with a full resync from `symbol:{symbol}:strategies` every few
-//!   seconds.
+//!   armed at its instrument. The worker learns of changes from the executor's pub/sub message,
+//!   which names the strategy: only that strategy's two hashes are read again. It heals lost
+//!   messages with a full resync from `symbol:{symbol}:strategies` every few seconds (and
+//!   whenever its subscription is new), which builds the same book.
 //! - Subscriptions follow the book: the instruments with armed stops, split across connections
 //!   of at most [`MAX_PER_CONNECTION`] instruments.
 //! - A tick costs a map lookup and a split of an ordered set; crossed stops become STOPLOSS
@@ -56,6 +57,10 @@ pub struct FeedStats {
     pub events_pushed: AtomicU64,
     pub reconnects: AtomicU64,
     pub auth_failed: AtomicBool,
+    /// Passes that read the whole book again (the periodic resync, a new subscription).
+    pub full_syncs: AtomicU64,
+    /// Passes that read only the strategies named by position messages.
+    pub strategy_syncs: AtomicU64,
     last_frame_ms: AtomicU64,
 }
 
@@ -71,6 +76,8 @@ impl Default for FeedStats {
             events_pushed: AtomicU64::new(0),
             reconnects: AtomicU64::new(0),
             auth_failed: AtomicBool::new(false),
+            full_syncs: AtomicU64::new(0),
+            strategy_syncs: AtomicU64::new(0),
             last_frame_ms: AtomicU64::new(0),
         }
     }
@@ -140,7 +147,14 @@ pub struct FeedWorker {
     /// open) [`REARM_AFTER`] after it fired is armed again: its exit was lost or refused.
     fired: Mutex<HashMap<Uuid, (Instant, u32)>>,
     rearm_after_ms: AtomicU64,
+    /// Rung when a message names a strategy or asks for the whole book.
     resync: Notify,
+    /// Strategies named by position messages since the last pass.
+    changed: Mutex<HashSet<Uuid>>,
+    /// The next pass reads the whole book: the subscription is new (messages may have been
+    /// missed while it was down), a message named no strategy, or a pass failed.
+    full_due: AtomicBool,
+    resync_every_ms: AtomicU64,
     /// Where the ids of orders that reached a final status on the ticker go (the reconciler).
     order_updates: Mutex<Option<mpsc::Sender<String>>>,
     /// The executor of this same process, when there is one (`algo serve`, `algo dev`): a
@@ -203,6 +217,9 @@ impl FeedWorker {
             fired: Mutex::new(HashMap::new()),
             rearm_after_ms: AtomicU64::new(REARM_AFTER.as_millis() as u64),
             resync: Notify::new(),
+            changed: Mutex::new(HashSet::new()),
+            full_due: AtomicBool::new(false),
+            resync_every_ms: AtomicU64::new(RESYNC.as_millis() as u64),
             order_updates: Mutex::new(None),
             exits_here: Mutex::new(None),
             stats: Arc::new(FeedStats::default()),
@@ -215,6 +232,13 @@ impl FeedWorker {
     pub fn set_rearm_after(&self, after: Duration) {
         self.rearm_after_ms
             .store(after.as_millis() as u64, Ordering::Relaxed);
+    }
+
+    /// Sets how often the whole book is read again (default [`RESYNC`]). Set it before
+    /// [`FeedWorker::run`].
+    pub fn set_resync_every(&self, every: Duration) {
+        self.resync_every_ms
+            .store(every.as_millis() as u64, Ordering::Relaxed);
     }
 
     /// Takes the ticker's token from `source` instead of the configuration's (see [`token`]).
@@ -259,6 +283,9 @@ impl FeedWorker {
                         self.token.send_replace(token);
                         self.stats.auth_failed.store(false, Ordering::Relaxed);
                         urls.send_replace(url);
+                        // The instrument list may be readable now: the whole book is built.
+                        self.full_due.store(true, Ordering::Relaxed);
+                        self.resync.notify_one();
                     }
                 }
                 Err(e) => {
@@ -372,14 +399,27 @@ impl FeedWorker {
         tasks.push(tokio::spawn(self.clone().push_fired(shutdown.clone())));
         tasks.push(tokio::spawn(self.clone().flush_prices(shutdown.clone())));
         tasks.push(tokio::spawn(self.clone().listen(shutdown.clone())));
-        let mut interval = tokio::time::interval(RESYNC);
+        let every = Duration::from_millis(self.resync_every_ms.load(Ordering::Relaxed));
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tokio::select! {
+            let full = tokio::select! {
                 _ = shutdown.cancelled() => break,
-                _ = interval.tick() => {}
-                _ = self.resync.notified() => {}
-            }
-            if let Err(e) = self.sync().await {
+                _ = interval.tick() => true,
+                _ = self.resync.notified() => self.full_due.swap(false, Ordering::Relaxed),
+            };
+            let synced = if full {
+                // What was named before this read is in it; what is named after waits.
+                self.changed
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clear();
+                self.sync().await
+            } else {
+                self.sync_changed().await
+            };
+            if let Err(e) = synced {
+                self.full_due.store(true, Ordering::Relaxed);
                 tracing::warn!(error = %e, "stop-loss book resync failed; the book keeps its last state");
             }
         }
@@ -415,6 +455,7 @@ impl FeedWorker {
 
     /// Rebuilds the book from Redis: every running strategy whose position is `bought` today.
     pub async fn sync(&self) -> Result<(), StoreError> {
+        self.stats.full_syncs.fetch_add(1, Ordering::Relaxed);
         let keys = self.redis.keys();
         let mut conn = self.redis.conn().await?;
         let rd = |e: redis::RedisError| StoreError::RedisDown(e.to_string());
@@ -422,8 +463,8 @@ impl FeedWorker {
             .redis
             .scan_keys(&format!("{}symbol:*:strategies", keys.prefix()))
             .await?;
-        // One round trip for every instrument's set: a resync runs every few seconds and after
-        // every position change, beside the exits it must not hold up.
+        // One round trip for every instrument's set: a resync runs every few seconds, beside
+        // the exits it must not hold up.
         let mut members = redis::pipe();
         for set in &sets {
             members.smembers(set);
@@ -442,33 +483,105 @@ impl FeedWorker {
             .format("%Y-%m-%d")
             .to_string();
         let ids: Vec<Uuid> = ids.into_iter().collect();
-        let mut pipe = redis::pipe();
-        for id in &ids {
-            pipe.hgetall(keys.strategy(id)).hgetall(keys.runtime(id));
-        }
-        let maps: Vec<HashMap<String, String>> = if ids.is_empty() {
-            Vec::new()
-        } else {
-            pipe.query_async(&mut conn).await.map_err(rd)?
-        };
-        let instruments = match self.instruments().await {
-            Ok(i) => Some(i),
-            Err(e) => {
-                tracing::warn!(error = %e, "instrument list unavailable; keeping the current book");
-                None
-            }
-        };
-        let Some(instruments) = instruments else {
+        let maps = self.read_strategies(&ids).await?;
+        let Some(instruments) = self.instruments_or_keep().await else {
             return Ok(());
         };
         let mut want: HashMap<Uuid, Watched> = HashMap::new();
         for (i, id) in ids.iter().enumerate() {
-            let (strategy, runtime) = (&maps[2 * i], &maps[2 * i + 1]);
+            if let Some(w) =
+                self.watched_of(id, &maps[2 * i], &maps[2 * i + 1], &instruments, &today)
+            {
+                want.insert(*id, w);
+            }
+        }
+        self.apply(want);
+        Ok(())
+    }
+
+    /// Reads again only the strategies position messages named since the last pass, and
+    /// changes the book for them alone. A strategy is in its symbol's set exactly while its
+    /// hash says `running` (both are written together), so what this arms is what a full
+    /// resync would.
+    async fn sync_changed(&self) -> Result<(), StoreError> {
+        let ids: Vec<Uuid> =
+            std::mem::take(&mut *self.changed.lock().unwrap_or_else(|p| p.into_inner()))
+                .into_iter()
+                .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.stats.strategy_syncs.fetch_add(1, Ordering::Relaxed);
+        let maps = self.read_strategies(&ids).await?;
+        let Some(instruments) = self.instruments_or_keep().await else {
+            return Ok(());
+        };
+        let today = TradingCalendar::trading_date(self.clock.now())
+            .format("%Y-%m-%d")
+            .to_string();
+        let mut want = self
+            .watched
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        for (i, id) in ids.iter().enumerate() {
+            match self.watched_of(id, &maps[2 * i], &maps[2 * i + 1], &instruments, &today) {
+                Some(w) => want.insert(*id, w),
+                None => want.remove(id),
+            };
+        }
+        self.apply(want);
+        Ok(())
+    }
+
+    /// Each strategy's hash and its runtime hash, in one round trip.
+    async fn read_strategies(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<Vec<HashMap<String, String>>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys = self.redis.keys();
+        let mut pipe = redis::pipe();
+        for id in ids {
+            pipe.hgetall(keys.strategy(id)).hgetall(keys.runtime(id));
+        }
+        let mut conn = self.redis.conn().await?;
+        pipe.query_async(&mut conn)
+            .await
+            .map_err(|e| StoreError::RedisDown(e.to_string()))
+    }
+
+    /// The instrument list, or `None` to keep the book as it is: then the next pass reads the
+    /// whole book (what this one read is in it).
+    async fn instruments_or_keep(&self) -> Option<Arc<Instruments>> {
+        match self.instruments().await {
+            Ok(i) => Some(i),
+            Err(e) => {
+                self.full_due.store(true, Ordering::Relaxed);
+                tracing::warn!(error = %e, "instrument list unavailable; keeping the current book");
+                None
+            }
+        }
+    }
+
+    /// What the book watches for strategy `id` given its two hashes: `None` unless it is
+    /// running with a position bought today on an instrument the list knows.
+    fn watched_of(
+        &self,
+        id: &Uuid,
+        strategy: &HashMap<String, String>,
+        runtime: &HashMap<String, String>,
+        instruments: &Instruments,
+        today: &str,
+    ) -> Option<Watched> {
+        {
             let open = runtime.get("position").map(String::as_str) == Some("bought")
-                && runtime.get("trading_date") == Some(&today)
+                && runtime.get("trading_date").map(String::as_str) == Some(today)
                 && strategy.get("status").map(String::as_str) == Some("running");
             if !open {
-                continue;
+                return None;
             }
             // The position's own instrument first: the strategy may have been edited since.
             let exits = algo_core::strategy::ExitRules {
@@ -495,32 +608,26 @@ impl FeedWorker {
                     .or_else(|| strategy.get("exchange")),
                 strategy.get("stop_loss").and_then(|s| s.parse().ok()),
             ) else {
-                continue;
+                return None;
             };
             match instruments.get(exchange, symbol) {
-                Some(instrument) => {
-                    want.insert(
-                        *id,
-                        Watched {
-                            guard: Guard {
-                                token: instrument.instrument_token,
-                                stop_paise: stop,
-                                exits,
-                                entry_paise,
-                                tick_paise: self.tick_paise,
-                                direction,
-                            },
-                            cached_high,
-                        },
-                    );
-                }
+                Some(instrument) => Some(Watched {
+                    guard: Guard {
+                        token: instrument.instrument_token,
+                        stop_paise: stop,
+                        exits,
+                        entry_paise,
+                        tick_paise: self.tick_paise,
+                        direction,
+                    },
+                    cached_high,
+                }),
                 None => {
-                    tracing::warn!(strategy_id = %id, symbol = %symbol, "symbol not in the instrument list; its stop cannot be watched")
+                    tracing::warn!(strategy_id = %id, symbol = %symbol, "symbol not in the instrument list; its stop cannot be watched");
+                    None
                 }
             }
         }
-        self.apply(want);
-        Ok(())
     }
 
     /// Makes the book hold exactly `want` (a stop that already fired stays fired until its
@@ -736,12 +843,23 @@ impl FeedWorker {
             };
             match subscribed.await {
                 Ok(mut pubsub) => {
+                    // What changed while there was no subscription is found by reading it all.
+                    self.full_due.store(true, Ordering::Relaxed);
+                    self.resync.notify_one();
                     let mut messages = pubsub.on_message();
                     loop {
                         tokio::select! {
                             _ = shutdown.cancelled() => return,
                             m = messages.next() => match m {
-                                Some(_) => self.resync.notify_one(),
+                                Some(m) => {
+                                    match m.get_payload::<String>().ok().and_then(|p| Uuid::parse_str(&p).ok()) {
+                                        Some(id) => {
+                                            self.changed.lock().unwrap_or_else(|p| p.into_inner()).insert(id);
+                                        }
+                                        None => self.full_due.store(true, Ordering::Relaxed),
+                                    }
+                                    self.resync.notify_one();
+                                }
                                 None => break,
                             },
                         }

@@ -40,6 +40,8 @@ pub struct Builder {
     in_process: bool,
     clock: Option<Arc<dyn Clock>>,
     feed: bool,
+    /// The watcher's full resync period, when not its default.
+    feed_resync: Option<Duration>,
     queue: Option<Arc<dyn OrderQueue>>,
     ledger: Option<Arc<dyn Ledger>>,
     /// More configuration, as environment variables would give it.
@@ -60,6 +62,7 @@ impl TestSystem {
             in_process: false,
             clock: None,
             feed: false,
+            feed_resync: None,
             queue: None,
             ledger: None,
             env: Vec::new(),
@@ -101,6 +104,13 @@ impl Builder {
 
     pub fn with_feed(mut self) -> Self {
         self.feed = true;
+        self
+    }
+
+    /// The stop-loss watcher, reading its whole book again only every `every`.
+    pub fn with_feed_resyncing_every(mut self, every: Duration) -> Self {
+        self.feed = true;
+        self.feed_resync = Some(every);
         self
     }
 
@@ -183,6 +193,9 @@ impl Builder {
                     access_token: algo_kite::Secret::new("sim_token"),
                 },
             );
+            if let Some(every) = self.feed_resync {
+                feed.set_resync_every(every);
+            }
             feed.forward_order_updates(system.order_updates.clone());
             feed.exit_in_process(system.executor.clone());
             feed.use_token_source(Arc::new(algo_app::feed::token::StoredToken {
