@@ -307,6 +307,27 @@ fn timing_errors_ms(orders: &[serde_json::Value], due: chrono::NaiveTime) -> Vec
         .collect()
 }
 
+/// The machine's CPU time so far from `/proc/stat`: (stolen by the hypervisor, all), in ticks;
+/// `None` off Linux.
+fn cpu_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is counted in user).
+    Some((*cpu.get(7)?, cpu.iter().take(8).sum()))
+}
+
+/// The share of the machine's CPU time the hypervisor took between two [`cpu_ticks`], in %.
+fn steal_pct(before: Option<(u64, u64)>, after: Option<(u64, u64)>) -> Option<f64> {
+    let ((s0, t0), (s1, t1)) = (before?, after?);
+    (t1 > t0).then(|| (s1 - s0) as f64 * 100.0 / (t1 - t0) as f64)
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -879,6 +900,7 @@ pub async fn stoploss(triggers: usize, back_to_back: bool) -> anyhow::Result<()>
     // goes out, or crossing the next stop in the middle of the last one's bookkeeping (its
     // stop leaves the book when it fires, long before), would measure the bench.
     let mut latencies = Vec::new();
+    let cpu_before = cpu_ticks();
     let mut updates = bench.sim.sim.order_updates();
     for (strategy_id, symbol, stop) in &ids {
         let pushed = feed.health().events_pushed;
@@ -935,6 +957,7 @@ pub async fn stoploss(triggers: usize, back_to_back: bool) -> anyhow::Result<()>
         // by the worker within milliseconds of its push.
         tokio::time::sleep(SETTLE_AFTER_COPY).await;
     }
+    let steal = steal_pct(cpu_before, cpu_ticks());
     latencies.sort_by(|a, b| a.total_cmp(b));
     let (p50, p99, max) = (
         percentile(&latencies, 50.0),
@@ -945,12 +968,31 @@ pub async fn stoploss(triggers: usize, back_to_back: bool) -> anyhow::Result<()>
     println!(
         "  tick → exit order at the exchange: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms"
     );
+    // A virtual machine's vCPUs taken away mid-exit stall it whatever the code does: the
+    // figure says how much of that the run had.
+    if let Some(steal) = steal {
+        println!("  CPU time taken by the hypervisor (steal) during the run: {steal:.1}%");
+    }
     println!(
         "{}",
-        json!({ "bench": "stoploss", "back_to_back": back_to_back, "triggers": n, "exits": latencies.len(), "p50_ms": (p50 * 100.0).round() / 100.0, "p99_ms": (p99 * 100.0).round() / 100.0, "max_ms": (max * 100.0).round() / 100.0 })
+        json!({ "bench": "stoploss", "back_to_back": back_to_back, "triggers": n, "exits": latencies.len(), "p50_ms": (p50 * 100.0).round() / 100.0, "p99_ms": (p99 * 100.0).round() / 100.0, "max_ms": (max * 100.0).round() / 100.0, "steal_pct": steal.map(|s| (s * 10.0).round() / 10.0) })
     );
     shutdown.cancel();
     let _ = feed_task.await;
     bench.shutdown().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steal_is_the_stolen_share_of_the_ticks_between_two_reads() {
+        assert_eq!(steal_pct(Some((10, 1_000)), Some((60, 2_000))), Some(5.0));
+        assert_eq!(steal_pct(Some((10, 1_000)), Some((10, 1_000))), None);
+        assert_eq!(steal_pct(None, Some((10, 1_000))), None);
+        let (steal, total) = cpu_ticks().expect("/proc/stat on Linux");
+        assert!(steal <= total && total > 0);
+    }
 }
