@@ -4,8 +4,9 @@
 //! - The book of stops follows the strategies: a strategy whose position is `bought` today is
 //!   armed at its instrument. The worker learns of changes from the executor's pub/sub message,
 //!   which names the strategy: only that strategy's two hashes are read again. It heals lost
-//!   messages with a full resync from `symbol:{symbol}:strategies` every few seconds (and
-//!   whenever its subscription is new), which builds the same book.
+//!   messages with a full resync from `symbol:{symbol}:strategies` every few seconds, whenever
+//!   its subscription is new, when the day's login arrives and after a pass that could not
+//!   finish; it builds the same book.
 //! - Subscriptions follow the book: the instruments with armed stops, split across connections
 //!   of at most [`MAX_PER_CONNECTION`] instruments.
 //! - A tick costs a map lookup and a split of an ordered set; crossed stops become STOPLOSS
@@ -152,7 +153,8 @@ pub struct FeedWorker {
     /// Strategies named by position messages since the last pass.
     changed: Mutex<HashSet<Uuid>>,
     /// The next pass reads the whole book: the subscription is new (messages may have been
-    /// missed while it was down), a message named no strategy, or a pass failed.
+    /// missed while it was down), the day's login arrived, a message named no strategy, or a
+    /// pass failed or found no instrument list.
     full_due: AtomicBool,
     resync_every_ms: AtomicU64,
     /// Where the ids of orders that reached a final status on the ticker go (the reconciler).
@@ -479,23 +481,12 @@ impl FeedWorker {
             .flatten()
             .filter_map(|m| Uuid::parse_str(m).ok())
             .collect();
-        let today = TradingCalendar::trading_date(self.clock.now())
-            .format("%Y-%m-%d")
-            .to_string();
         let ids: Vec<Uuid> = ids.into_iter().collect();
         let maps = self.read_strategies(&ids).await?;
         let Some(instruments) = self.instruments_or_keep().await else {
             return Ok(());
         };
-        let mut want: HashMap<Uuid, Watched> = HashMap::new();
-        for (i, id) in ids.iter().enumerate() {
-            if let Some(w) =
-                self.watched_of(id, &maps[2 * i], &maps[2 * i + 1], &instruments, &today)
-            {
-                want.insert(*id, w);
-            }
-        }
-        self.apply(want);
+        self.apply(self.rewatched(HashMap::new(), &ids, &maps, &instruments));
         Ok(())
     }
 
@@ -516,22 +507,33 @@ impl FeedWorker {
         let Some(instruments) = self.instruments_or_keep().await else {
             return Ok(());
         };
-        let today = TradingCalendar::trading_date(self.clock.now())
-            .format("%Y-%m-%d")
-            .to_string();
-        let mut want = self
+        let watched = self
             .watched
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
+        self.apply(self.rewatched(watched, &ids, &maps, &instruments));
+        Ok(())
+    }
+
+    /// `want` with each of `ids` watched as its two hashes in `maps` now say (or not at all).
+    fn rewatched(
+        &self,
+        mut want: HashMap<Uuid, Watched>,
+        ids: &[Uuid],
+        maps: &[HashMap<String, String>],
+        instruments: &Instruments,
+    ) -> HashMap<Uuid, Watched> {
+        let today = TradingCalendar::trading_date(self.clock.now())
+            .format("%Y-%m-%d")
+            .to_string();
         for (i, id) in ids.iter().enumerate() {
-            match self.watched_of(id, &maps[2 * i], &maps[2 * i + 1], &instruments, &today) {
+            match self.watched_of(id, &maps[2 * i], &maps[2 * i + 1], instruments, &today) {
                 Some(w) => want.insert(*id, w),
                 None => want.remove(id),
             };
         }
-        self.apply(want);
-        Ok(())
+        want
     }
 
     /// Each strategy's hash and its runtime hash, in one round trip.
