@@ -456,3 +456,61 @@ async fn another_users_strategy_is_not_found_on_every_route() {
         "untouched by bob"
     );
 }
+
+/// A scheduler that notes the strategy's status in Postgres at the moment its timers are armed.
+struct StatusAtArm {
+    pg: algo_store::postgres::PgPool,
+    seen: std::sync::Mutex<Vec<Option<algo_store::postgres::strategies::Status>>>,
+}
+
+#[async_trait::async_trait]
+impl algo_store::ports::Scheduler for StatusAtArm {
+    async fn arm(&self, s: &algo_store::postgres::strategies::StrategyRow) -> Result<(), String> {
+        let status = algo_store::postgres::strategies::status_of(&self.pg, s.id)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.seen.lock().expect("seen").push(status);
+        Ok(())
+    }
+    async fn disarm(&self, _: uuid::Uuid) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+// A timer may fire the moment it is armed (its instant is inside the early window): the
+// strategy must be running by then, or the executor drops the BUY as "strategy not running"
+// and the day's entry is lost. CI caught it in kite_login's next-morning test (red before:
+// the timers were armed while the strategy was still `created`).
+#[tokio::test]
+async fn a_strategy_is_running_before_its_timers_are_armed() {
+    use support::system::TestSystem;
+    let s = TestSystem::builder().start().await;
+    let token = s.trader().await;
+    let probe = std::sync::Arc::new(StatusAtArm {
+        pg: s.system.state.pg.clone(),
+        seen: Default::default(),
+    });
+    let mut state = s.system.state.clone();
+    state.scheduler = probe.clone();
+    let (status, body) = support::post_json(
+        &state,
+        "/strategy/create",
+        Some(&token),
+        json!({ "symbol": "TCS", "buy_time": "10:00:00", "sell_time": "11:00:00", "stop_loss": "1.00", "quantity": 1 }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = support::post_json(
+        &state,
+        "/strategy/start",
+        Some(&token),
+        json!({ "strategy_id": body["strategy_id"] }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        *probe.seen.lock().expect("seen"),
+        vec![Some(algo_store::postgres::strategies::Status::Running)]
+    );
+    s.shutdown().await;
+}

@@ -464,12 +464,20 @@ pub async fn start(
         ));
     }
     runtime::load(&state.redis, &row).await?;
-    state
-        .scheduler
-        .arm(&row)
-        .await
-        .map_err(ApiError::internal)?;
+    // Running before the timers exist: one may fire at once (its instant inside the early
+    // window), and the executor drops an event for a strategy not running.
     strategies::set_status(&state.pg, user, row.id, Status::Running, None).await?;
+    if let Err(e) = state.scheduler.arm(&row).await {
+        strategies::set_status(
+            &state.pg,
+            user,
+            row.id,
+            row.status,
+            row.failure_reason.as_deref(),
+        )
+        .await?;
+        return Err(ApiError::internal(e));
+    }
     tracing::info!(event_type = "strategy_started", user_id = %user, strategy_id = %row.id, "started");
     Ok(Json(StrategyState {
         strategy_id: row.id,
